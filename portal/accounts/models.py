@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+ROLES = {"staff": "Personal", "manager": "Chef", "admin": "Administratör"}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="staff")
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Bumped on password change or deactivation: invalidates every other session.
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    memberships: Mapped[list[UserUnit]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="UserUnit.unit_key"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def unit_keys(self) -> set[str]:
+        return {m.unit_key for m in self.memberships}
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+    @property
+    def works_with_cases(self) -> bool:
+        """Staff and managers work with cases; administrators never read case contents."""
+        return self.role in ("staff", "manager")
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+class UserUnit(db.Model):
+    __tablename__ = "user_units"
+    __table_args__ = (UniqueConstraint("user_id", "unit_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_key: Mapped[str] = mapped_column(String(100), index=True)
+
+    user: Mapped[User] = relationship(back_populates="memberships")

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from ..extensions import db, limiter
+from ..timeutil import utcnow
+from .forms import ChangePasswordForm, LoginForm, UserForm
+from .models import ROLES, User
+from .passwords import verify_password
+from .service import AccountError, authenticate, create_user, set_password, set_units
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+LOGIN_FAILED = (
+    "Inloggningen misslyckades. Kontrollera e-postadress och lösenord. "
+    "Efter flera misslyckade försök spärras inloggningen en stund."
+)
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.index")
+
+
+def admin_required(view):
+    from functools import wraps
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/logga-in", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    extra = []
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+        extra = [("email", LOGIN_FAILED)]
+    return render_template("accounts/login.html", form=form, extra_errors=extra), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/logga-ut", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash("Du är utloggad.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/konto", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ChangePasswordForm()
+    form._email = current_user.email
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Det nuvarande lösenordet stämmer inte")
+        else:
+            set_password(current_user, form.new_password.data)
+            db.session.commit()
+            login_user(current_user)  # the session version changed: keep this session
+            flash("Ditt lösenord är bytt. Andra inloggningar med det gamla lösenordet har loggats ut.", "success")
+            return redirect(url_for("accounts.account"))
+    directory = current_app.extensions["directory"]
+    units = [directory.unit_label(k) for k in sorted(current_user.unit_keys)]
+    return render_template("accounts/account.html", form=form, units=units), (400 if form.errors else 200)
+
+
+# --- Administration -----------------------------------------------------------------
+
+@bp.route("/admin/konton")
+@admin_required
+def admin_users():
+    users = db.session.scalars(select(User).order_by(User.name)).all()
+    directory = current_app.extensions["directory"]
+    return render_template("accounts/admin_users.html", users=users, roles=ROLES, directory=directory, now=utcnow())
+
+
+def _user_form(user: User | None) -> UserForm:
+    directory = current_app.extensions["directory"]
+    form = UserForm(obj=user) if user else UserForm()
+    form.units.choices = directory.unit_choices()
+    if request.method == "GET" and user:
+        form.units.data = sorted(user.unit_keys)
+    return form
+
+
+@bp.route("/admin/konton/nytt", methods=["GET", "POST"])
+@admin_required
+def admin_user_new():
+    form = _user_form(None)
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors.append("Ange ett lösenord för det nya kontot")
+        else:
+            try:
+                user = create_user(form.email.data, form.name.data, form.password.data, form.role.data, form.units.data)
+                user.active = form.active.data
+                db.session.commit()
+                flash(f"Kontot för {user.name} är skapat.", "success")
+                return redirect(url_for("accounts.admin_users"))
+            except AccountError as exc:
+                form.email.errors.append(str(exc))
+    return render_template("accounts/admin_user_form.html", form=form, user=None), (400 if form.errors else 200)
+
+
+@bp.route("/admin/konton/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def admin_user_edit(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = _user_form(user)
+    if form.validate_on_submit():
+        other = db.session.scalar(select(User).where(User.email == form.email.data.lower(), User.id != user.id))
+        if other:
+            form.email.errors.append("Det finns redan ett konto med den e-postadressen")
+        elif user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
+            form.role.errors.append("Du kan inte ta bort din egen administratörsroll eller stänga ditt eget konto")
+        else:
+            was_active = user.active
+            user.name, user.email, user.role = form.name.data, form.email.data.lower(), form.role.data
+            user.active = form.active.data
+            set_units(user, form.units.data)
+            if form.password.data:
+                set_password(user, form.password.data)
+            elif was_active and not user.active:
+                user.session_version += 1
+            db.session.commit()
+            flash(f"Kontot för {user.name} är sparat.", "success")
+            return redirect(url_for("accounts.admin_users"))
+    return render_template("accounts/admin_user_form.html", form=form, user=user), (400 if form.errors else 200)
+
+
+@bp.route("/admin/konton/<int:user_id>/las-upp", methods=["POST"])
+@admin_required
+def admin_user_unlock(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    user.locked_until = None
+    user.failed_logins = 0
+    db.session.commit()
+    flash(f"Inloggningsspärren för {user.name} är hävd.", "success")
+    return redirect(url_for("accounts.admin_users"))

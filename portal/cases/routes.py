@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..audit import record, record_and_commit
+from ..extensions import db
+from ..timeutil import local, utcnow
+from .access import get_case_or_404, visible_cases_query
+from .forms import CaseForm, ConfirmForm, GuardianForm
+from .models import Case, Guardian
+from .panels import panels_for
+
+bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/arenden")
+
+CASE_FIELDS = ("child_name", "personal_number", "address", "phone", "email")
+GUARDIAN_FIELDS = ("name", "personal_number", "address", "phone", "email")
+
+
+@bp.before_request
+@login_required
+def _staff_only():
+    if not current_user.works_with_cases:
+        abort(404)
+
+
+def _changed(obj, form, fields) -> list[str]:
+    return [f for f in fields if (getattr(obj, f) or "") != (getattr(form, f).data or "")]
+
+
+@bp.route("/")
+def index():
+    status = request.args.get("status", "open")
+    query = visible_cases_query(current_user)
+    if status in ("open", "closed"):
+        query = query.where(Case.status == status)
+    cases = db.session.scalars(query.order_by(Case.updated_at.desc())).all()
+    directory = current_app.extensions["directory"]
+    return render_template("cases/index.html", cases=cases, status=status, directory=directory)
+
+
+def _case_form(case=None) -> CaseForm:
+    form = CaseForm(obj=case)
+    directory = current_app.extensions["directory"]
+    form.unit_key.choices = [("", "Välj enhet")] + directory.unit_choices(current_user.unit_keys)
+    return form
+
+
+@bp.route("/nytt", methods=["GET", "POST"])
+def new():
+    form = _case_form()
+    if not current_user.unit_keys:
+        flash("Ditt konto hör inte till någon enhet. Kontakta administratören innan du öppnar ett ärende.", "error")
+    if form.validate_on_submit():
+        if form.unit_key.data not in current_user.unit_keys:
+            form.unit_key.errors.append("Välj en av dina egna enheter")
+        else:
+            case = Case(unit_key=form.unit_key.data, opened_by_id=current_user.id)
+            for f in CASE_FIELDS:
+                setattr(case, f, getattr(form, f).data or "")
+            db.session.add(case)
+            db.session.flush()
+            record("case.create", case=case, object_type="case", object_id=case.id, unit_key=case.unit_key)
+            db.session.commit()
+            flash("Ärendet är öppnat. Lägg till vårdnadshavare.", "success")
+            return redirect(url_for("cases.view", ref=case.ref))
+    return render_template("cases/case_form.html", form=form, case=None), (400 if form.errors else 200)
+
+
+@bp.route("/<ref>")
+def view(ref: str):
+    case = get_case_or_404(ref, current_user)
+    record_and_commit("case.view", case=case, object_type="case", object_id=case.id)
+    directory = current_app.extensions["directory"]
+    today = dt.date.today()
+    return render_template(
+        "cases/view.html", case=case, directory=directory, age=case.age_on(today),
+        panels=panels_for(case, current_user), confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/<ref>/andra", methods=["GET", "POST"])
+def edit(ref: str):
+    case = get_case_or_404(ref, current_user)
+    form = _case_form(case)
+    form.unit_key.choices = [(case.unit_key, current_app.extensions["directory"].unit_label(case.unit_key))]
+    form.unit_key.data = case.unit_key
+    if form.validate_on_submit():
+        changed = _changed(case, form, CASE_FIELDS)
+        for f in changed:
+            setattr(case, f, getattr(form, f).data or "")
+        if changed:
+            record("case.update", case=case, object_type="case", object_id=case.id, detail="fält: " + ", ".join(changed))
+        db.session.commit()
+        flash("Uppgifterna är sparade.", "success")
+        return redirect(url_for("cases.view", ref=case.ref))
+    if request.method == "GET":
+        record_and_commit("case.view", case=case, object_type="case", object_id=case.id, detail="redigering")
+    return render_template("cases/case_form.html", form=form, case=case), (400 if form.errors else 200)
+
+
+@bp.route("/<ref>/stang", methods=["POST"])
+def close(ref: str):
+    case = get_case_or_404(ref, current_user)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if case.is_open:
+            case.status, case.closed_at = "closed", utcnow()
+            record("case.close", case=case, object_type="case", object_id=case.id)
+            flash("Ärendet är avslutat. Det finns kvar och kan öppnas igen.", "success")
+        else:
+            case.status, case.closed_at = "open", None
+            record("case.reopen", case=case, object_type="case", object_id=case.id)
+            flash("Ärendet är öppnat igen.", "success")
+        db.session.commit()
+    return redirect(url_for("cases.view", ref=case.ref))
+
+
+@bp.route("/<ref>/utskrift")
+def print_view(ref: str):
+    case = get_case_or_404(ref, current_user)
+    record_and_commit("case.print", case=case, object_type="case", object_id=case.id)
+    directory = current_app.extensions["directory"]
+    return render_template("cases/print.html", case=case, directory=directory, age=case.age_on(dt.date.today()),
+                           printed_at=local(utcnow()))
+
+
+def _guardian_form(guardian=None) -> GuardianForm:
+    form = GuardianForm(obj=guardian)
+    if request.method == "GET" and guardian is not None:
+        form.has_custody.data = "ja" if guardian.has_custody else "nej"
+    return form
+
+
+@bp.route("/<ref>/vardnadshavare/ny", methods=["GET", "POST"])
+def guardian_new(ref: str):
+    case = get_case_or_404(ref, current_user)
+    form = _guardian_form()
+    if form.validate_on_submit():
+        guardian = Guardian(case=case, has_custody=form.has_custody.data == "ja")
+        for f in GUARDIAN_FIELDS:
+            setattr(guardian, f, getattr(form, f).data or "")
+        db.session.add(guardian)
+        db.session.flush()
+        case.updated_at = utcnow()
+        record("guardian.create", case=case, object_type="guardian", object_id=guardian.id)
+        db.session.commit()
+        flash("Vårdnadshavaren är tillagd.", "success")
+        return redirect(url_for("cases.view", ref=case.ref) + "#vardnadshavare")
+    return render_template("cases/guardian_form.html", form=form, case=case, guardian=None), (400 if form.errors else 200)
+
+
+@bp.route("/<ref>/vardnadshavare/<int:guardian_id>", methods=["GET", "POST"])
+def guardian_edit(ref: str, guardian_id: int):
+    case = get_case_or_404(ref, current_user)
+    guardian = db.session.scalar(select(Guardian).where(Guardian.id == guardian_id, Guardian.case_id == case.id)) or abort(404)
+    form = _guardian_form(guardian)
+    if form.validate_on_submit():
+        changed = _changed(guardian, form, GUARDIAN_FIELDS)
+        for f in changed:
+            setattr(guardian, f, getattr(form, f).data or "")
+        custody = form.has_custody.data == "ja"
+        if custody != guardian.has_custody:
+            guardian.has_custody = custody
+            changed.append("has_custody")
+        if changed:
+            case.updated_at = utcnow()
+            record("guardian.update", case=case, object_type="guardian", object_id=guardian.id,
+                   detail="fält: " + ", ".join(changed))
+        db.session.commit()
+        flash("Vårdnadshavarens uppgifter är sparade.", "success")
+        return redirect(url_for("cases.view", ref=case.ref) + "#vardnadshavare")
+    return render_template("cases/guardian_form.html", form=form, case=case, guardian=guardian), (400 if form.errors else 200)

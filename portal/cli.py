@@ -1,0 +1,131 @@
+"""The `portal` command (Flask's CLI with the portal's own commands)."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+from .directory.loader import DirectoryError
+
+
+def _create_app():
+    try:
+        return create_app()
+    except DirectoryError as exc:
+        click.echo(f"Organisationskatalogen kan inte läsas: {exc}", err=True)
+        sys.exit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, load_dotenv=False)
+def cli():
+    """Samverkansportalen: administration från kommandoraden."""
+
+
+@cli.group()
+def db():
+    """Databasen: migrationer."""
+
+
+@db.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Uppgradera databasen till senaste schemat (Alembic)."""
+    from .database import upgrade
+
+    upgrade()
+    click.echo("Databasen är uppdaterad.")
+
+
+@db.command("current")
+@with_appcontext
+def db_current():
+    """Visa databasens schemaversion."""
+    from alembic import command
+
+    from .database import alembic_config
+
+    command.current(alembic_config())
+
+
+@cli.command("seed-demo")
+@with_appcontext
+def seed_demo_cmd():
+    """Läs in demodata (en gång)."""
+    from .demo import seed_demo
+
+    if seed_demo():
+        click.echo("Demodata är inläst.")
+    else:
+        click.echo("Demodata finns redan.")
+
+
+@cli.command("demo-logins")
+@with_appcontext
+def demo_logins_cmd():
+    """Skriv ut demokontona."""
+    from .demo import login_lines
+
+    click.echo("Demokonton (påhittade personer):")
+    for line in login_lines():
+        click.echo(line)
+
+
+@cli.group()
+def user():
+    """Konton."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="E-postadress (inloggning).")
+@click.option("--name", required=True, help="Namn.")
+@click.option("--role", type=click.Choice(["staff", "manager", "admin"]), default="staff", show_default=True)
+@click.option("--unit", "units", multiple=True, help="Enhetens nyckel i organisationskatalogen (kan upprepas).")
+@click.password_option(help="Lösenord (frågas efter om det inte anges).")
+@with_appcontext
+def user_create(email, name, role, units, password):
+    """Skapa ett konto."""
+    from .accounts.service import AccountError, create_user
+    from .extensions import db as database
+
+    try:
+        u = create_user(email, name, password, role, list(units))
+        database.session.commit()
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Kontot {u.email} ({u.role_label.lower()}) är skapat.")
+
+
+@cli.group()
+def directory():
+    """Organisationskatalogen."""
+
+
+@directory.command("check")
+@click.option("--content-dir", type=click.Path(file_okay=False), default=None, help="Innehållsmappen (standard: PORTAL_CONTENT_DIR).")
+def directory_check(content_dir):
+    """Kontrollera organisationskatalogen utan att starta portalen."""
+    import os
+    from pathlib import Path
+
+    from .config import ROOT
+    from .directory.checks import directory_warnings
+    from .directory.loader import load_directory
+
+    folder = Path(content_dir or os.environ.get("PORTAL_CONTENT_DIR") or ROOT / "content")
+    try:
+        d = load_directory(folder)
+    except DirectoryError as exc:
+        click.echo(f"FEL: {exc}", err=True)
+        sys.exit(1)
+    warnings = directory_warnings(d, folder)
+    for w in warnings:
+        click.echo(f"VARNING: {w}")
+    click.echo(f"Organisationskatalogen är giltig: {len(d.authorities)} huvudmän, {len(d.services)} verksamheter, "
+               f"{len(d.units)} enheter, {len(d.all_managers())} chefsuppdrag.")
+
+
+def main():
+    cli(prog_name="portal")

@@ -1,0 +1,46 @@
+"""Database engine set-up and Alembic migrations (the only way the schema changes)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", (url or current_app.config["SQLALCHEMY_DATABASE_URI"]).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str | None = None) -> None:
+    """Bring the database to the newest schema (every feature branch's head)."""
+    command.upgrade(alembic_config(url), "heads")
+
+
+def current_engine() -> Engine:
+    return db.engine

@@ -1,0 +1,66 @@
+"""Demo data modelled on Arjeplog (Norrbus). Every person is fictional."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from .accounts.models import User
+from .accounts.service import create_user
+from .cases.models import Case, Guardian
+from .extensions import db
+
+DEMO_PASSWORD = "Demo-Samverkan-2026"
+DEMO_STAFF = [
+    ("admin@demo.example", "Ada Administratör", "admin", []),
+    ("anna.larare@arjeplog.example", "Anna Lärarsson", "staff", ["solbackens-skola"]),
+    ("kim.kurator@arjeplog.example", "Kim Kuratorsson", "staff", ["elevhalsan-arjeplog"]),
+    ("samir.socialsekreterare@arjeplog.example", "Samir Socialsson", "staff", ["ifo-barn-och-familj"]),
+    ("vera.sjukskoterska@norrbotten.example", "Vera Vårdsson", "staff", ["arjeplogs-vardcentral"]),
+    ("gabriel.gymnasielarare@arjeplog.example", "Gabriel Gymnasiesson", "staff", ["silverfjallets-gymnasium"]),
+    ("polly.polis@polisen.example", "Polly Polisson", "staff", ["polisen-arjeplog"]),
+]
+MARKER_EMAIL = DEMO_STAFF[0][0]
+
+
+def demo_accounts() -> list[tuple[str, str, str, list[str]]]:
+    """Demo staff plus one manager account per manager in the directory."""
+    directory = current_app.extensions["directory"]
+    accounts = list(DEMO_STAFF)
+    seen = {a[0] for a in accounts}
+    managed: dict[str, tuple[str, set[str]]] = {}
+    for m in directory.all_managers():
+        units = {m.unit_key} if m.unit_key else {u.key for u in directory.services[m.service_key].units}
+        name, have = managed.get(m.email, (m.name, set()))
+        managed[m.email] = (name, have | units)
+    for email, (name, units) in managed.items():
+        if email not in seen:
+            accounts.append((email, name, "manager", sorted(units)))
+    return accounts
+
+
+def seed_demo() -> bool:
+    """Loads the demo data once. Returns False when it was already there."""
+    if db.session.scalar(select(User).where(User.email == MARKER_EMAIL)):
+        return False
+    users = {}
+    for email, name, role, units in demo_accounts():
+        users[email] = create_user(email, name, DEMO_PASSWORD, role, units)
+    db.session.flush()
+    teacher = users["anna.larare@arjeplog.example"]
+    case = Case(child_name="Elsa Exempeldotter", personal_number="20120415-2381",
+                address="Storgatan 1, 930 90 Arjeplog", unit_key="solbackens-skola", opened_by_id=teacher.id)
+    case.guardians = [
+        Guardian(name="Maria Exempeldotter", email="maria.exempel@familj.example", phone="070-000 00 01", has_custody=True),
+        Guardian(name="Jonas Exempelsson", email="jonas.exempel@familj.example", phone="070-000 00 02", has_custody=True),
+    ]
+    db.session.add(case)
+    db.session.commit()
+    return True
+
+
+def login_lines() -> list[str]:
+    lines = [f"Lösenord för alla demokonton: {DEMO_PASSWORD}", ""]
+    for email, name, role, units in demo_accounts():
+        label = {"admin": "administratör", "manager": "chef", "staff": "personal"}[role]
+        lines.append(f"  {email:<44} {name} ({label})")
+    return lines

@@ -1,0 +1,275 @@
+"""The organisation directory: authorities (huvudmän), services (verksamheter) with a type,
+units (enheter) and their managers, read from content/directory.yaml.
+
+A broken file raises DirectoryError naming the file, the line and the problem."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+FILE_NAME = "directory.yaml"
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+AUTHORITY_KINDS = {"kommun": "Kommun", "region": "Region", "stat": "Statlig myndighet", "enskild": "Enskild huvudman"}
+SECTORS = {
+    "skola": "Skola",
+    "socialtjanst": "Socialtjänst",
+    "halso-och-sjukvard": "Hälso- och sjukvård",
+    "tandvard": "Tandvård",
+    "polis": "Polis",
+    "annan": "Annan",
+}
+# Sectors the law makes responsible for a SIP (socialtjänst and hälso- och sjukvård).
+PLAN_OWNER_SECTORS = {"socialtjanst", "halso-och-sjukvard"}
+
+
+class DirectoryError(Exception):
+    def __init__(self, path: Path | str, line: int | None, problem: str):
+        self.path, self.line, self.problem = str(path), line, problem
+        where = f"{self.path}, rad {line}" if line else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class ServiceType:
+    key: str
+    name: str
+    sector: str
+
+
+@dataclass(frozen=True)
+class ManagerRole:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Manager:
+    name: str
+    email: str
+    role: str  # ManagerRole key
+    unit_key: str | None
+    service_key: str
+
+
+@dataclass
+class Unit:
+    key: str
+    name: str
+    service_key: str
+    managers: list[Manager] = field(default_factory=list)
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass
+class Service:
+    key: str
+    name: str
+    type: str
+    authority_key: str
+    department: str = ""
+    managers: list[Manager] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+
+
+@dataclass
+class Authority:
+    key: str
+    name: str
+    kind: str
+    services: list[Service] = field(default_factory=list)
+
+
+@dataclass
+class Directory:
+    path: Path
+    service_types: dict[str, ServiceType]
+    manager_roles: dict[str, ManagerRole]
+    authorities: dict[str, Authority]
+    services: dict[str, Service]
+    units: dict[str, Unit]
+
+    def unit(self, key: str) -> Unit:
+        return self.units[key]
+
+    def service_of(self, unit_key: str) -> Service:
+        return self.services[self.units[unit_key].service_key]
+
+    def service_type_of(self, unit_key: str) -> ServiceType:
+        return self.service_types[self.service_of(unit_key).type]
+
+    def authority_of(self, unit_key: str) -> Authority:
+        return self.authorities[self.service_of(unit_key).authority_key]
+
+    def unit_label(self, unit_key: str) -> str:
+        if unit_key not in self.units:
+            return f"Okänd enhet ({unit_key})"
+        unit, service = self.units[unit_key], self.service_of(unit_key)
+        return f"{unit.name} ({service.name}, {self.authorities[service.authority_key].name})"
+
+    def managers_of(self, unit_key: str, roles: list[str] | None = None) -> list[Manager]:
+        """Managers of the unit and of its service, optionally only those with the given roles."""
+        unit = self.units[unit_key]
+        found = list(unit.managers) + list(self.services[unit.service_key].managers)
+        if roles is not None:
+            found = [m for m in found if m.role in roles]
+        return found
+
+    def all_managers(self) -> list[Manager]:
+        result = []
+        for service in self.services.values():
+            result.extend(service.managers)
+            for unit in service.units:
+                result.extend(unit.managers)
+        return result
+
+    def role_name(self, role_key: str) -> str:
+        role = self.manager_roles.get(role_key)
+        return role.name if role else role_key
+
+    def unit_choices(self, only: set[str] | None = None) -> list[tuple[str, str]]:
+        return [
+            (key, self.unit_label(key))
+            for key in self.units
+            if only is None or key in only
+        ]
+
+    def grouped_units(self):
+        """[(authority, [(service, [unit, ...]), ...]), ...] in file order."""
+        return [(a, [(s, s.units) for s in a.services]) for a in self.authorities.values()]
+
+    def is_plan_owner_sector(self, unit_key: str) -> bool:
+        return self.service_type_of(unit_key).sector in PLAN_OWNER_SECTORS
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of every mapping as '__line__'."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml_with_lines(path: Path):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DirectoryError(path, None, "filen saknas") from None
+    except UnicodeDecodeError:
+        raise DirectoryError(path, None, "filen är inte sparad som UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise DirectoryError(path, mark.line + 1 if mark else None, f"felaktig YAML: {exc.problem}") from None
+
+
+def load_directory(content_dir: Path | str) -> Directory:
+    path = Path(content_dir) / FILE_NAME
+    data = read_yaml_with_lines(path)
+    if not isinstance(data, dict):
+        raise DirectoryError(path, 1, "filen ska innehålla nycklarna service_types, manager_roles och authorities")
+    p = _Parser(path)
+    return p.parse(data)
+
+
+class _Parser:
+    def __init__(self, path: Path):
+        self.path = path
+        self.seen_keys: dict[str, int] = {}
+
+    def fail(self, node, problem):
+        line = node.get("__line__") if isinstance(node, dict) else None
+        raise DirectoryError(self.path, line, problem)
+
+    def req(self, node, name, what):
+        if not isinstance(node, dict):
+            raise DirectoryError(self.path, None, f"{what} ska vara en mappning med nycklar")
+        value = node.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.fail(node, f"{what} saknar '{name}'")
+        return value.strip() if isinstance(value, str) else value
+
+    def key(self, node, what):
+        value = str(self.req(node, "key", what))
+        if not KEY_RE.match(value):
+            self.fail(node, f"{what}: nyckeln '{value}' får bara innehålla a–z, 0–9 och bindestreck")
+        if value in self.seen_keys:
+            self.fail(node, f"{what}: nyckeln '{value}' används redan på rad {self.seen_keys[value]}")
+        self.seen_keys[value] = node.get("__line__")
+        return value
+
+    def listof(self, node, name, what):
+        value = node.get(name) if isinstance(node, dict) else None
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(node, f"'{name}' i {what} ska vara en lista")
+        return value
+
+    def parse(self, data) -> Directory:
+        types = {}
+        for node in self.listof(data, "service_types", "katalogen"):
+            key = self.key(node, "verksamhetstyp")
+            sector = self.req(node, "sector", f"verksamhetstypen '{key}'")
+            if sector not in SECTORS:
+                self.fail(node, f"verksamhetstypen '{key}' har okänd sektor '{sector}' (tillåtna: {', '.join(SECTORS)})")
+            types[key] = ServiceType(key, self.req(node, "name", f"verksamhetstypen '{key}'"), sector)
+        if not types:
+            self.fail(data, "inga verksamhetstyper (service_types) finns")
+        roles = {}
+        for node in self.listof(data, "manager_roles", "katalogen"):
+            key = self.key(node, "chefsroll")
+            roles[key] = ManagerRole(key, self.req(node, "name", f"chefsrollen '{key}'"))
+        authorities, services, units = {}, {}, {}
+        for anode in self.listof(data, "authorities", "katalogen"):
+            akey = self.key(anode, "huvudman")
+            kind = self.req(anode, "kind", f"huvudmannen '{akey}'")
+            if kind not in AUTHORITY_KINDS:
+                self.fail(anode, f"huvudmannen '{akey}' har okänd sort '{kind}' (tillåtna: {', '.join(AUTHORITY_KINDS)})")
+            authority = Authority(akey, self.req(anode, "name", f"huvudmannen '{akey}'"), kind)
+            for snode in self.listof(anode, "services", f"huvudmannen '{akey}'"):
+                skey = self.key(snode, "verksamhet")
+                stype = self.req(snode, "type", f"verksamheten '{skey}'")
+                if stype not in types:
+                    self.fail(snode, f"verksamheten '{skey}' har okänd typ '{stype}'")
+                service = Service(skey, self.req(snode, "name", f"verksamheten '{skey}'"), stype, akey,
+                                  department=str(snode.get("department") or ""))
+                service.managers = self.managers(snode, roles, None, skey, f"verksamheten '{skey}'")
+                for unode in self.listof(snode, "units", f"verksamheten '{skey}'"):
+                    ukey = self.key(unode, "enhet")
+                    unit = Unit(ukey, self.req(unode, "name", f"enheten '{ukey}'"), skey,
+                                email=str(unode.get("email") or ""), phone=str(unode.get("phone") or ""))
+                    unit.managers = self.managers(unode, roles, ukey, skey, f"enheten '{ukey}'")
+                    service.units.append(unit)
+                    units[ukey] = unit
+                if not service.units:
+                    self.fail(snode, f"verksamheten '{skey}' har inga enheter (units)")
+                authority.services.append(service)
+                services[skey] = service
+            authorities[akey] = authority
+        if not units:
+            self.fail(data, "katalogen innehåller inga enheter")
+        return Directory(self.path, types, roles, authorities, services, units)
+
+    def managers(self, node, roles, unit_key, service_key, what):
+        result = []
+        for mnode in self.listof(node, "managers", what):
+            name = self.req(mnode, "name", f"en chef i {what}")
+            email = str(self.req(mnode, "email", f"chefen '{name}' i {what}")).lower()
+            if not EMAIL_RE.match(email):
+                self.fail(mnode, f"chefen '{name}' i {what} har en ogiltig e-postadress '{email}'")
+            role = self.req(mnode, "role", f"chefen '{name}' i {what}")
+            if role not in roles:
+                self.fail(mnode, f"chefen '{name}' i {what} har okänd chefsroll '{role}'")
+            result.append(Manager(name, email, role, unit_key, service_key))
+        return result

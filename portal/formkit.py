@@ -1,0 +1,88 @@
+"""Shared WTForms pieces: the base form with Swedish messages, a three-part date field,
+and validators used by every feature's forms."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.validators import ValidationError
+
+from .personal_number import PersonalNumberError, parse_personal_number
+
+
+class PortalForm(FlaskForm):
+    """Base for every form: CSRF from Flask-WTF, WTForms' own Swedish messages as fallback."""
+
+    class Meta:
+        locales = ["sv_SE", "sv"]
+
+        def get_translations(self, form):  # WTForms' bundled Swedish translations
+            from wtforms.i18n import get_translations
+
+            return get_translations(self.locales)
+
+
+class DateField(Field):
+    """A date entered as day, month and year in three inputs (the GOV.UK date pattern).
+
+    Keeps what the user typed so nothing is lost when validation fails."""
+
+    PARTS = (("day", "Dag", 2), ("month", "Månad", 2), ("year", "År", 4))
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.raw_parts = {"day": "", "month": "", "year": ""}
+
+    def parts(self):
+        for key, label, width in self.PARTS:
+            yield key, label, width, self.raw_parts.get(key, "")
+
+    def process(self, formdata, data=None, extra_filters=None):
+        self.process_errors = []
+        if data is None:
+            data = self.default() if callable(self.default) else self.default
+        self.data = data
+        self.object_data = data
+        if isinstance(data, dt.date):
+            self.raw_parts = {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
+        if formdata is not None and any(f"{self.name}-{k}" in formdata for k, _, _ in self.PARTS):
+            self.raw_parts = {k: (formdata.get(f"{self.name}-{k}") or "").strip() for k, _, _ in self.PARTS}
+            self.raw_data = [self.raw_parts[k] for k, _, _ in self.PARTS]
+            self.data = None
+            if any(self.raw_data):
+                try:
+                    day, month, year = (int(self.raw_parts[k]) for k in ("day", "month", "year"))
+                    if year < 1000:
+                        raise ValueError
+                    self.data = dt.date(year, month, day)
+                except ValueError:
+                    self.process_errors.append(f"{self.label.text} måste vara ett riktigt datum")
+        elif formdata is not None:
+            self.raw_data = []
+
+    def _value(self):
+        return self.data.isoformat() if self.data else ""
+
+    def __call__(self, **kwargs):  # rendered by the date_input macro
+        return ""
+
+
+class PersonalNumber:
+    """Validates a personnummer or samordningsnummer: format, checksum and date."""
+
+    def __init__(self, allow_future: bool = False):
+        self.allow_future = allow_future
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            field.parsed = parse_personal_number(field.data)
+        except PersonalNumberError as exc:
+            raise ValidationError(str(exc)) from None
+        field.data = field.parsed.formatted
+
+
+def strip_filter(value):
+    return value.strip() if isinstance(value, str) else value

@@ -1,0 +1,39 @@
+from flask import Blueprint, current_app, render_template, url_for
+from flask_login import current_user
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+# Start page "ways in": (endpoint, heading, text, who). A way in shows once its feature exists.
+WAYS_IN = [
+    ("guidance.index", "Läs riktlinjerna", "Rutinerna för samverkan, vem som ansvarar för vad och en ordlista.", "alla"),
+    ("consent.start", "Skriv under ett samtycke", "Har du fått en länk i ett e-postmeddelande? Öppna länken. Här kan du läsa mer om hur det går till.", "vårdnadshavare och unga"),
+    ("deviations.new", "Rapportera en avvikelse", "Om någon part inte har följt de rutiner som gäller för samverkan.", "personal"),
+    ("cases.index", "Mina ärenden", "Ärenden som din enhet arbetar med: samtycken, möten och planer.", "personal"),
+    ("deviations.inbox", "Min inkorg", "Avvikelserapporter som har skickats till dig som chef.", "chefer"),
+]
+
+
+@bp.app_context_processor
+def _helpers():
+    def endpoint_url(endpoint: str, **values):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, **values)
+        return None
+
+    return {"endpoint_url": endpoint_url}
+
+
+@bp.route("/")
+def index():
+    ways = [(url_for(e) if e in current_app.view_functions else None, h, t, w) for e, h, t, w in WAYS_IN]
+    sections = []
+    if current_user.is_authenticated:
+        from .start_sections import sections_for
+
+        sections = sections_for(current_user)
+    return render_template("main/index.html", ways=ways, sections=sections)
+
+
+@bp.route("/personuppgifter")
+def privacy():
+    return render_template("main/privacy.html")

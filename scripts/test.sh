@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the whole suite on SQLite, then again on a real MariaDB server when one can be started.
+set -uo pipefail
+bin=.venv/bin
+mkdir -p test-artifacts
+status=0
+echo "== Testsviten mot SQLite"
+$bin/python -m pytest "$@" || status=$?
+if [ -x scripts/test-mysql.sh ] && [ $status -eq 0 ]; then
+  echo "== Testsviten mot MariaDB"
+  scripts/test-mysql.sh "$@" || status=$?
+fi
+# pytest exits 5 when no test ran: that is a failure here.
+exit $status

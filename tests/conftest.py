@@ -1,0 +1,152 @@
+"""Shared fixtures: the app factory with a fresh, migrated database per test.
+
+SQLite (default): the migrations run once per session into a template file that each test
+copies. MariaDB/MySQL: set PORTAL_TEST_DATABASE_URL; the migrations run once and every
+test starts from emptied tables (like CTFd, the same suite runs on both)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+TEST_PASSWORD = "Testlösenord-för-portalen-1"
+MYSQL_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    from portal.database import upgrade
+
+    if MYSQL_URL:
+        engine = create_engine(MYSQL_URL)
+        with engine.begin() as conn:
+            for table in reversed(_tables(engine)):
+                conn.execute(text(f"DROP TABLE IF EXISTS `{table}`"))
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(MYSQL_URL)
+        engine.dispose()
+        return MYSQL_URL
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _tables(engine) -> list[str]:
+    return [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+
+
+def _fresh_database(template, tmp_path: Path) -> str:
+    if MYSQL_URL:
+        engine = create_engine(MYSQL_URL)
+        with engine.begin() as conn:
+            conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+            for table in _tables(engine):
+                conn.execute(text(f"DELETE FROM `{table}`"))
+                conn.execute(text(f"ALTER TABLE `{table}` AUTO_INCREMENT = 1"))
+            conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+        engine.dispose()
+        return MYSQL_URL
+    target = tmp_path / "portal.sqlite3"
+    shutil.copy(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app_factory(migrated_template, tmp_path):
+    """Builds an app on a fresh database; keyword arguments override configuration."""
+    from portal import create_app
+    from portal.extensions import db
+
+    created = []
+    url = _fresh_database(migrated_template, tmp_path)
+
+    def make(**overrides):
+        config = {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "PORTAL_BASE_URL": "http://portal.test",
+            "SERVER_NAME": None,
+        }
+        config.update(overrides)
+        app = create_app(config)
+        created.append(app)
+        return app
+
+    yield make
+    for app in created:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(email, role="staff", units=("solbackens-skola",), name=None) -> user id."""
+    from portal.accounts.service import create_user
+    from portal.extensions import db
+
+    def make(email, role="staff", units=("solbackens-skola",), name=None, password=TEST_PASSWORD):
+        with app.app_context():
+            user = create_user(email, name or email.split("@")[0].replace(".", " ").title(), password, role, list(units))
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+def login(client, email, password=TEST_PASSWORD):
+    response = client.post("/logga-in", data={"email": email, "password": password})
+    assert response.status_code == 302, "login failed"
+    return response
+
+
+@pytest.fixture
+def make_case(app):
+    """make_case(opened_by_user_id, unit_key="solbackens-skola", **fields) -> case ref."""
+    from portal.cases.models import Case, Guardian
+    from portal.extensions import db
+
+    def make(user_id, unit_key="solbackens-skola", guardians=2, **fields):
+        values = {"child_name": "Testbarn Testsson", "personal_number": "20120415-2381"}
+        values.update(fields)
+        with app.app_context():
+            case = Case(unit_key=unit_key, opened_by_id=user_id, **values)
+            for i in range(guardians):
+                case.guardians.append(Guardian(name=f"Vårdnadshavare {i + 1}", email=f"vh{i + 1}@familj.example",
+                                               has_custody=True))
+            db.session.add(case)
+            db.session.commit()
+            return case.ref
+
+    return make
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
