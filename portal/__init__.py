@@ -16,6 +16,7 @@ FEATURES = [
     "portal.directory",
     "portal.cases",
     "portal.audit",
+    "portal.pdf",
 ]
 
 
