@@ -17,6 +17,7 @@ FEATURES = [
     "portal.cases",
     "portal.audit",
     "portal.pdf",
+    "portal.guidance",
 ]
 
 
