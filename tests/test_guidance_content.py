@@ -186,11 +186,12 @@ def test_the_cli_refuses_to_start_with_broken_content(tmp_path, monkeypatch):
     assert "Innehållet kan inte publiceras: content/glossary.yaml, rad 2" in result.output
 
 
-def test_changed_files_are_re_read_in_development_and_a_bad_edit_never_breaks_pages(app_factory, tmp_path):
+@pytest.mark.parametrize("setting", ["PORTAL_DEV_RELOAD_CONTENT", "DEBUG"])
+def test_changed_files_are_re_read_in_development_and_a_bad_edit_never_breaks_pages(app_factory, tmp_path, setting):
     import os
 
     content = copy_content(tmp_path)
-    app = app_factory(PORTAL_CONTENT_DIR=content, PORTAL_DEV_RELOAD_CONTENT=True)
+    app = app_factory(PORTAL_CONTENT_DIR=content, **{setting: True})
     client = app.test_client()
     path = content / "guidelines" / "grona-kortet-ostra-norrbotten.md"
     original = path.read_text(encoding="utf-8")

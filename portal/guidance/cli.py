@@ -43,7 +43,10 @@ def freeze_command(directory, without_pdf):
     """Exportera riktlinjer, roller, ordlista och sökning som statiska filer till DIRECTORY."""
     from flask import current_app
 
-    from .freeze import freeze
+    from .freeze import FreezeError, freeze
 
-    written = freeze(current_app, Path(directory), pdf=not without_pdf)
+    try:
+        written = freeze(current_app, Path(directory), pdf=not without_pdf)
+    except FreezeError as exc:
+        raise click.ClickException(f"Exporten avbröts: {exc}") from None
     click.echo(f"{len(written)} filer skrevs till {directory}. Öppna {Path(directory) / 'index.html'}.")

@@ -16,8 +16,7 @@ from .search import KIND_LABELS, MAX_QUERY_LENGTH
 
 bp = Blueprint("guidance", __name__, template_folder="templates")
 
-# Links in the guidance to other parts of the portal (forms); the static export points them
-# at PORTAL_BASE_URL.
+# The guidance's own navigation, shown on each of its pages.
 SECTION_NAV = [
     ("guidance.index", "Riktlinjer"),
     ("guidance.roles", "Roller och ansvar"),

@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import html
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
