@@ -119,3 +119,11 @@ def test_short_words_match_whole_words_only(index):
     assert match_weight("bu", "bu") == 1.0 and match_weight("bu", "bup") == 0.0
     assert match_weight("mote", "natverksmote") > 0 and match_weight("mote", "motet") > match_weight("mote", "natverksmote")
     assert {h.doc.url for h in index.search("BU").hits} >= {"/ordlista/#bu"}
+
+
+def test_many_hits_say_how_many_there_are_and_how_many_are_shown(client, index):
+    result = index.search("och")
+    assert result.total > len(result.hits) == 50
+    html = client.get("/sok", query_string={"q": "och"}).get_data(as_text=True)
+    assert f'<h2 id="sokresultat">{result.total} träffar för ”och”</h2>' in html
+    assert "Här visas de 50 bästa." in html

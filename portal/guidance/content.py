@@ -668,7 +668,10 @@ def load_cached(root: Path) -> Content:
         if cached is not None and cached.fingerprint == fingerprint(Path(root)):
             return cached
         content = load_content(Path(root))
+        _shared.pop(key, None)
         _shared[key] = content
+        while len(_shared) > 8:        # a handful of content folders per process (tests use copies)
+            _shared.pop(next(iter(_shared)))
         return content
 
 

@@ -68,6 +68,7 @@ class SearchResult:
     words: list[str]             # query words actually searched for (folded)
     hits: list[Hit] = field(default_factory=list)
     all_words: bool = True       # False: no document had every word; hits have some of them
+    total: int = 0               # matching documents, of which the best `limit` are in hits
     ignored: list[str] = field(default_factory=list)
 
 
@@ -165,6 +166,7 @@ class SearchIndex:
         if not every:
             result.all_words = False
             candidates = set().union(*(set(s) for s in per_word))
+        result.total = len(candidates)
         ranked = sorted(candidates, key=lambda d: (-sum(s.get(d, 0.0) for s in per_word), d))[:limit]
         cache: dict = {}
         for d in ranked:

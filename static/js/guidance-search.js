@@ -109,6 +109,7 @@
       perWord.forEach(function (s) { sum += s.get(doc) || 0; });
       return sum;
     };
+    result.total = candidates.length;
     candidates.sort(function (a, b) { return (total(b) - total(a)) || (a - b); });
     result.hits = candidates.slice(0, 50).map(function (doc) {
       return { doc: self.index.docs[doc], score: total(doc) };
@@ -173,7 +174,7 @@
     }
     var result = search.search(query), W = search.W, kinds = search.index.kinds;
     var title = el("h2", "", result.hits.length ?
-      result.hits.length + (result.hits.length === 1 ? " träff" : " träffar") + " för ”" + query + "”" :
+      result.total + (result.total === 1 ? " träff" : " träffar") + " för ”" + query + "”" :
       "Inga träffar för ”" + query + "”");
     title.id = "sokresultat-rubrik";
     title.setAttribute("tabindex", "-1");
@@ -182,6 +183,9 @@
     if (!result.hits.length) {
       area.appendChild(el("p", "", "Kontrollera stavningen, sök på en del av ordet (till exempel ”möte”) eller använd färre ord."));
       return;
+    }
+    if (result.total > result.hits.length) {
+      area.appendChild(el("p", "", "Här visas de " + result.hits.length + " bästa. Skriv fler ord för att få färre träffar."));
     }
     if (!result.allWords) {
       var note = el("div", "notice notice--info");
