@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask_wtf import FlaskForm
 from wtforms import Field
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from .personal_number import PersonalNumberError, parse_personal_number
 
@@ -60,6 +60,11 @@ class DateField(Field):
                     self.process_errors.append(f"{self.label.text} måste vara ett riktigt datum")
         elif formdata is not None:
             self.raw_data = []
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            # An impossible date: keep that message; "required" must not replace it.
+            raise StopValidation()
 
     def _value(self):
         return self.data.isoformat() if self.data else ""

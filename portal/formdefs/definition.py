@@ -1,0 +1,179 @@
+"""Loading and validating form definitions from forms/<key>.yaml."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+
+from ..directory.loader import read_yaml_with_lines, DirectoryError
+
+FIELD_TYPES = {
+    "text", "textarea", "date", "choice", "multichoice", "select", "unit", "boolean",
+    "email", "phone", "personal_number", "number",
+}
+
+
+class FormDefinitionError(Exception):
+    def __init__(self, path, line, problem):
+        where = f"{path}, rad {line}" if line else str(path)
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    key: str
+    type: str
+    label: str
+    help: str = ""
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+    choices_from: str = ""          # name of a dynamic choice list given at build time (e.g. "unit")
+    error: str = ""                 # Swedish message when a required field is empty
+    not_future: bool = False
+    width: int | None = None
+    rows: int = 5
+    pdf: bool = True                # shown in PDFs and summaries
+
+
+@dataclass(frozen=True)
+class SectionDef:
+    key: str
+    title: str
+    help: str = ""
+    fields: tuple[FieldDef, ...] = ()
+    repeat: bool = False
+    min_entries: int = 0
+    max_entries: int = 20
+    item_label: str = ""
+    add_label: str = ""
+
+
+@dataclass(frozen=True)
+class FormDefinition:
+    key: str
+    title: str
+    source: str
+    intro: str
+    sections: tuple[SectionDef, ...]
+    path: Path = field(compare=False, default=None)
+    extra: dict = field(compare=False, default_factory=dict)
+
+    def section(self, key: str) -> SectionDef:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+
+def load_definition(path: Path) -> FormDefinition:
+    try:
+        data = read_yaml_with_lines(path)
+    except DirectoryError as exc:
+        raise FormDefinitionError(path, exc.line, exc.problem) from None
+    p = _Parser(path)
+    return p.form(data)
+
+
+def get_definition(key: str) -> FormDefinition:
+    """The definition forms/<key>.yaml, parsed once per app (re-read in debug mode)."""
+    cache = current_app.extensions.setdefault("formdefs", {})
+    path = Path(current_app.config["PORTAL_FORMS_DIR"]) / f"{key}.yaml"
+    mtime = path.stat().st_mtime if path.exists() else None
+    cached = cache.get(key)
+    if cached and (not current_app.debug or cached[0] == mtime):
+        return cached[1]
+    definition = load_definition(path)
+    cache[key] = (mtime, definition)
+    return definition
+
+
+def check_all(forms_dir: Path) -> list[str]:
+    errors = []
+    for path in sorted(Path(forms_dir).glob("*.yaml")):
+        try:
+            load_definition(path)
+        except FormDefinitionError as exc:
+            errors.append(str(exc))
+    return errors
+
+
+class _Parser:
+    def __init__(self, path):
+        self.path = path
+
+    def fail(self, node, problem):
+        raise FormDefinitionError(self.path, node.get("__line__") if isinstance(node, dict) else None, problem)
+
+    def req(self, node, key, what):
+        if not isinstance(node, dict) or node.get(key) in (None, ""):
+            self.fail(node, f"{what} saknar '{key}'")
+        return node[key]
+
+    def form(self, data) -> FormDefinition:
+        if not isinstance(data, dict):
+            raise FormDefinitionError(self.path, 1, "filen ska vara en mappning med key, title och sections")
+        key = self.req(data, "key", "formuläret")
+        if key != self.path.stem:
+            self.fail(data, f"nyckeln '{key}' ska vara samma som filnamnet '{self.path.stem}'")
+        sections, seen = [], set()
+        for snode in self.req(data, "sections", "formuläret"):
+            section = self.section(snode)
+            if section.key in seen:
+                self.fail(snode, f"avsnittet '{section.key}' finns redan")
+            seen.add(section.key)
+            sections.append(section)
+        extra = {k: v for k, v in data.items() if k not in {"key", "title", "source", "intro", "sections", "__line__"}}
+        return FormDefinition(key, self.req(data, "title", "formuläret"), str(data.get("source") or ""),
+                              str(data.get("intro") or ""), tuple(sections), self.path, _strip_lines(extra))
+
+    def section(self, node) -> SectionDef:
+        key = self.req(node, "key", "ett avsnitt")
+        fields, seen = [], set()
+        for fnode in self.req(node, "fields", f"avsnittet '{key}'"):
+            f = self.field(fnode, key)
+            if f.key in seen:
+                self.fail(fnode, f"fältet '{f.key}' finns redan i avsnittet '{key}'")
+            seen.add(f.key)
+            fields.append(f)
+        repeat = node.get("repeat") or {}
+        if repeat and not isinstance(repeat, dict):
+            self.fail(node, f"'repeat' i avsnittet '{key}' ska vara en mappning (min, max, item_label)")
+        return SectionDef(
+            key=key, title=self.req(node, "title", f"avsnittet '{key}'"), help=str(node.get("help") or ""),
+            fields=tuple(fields), repeat=bool(repeat), min_entries=int(repeat.get("min", 0)) if repeat else 0,
+            max_entries=int(repeat.get("max", 20)) if repeat else 1,
+            item_label=str(repeat.get("item_label", "")) if repeat else "",
+            add_label=str(repeat.get("add_label", "")) if repeat else "",
+        )
+
+    def field(self, node, section_key) -> FieldDef:
+        key = self.req(node, "key", f"ett fält i avsnittet '{section_key}'")
+        ftype = node.get("type", "text")
+        if ftype not in FIELD_TYPES:
+            self.fail(node, f"fältet '{key}' har okänd typ '{ftype}' (tillåtna: {', '.join(sorted(FIELD_TYPES))})")
+        choices = ()
+        if ftype in ("choice", "multichoice", "select") and not node.get("choices_from"):
+            raw = self.req(node, "choices", f"fältet '{key}'")
+            choices = tuple((str(c["value"]), str(c["label"])) if isinstance(c, dict) else (str(c), str(c)) for c in raw)
+        max_length = node.get("max_length")
+        if max_length is None and ftype in ("text", "email", "phone"):
+            max_length = 200
+        if max_length is None and ftype == "textarea":
+            max_length = 4000
+        return FieldDef(
+            key=key, type=ftype, label=self.req(node, "label", f"fältet '{key}'"), help=str(node.get("help") or ""),
+            required=bool(node.get("required", False)), max_length=max_length, choices=choices,
+            choices_from=str(node.get("choices_from") or ("unit" if ftype == "unit" else "")),
+            error=str(node.get("error") or ""), not_future=bool(node.get("not_future", False)),
+            width=node.get("width"), rows=int(node.get("rows", 5)), pdf=bool(node.get("pdf", True)),
+        )
+
+
+def _strip_lines(value):
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
