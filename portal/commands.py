@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
 
 @click.group()
 def db():
-    """Databasen: migrationer."""
+    """Databasen: migrationer och flytt till MySQL/MariaDB."""
 
 
 @db.command("upgrade")
@@ -37,6 +37,15 @@ def db_current():
     from .database import alembic_config
 
     command.current(alembic_config())
+
+
+def _add_db_tools() -> None:
+    from .dbtools import to_mysql_cmd
+
+    db.add_command(to_mysql_cmd)
+
+
+_add_db_tools()
 
 
 @click.command("seed-demo")
