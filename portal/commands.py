@@ -7,6 +7,8 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from .dbtools import to_mysql_cmd
+
 
 def init_app(app: Flask) -> None:
     for command in (db, seed_demo_cmd, demo_logins_cmd, user, backup_cmd, restore_cmd):
@@ -16,6 +18,9 @@ def init_app(app: Flask) -> None:
 @click.group()
 def db():
     """Databasen: migrationer och flytt till MySQL/MariaDB."""
+
+
+db.add_command(to_mysql_cmd)
 
 
 @db.command("upgrade")
@@ -37,15 +42,6 @@ def db_current():
     from .database import alembic_config
 
     command.current(alembic_config())
-
-
-def _add_db_tools() -> None:
-    from .dbtools import to_mysql_cmd
-
-    db.add_command(to_mysql_cmd)
-
-
-_add_db_tools()
 
 
 @click.command("seed-demo")

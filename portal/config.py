@@ -93,7 +93,7 @@ def apply_mysql_engine_options(options: dict) -> None:
         return
     if "charset" not in url.query:
         options["url"] = url.update_query_dict({"charset": "utf8mb4"})
-    options.setdefault("pool_recycle", 3600)
+    options["pool_recycle"] = min(options.get("pool_recycle") or 3600, 3600)
     options.setdefault("isolation_level", "READ COMMITTED")
     connect_args = options.setdefault("connect_args", {})
     connect_args.setdefault("init_command", "SET time_zone = '+00:00'")

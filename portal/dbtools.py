@@ -84,8 +84,9 @@ class MoveResult:
 # -- the command ---------------------------------------------------------------------------
 
 @click.command("to-mysql")
-@click.option("--url", "target_url", required=True, metavar="URL",
-              help="Måldatabasen, t.ex. mysql+pymysql://portal:lösenord@127.0.0.1:3306/portal?charset=utf8mb4")
+@click.option("--url", "target_url", required=True, metavar="URL", envvar="PORTAL_TO_MYSQL_URL",
+              help="Måldatabasen, t.ex. mysql+pymysql://portal:HEMLIGT@127.0.0.1:3306/portal?charset=utf8mb4 "
+                   "(eller miljövariabeln PORTAL_TO_MYSQL_URL, så att lösenordet inte syns i processlistan).")
 @click.option("--force", is_flag=True, help="Ta bort tabeller som redan finns i måldatabasen och börja om.")
 @click.option("--chunk-size", default=1000, show_default=True, type=click.IntRange(1, 100_000),
               help="Antal rader per omgång vid kopieringen.")
@@ -181,7 +182,7 @@ def _target_url(raw: str) -> URL:
         url = make_url(raw)
     except sa_exc.ArgumentError:
         raise MoveError("Måladressen går inte att tolka. Exempel: "
-                        "mysql+pymysql://portal:lösenord@127.0.0.1:3306/portal?charset=utf8mb4") from None
+                        "mysql+pymysql://portal:HEMLIGT@127.0.0.1:3306/portal?charset=utf8mb4") from None
     if url.get_backend_name() not in MYSQL_BACKENDS:
         raise MoveError("Måladressen måste gå till MySQL eller MariaDB (mysql+pymysql://...).")
     driver = url.drivername.partition("+")[2]
@@ -191,7 +192,7 @@ def _target_url(raw: str) -> URL:
     if not url.database:
         raise MoveError("Måladressen saknar databasens namn (…/portal?charset=utf8mb4).")
     if not url.username:
-        raise MoveError("Måladressen saknar användare (mysql+pymysql://användare:lösenord@värd/databas).")
+        raise MoveError("Måladressen saknar användare (mysql+pymysql://användare:HEMLIGT@värd/databas).")
     charset = url.query.get("charset")
     if charset and charset.lower() != CHARSET:
         raise MoveError(f"Teckenkodningen måste vara {CHARSET} (charset={charset} ger inte plats för alla tecken).")
@@ -349,6 +350,9 @@ def _copy_rows(snapshot: Path, url: URL, chunk_size: int) -> None:
     )
     if str(url.query.get("ssl_disabled", "")).lower() in ("1", "true", "yes"):
         options["mysql_ssl_disabled"] = True
+    for key in ("ssl_ca", "ssl_cert", "ssl_key"):  # TLS to a remote server: the same files as PyMySQL
+        if url.query.get(key):
+            options[f"mysql_{key}"] = url.query[key]
     if url.query.get("unix_socket"):
         options["mysql_socket"] = url.query["unix_socket"]
     else:

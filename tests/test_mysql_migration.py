@@ -247,6 +247,12 @@ def test_a_sqlite_portal_moves_to_mariadb_with_every_row_and_the_app_shows_the_s
         assert SWEDISH_NAME in index and "Elsa Exempeldotter" in index
         page = client.get(f"/arenden/{refs[SWEDISH_NAME]}").get_data(as_text=True)
         assert "Örjan Ärlig" in page and "Ängla Ärlig 😀" in page
+        # Viewing wrote a new audit event: AUTO_INCREMENT continues after the moved rows.
+        from portal.audit.models import AuditEvent
+
+        with mysql_app.app_context():
+            newest = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+            assert newest.action == "case.view" and newest.id > AUDIT_EVENTS and newest.at.year >= 2026
     finally:
         with mysql_app.app_context():
             db.session.remove()
