@@ -65,7 +65,8 @@ def _free_port() -> int:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    # If the test process is killed outright, the server is not left running.
+    # If the test process is killed outright, the server is not left running. (Linux sends the
+    # signal when the *thread* that started the server ends: start and stop from one thread.)
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
@@ -111,19 +112,24 @@ class MariaDBServer:
 
     def _install(self, install_db: str) -> None:
         datadir = self.base / "data"
-        cmd = [install_db, "--no-defaults", f"--datadir={datadir}", *self._as_root(),
+        # A private tmpdir: bootstraps running at the same time in a shared /tmp remove each
+        # other's temporary tables ("Unknown table 'mysql.tmp_user_sys'").
+        tmpdir = self.base / "tmp"
+        tmpdir.mkdir()
+        cmd = [install_db, "--no-defaults", f"--datadir={datadir}", f"--tmpdir={tmpdir}", *self._as_root(),
                "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"]
         result = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, timeout=self.startup_timeout)
         if result.returncode != 0:
-            raise MariaDBFailed(f"mariadb-install-db misslyckades ({result.returncode}):\n{result.stdout[-3000:]}")
+            errors = [line for line in result.stdout.splitlines() if "ERROR" in line.upper()][:10]
+            raise MariaDBFailed(f"mariadb-install-db misslyckades ({result.returncode}):\n" + "\n".join(errors))
 
     def _launch(self, server: str) -> None:
         cmd = [
             server, "--no-defaults", f"--datadir={self.base / 'data'}", *self._as_root(),
             "--skip-networking=0", "--bind-address=127.0.0.1", f"--port={self.port}",
             f"--socket={self.socket_path}", f"--pid-file={self.base / 'mysqld.pid'}",
-            f"--log-error={self.error_log}", f"--tmpdir={self.base}",
+            f"--log-error={self.error_log}", f"--tmpdir={self.base / 'tmp'}",
             f"--character-set-server={CHARSET}", f"--collation-server={COLLATION}",
             "--skip-name-resolve", "--skip-log-bin", "--max-connections=200",
             # A throwaway server: speed over durability.
