@@ -71,13 +71,6 @@ def from_environment(instance_path: Path) -> dict:
 MYSQL_BACKENDS = ("mysql", "mariadb")
 
 
-def is_mysql(url) -> bool:
-    """True for a MySQL or MariaDB URL (mysql+pymysql://, mariadb+pymysql://)."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).get_backend_name() in MYSQL_BACKENDS
-
-
 def apply_mysql_engine_options(options: dict) -> None:
     """Engine defaults for MySQL/MariaDB, set in place on Flask-SQLAlchemy's engine options.
 
@@ -97,4 +90,3 @@ def apply_mysql_engine_options(options: dict) -> None:
     options.setdefault("isolation_level", "READ COMMITTED")
     connect_args = options.setdefault("connect_args", {})
     connect_args.setdefault("init_command", "SET time_zone = '+00:00'")
-
