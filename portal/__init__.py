@@ -20,6 +20,7 @@ FEATURES = [
     "portal.formdefs",
     "portal.notify",
     "portal.guidance",
+    "portal.retention",
 ]
 
 
