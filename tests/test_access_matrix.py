@@ -1,0 +1,168 @@
+"""The access matrix: every route in app.url_map × every role × GET and POST, with the answer
+each must get. The table below is the specification; a route without an entry, or an entry for
+a route that no longer exists, fails `test_every_route_has_an_entry`.
+
+Answers: a status code; "login" (302 to /logga-in); "ok" (allowed: 200, 302 elsewhere, or 400 for
+a form posted empty — the point is that the request reached the view). Nothing may ever be 500.
+POSTs are sent as empty forms (the matrix app has CSRF off; test_csrf.py proves every POST needs it), so
+no form succeeds by accident, and destructive routes run last for their role (`order`)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.security_support import ROLES, build_world, client_for
+
+LOGIN, OK = "login", "ok"
+
+
+def roles(base: dict | None = None, **overrides) -> dict:
+    table = dict(base or {})
+    table.update(overrides)
+    missing = set(ROLES) - set(table)
+    assert not missing, f"roles missing: {missing}"
+    return table
+
+
+def same(answer) -> dict:
+    return {r: answer for r in ROLES}
+
+
+PUBLIC = same(200)
+# Signed-in pages: staff and administrators alike.
+SIGNED_IN = roles(same(LOGIN), own=200, other=200, manager=200, admin=200)
+# Staff who work with cases (never administrators), no particular case.
+STAFF = roles(same(LOGIN), own=200, other=200, manager=200, admin=404)
+# One case: its unit's staff and manager; everybody else signed in gets 404.
+CASE = roles(same(LOGIN), own=200, other=404, manager=200, admin=404)
+CASE_POST = roles(CASE, own=OK, manager=OK)
+# Administration: 403 for signed-in non-administrators.
+ADMIN = roles(same(LOGIN), own=403, other=403, manager=403, admin=200)
+ADMIN_POST = roles(ADMIN, admin=OK)
+MANAGERS = roles(same(LOGIN), own=404, other=404, manager=200, admin=404)
+
+
+def redirect_for_signed_in(answer_for_others):
+    return roles(same(answer_for_others), own=302, other=302, manager=302, admin=302)
+
+
+# endpoint -> {"GET": {role: answer}, "POST": {...}, "order": n}. Unlisted methods must be 405.
+MATRIX: dict[str, dict] = {
+    "static": {"GET": PUBLIC},
+    "main.index": {"GET": PUBLIC},
+    "main.privacy": {"GET": PUBLIC},
+    "accounts.login": {"GET": redirect_for_signed_in(200), "POST": redirect_for_signed_in(400)},
+    "accounts.logout": {"POST": same(302), "order": 99},
+    "accounts.account": {"GET": SIGNED_IN, "POST": roles(SIGNED_IN, own=400, other=400, manager=400, admin=400)},
+    "accounts.admin_users": {"GET": ADMIN},
+    "accounts.admin_user_new": {"GET": ADMIN, "POST": roles(ADMIN, admin=400)},
+    "accounts.admin_user_edit": {"GET": ADMIN, "POST": ADMIN_POST},
+    "accounts.admin_user_unlock": {"POST": roles(ADMIN, admin=302)},
+    "notify.outbox": {"GET": ADMIN},
+    "notify.retry": {"POST": roles(ADMIN, admin=302)},
+    "notify.dev_mailbox": {"GET": ADMIN},
+    "notify.dev_message": {"GET": ADMIN},
+    "notify.dev_message_html": {"GET": ADMIN},
+    "notify.dev_attachment": {"GET": ADMIN},
+    "directory.index": {"GET": SIGNED_IN},
+    "cases.index": {"GET": STAFF},
+    "cases.new": {"GET": STAFF, "POST": roles(STAFF, own=400, other=400, manager=400)},
+    "cases.view": {"GET": CASE},
+    "cases.edit": {"GET": CASE, "POST": CASE_POST},
+    "cases.print_view": {"GET": CASE},
+    "cases.close": {"POST": roles(CASE, own=302, manager=302), "order": 50},
+    "cases.guardian_new": {"GET": CASE, "POST": roles(CASE, own=400, manager=400)},
+    "cases.guardian_edit": {"GET": CASE, "POST": CASE_POST},
+    "guidance.checklist_update": {"GET": roles(CASE, own=302, manager=302), "POST": roles(CASE, own=302, manager=302)},
+    "audit.index": {"GET": MANAGERS},
+    "audit.case_log": {"GET": MANAGERS},
+    "guidance.index": {"GET": PUBLIC},
+    "guidance.guideline": {"GET": PUBLIC},
+    "guidance.guideline_pdf": {"GET": PUBLIC},
+    "guidance.roles": {"GET": PUBLIC},
+    "guidance.glossary": {"GET": PUBLIC},
+    "guidance.search": {"GET": PUBLIC},
+}
+
+# URL values per endpoint where the default by name (World.values) is not the right object.
+URL_VALUES: dict[str, dict] = {}
+# Per endpoint and role: values that depend on who asks (e.g. a guardian's own link).
+ROLE_URL_VALUES: dict[str, object] = {}
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules()]
+
+
+def _url(app, world, rule, role) -> str:
+    values = {}
+    for name in rule.arguments:
+        source = {**world.values, **URL_VALUES.get(rule.endpoint, {})}
+        fn = ROLE_URL_VALUES.get(rule.endpoint)
+        if fn is not None:
+            source.update(fn(world, role))
+        assert name in source, f"{rule.endpoint}: no value for <{name}> (add it to World.values or URL_VALUES)"
+        values[name] = source[name]
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def _verdict(response, expected) -> bool:
+    code = response.status_code
+    location = response.headers.get("Location", "")
+    if code == 500:
+        return False
+    if expected == LOGIN:
+        return code == 302 and "/logga-in" in location
+    if expected == OK:
+        return code in (200, 400) or (code in (302, 303) and "/logga-in" not in location)
+    if expected == 302:
+        return code == 302 and "/logga-in" not in location
+    return code == expected
+
+
+def test_every_route_has_an_entry(app):
+    endpoints = {r.endpoint for r in _rules(app)}
+    missing = sorted(endpoints - set(MATRIX))
+    stale = sorted(set(MATRIX) - endpoints)
+    assert not missing, f"routes without an access matrix entry: {missing}"
+    assert not stale, f"matrix entries for routes that do not exist: {stale}"
+    for rule in _rules(app):
+        entry = MATRIX[rule.endpoint]
+        for method in ("GET", "POST"):
+            if method in rule.methods:
+                assert method in entry, f"{rule.endpoint}: no expectation for {method}"
+                assert set(entry[method]) == set(ROLES), f"{rule.endpoint} {method}: every role needs an answer"
+
+
+def _plan(app):
+    """(order, endpoint, method, rule) for every request, GETs before POSTs."""
+    steps = []
+    for rule in _rules(app):
+        entry = MATRIX.get(rule.endpoint, {})
+        for method in ("GET", "POST"):
+            if method in rule.methods or method in entry:
+                steps.append((entry.get("order", 0) if method == "POST" else -1, rule.endpoint, method, rule))
+    return sorted(steps, key=lambda s: (s[0], s[1], s[2]))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, role):
+    world = build_world(app)
+    client = client_for(app, world, role)
+    wrong = []
+    for _order, endpoint, method, rule in _plan(app):
+        url = _url(app, world, rule, role)
+        if method not in rule.methods:
+            response = client.open(url, method=method)
+            if response.status_code != 405:
+                wrong.append(f"{method} {url} ({endpoint}): {response.status_code}, expected 405")
+            continue
+        expected = MATRIX[endpoint][method][role]
+        # A browser always posts at least the CSRF field: an otherwise empty form.
+        response = client.open(url, method=method, data={"_": ""} if method == "POST" else None)
+        if not _verdict(response, expected):
+            where = response.headers.get("Location", "")
+            wrong.append(f"{method} {url} ({endpoint}): {response.status_code} {where}, expected {expected}")
+    assert not wrong, f"role {role}:\n" + "\n".join(wrong)
