@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import re
 import signal
@@ -73,7 +74,51 @@ def stored_cases(db_path) -> dict[str, list[str]]:
     return found
 
 
-SUBMIT, STORED, MARKER = submit_case, stored_cases, "Kraschbarn {thread:02d}-{n:03d}"
+def submit_deviation(session: requests.Session, base: str, marker: str) -> str | None:
+    """File a deviation report: the form (to the check-answers page), then the signature. The
+    confirmation is the redirect to the sent report's page."""
+    token = _token(session.get(base + "/avvikelser/ny", timeout=30).text)
+    response = session.post(base + "/avvikelser/ny", data={
+        "csrf_token": token, "reporter_unit": UNIT, "case_ref": "",
+        "event__event_date-day": "3", "event__event_date-month": "2", "event__event_date-year": "2026",
+        "event__concerned_unit": "ifo-barn-och-familj", "event__kind": "kallelse",
+        "client__initials_or_age": "", "description__reason": marker,
+        "description__consequences_child": "Barnet fick vänta på stöd.", "description__consequences_services": "",
+        "description__proposed_measures": "Påminnelse efter fem arbetsdagar.", "action": "continue"},
+        allow_redirects=False, timeout=30)
+    review = response.headers.get("Location", "")
+    if response.status_code != 302 or not review.endswith("/granska"):
+        return None
+    review_url = review if review.startswith("http") else base + review
+    token = _token(session.get(review_url, timeout=30).text)
+    name = getattr(session, "signer_name", "")
+    response = session.post(review_url, data={"csrf_token": token, "signed_name": name, "confirm": "y"},
+                            allow_redirects=False, timeout=30)
+    location = response.headers.get("Location", "")
+    if response.status_code == 302 and re.search(r"/avvikelser/[A-Z0-9]{8}$", location):
+        return location.rsplit("/", 1)[1]
+    return None
+
+
+def stored_deviations(db_path) -> dict[str, list[str]]:
+    """Reports that were sent (signed and routed), by their marker."""
+    import json
+
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT record, ref FROM deviation_reports WHERE status != 'draft' "
+                            "AND reporter_signed_at IS NOT NULL").fetchall()
+    found: dict[str, list[str]] = {}
+    for record, ref in rows:
+        marker = (json.loads(record).get("description") or {}).get("reason", "")
+        if marker.startswith("Kraschrapport "):
+            found.setdefault(marker, []).append(ref)
+    return found
+
+
+if importlib.util.find_spec("portal.deviations") is not None:
+    SUBMIT, STORED, MARKER = submit_deviation, stored_deviations, "Kraschrapport {thread:02d}-{n:03d}"
+else:  # before the deviations feature was merged the harness opened cases
+    SUBMIT, STORED, MARKER = submit_case, stored_cases, "Kraschbarn {thread:02d}-{n:03d}"
 
 
 # --- The run ----------------------------------------------------------------------------------
@@ -98,6 +143,7 @@ def _submitter(base: str, email: str, thread: int, tally: Tally, stop: threading
         try:
             if session is None:
                 session = login_session(base, email)
+                session.signer_name = email.split("@")[0].title()  # the account name, to sign with
             with tally.lock:
                 tally.attempted.append(marker)
             confirmation = SUBMIT(session, base, marker)
