@@ -1,0 +1,84 @@
+"""Helpers for the deviation report tests: the people of Arjeplog's directory and a filled form."""
+from __future__ import annotations
+
+import re
+
+from tests.helpers import login
+
+REPORTER = "anna.larare@arjeplog.example"          # staff, Solbackens skola (grundskola)
+RUT = "rut.rektorsson@arjeplog.example"            # rektor, Solbacken and the elevhälsa: line manager
+GRETA = "greta.grundstrom@arjeplog.example"        # förskole- och grundskolechef (whole service): copy
+ERIK = "erik.enhetsson@arjeplog.example"           # enhetschef IFO: the concerned organisation
+TEACHER = "tove.larare@arjeplog.example"           # staff, Solbacken: may be named handler
+OUTSIDER = "gabriel.gymnasielarare@arjeplog.example"  # staff, the gymnasium: unrelated
+POLICE = "polly.polis@polisen.example"             # staff, polisen: no routing rule
+ADMIN = "admin@demo.example"
+
+NAMES = {REPORTER: "Anna Lärarsson", RUT: "Rut Rektorsson", GRETA: "Greta Grundström", ERIK: "Erik Enhetsson",
+         TEACHER: "Tove Lärarsson", OUTSIDER: "Gabriel Gymnasiesson", POLICE: "Polly Polisson", ADMIN: "Ada Admin"}
+
+
+def make_people(make_user) -> dict[str, int]:
+    ids = {
+        REPORTER: make_user(REPORTER, "staff", ("solbackens-skola",), name=NAMES[REPORTER]),
+        RUT: make_user(RUT, "manager", ("solbackens-skola", "elevhalsan-arjeplog"), name=NAMES[RUT]),
+        GRETA: make_user(GRETA, "manager", ("solbackens-skola",), name=NAMES[GRETA]),
+        ERIK: make_user(ERIK, "manager", ("ifo-barn-och-familj",), name=NAMES[ERIK]),
+        TEACHER: make_user(TEACHER, "staff", ("solbackens-skola",), name=NAMES[TEACHER]),
+        OUTSIDER: make_user(OUTSIDER, "staff", ("silverfjallets-gymnasium",), name=NAMES[OUTSIDER]),
+        POLICE: make_user(POLICE, "staff", ("polisen-arjeplog",), name=NAMES[POLICE]),
+        ADMIN: make_user(ADMIN, "admin", (), name=NAMES[ADMIN]),
+    }
+    return ids
+
+
+def client_for(app, email):
+    client = app.test_client()
+    login(client, email)
+    return client
+
+
+REASON = "Kallelsen till nätverksmötet kom tre veckor efter att vi bad om mötet."
+CHILD = "Barnet fick vänta på stöd i skolan under tre veckor."
+MEASURES = "Påminnelse i portalen efter fem arbetsdagar."
+
+
+def report_form(**overrides) -> dict:
+    data = {
+        "reporter_unit": "solbackens-skola",
+        "case_ref": "",
+        "event__event_date-day": "3", "event__event_date-month": "2", "event__event_date-year": "2026",
+        "event__concerned_unit": "ifo-barn-och-familj",
+        "event__kind": "kallelse",
+        "client__initials_or_age": "Elev, 12 år",
+        "description__reason": REASON,
+        "description__consequences_child": CHILD,
+        "description__consequences_services": "",
+        "description__proposed_measures": MEASURES,
+        "action": "continue",
+    }
+    data.update(overrides)
+    return data
+
+
+def ref_from(location: str) -> str:
+    match = re.search(r"/avvikelser/([A-Z0-9]+)/", location)
+    assert match, location
+    return match.group(1)
+
+
+def file_report(client, name: str, **overrides) -> str:
+    """Fill in, check and sign a report; returns its reference."""
+    response = client.post("/avvikelser/ny", data=report_form(**overrides))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    ref = ref_from(response.headers["Location"])
+    assert response.headers["Location"].endswith(f"/avvikelser/{ref}/granska")
+    response = client.post(f"/avvikelser/{ref}/granska", data={"signed_name": name, "confirm": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"].endswith(f"/avvikelser/{ref}")
+    return ref
+
+
+def act(client, ref: str, action: str, **data):
+    prefixed = {f"{action}-{k}": v for k, v in data.items()}
+    return client.post(f"/avvikelser/{ref}/atgard/{action}", data=prefixed)
