@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from tests.helpers import login
+from tests.helpers import TEST_PASSWORD, login
 
 REPORTER = "anna.larare@arjeplog.example"          # staff, Solbackens skola (grundskola)
 RUT = "rut.rektorsson@arjeplog.example"            # rektor, Solbacken and the elevhälsa: line manager
@@ -18,17 +19,41 @@ NAMES = {REPORTER: "Anna Lärarsson", RUT: "Rut Rektorsson", GRETA: "Greta Grund
          TEACHER: "Tove Lärarsson", OUTSIDER: "Gabriel Gymnasiesson", POLICE: "Polly Polisson", ADMIN: "Ada Admin"}
 
 
-def make_people(make_user) -> dict[str, int]:
-    ids = {
-        REPORTER: make_user(REPORTER, "staff", ("solbackens-skola",), name=NAMES[REPORTER]),
-        RUT: make_user(RUT, "manager", ("solbackens-skola", "elevhalsan-arjeplog"), name=NAMES[RUT]),
-        GRETA: make_user(GRETA, "manager", ("solbackens-skola",), name=NAMES[GRETA]),
-        ERIK: make_user(ERIK, "manager", ("ifo-barn-och-familj",), name=NAMES[ERIK]),
-        TEACHER: make_user(TEACHER, "staff", ("solbackens-skola",), name=NAMES[TEACHER]),
-        OUTSIDER: make_user(OUTSIDER, "staff", ("silverfjallets-gymnasium",), name=NAMES[OUTSIDER]),
-        POLICE: make_user(POLICE, "staff", ("polisen-arjeplog",), name=NAMES[POLICE]),
-        ADMIN: make_user(ADMIN, "admin", (), name=NAMES[ADMIN]),
-    }
+PEOPLE = [
+    (REPORTER, "staff", ("solbackens-skola",)),
+    (RUT, "manager", ("solbackens-skola", "elevhalsan-arjeplog")),
+    (GRETA, "manager", ("solbackens-skola",)),
+    (ERIK, "manager", ("ifo-barn-och-familj",)),
+    (TEACHER, "staff", ("solbackens-skola",)),
+    (OUTSIDER, "staff", ("silverfjallets-gymnasium",)),
+    (POLICE, "staff", ("polisen-arjeplog",)),
+    (ADMIN, "admin", ()),
+]
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    # One real argon2 hash of the test password, shared by the many accounts these tests need
+    # (hashing each one again only makes the suite slower; logging in still verifies it).
+    from portal.accounts.passwords import hash_password
+
+    return hash_password(TEST_PASSWORD)
+
+
+def make_people(app, people=PEOPLE) -> dict[str, int]:
+    """Accounts for the people of Arjeplog's directory; returns {email: user id}."""
+    from portal.accounts.models import User, UserUnit
+    from portal.extensions import db
+
+    ids = {}
+    with app.app_context():
+        for email, role, units in people:
+            user = User(email=email, name=NAMES[email], password_hash=_password_hash(), role=role)
+            user.memberships = [UserUnit(unit_key=u) for u in units]
+            db.session.add(user)
+            db.session.flush()
+            ids[email] = user.id
+        db.session.commit()
     return ids
 
 
