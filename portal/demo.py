@@ -55,6 +55,9 @@ def seed_demo() -> bool:
         Guardian(name="Jonas Exempelsson", email="jonas.exempel@familj.example", phone="070-000 00 02", has_custody=True),
     ]
     db.session.add(case)
+    from .deviations.demo import seed_deviation_demo
+
+    seed_deviation_demo(users)
     db.session.commit()
     return True
 

@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
     from ..audit.log import register_labels
     from ..directory.loader import load_directory
     from ..main.start_sections import register_start_section
-    from .routes import bp
+    from .routes import TEMPLATE_GLOBALS, bp
     from .routing import load_rules
 
     # The routing rules are configuration: a broken file stops start-up with file and line.
@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.extensions["deviation_routing"] = load_rules(app.config["PORTAL_CONTENT_DIR"], directory)
 
     app.register_blueprint(bp)
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     register_labels(AUDIT_LABELS)
     add_nav("deviations.mine", "Avvikelser", lambda u: u.is_authenticated and u.works_with_cases)
     add_nav("deviations.inbox", "Inkorg", lambda u: u.is_authenticated and u.is_manager)

@@ -53,15 +53,17 @@ ROLE_LABELS = {"line_manager": "Närmaste chef", "copy": "Kopia", "concerned": "
                "handler": "Handläggare", "reporter": "Rapportör"}
 
 
-@bp.context_processor
-def _template_helpers():
-    def event_label(event) -> str:
-        return EVENT_LABELS.get(event.action, event.action)
+def event_label(event) -> str:
+    return EVENT_LABELS.get(event.action, event.action)
 
-    def role_names(roles) -> str:
-        return ", ".join(sorted(ROLE_LABELS.get(r, r) for r in roles))
 
-    return {"event_label": event_label, "role_names": role_names, "bar_geometry": bar_geometry}
+def role_names(roles) -> str:
+    return ", ".join(sorted(ROLE_LABELS.get(r, r) for r in roles))
+
+
+# Template globals (also for PDFs rendered outside this blueprint's requests).
+TEMPLATE_GLOBALS = {"deviation_event_label": event_label, "deviation_role_names": role_names,
+                    "deviation_bars": bar_geometry}
 
 
 def _require_staff():
@@ -402,6 +404,16 @@ _DONE = {
 }
 
 
+def report_pdf_context(report: DeviationReport, roles: set[str]) -> dict:
+    """What deviations/report_pdf.html needs (also used by the browser suite's PDF sample)."""
+    reporter_only = roles == {"reporter"}
+    return {"title": f"Avvikelserapport {report.ref}", "report": report, "sections": _summary(report),
+            "directory": _directory(), "reporter_only": reporter_only,
+            "events": [e for e in report.events if not (reporter_only and e.action == "comment")],
+            "can_see_case": report.case is not None and can_view(current_user, report.case),
+            "labels": lifecycle.STATUS_LABELS, "printed_at": local(utcnow())}
+
+
 @bp.route("/avvikelser/<ref>/pdf")
 @login_required
 def pdf(ref: str):
@@ -409,12 +421,7 @@ def pdf(ref: str):
     report, roles = get_report_or_404(ref, current_user)
     from ..pdf import pdf_response, render_pdf
 
-    reporter_only = roles == {"reporter"}
-    events = [e for e in report.events if not (reporter_only and e.action == "comment")]
-    data = render_pdf("deviations/report_pdf.html", title=f"Avvikelserapport {report.ref}", report=report,
-                      sections=_summary(report), directory=_directory(), events=events, reporter_only=reporter_only,
-                      can_see_case=report.case is not None and can_view(current_user, report.case),
-                      actions=lifecycle.ACTIONS, labels=lifecycle.STATUS_LABELS, printed_at=local(utcnow()))
+    data = render_pdf("deviations/report_pdf.html", **report_pdf_context(report, roles))
     record_and_commit("deviation.print", case_id=report.case_id, object_type="deviation", object_id=report.id)
     return pdf_response(data, f"avvikelserapport-{report.ref}.pdf")
 
@@ -482,10 +489,11 @@ def _compilation(year: int):
 
     options = {"service_label": service_label, "kind_labels": kind_labels, "kind_order": list(kind_labels)}
     sections = [("Hela samverkan", None, compile_year(facts, year, **options))]
-    if current_user.is_admin:
+    if getattr(current_user, "is_admin", False):
         services = list(directory.services)
     else:
-        services = sorted({directory.units[k].service_key for k in current_user.unit_keys if k in directory.units},
+        units = getattr(current_user, "unit_keys", set())
+        services = sorted({directory.units[k].service_key for k in units if k in directory.units},
                           key=list(directory.services).index)
     for key in services:
         mine = [f for f in facts if key in (f.reporter_service, f.concerned_service)]
@@ -521,16 +529,20 @@ def summary_csv():
     return response
 
 
+def summary_pdf_context(year: int) -> dict:
+    """What deviations/summary_pdf.html needs (also used by the browser suite's PDF sample)."""
+    return {"title": f"Avvikelserapporter – årssammanställning {year}", "year": year,
+            "sections": _compilation(year), "printed_at": local(utcnow())}
+
+
 @bp.route("/avvikelser/sammanstallning.pdf")
 @login_required
 def summary_pdf():
     _compilation_access()
     year = _year()
-    sections = _compilation(year)
     from ..pdf import pdf_response, render_pdf
 
-    data = render_pdf("deviations/summary_pdf.html", title=f"Avvikelserapporter – årssammanställning {year}",
-                      year=year, sections=sections, printed_at=local(utcnow()))
+    data = render_pdf("deviations/summary_pdf.html", **summary_pdf_context(year))
     record_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
                       detail=f"år {year}, pdf")
     return pdf_response(data, f"avvikelser-sammanstallning-{year}.pdf")

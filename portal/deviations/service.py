@@ -87,8 +87,10 @@ def _admin_emails() -> list[str]:
     return list(db.session.scalars(select(User.email).where(User.role == "admin").where(User.active.is_(True))))
 
 
-def submit(report: DeviationReport, user, signed_name: str) -> RoutingResult:
-    """The reporter signs and sends: the report is routed, and never lost when nobody is found."""
+def submit(report: DeviationReport, user, signed_name: str, *, quiet: bool = False) -> RoutingResult:
+    """The reporter signs and sends: the report is routed, and never lost when nobody is found.
+
+    quiet=True queues no e-mails (demo data only)."""
     before = report.status
     report.status = lifecycle.next_status(before, "submit")
     now = utcnow()
@@ -115,6 +117,8 @@ def submit(report: DeviationReport, user, signed_name: str) -> RoutingResult:
         detail += ", väntar på mottagare"
     event = add_event(report, user, "submit", from_status=before, to_status=report.status, detail=detail)
     _audit("submit", report, f"status: {report.status}; regel: {report.routing_rule or 'ingen'}; {detail}", user)
+    if quiet:
+        return result
     notify("routed", _emails(report, ("recipient",)), report, event)
     notify("copy", _emails(report, ("copy",)), report, event)
     if report.needs_routing:
