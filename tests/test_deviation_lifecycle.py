@@ -56,3 +56,11 @@ def test_every_status_has_a_swedish_label_and_open_statuses_exclude_closed():
     assert set(lc.STATUS_LABELS) == set(lc.STATUSES)
     assert lc.CLOSED not in lc.OPEN_STATUSES and lc.DRAFT not in lc.OPEN_STATUSES
     assert lc.is_open(lc.RECEIVED) and not lc.is_open(lc.CLOSED)
+
+
+def test_a_report_waits_for_whoever_can_move_it_on():
+    assert lc.waits_for(lc.RECEIVED, {"line_manager"})
+    assert not lc.waits_for(lc.RECEIVED, {"copy"})
+    assert lc.waits_for(lc.SENT_TO_CONCERNED, {"concerned"})
+    assert not lc.waits_for(lc.CLOSED, {"line_manager"})  # it could be reopened, but it does not wait
+    assert not lc.waits_for(lc.UNDER_ANALYSIS, {"reporter"})

@@ -363,3 +363,62 @@ def test_a_routed_manager_without_an_account_also_sends_the_report_to_the_queue(
 def test_nobody_but_administrators_reaches_the_queue(app, people):
     for email in (REPORTER, RUT):
         assert client_for(app, email).get("/admin/avvikelser-utan-mottagare").status_code == 404
+
+
+# --- The inbox: statistics, start page, navigation --------------------------------------------
+
+def test_the_inbox_counts_by_status_and_lists_reports_open_longer_than_n_days(app, people):
+    import datetime as dt
+
+    from portal.timeutil import utcnow
+
+    reporter = client_for(app, REPORTER)
+    old, fresh, done = (file_report(reporter, "Anna Lärarsson") for _ in range(3))
+    rut = client_for(app, RUT)
+    act(rut, fresh, "cosign", text="Ja.", confirm="y")
+    with app.app_context():
+        for ref, days in ((old, 45), (done, 60)):
+            report = db.session.scalar(select(DeviationReport).where(DeviationReport.ref == ref))
+            report.submitted_at = utcnow() - dt.timedelta(days=days)
+            if ref == done:
+                report.status = "closed"
+        db.session.commit()
+    html = rut.get("/inkorg").get_data(as_text=True)
+    stats = html.split('id="statistik"', 1)[1]
+    assert '<tr><th scope="row">Mottagen</th><td>1</td></tr>' in stats
+    assert '<tr><th scope="row">Underskriven av närmaste chef</th><td>1</td></tr>' in stats
+    assert '<tr><th scope="row">Avslutad</th><td>1</td></tr>' in stats
+    assert '<tr><th scope="row">Totalt</th><td>3</td></tr>' in stats
+    old_part = stats.split('id="gamla"', 1)[1].split("</ul>", 1)[0]
+    assert "<strong>1</strong> öppen rapport skickades för mer än 30 dagar sedan" in old_part
+    assert f"Rapport {old}" in old_part and f"Rapport {done}" not in old_part and f"Rapport {fresh}" not in old_part
+    html = rut.get("/inkorg?dagar=50").get_data(as_text=True)
+    assert "<strong>0</strong> öppna rapporter skickades för mer än 50 dagar sedan" in html
+    assert rut.get("/inkorg?dagar=ett").status_code == 200
+    # waiting for Rut: the received one (to sign); the co-signed one (to send on)
+    waiting = html.split("<h2>Väntar på dig</h2>", 1)[1].split("<h2>", 1)[0]
+    assert f"Rapport {old}</a> – Mottagen" in waiting and f"Rapport {fresh}</a> – Underskriven" in waiting
+    assert f"Rapport {done}" not in waiting
+    # the copy holder has nothing to do but sees the reports
+    greta = client_for(app, GRETA).get("/inkorg").get_data(as_text=True)
+    assert "Inget väntar på dig just nu." in greta and f"Rapport {old}" in greta
+
+
+def test_the_start_page_tells_managers_and_administrators_what_waits(app, people):
+    file_report(client_for(app, REPORTER), "Anna Lärarsson")
+    file_report(client_for(app, POLICE), "Polly Polisson", reporter_unit="polisen-arjeplog")
+    assert "1 avvikelserapport väntar på dig" in client_for(app, RUT).get("/").get_data(as_text=True)
+    assert "1 avvikelserapport saknar mottagare" in client_for(app, ADMIN).get("/").get_data(as_text=True)
+    assert "Avvikelserapporter</h2>" not in client_for(app, OUTSIDER).get("/").get_data(as_text=True)
+
+
+def test_navigation_shows_each_role_its_way_in(app, people):
+    def nav(email):
+        html = client_for(app, email).get("/").get_data(as_text=True)
+        return html.split('aria-label="Huvudmeny"', 1)[1].split("</nav>", 1)[0]
+
+    assert 'href="/avvikelser/">Avvikelser<' in nav(REPORTER) and 'href="/inkorg"' not in nav(REPORTER)
+    assert 'href="/inkorg">Inkorg<' in nav(RUT)
+    admin = nav(ADMIN)
+    assert 'href="/admin/avvikelser-utan-mottagare">Avvikelser utan mottagare<' in admin
+    assert 'href="/avvikelser/"' not in admin

@@ -64,8 +64,7 @@ def _start_section(user):
     if not user.works_with_cases:
         return None
     items = inbox_reports(user)
-    waiting = [r for r, roles in items
-               if any(lifecycle.can(r.status, a, roles) for a in lifecycle.ACTIONS if a not in ("comment", "assign"))]
+    waiting = [r for r, roles in items if lifecycle.waits_for(r.status, roles)]
     if not waiting:
         return None
     return {"kind": "manager", "count": len(waiting)}

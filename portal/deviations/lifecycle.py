@@ -106,5 +106,15 @@ def allowed_actions(status: str, roles: set[str] | frozenset) -> list[str]:
     return [key for key in ACTIONS if key != "submit" and can(status, key, roles)]
 
 
+# Actions that move a report on: a person who may take one of them now has the report waiting.
+FORWARD_ACTIONS = ("cosign", "send_to_concerned", "answer", "start_analysis", "decide_measures", "give_feedback",
+                   "close")
+
+
+def waits_for(status: str, roles: set[str] | frozenset) -> bool:
+    """Does the report wait for this person (not merely allow a comment or a reopening)?"""
+    return any(can(status, action, roles) for action in FORWARD_ACTIONS)
+
+
 def is_open(status: str) -> bool:
     return status in OPEN_STATUSES

@@ -96,7 +96,7 @@ class DeviationRecipient(db.Model):
     report_id: Mapped[int] = mapped_column(ForeignKey("deviation_reports.id", ondelete="CASCADE"), index=True)
     capacity: Mapped[str] = mapped_column(String(20))  # recipient | copy | concerned
     name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    email: Mapped[str] = mapped_column(String(254))  # not indexed: key columns stay ≤ 191 characters
     role: Mapped[str] = mapped_column(String(60))
     # The manager's own unit; empty for a manager of the whole service.
     unit_key: Mapped[str] = mapped_column(String(100), default="")

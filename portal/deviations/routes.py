@@ -438,8 +438,7 @@ def inbox():
         days = OPEN_DAYS_DEFAULT
     days = min(max(days, 1), 3650)
     items = inbox_reports(current_user)
-    waiting = [(r, roles) for r, roles in items
-               if any(lifecycle.can(r.status, a, roles) for a in lifecycle.ACTIONS if a not in ("comment", "assign"))]
+    waiting = [(r, roles) for r, roles in items if lifecycle.waits_for(r.status, roles)]
     counts = {s: 0 for s in lifecycle.SUBMITTED_STATUSES}
     for r, _ in items:
         counts[r.status] = counts.get(r.status, 0) + 1
@@ -481,8 +480,11 @@ def _compilation(year: int):
                          reporter_service=service_of(ru), concerned_service=service_of(cu))
              for s, c, st, k, ru, cu in rows]
     definition = get_definition(DEFINITION)
-    kind_field = next(f for f in definition.section("event").fields if f.key == "kind")
-    kind_labels = dict(kind_field.choices)
+    kind_labels = {}
+    for section in definition.sections:
+        for fd in section.fields:
+            if section.key == "event" and fd.key == "kind":
+                kind_labels = dict(fd.choices)
 
     def service_label(key):
         return directory.services[key].name if key in directory.services else "Okänd verksamhet"

@@ -94,7 +94,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deviation_recipients'))
     )
     with op.batch_alter_table('deviation_recipients', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_deviation_recipients_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_deviation_recipients_report_id'), ['report_id'], unique=False)
 
 
@@ -102,7 +101,6 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('deviation_recipients', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deviation_recipients_report_id'))
-        batch_op.drop_index(batch_op.f('ix_deviation_recipients_email'))
 
     op.drop_table('deviation_recipients')
     with op.batch_alter_table('deviation_events', schema=None) as batch_op:
