@@ -115,3 +115,11 @@ def test_the_chain_reports_the_first_changed_removed_or_inserted_entry():
     rehashed[0].entry_hash = entry_hash(entry_fields(7, 1, rehashed[0].at, "sent", 1, "y", {"k": 1}), GENESIS)
     broken = first_break(7, rehashed)
     assert broken.number == 2 and "föregående post" in broken.problem
+
+
+def test_the_stored_text_is_rendered_with_everything_escaped():
+    from portal.consent.text import render_html
+
+    html = str(render_html("## Varför <script>\nVi vill <b>hjälpa</b> & stötta.\n- Skolan\n- BUP", heading_level=3))
+    assert html == ("<h3>Varför &lt;script&gt;</h3>\n<p>Vi vill &lt;b&gt;hjälpa&lt;/b&gt; &amp; stötta.</p>\n"
+                    "<ul><li>Skolan</li><li>BUP</li></ul>")
