@@ -361,9 +361,13 @@ def check(ref: str, consent_id: int):
         text = service.text_for(consent, case, CHILD, "child", signer_plan=plan)
         previews.append(("Texten för barnet eller den unge (enklare)", text, round(lix(plain_text(text))),
                          current_app.config["PORTAL_CONSENT_LIX_CHILD"]))
+    own_words = " ".join(t for t in (consent.record.get("purpose", {}).get("purpose_text", ""),
+                                      consent.record.get("information", {}).get("categories_text", "")) if t)
+    own_lix = round(lix(own_words)) if own_words.strip() else None
     valid_from = today_local()
     return render_template(
-        "consent/check.html", case=case, consent=consent, form=form, problems=problems,
+        "consent/check.html", case=case, consent=consent, form=form, problems=problems, own_lix=own_lix,
+        own_limit=current_app.config["PORTAL_CONSENT_LIX_ADULT"],
         sections=summary_sections(definition, consent.record, labels=_labels()), plan_rows=_plan_rows(case, consent),
         previews=[(title, render_html(text, heading_level=4), value, limit) for title, text, value, limit in previews],
         valid_from=valid_from, valid_until=rules.end_date(valid_from, consent.months),
