@@ -4,7 +4,7 @@
 - pages_consent(): a sent request on Elsa's case; the first guardian has a link by e-mail and has
   not answered, the second has signed in person. Used for the staff pages and the signer's link.
 - new_draft_id(): a fresh draft (the check-answers and edit pages).
-- new_sign_token(): a fresh personal link for the first guardian (older links stop working)."""
+- sign_token(): the first guardian's personal link on pages_consent() (stable while it works)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -89,10 +89,26 @@ def pages_consent():
 
 
 def new_sign_token(consent=None) -> str:
+    """A fresh personal link for the first guardian (older links stop working)."""
     from portal.consent import service
     from portal.extensions import db
 
     consent = consent or pages_consent()
     token = service.issue_sign_link(consent.signers[0], actor="user:browser-suite", event="resent")
     db.session.commit()
+    return token
+
+
+_tokens: dict[int, str] = {}
+
+
+def sign_token() -> str:
+    """The first guardian's working link on pages_consent() (the same one while it works)."""
+    from portal.consent.tokens import find_link
+
+    consent = pages_consent()
+    token = _tokens.get(consent.id)
+    link = find_link(token) if token else None
+    if link is None or link.revoked_at is not None or link.locked_at is not None:
+        token = _tokens[consent.id] = new_sign_token(consent)
     return token

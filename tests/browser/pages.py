@@ -73,8 +73,8 @@ ENDPOINT_PARAMETERS: dict[tuple[str, str], Callable[[], object]] = {
     **{(endpoint, "consent_id"): lambda: _consent_data().pages_consent().id
        for endpoint in ("consent.detail", "consent.in_person", "consent.staff_withdraw")},
     ("consent.in_person", "signer_id"): lambda: _consent_data().pages_consent().signers[0].id,
-    ("consent.signer_home", "token"): lambda: _consent_data().new_sign_token(),
-    ("consent.identify", "token"): lambda: _consent_data().new_sign_token(),
+    ("consent.signer_home", "token"): lambda: _consent_data().sign_token(),
+    ("consent.identify", "token"): lambda: _consent_data().sign_token(),
     ("consent.identify", "provider"): lambda: "email_otp",
     ("consent.check", "consent_id"): lambda: _consent_data().new_draft_id(),
     ("consent.edit", "consent_id"): lambda: _consent_data().new_draft_id(),
