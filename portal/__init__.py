@@ -21,6 +21,7 @@ FEATURES = [
     "portal.notify",
     "portal.guidance",
     "portal.deviations",
+    "portal.consent",
 ]
 
 

@@ -30,6 +30,16 @@ ROLES: dict[str, str | None] = {
 
 EXCLUDED: dict[str, str] = {
     "static": "Static files (CSS, JavaScript), not pages",
+    "consent.receipt": "A PDF (its HTML is checked in test_pdf_html.py)",
+    "consent.signer_receipt": "A PDF (its HTML is checked in test_pdf_html.py)",
+    "consent.decline": "Needs a signer verified with a one-time code in the session; checked with axe in "
+                       "test_keyboard_consent.py",
+    "consent.withdraw": "Needs a signer verified with a one-time code in the session; checked with axe in "
+                        "test_keyboard_consent.py",
+    "consent.in_person_sign": "Needs the staff member's identity check in the session; the same template as the "
+                              "signer's page, checked in test_keyboard_consent.py",
+    "consent.in_person_decline": "Needs the staff member's identity check in the session; the same template as "
+                                 "consent.decline, checked in test_keyboard_consent.py",
 }
 
 # (endpoint, submit button text) -> why submitting the form empty shows no error state.
@@ -58,13 +68,38 @@ PARAMETERS: dict[str, Callable[[], object]] = {
 }
 
 # (endpoint, parameter name) -> resolver, for routes where a name means something else.
-ENDPOINT_PARAMETERS: dict[tuple[str, str], Callable[[], object]] = {}
+ENDPOINT_PARAMETERS: dict[tuple[str, str], Callable[[], object]] = {
+    # consent: a sent request on the demo case (tests/browser/consent_data.py); signer 0 has not answered
+    **{(endpoint, "consent_id"): lambda: _consent_data().pages_consent().id
+       for endpoint in ("consent.detail", "consent.in_person", "consent.staff_withdraw")},
+    ("consent.in_person", "signer_id"): lambda: _consent_data().pages_consent().signers[0].id,
+    ("consent.signer_home", "token"): lambda: _consent_data().sign_token(),
+    ("consent.identify", "token"): lambda: _consent_data().sign_token(),
+    ("consent.identify", "provider"): lambda: "email_otp",
+    ("consent.check", "consent_id"): lambda: _consent_data().new_draft_id(),
+    ("consent.edit", "consent_id"): lambda: _consent_data().new_draft_id(),
+    ("consent.staff_withdraw", "signer_id"): lambda: _consent_data().pages_consent().signers[1].id,  # has signed
+}
+
+
+def _consent_data():
+    from . import consent_data
+
+    return consent_data
 
 # PDF templates (every template that extends "pdf/base.html") -> sample() run in the live app's
 # request context, returning the keyword arguments of portal.pdf.render_pdf_html(), title included:
 #     "consent/receipt_pdf.html": lambda: {"title": "Kvitto på samtycke", "consent": _demo_consent()},
 # test_pdf_html.py fails for a PDF template without a sample here.
-PDF_TEMPLATES: dict[str, Callable[[], dict]] = {}
+PDF_TEMPLATES: dict[str, Callable[[], dict]] = {
+    "consent/receipt_pdf.html": lambda: _consent_receipt(),
+}
+
+
+def _consent_receipt() -> dict:
+    from portal.consent.routes import receipt_context
+
+    return receipt_context(_consent_data().pages_consent())
 
 
 def get_rules(app: Flask) -> list:
