@@ -18,6 +18,7 @@ FEATURES = [
     "portal.audit",
     "portal.pdf",
     "portal.formdefs",
+    "portal.notify",
 ]
 
 

@@ -1,0 +1,112 @@
+"""E-mail that is never lost: a transactional outbox, SMTP delivery and calendar invitations.
+
+    from portal.notify import queue_email, meeting_ics
+
+    queue_email(to="someone@example.org", template="consent/email/signer_link",
+                context={"link": url}, kind="consent.link", case_id=case.id)
+    db.session.commit()   # the message is stored with the caller's change, or not at all
+
+queue_email renders <template>.subject.txt, <template>.txt and <template>.html (extending
+notify/base_email.txt and notify/base_email.html) and adds an OutboxMessage to the session
+without committing. The worker (`portal outbox run [--loop]`) delivers it over SMTP, or into
+the development mailbox (/admin/utvecklingsbrevlada) when PORTAL_DEV_MAILBOX is on.
+
+Rule: no personal data about the child in any e-mail (no name, personal number or case
+details; link to the portal instead). queue_email raises PersonalDataInEmail when the rendered
+message contains something that looks like a personal identity number."""
+from __future__ import annotations
+
+import base64
+import os
+import re
+import uuid
+from email.utils import parseaddr
+
+from flask import Flask, current_app, render_template
+from sqlalchemy import select
+
+from ..extensions import db
+from ..templating import add_nav
+from ..timeutil import utcnow
+from .calendar import meeting_ics  # noqa: F401  (public API)
+from .guard import PersonalDataInEmail, check_no_personal_number  # noqa: F401
+
+_ADDRESS = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
+
+
+def init_app(app: Flask) -> None:
+    from . import cli
+    from .routes import bp
+
+    env = os.environ.get
+    app.config.setdefault("PORTAL_OUTBOX_MAX_ATTEMPTS", int(env("PORTAL_OUTBOX_MAX_ATTEMPTS", "10")))
+    app.config.setdefault("PORTAL_OUTBOX_STALE_MINUTES", int(env("PORTAL_OUTBOX_STALE_MINUTES", "10")))
+    app.config.setdefault("PORTAL_OUTBOX_POLL_SECONDS", float(env("PORTAL_OUTBOX_POLL_SECONDS", "5")))
+    app.config.setdefault("PORTAL_SMTP_TIMEOUT", float(env("PORTAL_SMTP_TIMEOUT", "30")))
+
+    app.register_blueprint(bp)
+    app.cli.add_command(cli.outbox)
+    add_nav("notify.outbox", "Utskick", lambda u: u.is_authenticated and u.is_admin)
+    add_nav("notify.dev_mailbox", "Utvecklingsbrevlåda",
+            lambda u: u.is_authenticated and u.is_admin and current_app.config.get("PORTAL_DEV_MAILBOX"))
+
+
+def _mail_domain() -> str:
+    _, address = parseaddr(current_app.config.get("PORTAL_MAIL_FROM", ""))
+    return address.rsplit("@", 1)[1] if "@" in address else "samverkansportalen.invalid"
+
+
+def _tidy_text(text: str) -> str:
+    """At most one blank line in a row; no trailing spaces except the "-- " signature line."""
+    lines = [line if line == "-- " else line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+def queue_email(to: str, template: str, context: dict | None = None, *, kind: str,
+                case_id: int | None = None, attachments: list[tuple[str, str, bytes]] | None = None,
+                dedupe_key: str | None = None):
+    """Render an e-mail and add it to the outbox in the caller's transaction (no commit).
+
+    Returns the OutboxMessage; with a dedupe_key that was queued before, the existing one.
+    Raises ValueError for a bad address and PersonalDataInEmail when the rendered message
+    looks like it contains a personal identity number."""
+    from .models import OutboxMessage
+
+    to = (to or "").strip()
+    if not _ADDRESS.match(to) or len(to) > 254:
+        raise ValueError("queue_email needs exactly one e-mail address")
+    if not kind or len(kind) > 60:
+        raise ValueError("queue_email needs a short kind")
+    if dedupe_key is not None:
+        if len(dedupe_key) > 191:
+            raise ValueError("dedupe_key is at most 191 characters")
+        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+        if existing is not None:
+            return existing
+
+    values = dict(context or {})
+    values.setdefault("base_url", current_app.config.get("PORTAL_BASE_URL", ""))
+    values.setdefault("mail_reply_to", current_app.config.get("PORTAL_MAIL_REPLY_TO", ""))
+    subject = " ".join(render_template(f"{template}.subject.txt", **values).split())
+    if not subject:
+        raise ValueError("the e-mail subject is empty")
+    values.setdefault("subject", subject)
+    body_text = _tidy_text(render_template(f"{template}.txt", **values))
+    body_html = render_template(f"{template}.html", **values)
+
+    stored = []
+    parts = {"subject": subject, "text": body_text, "HTML": body_html}
+    for filename, mimetype, data in attachments or ():
+        if mimetype.lower().startswith("text/"):
+            parts[f"attachment {len(stored) + 1}"] = data.decode("utf-8", errors="replace")
+        stored.append({"filename": filename, "mimetype": mimetype, "data": base64.b64encode(data).decode("ascii")})
+    check_no_personal_number(parts)
+
+    message = OutboxMessage(
+        kind=kind, to_addr=to, subject=subject[:300], body_text=body_text, body_html=body_html,
+        attachments=stored, case_id=case_id, dedupe_key=dedupe_key,
+        message_id=f"<{uuid.uuid4().hex}.outbox@{_mail_domain()}>",
+        status="waiting", attempts=0, next_attempt_at=utcnow(), last_error="",
+    )
+    db.session.add(message)
+    return message
