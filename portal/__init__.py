@@ -43,11 +43,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import database, security, templating
+    from . import commands, database, security, templating
 
     database.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    commands.init_app(app)
 
     import importlib
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup
 
 from . import create_app
 from .directory.loader import DirectoryError
@@ -22,80 +21,6 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, load_dotenv=False)
 def cli():
     """Samverkansportalen: administration från kommandoraden."""
-
-
-@cli.group()
-def db():
-    """Databasen: migrationer."""
-
-
-@db.command("upgrade")
-@with_appcontext
-def db_upgrade():
-    """Uppgradera databasen till senaste schemat (Alembic)."""
-    from .database import upgrade
-
-    upgrade()
-    click.echo("Databasen är uppdaterad.")
-
-
-@db.command("current")
-@with_appcontext
-def db_current():
-    """Visa databasens schemaversion."""
-    from alembic import command
-
-    from .database import alembic_config
-
-    command.current(alembic_config())
-
-
-@cli.command("seed-demo")
-@with_appcontext
-def seed_demo_cmd():
-    """Läs in demodata (en gång)."""
-    from .demo import seed_demo
-
-    if seed_demo():
-        click.echo("Demodata är inläst.")
-    else:
-        click.echo("Demodata finns redan.")
-
-
-@cli.command("demo-logins")
-@with_appcontext
-def demo_logins_cmd():
-    """Skriv ut demokontona."""
-    from .demo import login_lines
-
-    click.echo("Demokonton (påhittade personer):")
-    for line in login_lines():
-        click.echo(line)
-
-
-@cli.group()
-def user():
-    """Konton."""
-
-
-@user.command("create")
-@click.option("--email", required=True, help="E-postadress (inloggning).")
-@click.option("--name", required=True, help="Namn.")
-@click.option("--role", type=click.Choice(["staff", "manager", "admin"]), default="staff", show_default=True)
-@click.option("--unit", "units", multiple=True, help="Enhetens nyckel i organisationskatalogen (kan upprepas).")
-@click.password_option(help="Lösenord (frågas efter om det inte anges).")
-@with_appcontext
-def user_create(email, name, role, units, password):
-    """Skapa ett konto."""
-    from .accounts.service import AccountError, create_user
-    from .extensions import db as database
-
-    try:
-        u = create_user(email, name, password, role, list(units))
-        database.session.commit()
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Kontot {u.email} ({u.role_label.lower()}) är skapat.")
 
 
 @cli.group()

@@ -1,0 +1,89 @@
+"""The portal's own CLI commands that need the application (registered on app.cli).
+
+Features add theirs the same way in their init_app: app.cli.add_command(...)."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+
+def init_app(app: Flask) -> None:
+    for command in (db, seed_demo_cmd, demo_logins_cmd, user):
+        app.cli.add_command(command)
+
+
+@click.group()
+def db():
+    """Databasen: migrationer."""
+
+
+@db.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Uppgradera databasen till senaste schemat (Alembic)."""
+    from .database import upgrade
+
+    upgrade()
+    click.echo("Databasen är uppdaterad.")
+
+
+@db.command("current")
+@with_appcontext
+def db_current():
+    """Visa databasens schemaversion."""
+    from alembic import command
+
+    from .database import alembic_config
+
+    command.current(alembic_config())
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_cmd():
+    """Läs in demodata (en gång)."""
+    from .demo import seed_demo
+
+    if seed_demo():
+        click.echo("Demodata är inläst.")
+    else:
+        click.echo("Demodata finns redan.")
+
+
+@click.command("demo-logins")
+@with_appcontext
+def demo_logins_cmd():
+    """Skriv ut demokontona."""
+    from .demo import login_lines
+
+    click.echo("Demokonton (påhittade personer):")
+    for line in login_lines():
+        click.echo(line)
+
+
+@click.group()
+def user():
+    """Konton."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="E-postadress (inloggning).")
+@click.option("--name", required=True, help="Namn.")
+@click.option("--role", type=click.Choice(["staff", "manager", "admin"]), default="staff", show_default=True)
+@click.option("--unit", "units", multiple=True, help="Enhetens nyckel i organisationskatalogen (kan upprepas).")
+@click.password_option(help="Lösenord (frågas efter om det inte anges).")
+@with_appcontext
+def user_create(email, name, role, units, password):
+    """Skapa ett konto."""
+    from .accounts.service import AccountError, create_user
+    from .extensions import db as database
+
+    try:
+        u = create_user(email, name, password, role, list(units))
+        database.session.commit()
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Kontot {u.email} ({u.role_label.lower()}) är skapat.")
+
+

@@ -1,0 +1,168 @@
+"""Cases, guardians, need-to-know access and the audit log."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from portal.audit.models import AuditEvent, AuditLogIsAppendOnly
+from portal.cases.models import Case
+from portal.extensions import db
+from tests.helpers import login
+
+VALID = "20120415-2381"
+
+
+def _new_case(client, **overrides):
+    data = {"child_name": "Elsa Exempel", "personal_number": VALID, "address": "Storgatan 1",
+            "phone": "070-1", "email": "", "unit_key": "solbackens-skola"}
+    data.update(overrides)
+    return client.post("/arenden/nytt", data=data)
+
+
+def _events(app, **filters):
+    with app.app_context():
+        query = select(AuditEvent)
+        for key, value in filters.items():
+            query = query.where(getattr(AuditEvent, key) == value)
+        return db.session.scalars(query.order_by(AuditEvent.id)).all()
+
+
+def test_staff_open_a_case_add_guardians_and_see_it(app, client, make_user):
+    make_user("anna@skola.example")
+    login(client, "anna@skola.example")
+    response = _new_case(client)
+    assert response.status_code == 302
+    ref = response.headers["Location"].rsplit("/", 1)[-1]
+    g = client.post(f"/arenden/{ref}/vardnadshavare/ny", data={"name": "Maria", "email": "maria@familj.example",
+                                                              "has_custody": "ja"})
+    assert g.status_code == 302
+    html = client.get(f"/arenden/{ref}").get_data(as_text=True)
+    assert "Elsa Exempel" in html and "Maria" in html and "Har vårdnaden" in html
+    assert "20120415-2381" in html
+    assert "Elsa Exempel" in client.get("/arenden/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("number,message", [
+    ("20120415-2388", "kontrollsiffran är fel"),
+    ("20120231-1237", "datum som inte finns"),
+    ("20271201-1234", "i framtiden"),
+    ("19880320-0016", "Norrbus gäller barn och unga till och med 20 år"),
+])
+def test_a_bad_personal_number_is_explained_next_to_the_field_and_nothing_typed_is_lost(client, make_user, number, message):
+    make_user("anna@skola.example")
+    login(client, "anna@skola.example")
+    response = _new_case(client, personal_number=number, address="Bergsvägen 7")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html
+    assert 'class="error-summary"' in html and 'href="#personal_number"' in html
+    assert 'id="personal_number-error"' in html and 'aria-invalid="true"' in html
+    assert 'value="Bergsvägen 7"' in html and 'value="Elsa Exempel"' in html
+
+
+def test_samordningsnummer_is_accepted(client, make_user):
+    make_user("anna@skola.example")
+    login(client, "anna@skola.example")
+    assert _new_case(client, personal_number="20150374-1231").status_code == 302
+
+
+def test_a_twenty_year_old_is_in_scope(client, make_user):
+    make_user("anna@skola.example")
+    login(client, "anna@skola.example")
+    born = dt.date.today().replace(year=dt.date.today().year - 20) - dt.timedelta(days=1)
+    from stdnum import luhn
+
+    base = born.strftime("%y%m%d") + "123"
+    assert _new_case(client, personal_number=born.strftime("%Y") + base[2:] + luhn.calc_check_digit(base)).status_code == 302
+
+
+def test_staff_can_only_open_cases_for_their_own_units(client, make_user):
+    make_user("anna@skola.example")
+    login(client, "anna@skola.example")
+    response = _new_case(client, unit_key="ifo-barn-och-familj")
+    assert response.status_code == 400
+
+
+def test_other_units_get_404_and_only_permitted_views_are_logged(app, make_user, make_case):
+    owner = make_user("anna@skola.example")
+    make_user("samir@ifo.example", units=("ifo-barn-och-familj",))
+    make_user("admin@kommun.example", role="admin", units=())
+    ref = make_case(owner)
+    outsider = app.test_client()
+    login(outsider, "samir@ifo.example")
+    for path in (f"/arenden/{ref}", f"/arenden/{ref}/andra", f"/arenden/{ref}/utskrift",
+                 f"/arenden/{ref}/vardnadshavare/ny", "/arenden/NOSUCHREF"):
+        assert outsider.get(path).status_code == 404, path
+    assert outsider.post(f"/arenden/{ref}/stang").status_code == 404
+    assert "Testbarn" not in outsider.get("/arenden/?status=all").get_data(as_text=True)
+    admin = app.test_client()
+    login(admin, "admin@kommun.example")
+    assert admin.get(f"/arenden/{ref}").status_code == 404
+    assert _events(app, action="case.view") == []
+    insider = app.test_client()
+    login(insider, "anna@skola.example")
+    assert insider.get(f"/arenden/{ref}").status_code == 200
+    views = _events(app, action="case.view")
+    assert len(views) == 1
+    assert views[0].user_id == owner and views[0].unit_key == "solbackens-skola" and views[0].case_id is not None
+
+
+def test_changes_and_prints_are_logged_without_personal_data(app, client, make_user, make_case):
+    owner = make_user("anna@skola.example")
+    ref = make_case(owner)
+    login(client, "anna@skola.example")
+    client.post(f"/arenden/{ref}/andra", data={"child_name": "Nytt Namn", "personal_number": "20120415-2381",
+                                              "address": "Ny gata 2", "phone": "", "email": ""})
+    client.get(f"/arenden/{ref}/utskrift")
+    update = _events(app, action="case.update")[0]
+    assert update.detail == "fält: child_name, address"
+    assert "Nytt Namn" not in update.detail and "Ny gata" not in update.detail
+    assert len(_events(app, action="case.print")) == 1
+
+
+def test_the_audit_log_is_append_only(app, client, make_user):
+    make_user("anna@skola.example")
+    login(client, "anna@skola.example")
+    _new_case(client)
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent)).first()
+        event.detail = "ändrad"
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.commit()
+        db.session.rollback()
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.delete(db.session.scalars(select(AuditEvent)).first())
+            db.session.commit()
+
+
+def test_a_manager_reads_the_log_for_their_units_cases_only(app, make_user, make_case):
+    owner = make_user("anna@skola.example")
+    make_user("rut@skola.example", role="manager", units=("solbackens-skola",))
+    make_user("erik@ifo.example", role="manager", units=("ifo-barn-och-familj",))
+    ref = make_case(owner, child_name="Loggbarn")
+    staff = app.test_client()
+    login(staff, "anna@skola.example")
+    staff.get(f"/arenden/{ref}")
+    manager = app.test_client()
+    login(manager, "rut@skola.example")
+    html = manager.get("/granskning/").get_data(as_text=True)
+    assert "Läste ärendet" in html and "Anna" in html and ref in html
+    assert manager.get(f"/granskning/arende/{ref}").status_code == 200
+    other = app.test_client()
+    login(other, "erik@ifo.example")
+    assert ref not in other.get("/granskning/").get_data(as_text=True)
+    assert other.get(f"/granskning/arende/{ref}").status_code == 404
+    assert staff.get("/granskning/").status_code == 404
+
+
+def test_closing_and_reopening_a_case(app, client, make_user, make_case):
+    owner = make_user("anna@skola.example")
+    ref = make_case(owner)
+    login(client, "anna@skola.example")
+    client.post(f"/arenden/{ref}/stang")
+    assert ref not in client.get("/arenden/").get_data(as_text=True)
+    assert ref in client.get("/arenden/?status=closed").get_data(as_text=True)
+    client.post(f"/arenden/{ref}/stang")
+    with app.app_context():
+        assert db.session.scalar(select(Case.status).where(Case.ref == ref)) == "open"
+    assert [e.action for e in _events(app) if e.action.startswith("case.")][-2:] == ["case.close", "case.reopen"]
