@@ -27,12 +27,12 @@ class Clock:
 
 
 class ProcessForm(PortalForm):
-    process = RadioField("Vilket arbetssätt följer ärendet?", validators=[InputRequired("Välj arbetssätt")],
+    process_key = RadioField("Vilket arbetssätt följer ärendet?", validators=[InputRequired("Välj arbetssätt")],
                          validate_choice=False)
     acute = BooleanField("Ärendet är akut", description="Vid akuta ärenden ska mötet hållas snarast möjligt.")
 
-    def validate_process(self, field):
-        if field.data not in {v for v, _ in self.process.choices}:
+    def validate_process_key(self, field):
+        if field.data not in {v for v, _ in self.process_key.choices}:
             raise ValidationError("Välj ett av arbetssätten")
 
 

@@ -43,4 +43,4 @@ def start_section(user) -> dict | None:
             if state.flagged:
                 items.append((case, state))
     items.sort(key=lambda cs: (cs[1].status != "overdue", cs[1].due))
-    return {"items": items, "today": today}
+    return {"entries": items, "today": today}

@@ -237,6 +237,8 @@ def due_date(process: Process, step: Step, done: dict[str, StepDone], planned: d
     if d.after:
         base = done.get(d.after)
         if base is None:
+            if d.working_days == 0:
+                return None, f"Samma dag som steget ”{ref_label}”, som inte är gjort än."
             amount = (_count(d.working_days, "arbetsdag", "arbetsdagar") if d.working_days is not None
                       else _count(d.weeks, "vecka", "veckor"))
             return None, f"{amount} efter steget ”{ref_label}”, som inte är gjort än."

@@ -50,10 +50,10 @@ def _version(plan, number):
 
 def _process_form(case):
     form = ProcessForm()
-    form.process.choices = [(k, p.name) for k, p in service.processes().items()]
+    form.process_key.choices = [(k, p.name) for k, p in service.processes().items()]
     chosen = service.case_process(case)
     if request.method == "GET":
-        form.process.data = chosen.process_key if chosen else service.default_process_key()
+        form.process_key.data = chosen.process_key if chosen else service.default_process_key()
         form.acute.data = chosen.acute if chosen else False
     return form
 
@@ -63,7 +63,7 @@ def choose_process(ref):
     case = _case(ref)
     form = _process_form(case)
     if form.validate_on_submit():
-        service.set_process(case, form.process.data, bool(form.acute.data), current_user)
+        service.set_process(case, form.process_key.data, bool(form.acute.data), current_user)
         db.session.commit()
         flash("Arbetssättet är sparat. Stegen och tidsgränserna visas på ärendesidan.", "success")
         return redirect(url_for("cases.view", ref=case.ref) + "#process")
@@ -129,17 +129,21 @@ def _editor_context(case, plan, version, form, extra_errors=()):
         "covered": service.covered(case), "directory": service.directory(),
         "consent_available": service.consent_gate.available(),
         "definition": form.definition,
+        "first_area": next((s.key for s in form.definition.sections if s.key.startswith("area_")), None),
     }
 
 
-def _entry_errors_to_summary(form, errors):
-    """Rule errors on entries of repeating sections: shown inline and listed in the error summary."""
-    extra = [(fid, msg) for fid, msg in errors if "-" in fid]
+def _entry_errors_to_summary(form):
+    """Errors inside entries of repeating sections (interventions, views) are shown inline and
+    listed in the error summary here; the list keeps only its own messages ("Lägg till minst …")."""
+    extra = []
     for section in form.definition.sections:
         if section.repeat:
             flist = form[section.key]
-            if any(sub.errors for entry in flist.entries for sub in entry):
-                flist.errors = [{"_": ["fel"]}]
+            for entry in flist.entries:
+                for sub in entry:
+                    extra += [(sub.id, e) for e in sub.errors if isinstance(e, str)]
+            flist.errors = [e for e in (flist.errors or []) if isinstance(e, str)]
     return extra
 
 
@@ -177,7 +181,7 @@ def edit(ref, plan_id, number):
             service.save_content(case, version, record_, current_user, detail="utkast med fel")
             db.session.commit()
             service.attach_errors(form, errors)
-            extra_errors = _entry_errors_to_summary(form, errors)
+            extra_errors = _entry_errors_to_summary(form)
             status = 400
         else:
             changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,

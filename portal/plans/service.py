@@ -319,8 +319,8 @@ def rule_errors(case: Case, plan: Plan, record_: dict) -> list[tuple[str, str]]:
             if values.get(key) and unit not in ok_units:
                 errors.append((f"{section}__{key}", rules.not_covered_message(d, unit)))
     roles = record_.get("roles") or {}
-    for field_key, message in rules.check_roles(d, unit_of(roles.get("coordinator")),
-                                                unit_of(roles.get("plan_owner"))).items():
+    for field_key, message in rules.check_roles(d, unit_of(roles.get("coordinator")), unit_of(roles.get("plan_owner")),
+                                                require_coordinator=False).items():
         errors.append((f"roles__{field_key}", message))
     return errors
 
