@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import os
 import re
-import uuid
+import secrets
 from email.utils import parseaddr
 
 from flask import Flask, current_app, render_template
@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PORTAL_OUTBOX_MAX_ATTEMPTS", int(env("PORTAL_OUTBOX_MAX_ATTEMPTS", "10")))
     app.config.setdefault("PORTAL_OUTBOX_STALE_MINUTES", int(env("PORTAL_OUTBOX_STALE_MINUTES", "10")))
     app.config.setdefault("PORTAL_OUTBOX_POLL_SECONDS", float(env("PORTAL_OUTBOX_POLL_SECONDS", "5")))
+    app.config.setdefault("PORTAL_OUTBOX_KEEP_DAYS", int(env("PORTAL_OUTBOX_KEEP_DAYS", "30")))
     app.config.setdefault("PORTAL_SMTP_TIMEOUT", float(env("PORTAL_SMTP_TIMEOUT", "30")))
 
     app.register_blueprint(bp)
@@ -105,7 +106,7 @@ def queue_email(to: str, template: str, context: dict | None = None, *, kind: st
     message = OutboxMessage(
         kind=kind, to_addr=to, subject=subject[:300], body_text=body_text, body_html=body_html,
         attachments=stored, case_id=case_id, dedupe_key=dedupe_key,
-        message_id=f"<{uuid.uuid4().hex}.outbox@{_mail_domain()}>",
+        message_id=f"<outbox.{secrets.token_hex(12)}@{_mail_domain()}>",
         status="waiting", attempts=0, next_attempt_at=utcnow(), last_error="",
     )
     db.session.add(message)

@@ -1,6 +1,132 @@
-"""Administration of the outbox and the development mailbox."""
+"""Administration: the outbox (/admin/utskick) and the development mailbox (/admin/utvecklingsbrevlada).
+
+The outbox page shows kinds, times, attempts, statuses and error classes: never addresses or
+bodies. The development mailbox exists only when PORTAL_DEV_MAILBOX is on (no SMTP server):
+there nothing leaves the machine, and an administrator reads what would have been sent."""
 from __future__ import annotations
 
-from flask import Blueprint
+import datetime as dt
+import re
+from base64 import b64decode
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from sqlalchemy import func, select, update
+
+from ..accounts.routes import admin_required
+from ..extensions import db
+from ..formkit import PortalForm
+from ..timeutil import utcnow
+from .models import FAILED, SENDING, SENT, TRANSPORT_LOCAL, WAITING, OutboxMessage
+from .worker import build_message
 
 bp = Blueprint("notify", __name__, template_folder="templates")
+
+PAGE_SIZE = 200
+
+
+class RetryForm(PortalForm):
+    """A button only: "Försök igen" for one failed message."""
+
+
+@bp.route("/admin/utskick")
+@admin_required
+def outbox():
+    def rows(*statuses):
+        return db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status.in_(statuses))
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(PAGE_SIZE)
+        ).all()
+
+    since = utcnow() - dt.timedelta(days=1)
+    sent_last_day = db.session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == SENT, OutboxMessage.sent_at >= since)
+    )
+    return render_template("notify/outbox.html", failed=rows(FAILED), pending=rows(WAITING, SENDING),
+                           sent_last_day=sent_last_day, form=RetryForm(),
+                           max_attempts=current_app.config["PORTAL_OUTBOX_MAX_ATTEMPTS"])
+
+
+@bp.route("/admin/utskick/<int:message_id>/forsok-igen", methods=["POST"])
+@admin_required
+def retry(message_id: int):
+    form = RetryForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db.session.get(OutboxMessage, message_id) or abort(404)
+    result = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == FAILED)
+        .values(status=WAITING, attempts=0, next_attempt_at=utcnow(), claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount == 1:
+        flash(f"Utskick nr {message_id} ligger i kön igen och skickas inom kort.", "success")
+    else:
+        flash(f"Utskick nr {message_id} har inte misslyckats och behöver inte skickas igen.", "info")
+    return redirect(url_for("notify.outbox"))
+
+
+# --- Development mailbox ------------------------------------------------------------------
+
+def _dev_mailbox_only() -> None:
+    if not current_app.config.get("PORTAL_DEV_MAILBOX"):
+        abort(404)
+
+
+def _local_message(message_id: int) -> OutboxMessage:
+    row = db.session.get(OutboxMessage, message_id)
+    if row is None or row.status != SENT or row.transport != TRANSPORT_LOCAL:
+        abort(404)
+    return row
+
+
+@bp.route("/admin/utvecklingsbrevlada")
+@admin_required
+def dev_mailbox():
+    _dev_mailbox_only()
+    messages = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == SENT, OutboxMessage.transport == TRANSPORT_LOCAL)
+        .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc()).limit(PAGE_SIZE)
+    ).all()
+    waiting = db.session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_((WAITING, SENDING))))
+    return render_template("notify/dev_mailbox.html", messages=messages, waiting=waiting)
+
+
+@bp.route("/admin/utvecklingsbrevlada/<int:message_id>")
+@admin_required
+def dev_message(message_id: int):
+    _dev_mailbox_only()
+    row = _local_message(message_id)
+    msg = build_message(row)
+    headers = [(label, msg[name]) for name, label in (
+        ("From", "Från"), ("To", "Till"), ("Reply-To", "Svara till"), ("Subject", "Ämne"),
+        ("Date", "Datum"), ("Message-ID", "Meddelande-id")) if msg[name]]
+    paragraphs = [p.split("\n") for p in re.split(r"\n\s*\n", row.body_text.strip())] if row.body_text else []
+    return render_template("notify/dev_message.html", row=row, headers=headers, paragraphs=paragraphs)
+
+
+@bp.route("/admin/utvecklingsbrevlada/<int:message_id>/html")
+@admin_required
+def dev_message_html(message_id: int):
+    _dev_mailbox_only()
+    row = _local_message(message_id)
+    response = Response(row.body_html, mimetype="text/html")
+    # The e-mail's own HTML, shown as the recipient would see it: no scripts, no plugins, no forms.
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+    return response
+
+
+@bp.route("/admin/utvecklingsbrevlada/<int:message_id>/bilaga/<int:index>")
+@admin_required
+def dev_attachment(message_id: int, index: int):
+    _dev_mailbox_only()
+    row = _local_message(message_id)
+    items = row.attachments or []
+    if not 1 <= index <= len(items):
+        abort(404)
+    item = items[index - 1]
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", item["filename"]) or "bilaga"
+    response = Response(b64decode(item["data"]), mimetype=item["mimetype"].split(";")[0].strip())
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
