@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 
 def init_app(app: Flask) -> None:
-    for command in (db, seed_demo_cmd, demo_logins_cmd, user):
+    for command in (db, seed_demo_cmd, demo_logins_cmd, user, backup_cmd, restore_cmd):
         app.cli.add_command(command)
 
 
@@ -87,3 +87,40 @@ def user_create(email, name, role, units, password):
     click.echo(f"Kontot {u.email} ({u.role_label.lower()}) är skapat.")
 
 
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_cmd(file):
+    """Gör en konsistent säkerhetskopia medan portalen körs."""
+    from flask import current_app
+
+    from .backup import BackupError, backup
+
+    try:
+        info = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Säkerhetskopian är skriven till {file} ({info['bytes']} byte).")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--yes", is_flag=True, help="Bekräfta att databasen ska ersättas.")
+@with_appcontext
+def restore_cmd(file, yes):
+    """Återställ databasen från en säkerhetskopia (ersätter allt innehåll)."""
+    from flask import current_app
+
+    from .backup import BackupError, restore
+    from .extensions import db as database
+
+    if not yes:
+        click.confirm("Databasens innehåll ersätts med säkerhetskopian. Fortsätta?", abort=True)
+    database.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Databasen är återställd från säkerhetskopian.")

@@ -9,7 +9,8 @@ from .accounts.service import create_user
 from .cases.models import Case, Guardian
 from .extensions import db
 
-DEMO_PASSWORD = "Demo-Samverkan-2026"
+# The published demo password, for demo data only.
+DEMO_PASSWORD = "Demo-Samverkan-2026"  # nosec B105
 DEMO_STAFF = [
     ("admin@demo.example", "Ada Administratör", "admin", []),
     ("anna.larare@arjeplog.example", "Anna Lärarsson", "staff", ["solbackens-skola"]),

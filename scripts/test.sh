@@ -4,8 +4,10 @@ set -uo pipefail
 bin=.venv/bin
 mkdir -p test-artifacts
 status=0
+echo "== Säkerhetsgranskning av koden (bandit, hög allvarlighet)"
+$bin/bandit -q -r portal --severity-level high || status=$?
 echo "== Testsviten mot SQLite"
-$bin/python -m pytest "$@" || status=$?
+if [ $status -eq 0 ]; then $bin/python -m pytest "$@" || status=$?; fi
 if [ -x scripts/test-mysql.sh ] && [ $status -eq 0 ]; then
   echo "== Testsviten mot MariaDB"
   scripts/test-mysql.sh "$@" || status=$?

@@ -167,7 +167,8 @@ def read_yaml_with_lines(path: Path):
     except UnicodeDecodeError:
         raise DirectoryError(path, None, "filen är inte sparad som UTF-8") from None
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        # _LineLoader is a SafeLoader subclass, so this is a safe load.
+        return yaml.load(text, Loader=_LineLoader)  # nosec B506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise DirectoryError(path, mark.line + 1 if mark else None, f"felaktig YAML: {exc.problem}") from None

@@ -1,0 +1,112 @@
+"""Which pages the browser suite visits: every GET route in app.url_map.
+
+A route is either visited (its URL parameters filled from the demo data by PARAMETERS) or
+listed in EXCLUDED with the reason. tests/browser/test_axe_pages.py fails when a GET route is
+neither, so a new page cannot be missed. When your feature adds a page:
+  - no URL parameters: nothing to do, it is visited as every role in ROLES;
+  - a new parameter name: add a resolver to PARAMETERS (or ENDPOINT_PARAMETERS when the name
+    means something else on your route), reading the demo data (portal/demo.py);
+  - not an HTML page (a PDF, JSON, iCalendar, a redirect): add it to EXCLUDED with the reason,
+    and check a PDF's HTML in test_pdf_html.py.
+A form that is valid when submitted empty has no error state: list it in
+FORMS_WITHOUT_ERROR_STATE with the reason."""
+from __future__ import annotations
+
+import atexit
+import functools
+import shutil
+import tempfile
+from typing import Callable
+
+from flask import Flask, url_for
+from sqlalchemy import select
+
+ROLES: dict[str, str | None] = {
+    "anonymous": None,
+    "staff": "anna.larare@arjeplog.example",
+    "manager": "rut.rektorsson@arjeplog.example",
+    "admin": "admin@demo.example",
+}
+
+EXCLUDED: dict[str, str] = {
+    "static": "Static files (CSS, JavaScript), not pages",
+}
+
+# (endpoint, submit button text) -> why submitting the form empty shows no error state.
+FORMS_WITHOUT_ERROR_STATE: dict[tuple[str, str], str] = {}
+
+
+def _demo_case():
+    from portal.cases.models import Case
+    from portal.extensions import db
+
+    return db.session.scalar(select(Case).where(Case.child_name == "Elsa Exempeldotter"))
+
+
+def _user_id(email: str) -> int:
+    from portal.accounts.models import User
+    from portal.extensions import db
+
+    return db.session.scalar(select(User.id).where(User.email == email))
+
+
+# URL parameter name -> resolver() run in the live app's context, returning the value.
+PARAMETERS: dict[str, Callable[[], object]] = {
+    "ref": lambda: _demo_case().ref,
+    "guardian_id": lambda: _demo_case().guardians[0].id,
+    "user_id": lambda: _user_id(ROLES["staff"]),
+}
+
+# (endpoint, parameter name) -> resolver, for routes where a name means something else.
+ENDPOINT_PARAMETERS: dict[tuple[str, str], Callable[[], object]] = {}
+
+
+def get_rules(app: Flask) -> list:
+    """Every GET rule, sorted by endpoint."""
+    return sorted((r for r in app.url_map.iter_rules() if "GET" in (r.methods or ())),
+                  key=lambda r: (r.endpoint, r.rule))
+
+
+def page_id(rule) -> str:
+    return rule.endpoint if len([r for r in rule.map.iter_rules(rule.endpoint) if "GET" in r.methods]) == 1 \
+        else f"{rule.endpoint}:{rule.rule}"
+
+
+def resolver_for(endpoint: str, name: str):
+    return ENDPOINT_PARAMETERS.get((endpoint, name)) or PARAMETERS.get(name)
+
+
+def coverage_problems(app: Flask) -> list[str]:
+    """GET routes that are neither visitable nor excluded (empty when everything is covered)."""
+    problems = []
+    for rule in get_rules(app):
+        if rule.endpoint in EXCLUDED:
+            continue
+        missing = sorted(a for a in rule.arguments if resolver_for(rule.endpoint, a) is None)
+        if missing:
+            problems.append(f"{rule.endpoint} ({rule.rule}): no resolver for {', '.join(missing)}")
+    return problems
+
+
+def covered_page_ids(app: Flask) -> list[str]:
+    return [page_id(r) for r in get_rules(app) if r.endpoint not in EXCLUDED]
+
+
+def build_url(app: Flask, pid: str) -> str:
+    """The path of a covered page, with its parameters filled from the demo data."""
+    rule = next(r for r in get_rules(app) if page_id(r) == pid)
+    with app.app_context():
+        values = {a: resolver_for(rule.endpoint, a)() for a in rule.arguments}
+        with app.test_request_context():
+            path = url_for(rule.endpoint, **values)
+    return path
+
+
+@functools.cache
+def rules_app() -> Flask:
+    """An app built only to read its URL map at collection time (in-memory database, not used)."""
+    from portal import create_app
+
+    instance = tempfile.mkdtemp(prefix="portal-rules-")
+    atexit.register(shutil.rmtree, instance, True)
+    return create_app({"INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})

@@ -1,0 +1,102 @@
+"""Reflow (WCAG 1.4.10) and resize text (1.4.4): every covered page, and its forms in their error
+state, at 320 CSS px wide and at 1280 px with 200 % zoom (640 CSS px at device scale factor 2),
+without horizontal scrolling and without clipped content. Data tables may scroll inside their own
+region (the criterion's exception for content that needs two dimensions).
+
+Screenshots of every page (as the first role that sees it) go to test-artifacts/screenshots/reflow-*.png for a person to look at."""
+from __future__ import annotations
+
+import pytest
+
+from .helpers import fillable_post_forms, screenshot, shows_page, submit_form_empty
+from .pages import ROLES, build_url, covered_page_ids, rules_app
+
+pytestmark = pytest.mark.browser
+
+VIEWPORTS = {
+    "320px": {"viewport": {"width": 320, "height": 640}, "device_scale_factor": 1},
+    "1280px-zoom200": {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2},
+}
+
+PAGE_IDS = covered_page_ids(rules_app())
+
+# Elements that stick out to the right of the viewport, or whose content is cut off by
+# overflow: hidden/clip. Content inside a horizontally scrollable region (a table) is allowed.
+_REFLOW_JS = """() => {
+  const width = window.innerWidth;
+  const problems = [];
+  const main = document.querySelector('main');
+  const m = main ? main.getBoundingClientRect() : null;
+  const scrolls = el => { for (let a = el.parentElement; a; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX; if (o === 'auto' || o === 'scroll') { return true; } } return false; };
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+      (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    if (r.width <= 1 || r.height <= 1 || s.visibility === 'hidden' || s.display === 'none') { continue; }
+    if (r.right <= 0) { continue; }  // moved off-screen on purpose (skip link until focused)
+    if (el.matches('input, textarea, select')) { continue; }  // a long value scrolls inside its field
+    if (r.right > width + 1 && !scrolls(el)) { problems.push(describe(el) + ' ends at ' + Math.round(r.right) + 'px'); }
+    if ((s.overflowX === 'hidden' || s.overflowX === 'clip') && el.scrollWidth > el.clientWidth + 1 && !scrolls(el)) {
+      problems.push(describe(el) + ' cuts off its content (' + el.scrollWidth + ' > ' + el.clientWidth + 'px)');
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width,
+          main: m && {left: m.left, right: m.right, width: m.width, height: m.height},
+          problems: problems.slice(0, 20)};
+}"""
+
+
+@pytest.fixture(scope="module")
+def viewport_page(role_context):
+    pages = {}
+
+    def get(role: str, viewport: str):
+        if (role, viewport) not in pages:
+            pages[role, viewport] = role_context(role, **VIEWPORTS[viewport]).new_page()
+        return pages[role, viewport]
+
+    yield get
+    for page in pages.values():
+        page.close()
+
+
+def reflow_problems(page, label: str) -> list[str]:
+    result = page.evaluate(_REFLOW_JS)
+    problems = []
+    if result["scrollWidth"] > result["innerWidth"] + 1:
+        problems.append(f"scrolls horizontally: content is {result['scrollWidth']} px wide in a "
+                        f"{result['innerWidth']} px window")
+    main = result["main"]
+    if not main or main["width"] <= 0 or main["height"] <= 0 or main["left"] < 0 \
+            or main["right"] > result["innerWidth"] + 1:
+        problems.append(f"<main> is not fully visible: {main}")
+    problems += result["problems"]
+    return [f"{label}: {p}" for p in problems]
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_page_reflows_without_horizontal_scrolling(portal_server, viewport_page, page_id, viewport):
+    url = build_url(portal_server.app, page_id)
+    seen_by, problems = [], []
+    for role in ROLES:
+        page = viewport_page(role, viewport)
+        response = page.goto(url)
+        if not shows_page(page, response, url):
+            continue
+        seen_by.append(role)
+        if len(seen_by) == 1:  # one picture per page is enough to look at
+            screenshot(page, f"reflow-{viewport}-{page_id}-{role}")
+        problems += reflow_problems(page, f"{page_id} as {role}")
+    assert seen_by, f"no role gets {url}"
+
+    page = viewport_page(seen_by[0], viewport)
+    page.goto(url)
+    for form in fillable_post_forms(page):
+        page.goto(url)
+        submit_form_empty(page, form["index"])
+        screenshot(page, f"reflow-{viewport}-{page_id}-form{form['index']}-errors")
+        problems += reflow_problems(page, f"{page_id} form '{form['button']}' with errors")
+    assert not problems, f"content does not reflow at {viewport}:\n  " + "\n  ".join(problems)
