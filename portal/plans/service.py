@@ -179,8 +179,16 @@ def get_plan(case: Case, plan_id: int) -> Plan | None:
 
 
 def create_plan(case: Case, user, kind: str | None = None) -> Plan:
+    """A new plan with an empty draft as version 1. A case without a process gets the default
+    process for the kind of plan (so its steps and deadlines show on the case page)."""
     process = process_of(case)
-    kind = kind or (process.plan_form if process else "sip")
+    kind = kind or (process.plan_form if process else processes()[default_process_key()].plan_form)
+    if process is None:
+        candidates = [default_process_key()] + list(processes())
+        key = next(k for k in candidates if k in processes() and processes()[k].plan_form == kind) \
+            if any(p.plan_form == kind for p in processes().values()) else default_process_key()
+        set_process(case, key, False, user)
+        process = processes()[key]
     plan = Plan(case_id=case.id, kind=kind, process_key=process.key if process else "", created_by_id=user.id)
     plan.versions.append(PlanVersion(number=1, status=DRAFT, content={}, created_by_id=user.id, updated_by_id=user.id))
     db.session.add(plan)
