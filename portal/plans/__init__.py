@@ -42,10 +42,12 @@ def init_app(app: Flask) -> None:
     from ..cases.panels import register_case_panel
     from ..main.start_sections import register_start_section
     from . import cli, consent_gate, panels, service
+    from .family import bp as family_bp
     from .routes import bp
 
     app.config.setdefault("PORTAL_DEFAULT_PROCESS", "norrbus")
     app.register_blueprint(bp)
+    app.register_blueprint(family_bp)
     app.cli.add_command(cli.plans)
     register_labels(AUDIT_LABELS)
     register_case_panel(40, "plans/_case_panel.html", panels.case_panel)

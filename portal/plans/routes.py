@@ -399,6 +399,7 @@ def meeting_new(ref):
     case = _case(ref)
     form = _meeting_form()
     if form.validate_on_submit():
+        service.ensure_process(case, current_user)
         meeting = Meeting(case_id=case.id, created_by_id=current_user.id)
         _apply_meeting(form, meeting)
         db.session.add(meeting)

@@ -72,6 +72,15 @@ def set_process(case: Case, key: str, acute: bool, user) -> CaseProcess:
     return chosen
 
 
+def ensure_process(case: Case, user) -> Process:
+    """The case's process; a case without one gets the default process."""
+    process = process_of(case)
+    if process is None:
+        set_process(case, default_process_key(), False, user)
+        process = processes()[default_process_key()]
+    return process
+
+
 def step_records(case: Case) -> dict[str, StepRecord]:
     rows = db.session.scalars(select(StepRecord).where(StepRecord.case_id == case.id)).all()
     return {r.step_key: r for r in rows}
@@ -487,6 +496,9 @@ def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
            detail=f"godkännanden: {len(version.approvals)}")
     _notify_units(case, version, "plans/email/approval_request", "plan.approval_request",
                   [a.unit_key for a in version.approvals if a.party == "unit"], exclude_user=user)
+    from .family import send_links
+
+    send_links(case, version, "plans/email/family_approval_request", "plan.family_link")
     return version.approvals
 
 
@@ -534,6 +546,9 @@ def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
     sync_plan_units(case)
     _notify_units(case, version, "plans/email/plan_approved", "plan.approved",
                   participating_units(version.content or {}), exclude_user=None)
+    from .family import send_links
+
+    send_links(case, version, "plans/email/family_plan_approved", "plan.family_link")
     return True
 
 
