@@ -41,7 +41,8 @@ def init_app(app: Flask) -> None:
     from ..cases.access import register_access_provider
     from ..cases.panels import register_case_panel
     from ..main.start_sections import register_start_section
-    from . import cli, consent_gate, panels, service
+    from ..demo import register_demo_seed
+    from . import cli, consent_gate, demo, panels, service
     from .family import bp as family_bp
     from .routes import bp
 
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(family_bp)
     app.cli.add_command(cli.plans)
     register_labels(AUDIT_LABELS)
+    register_demo_seed(demo.seed)
     register_case_panel(40, "plans/_case_panel.html", panels.case_panel)
     register_start_section(20, "plans/_start_section.html", panels.start_section)
     if not getattr(service, "_access_registered", False):

@@ -30,10 +30,21 @@ ROLES: dict[str, str | None] = {
 
 EXCLUDED: dict[str, str] = {
     "static": "Static files (CSS, JavaScript), not pages",
+    "plans.pdf": "A PDF; its text and order are checked in tests/test_plans_editor.py",
+    "plans.export": "JSON for journal systems, not a page (tests/test_plans_editor.py)",
+    "plans.plan_latest": "A redirect to the newest version of the plan",
+    "plans_family.home": "The family's personal link: a token sent by e-mail (tests/test_plans_journey.py)",
+    "plans_family.code": "The family's one-time code page: a token sent by e-mail (tests/test_plans_journey.py)",
+    "plans_family.pdf": "A PDF behind the family's personal link (tests/test_plans_journey.py)",
 }
 
 # (endpoint, submit button text) -> why submitting the form empty shows no error state.
-FORMS_WITHOUT_ERROR_STATE: dict[tuple[str, str], str] = {}
+FORMS_WITHOUT_ERROR_STATE: dict[tuple[str, str], str] = {
+    ("plans.choose_process", "Spara arbetssätt"): "The case's current process is preselected; submitting keeps it",
+    ("plans.edit", "Ta bort synpunkt 1"): "The first button removes an entry and autosaves the draft (no error "
+                                          "state); the editor's error state is checked in test_plans_keyboard.py",
+    ("plans.meeting_view", "Spara anteckningarna"): "Meeting notes are optional; saving them empty is valid",
+}
 
 
 def _demo_case():
@@ -59,6 +70,33 @@ PARAMETERS: dict[str, Callable[[], object]] = {
 
 # (endpoint, parameter name) -> resolver, for routes where a name means something else.
 ENDPOINT_PARAMETERS: dict[tuple[str, str], Callable[[], object]] = {}
+
+
+def _demo_plan(kind: str):
+    from portal.extensions import db
+    from portal.plans.models import Plan
+
+    return db.session.scalar(select(Plan).where(Plan.case_id == _demo_case().id, Plan.kind == kind))
+
+
+def _demo_meeting_id() -> int:
+    from portal.extensions import db
+    from portal.plans.models import Meeting
+
+    return db.session.scalar(select(Meeting.id).where(Meeting.case_id == _demo_case().id))
+
+
+# Plans (portal/plans/demo.py): a SIP with two approved versions, a draft Barnets plan, a meeting.
+PARAMETERS.update({
+    "plan_id": lambda: _demo_plan("sip").id,
+    "number": lambda: _demo_plan("sip").latest.number,
+    "meeting_id": _demo_meeting_id,
+    "key": lambda: "consent",
+})
+ENDPOINT_PARAMETERS.update({
+    ("plans.edit", "plan_id"): lambda: _demo_plan("barnets_plan").id,
+    ("plans.edit", "number"): lambda: 1,
+})
 
 
 def get_rules(app: Flask) -> list:
