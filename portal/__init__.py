@@ -19,6 +19,7 @@ FEATURES = [
     "portal.pdf",
     "portal.formdefs",
     "portal.notify",
+    "portal.guidance",
     "portal.consent",
     "portal.plans",
 ]

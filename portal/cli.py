@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup
 
 from . import create_app
 from .directory.loader import DirectoryError
+from .guidance.content import ContentError
 
 
 def _create_app():
@@ -15,6 +16,10 @@ def _create_app():
         return create_app()
     except DirectoryError as exc:
         click.echo(f"Organisationskatalogen kan inte läsas: {exc}", err=True)
+        sys.exit(1)
+    except ContentError as exc:
+        click.echo(f"Innehållet kan inte publiceras: {exc}", err=True)
+        click.echo("Kör 'portal content check' för att se alla fel.", err=True)
         sys.exit(1)
 
 
@@ -50,6 +55,12 @@ def directory_check(content_dir):
         click.echo(f"VARNING: {w}")
     click.echo(f"Organisationskatalogen är giltig: {len(d.authorities)} huvudmän, {len(d.services)} verksamheter, "
                f"{len(d.units)} enheter, {len(d.all_managers())} chefsuppdrag.")
+
+
+# Guidance content check: runs without the app, so it works when the content is broken.
+from .guidance.cli import content_group  # noqa: E402
+
+cli.add_command(content_group)
 
 
 def main():

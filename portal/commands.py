@@ -7,6 +7,8 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from .dbtools import to_mysql_cmd
+
 
 def init_app(app: Flask) -> None:
     for command in (db, seed_demo_cmd, demo_logins_cmd, user, backup_cmd, restore_cmd):
@@ -15,7 +17,10 @@ def init_app(app: Flask) -> None:
 
 @click.group()
 def db():
-    """Databasen: migrationer."""
+    """Databasen: migrationer och flytt till MySQL/MariaDB."""
+
+
+db.add_command(to_mysql_cmd)
 
 
 @db.command("upgrade")

@@ -66,3 +66,27 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "PREFERRED_URL_SCHEME": "https" if base_url.startswith("https://") else "http",
     }
+
+
+MYSQL_BACKENDS = ("mysql", "mariadb")
+
+
+def apply_mysql_engine_options(options: dict) -> None:
+    """Engine defaults for MySQL/MariaDB, set in place on Flask-SQLAlchemy's engine options.
+
+    utf8mb4 on the connection (every Swedish letter and emoji), READ COMMITTED (each statement
+    sees committed rows: the outbox worker's claim of a message is what decides who sends it),
+    connections renewed before a server or proxy drops them, and the session in UTC like
+    `utcnow()`. SQLite engines are left alone.
+    """
+    from sqlalchemy.engine import make_url
+
+    url = make_url(options["url"])
+    if url.get_backend_name() not in MYSQL_BACKENDS:
+        return
+    if "charset" not in url.query:
+        options["url"] = url.update_query_dict({"charset": "utf8mb4"})
+    options["pool_recycle"] = min(options.get("pool_recycle") or 3600, 3600)
+    options.setdefault("isolation_level", "READ COMMITTED")
+    connect_args = options.setdefault("connect_args", {})
+    connect_args.setdefault("init_command", "SET time_zone = '+00:00'")

@@ -6,6 +6,9 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
+from . import mysql_dialect  # noqa: F401  (utf8mb4 tables, DATETIME(6), MEDIUMTEXT on MySQL/MariaDB)
+from .config import apply_mysql_engine_options
+
 # Deterministic constraint names so Alembic migrations work the same on SQLite and MySQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -15,7 +18,16 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+
+class PortalSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy with the portal's MySQL/MariaDB engine defaults (see config.py)."""
+
+    def _apply_driver_defaults(self, options, app):
+        super()._apply_driver_defaults(options, app)
+        apply_mysql_engine_options(options)
+
+
+db = PortalSQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

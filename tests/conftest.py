@@ -26,31 +26,55 @@ def migrated_template(tmp_path_factory):
     if MYSQL_URL:
         engine = create_engine(MYSQL_URL)
         with engine.begin() as conn:
+            conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
             for table in reversed(_tables(engine)):
                 conn.execute(text(f"DROP TABLE IF EXISTS `{table}`"))
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
         upgrade(MYSQL_URL)
         engine.dispose()
-        return MYSQL_URL
+        yield MYSQL_URL
+        _mysql_engine().dispose()
+        return
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     upgrade(f"sqlite:///{path}")
-    return path
+    yield path
 
 
 def _tables(engine) -> list[str]:
     return [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
 
 
+_engine = None
+
+
+def _mysql_engine():
+    global _engine
+    if _engine is None:
+        _engine = create_engine(MYSQL_URL)
+    return _engine
+
+
 def _fresh_database(template, tmp_path: Path) -> str:
     if MYSQL_URL:
-        engine = create_engine(MYSQL_URL)
+        # Only the tables a test wrote to (their AUTO_INCREMENT moved, or they have none) are
+        # emptied and reset: DDL per table and test would dominate the suite's running time.
+        engine = _mysql_engine()
         with engine.begin() as conn:
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-            for table in _tables(engine):
-                conn.execute(text(f"DELETE FROM `{table}`"))
-                conn.execute(text(f"ALTER TABLE `{table}` AUTO_INCREMENT = 1"))
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
-        engine.dispose()
+            if not engine.dialect.is_mariadb:
+                conn.execute(text("SET SESSION information_schema_stats_expiry = 0"))  # MySQL 8 caches it
+            rows = conn.execute(text(
+                "SELECT table_name, auto_increment FROM information_schema.tables WHERE table_schema = DATABASE() "
+                "AND table_type = 'BASE TABLE' AND table_name <> 'alembic_version'")).all()
+            written = [(table, counter) for table, counter in rows if counter is None or counter > 1]
+            if written:
+                conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+                for table, _counter in written:
+                    conn.execute(text(f"DELETE FROM `{table}`"))
+                for table, counter in written:
+                    if counter is not None:
+                        conn.execute(text(f"ALTER TABLE `{table}` AUTO_INCREMENT = 1"))
+                conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
         return MYSQL_URL
     target = tmp_path / "portal.sqlite3"
     shutil.copy(template, target)

@@ -165,7 +165,7 @@ def test_backoff_doubles_from_one_minute_and_is_capped():
 def test_after_the_last_attempt_the_message_is_failed(app_factory, smtp_sink):
     app = with_test_templates(app_factory(**smtp_sink.config(PORTAL_OUTBOX_MAX_ATTEMPTS=3)))
     [message_id] = queue_notes(app)
-    now = utcnow()
+    now = utcnow().replace(microsecond=0)  # MySQL DATETIME keeps whole seconds
     seen = []
     with app.app_context():
         for _ in range(4):
@@ -194,6 +194,20 @@ def test_a_permanent_rejection_fails_at_once_and_records_only_class_and_code(smt
     # Neither the database's error column nor the log carries an address or content.
     assert "finns" not in caplog.text and "samtycke" not in caplog.text.lower()
     assert f"outbox {failed.id} kind=test.note failed" in caplog.text
+
+
+def test_a_login_problem_is_not_blamed_on_the_message(app_factory, smtp_sink):
+    # The server offers no AUTH but the portal is set up to log in: a settings problem.
+    app = with_test_templates(app_factory(**smtp_sink.config(PORTAL_SMTP_USER="portalen", PORTAL_SMTP_PASSWORD="x")))
+    smtp_sink.start()
+    first, second = queue_notes(app, count=2)
+    with app.app_context():
+        result = deliver_due()
+    assert (result.sent, result.deferred, result.failed) == (0, 1, 0)
+    rows = {r.id: r for r in outbox_rows(app)}
+    assert (rows[first].status, rows[first].last_error) == ("waiting", "SMTPNotSupportedError")
+    assert (rows[second].status, rows[second].attempts) == ("waiting", 0)
+    assert smtp_sink.messages == []
 
 
 def test_a_temporary_rejection_is_retried(smtp_app, smtp_sink):

@@ -20,9 +20,10 @@ from tests.test_notify_calendar import invitation
 SECRET_NOTE = "Ett nytt samtycke väntar på din underskrift."
 
 
-def make_people(make_user):
+def make_people(make_user, staff=False):
     make_user("admin@kommun.example", role="admin", units=())
-    make_user("personal@kommun.example", role="staff")
+    if staff:
+        make_user("personal@kommun.example", role="staff")
 
 
 def stuck_outbox(app, smtp_sink):
@@ -64,7 +65,7 @@ def test_the_outbox_page_lists_failed_and_waiting_messages_without_recipients_or
 
 
 def test_only_administrators_reach_the_outbox_page(smtp_app, make_user):
-    make_people(make_user)
+    make_people(make_user, staff=True)
     anonymous = smtp_app.test_client()
     assert anonymous.get("/admin/utskick").status_code == 302
     staff = smtp_app.test_client()
@@ -155,7 +156,7 @@ def test_in_development_mail_lands_in_the_local_mailbox_for_administrators(dev_a
 
 
 def test_the_local_mailbox_is_for_administrators_only(dev_app, make_user):
-    make_people(make_user)
+    make_people(make_user, staff=True)
     [message_id] = queue_notes(dev_app)
     with dev_app.app_context():
         deliver_due()

@@ -107,7 +107,8 @@ def queue_email(to: str, template: str, context: dict | None = None, *, kind: st
         kind=kind, to_addr=to, subject=subject[:300], body_text=body_text, body_html=body_html,
         attachments=stored, case_id=case_id, dedupe_key=dedupe_key,
         message_id=f"<outbox.{secrets.token_hex(12)}@{_mail_domain()}>",
-        status="waiting", attempts=0, next_attempt_at=utcnow(), last_error="",
+        # Whole seconds: MySQL DATETIME has none, and a rounded-up time would not be due yet.
+        status="waiting", attempts=0, next_attempt_at=utcnow().replace(microsecond=0), last_error="",
     )
     db.session.add(message)
     return message

@@ -55,7 +55,8 @@ def retry(message_id: int):
     db.session.get(OutboxMessage, message_id) or abort(404)
     result = db.session.execute(
         update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == FAILED)
-        .values(status=WAITING, attempts=0, next_attempt_at=utcnow(), claimed_by=None, claimed_at=None)
+        .values(status=WAITING, attempts=0, next_attempt_at=utcnow().replace(microsecond=0), claimed_by=None,
+                claimed_at=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

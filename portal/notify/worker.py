@@ -131,7 +131,9 @@ class SmtpTransport:
         if self.conn is None:
             try:
                 self.conn = self._connect()
-            except (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected) as exc:
+            except (OSError, smtplib.SMTPException) as exc:
+                # Unreachable, TLS or login trouble is about the server or our settings, not this
+                # message: never a permanent failure of the message, and the round stops.
                 raise ConnectionProblem() from exc
         envelope_from = parseaddr(self.config["PORTAL_MAIL_FROM"])[1]
         try:
@@ -166,8 +168,7 @@ def describe_error(exc: BaseException) -> tuple[str, bool]:
         codes = [v[0] for v in cause.recipients.values() if v and isinstance(v[0], int)]
         code = codes[0] if codes else None
     name = type(cause).__name__
-    permanent = (code is not None and 500 <= code < 600 and not isinstance(exc, ConnectionProblem)
-                 and not isinstance(cause, smtplib.SMTPConnectError))
+    permanent = code is not None and 500 <= code < 600 and not isinstance(exc, ConnectionProblem)
     return (f"{name} {code}" if code else name)[:200], permanent
 
 

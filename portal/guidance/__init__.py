@@ -1,0 +1,25 @@
+"""Guidelines, roles and glossary (riktlinjer, roller, ordlista), published from content/:
+pages, search, PDFs, a static export (`portal freeze DIR`), the content check
+(`portal content check`) and the green card checklist on the case page."""
+from flask import Flask
+
+from ..templating import add_nav
+from .content import ContentError, ContentStore  # noqa: F401
+
+
+def init_app(app: Flask) -> None:
+    from ..audit.log import register_labels
+    from ..cases.panels import register_case_panel
+    from .cli import freeze_command
+    from .routes import bp, checklist_panel
+
+    # Content is configuration: a broken file stops start-up with the file and line.
+    app.extensions["guidance"] = ContentStore(
+        app.config["PORTAL_CONTENT_DIR"],
+        reload=lambda: bool(app.config.get("PORTAL_DEV_RELOAD_CONTENT") or app.debug),
+    )
+    app.register_blueprint(bp)
+    add_nav("guidance.index", "Riktlinjer")
+    register_case_panel(30, "guidance/_checklist_panel.html", checklist_panel)
+    register_labels({"checklist.update": "Ändrade checklistan (gröna kortet)"})
+    app.cli.add_command(freeze_command)

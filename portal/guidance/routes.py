@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..audit import record
+from ..extensions import db
+from ..timeutil import utcnow
+from . import checklist as checklist_rules
+from .content import GREEN_CARD, ROLE_GROUPS, Content
+from .forms import build_form, submitted_keys
+from .models import ChecklistTick
+from .search import KIND_LABELS, MAX_QUERY_LENGTH
+
+bp = Blueprint("guidance", __name__, template_folder="templates")
+
+# The guidance's own navigation, shown on each of its pages.
+SECTION_NAV = [
+    ("guidance.index", "Riktlinjer"),
+    ("guidance.roles", "Roller och ansvar"),
+    ("guidance.glossary", "Ordlista"),
+    ("guidance.search", "Sök"),
+]
+
+
+def current_content() -> Content:
+    return current_app.extensions["guidance"].get()
+
+
+@bp.app_context_processor
+def _guidance_helpers():
+    return {"guidance_nav": SECTION_NAV}
+
+
+@bp.context_processor
+def _content_error():
+    store = current_app.extensions["guidance"]
+    return {"content_error": store.error if store.reloading else None,
+            "static_export": current_app.config.get("PORTAL_STATIC_EXPORT", False)}
+
+
+@bp.route("/riktlinjer/")
+def index():
+    content = current_content()
+    return render_template("guidance/index.html", content=content, guidelines=list(content.guidelines.values()))
+
+
+@bp.route("/riktlinjer/<slug>")
+def guideline(slug: str):
+    content = current_content()
+    g = content.guidelines.get(slug)
+    if g is None:
+        abort(404)
+    terms = [content.term(s) for s in g.terms if content.term(s)]
+    related = _related_roles(content, slug)
+    return render_template("guidance/guideline.html", g=g, terms=terms, related=related, content=content)
+
+
+@bp.route("/riktlinjer/<slug>.pdf")
+def guideline_pdf(slug: str):
+    from ..pdf import pdf_response, render_pdf
+
+    content = current_content()
+    g = content.guidelines.get(slug)
+    if g is None:
+        abort(404)
+    base = current_app.config["PORTAL_BASE_URL"]
+    # Links in a PDF must work outside the portal: make portal paths absolute.
+    body = re.sub(r'href="/', f'href="{base}/', g.pdf_html)
+    terms = [content.term(s) for s in g.terms if content.term(s)]
+    data = render_pdf("guidance/guideline_pdf.html", title=g.title, g=g, body=body, terms=terms, base_url=base)
+    response = pdf_response(data, f"{slug}.pdf")
+    # Published guidance holds no personal data: it may be cached like any public document.
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _related_roles(content: Content, slug: str):
+    return [r for group in content.roles.values() for r in group if r.source.guideline == slug]
+
+
+@bp.route("/roller/")
+def roles():
+    content = current_content()
+    return render_template("guidance/roles.html", content=content, groups=ROLE_GROUPS)
+
+
+@bp.route("/ordlista/")
+def glossary():
+    content = current_content()
+    return render_template("guidance/glossary.html", content=content)
+
+
+@bp.route("/sok")
+def search():
+    content = current_content()
+    query = (request.args.get("q") or "").strip()[:MAX_QUERY_LENGTH]
+    result = content.search.search(query) if query else None
+    return render_template("guidance/search.html", query=query, result=result, kinds=KIND_LABELS, content=content)
+
+
+# --- The green card checklist on the case page ------------------------------------------
+
+def checklist_panel(case, user):
+    content = current_content()
+    checklist = content.checklists.get(GREEN_CARD)
+    if checklist is None or not user.works_with_cases:
+        return None
+    ticks = checklist_rules.history(case.id, checklist.key)
+    item_states = checklist_rules.states(checklist, ticks)
+    texts = {i.key: i.text for i in checklist.items()}
+    return {
+        "checklist": checklist,
+        "source": content.guidelines.get(checklist.source),
+        "states": item_states,
+        "form": build_form(checklist, item_states),
+        "history": [(t, texts.get(t.item_key, t.item_key)) for t in reversed(ticks)],
+        "done": sum(1 for _, items in item_states for s in items if s.ticked),
+        "total": sum(len(items) for _, items in item_states),
+        "editable": case.is_open,
+    }
+
+
+@bp.route("/arenden/<ref>/checklista", methods=["GET", "POST"])
+@login_required
+def checklist_update(ref: str):
+    from ..cases.access import get_case_or_404
+
+    if not current_user.works_with_cases:
+        abort(404)
+    case = get_case_or_404(ref, current_user)
+    target = url_for("cases.view", ref=case.ref) + "#checklista"
+    if request.method == "GET":
+        return redirect(target)
+    checklist = current_content().checklists.get(GREEN_CARD)
+    if checklist is None or not case.is_open:
+        abort(404)
+    ticks = checklist_rules.history(case.id, checklist.key)
+    item_states = checklist_rules.states(checklist, ticks)
+    form = build_form(checklist, item_states, formdata=request.form)
+    if not form.validate():
+        flash("Checklistan kunde inte sparas. Ladda om sidan och försök igen.", "error")
+        return redirect(target)
+    current = {s.key: s.ticked for _, items in item_states for s in items}
+    shown = set((form.shown.data or "").split())
+    changes = checklist_rules.changes_to_apply(shown, submitted_keys(form, item_states), current, set(current))
+    for key, ticked in changes.items():
+        db.session.add(ChecklistTick(case_id=case.id, checklist_key=checklist.key, item_key=key, ticked=ticked,
+                                     user_id=current_user.id))
+    if changes:
+        case.updated_at = utcnow()
+        record("checklist.update", case=case, object_type="checklist", object_id=checklist.key,
+               detail="punkter: " + ", ".join(f"{k}={'ja' if v else 'nej'}" for k, v in changes.items()))
+        db.session.commit()
+        flash(f"Checklistan är sparad ({len(changes)} {'ändring' if len(changes) == 1 else 'ändringar'}).", "success")
+    else:
+        flash("Inget ändrades i checklistan.", "info")
+    return redirect(target)
