@@ -94,7 +94,7 @@ def request_data(page_html: str, *, units=("solbackens-skola", "bup-pite-alvdal"
         "contact__email": STAFF, "contact__phone": "0961-123 45",
     }
     for gid in re.findall(r'name="signer_g(\d+)_channel"', page_html):
-        data[f"signer_g{gid}_channel"] = (channels or {}).get(gid, "email")
+        data[f"signer_g{gid}_channel"] = (channels or {}).get(gid, (channels or {}).get("guardians", "email"))
         value = re.search(rf'name="signer_g{gid}_email"[^>]*value="([^"]*)"', page_html) or \
             re.search(rf'value="([^"]*)"[^>]*name="signer_g{gid}_email"', page_html)
         data[f"signer_g{gid}_email"] = value.group(1) if value else ""

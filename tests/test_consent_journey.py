@@ -223,10 +223,11 @@ def test_an_edited_text_is_reported_by_verify(journey):
 
     # And a unit added to the consent in the database is caught by the terms hash.
     with app.app_context():
-        db.session.execute(text("UPDATE consent_signers SET text = (SELECT text FROM consent_signers s2 WHERE s2.consent_id = :c "
-                                "AND s2.email = :e), text_sha256 = (SELECT text_sha256 FROM consent_signers s3 "
-                                "WHERE s3.consent_id = :c AND s3.email = :e) WHERE id = :s"),
-                           {"c": consent_id, "e": GUARDIAN_1, "s": sid})
+        original, original_hash = db.session.execute(
+            text("SELECT text, text_sha256 FROM consent_signers WHERE consent_id = :c AND email = :e"),
+            {"c": consent_id, "e": GUARDIAN_1}).one()
+        db.session.execute(text("UPDATE consent_signers SET text = :t, text_sha256 = :h WHERE id = :s"),
+                           {"t": original, "h": original_hash, "s": sid})
         db.session.execute(text("INSERT INTO consent_units (consent_id, unit_key, position) VALUES (:c, 'arjeplogs-vardcentral', 9)"),
                            {"c": consent_id})
         db.session.commit()
@@ -326,3 +327,36 @@ def test_a_foreign_or_tampered_link_never_shows_data(journey):
         assert response.status_code == 404
         body = response.get_data(as_text=True)
         assert "Länken fungerar inte" in body and "Testbarn" not in body
+
+
+def test_an_expired_link_explains_itself_and_whom_to_contact(journey):
+    app, sink, ref = journey.app, journey.sink, journey.ref
+    ask_for_consent(staff_client(app), ref)
+    deliver(app, sink, expect=3)
+    path = link_in(mails_to(sink, GUARDIAN_1)[0])
+    from portal.extensions import db
+
+    with app.app_context():  # fourteen days pass
+        db.session.execute(text("UPDATE consent_links SET expires_at = :t"), {"t": "2020-01-01 00:00:00"})
+        db.session.commit()
+    page = app.test_client().get(path).get_data(as_text=True)
+    assert "Länken har gått ut" in page and "Be om en ny länk" in page
+    assert STAFF in page and "0961-123 45" in page and "Testbarn" not in page
+    detail = staff_client(app).get(f"/arenden/{ref}").get_data(as_text=True)
+    assert detail.count("Länken har gått ut") == 3
+
+
+def test_a_phone_number_that_looks_like_a_personal_number_is_explained_not_a_crash(journey):
+    app, sink, ref = journey.app, journey.sink, journey.ref
+    from tests.consent_support import personal_number_for_age, request_data
+
+    staff = staff_client(app)
+    page = staff.get(f"/arenden/{ref}/samtycke/nytt").get_data(as_text=True)
+    data = request_data(page, contact__phone=personal_number_for_age(40).replace("-", ""))
+    check_url = staff.post(f"/arenden/{ref}/samtycke/nytt", data=data).headers["Location"]
+    response = staff.post(check_url, data={})
+    assert response.status_code == 400
+    assert "ser ut som ett personnummer" in response.get_data(as_text=True)
+    deliver(app, sink)
+    assert sink.messages == []
+    assert "Utkast (inte skickat)" in staff.get(f"/arenden/{ref}").get_data(as_text=True)

@@ -4,7 +4,7 @@ A provider has a name (stored with each signature), a Swedish label, and an assu
 eIDAS-like wording ("low", "substantial", "high"; shown as "låg", "väsentlig", "hög").
 
 Remote providers verify a signer who opened a personal link. They implement
-`handle(link) -> Response | Verified`: the view /samtycke/s/<token>/identifiera/<name> calls it on
+`handle(link, token) -> Response | Verified`: the view /samtycke/s/<token>/identifiera/<name> calls it on
 GET and POST; it returns a page (ask for a code, poll an app ...) until the person is verified,
 then a `Verified`. BankID or Freja eID are added by registering another provider:
 
@@ -35,7 +35,7 @@ class IdentityProvider(Protocol):
     assurance: str
     remote: bool
 
-    def handle(self, link):  # pragma: no cover - protocol
+    def handle(self, link, token: str):  # pragma: no cover - protocol
         ...
 
 
@@ -75,5 +75,5 @@ class InPersonProvider:
     def verified(self, staff_user) -> Verified:
         return Verified(self.name, self.name, self.assurance, staff_user.id)
 
-    def handle(self, link):  # not reachable through a link
+    def handle(self, link, token: str):  # not reachable through a link
         return None

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from ..extensions import db
 from .forms import CodeForm, ConfirmForm
 from .identity import Verified
-from .service import CODE_EXPIRED, CODE_LOCKED, CODE_OK, check_code, issue_code
+from .service import CODE_EXPIRED, CODE_LOCKED, CODE_OK, ConsentError, check_code, issue_code
 
 
 class EmailOtpProvider:
@@ -26,11 +26,16 @@ class EmailOtpProvider:
         if request.method == "POST" and request.form.get("action") == "send":
             form = ConfirmForm()
             if form.validate_on_submit():
-                if issue_code(link):
-                    db.session.commit()
+                try:
+                    sent = issue_code(link)
+                except ConsentError:
+                    db.session.rollback()
+                    flash("Vi kunde inte skicka någon kod. Kontakta personen som skickade länken.", "error")
+                    return redirect(here)
+                db.session.commit()
+                if sent:
                     flash("Vi har skickat en kod till din e-post. Det kan ta någon minut innan den kommer fram.", "success")
                 else:
-                    db.session.commit()
                     flash("Vi kan inte skicka fler koder till den här länken. Kontakta personen som skickade länken.", "error")
             return redirect(here)
         form = CodeForm()

@@ -57,6 +57,10 @@ def _verified_for(link) -> Verified | None:
         return None
     if time.time() - entry.get("at", 0) > current_app.config["PORTAL_CONSENT_SESSION_MINUTES"] * 60:
         return None
+    # the time counts from the last page the signer opened (reading takes time)
+    entries = _verified_sessions()
+    entries[str(link.id)] = {**entry, "at": int(time.time())}
+    session["consent_verified"] = entries
     return Verified(entry.get("provider", ""), entry.get("method", ""), entry.get("assurance", ""))
 
 
@@ -305,6 +309,7 @@ def edit(ref: str, consent_id: int):
             db.session.commit()
             return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
         return _form_page(case, form, consent, status=400)
+    record_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
     return _form_page(case, form, consent)
 
 
@@ -332,12 +337,17 @@ def check(ref: str, consent_id: int):
     form = ConfirmForm()
     problems = []
     if request.method == "POST" and form.validate_on_submit():
-        problems = service.send(consent, current_user)
+        try:
+            problems = service.send(consent, current_user)
+        except service.ConsentError as exc:
+            problems = [str(exc)]
         if not problems:
             db.session.commit()
             flash("Samtycket är skickat. Du ser här när var och en har svarat.", "success")
             return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
         db.session.rollback()
+    if request.method == "GET":
+        record_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
     definition = get_definition("consent_request")
     plan = consent.signer_plan or []
     previews = []

@@ -151,6 +151,28 @@ def verify_consent(consent: Consent) -> VerifyReport:
     return VerifyReport(consent.id, n, None)
 
 
+# --------------------------------------------------------------------------- e-mail
+
+def queue(to: str, template: str, context: dict, *, kind: str, case_id: int, essential: bool = False):
+    """queue_email, but a message that cannot be made (a bad address, something that looks like a
+    personal number) never stops the step it belongs to: essential messages (the personal link)
+    raise ConsentError with a Swedish explanation; others are skipped and logged (type only)."""
+    from ..notify import PersonalDataInEmail, queue_email
+
+    try:
+        return queue_email(to, template=template, context=context, kind=kind, case_id=case_id)
+    except PersonalDataInEmail as exc:
+        log.warning("Consent e-mail %s not queued: %s", kind, type(exc).__name__)
+        if essential:
+            raise ConsentError("E-postmeddelandet kunde inte skapas: något i det ser ut som ett personnummer. "
+                               "Kontrollera kontaktpersonens telefonnummer (skriv det med mellanslag).") from None
+    except ValueError as exc:
+        log.warning("Consent e-mail %s not queued: %s", kind, type(exc).__name__)
+        if essential:
+            raise ConsentError("E-postadressen till en undertecknare fungerar inte. Kontrollera den.") from None
+    return None
+
+
 # --------------------------------------------------------------------------- status
 
 def facts(consent: Consent) -> rules.ConsentFacts:
@@ -283,7 +305,7 @@ def terms_for(consent: Consent, audience: str, case: Case, signer_plan: list[dic
         asking_unit=d.units[contact_unit].name if contact_unit in d.units else d.unit_label(contact_unit),
         purposes=_plain(definition.extra, "purposes", rec.get("purpose", {}).get("purposes", []), audience),
         purpose_text=rec.get("purpose", {}).get("purpose_text", "") or "",
-        units=tuple(d.units[k].name if k in d.units else d.unit_label(k) for k in unit_keys),
+        units=tuple(_unit_text(k, audience) for k in unit_keys),
         categories=_plain(definition.extra, "categories", rec.get("information", {}).get("categories", []), audience),
         categories_text=rec.get("information", {}).get("categories_text", "") or "",
         valid_from=start, valid_until=end,
@@ -291,6 +313,16 @@ def terms_for(consent: Consent, audience: str, case: Case, signer_plan: list[dic
         guardians_asked=sum(1 for p in plan if p["role"] == GUARDIAN),
         child_asked=any(p["role"] == CHILD for p in plan),
     )
+
+
+def _unit_text(key: str, audience: str) -> str:
+    """A unit as the signer reads it: "BUP Pite älvdal, Region Norrbotten" (the child: the unit only)."""
+    d = directory()
+    if key not in d.units:
+        return d.unit_label(key)
+    if audience == "child":
+        return d.units[key].name
+    return f"{d.units[key].name}, {d.authority_of(key).name}"
 
 
 def text_for(consent: Consent, case: Case, role: str, audience: str, signer_plan=None, **dates) -> str:
@@ -392,8 +424,6 @@ def signer_mail_context(consent: Consent) -> dict:
 
 def issue_sign_link(signer: ConsentSigner, *, actor: str, event: str = "sent") -> str:
     """A new personal link (older sign links stop working) sent by e-mail through the outbox."""
-    from ..notify import queue_email
-
     if not signer.email:
         raise ConsentError("Undertecknaren saknar e-postadress.")
     now = now_s()
@@ -408,11 +438,10 @@ def issue_sign_link(signer: ConsentSigner, *, actor: str, event: str = "sent") -
     db.session.add(link)
     db.session.flush()
     consent = signer.consent
-    queue_email(signer.email, template="consent/email/signer_link",
-                context={**signer_mail_context(consent), "link": _link_url(token),
-                         "expires": local(expires).date(), "again": event == "resent",
-                         "young": signer.role == CHILD and signer.audience == "child"},
-                kind="consent.link", case_id=consent.case_id)
+    queue(signer.email, "consent/email/signer_link",
+          {**signer_mail_context(consent), "link": _link_url(token), "expires": local(expires).date(),
+           "again": event == "resent", "young": signer.role == CHILD and signer.audience == "child"},
+          kind="consent.link", case_id=consent.case_id, essential=True)
     if signer.status in (S_WAITING, S_SENT, S_OPENED, S_VERIFIED, S_EXPIRED):
         signer.status = S_SENT
     signer.sent_at = now
@@ -441,8 +470,6 @@ def resend(signer: ConsentSigner, user) -> None:
 
 def remind(signer: ConsentSigner, user) -> None:
     """A reminder e-mail (no new link: it points to the earlier one and says how long it works)."""
-    from ..notify import queue_email
-
     consent = signer.consent
     link = active_link(signer, LINK_SIGN)
     if not consent.is_open or signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
@@ -450,10 +477,9 @@ def remind(signer: ConsentSigner, user) -> None:
     if link is None or link.expires_at < utcnow() or link.locked_at:
         raise ConsentError("Länken fungerar inte längre. Skicka en ny länk i stället.")
     lock(consent)
-    queue_email(signer.email, template="consent/email/signer_reminder",
-                context={**signer_mail_context(consent), "sent_on": local(link.created_at).date(),
-                         "expires": local(link.expires_at).date()},
-                kind="consent.reminder", case_id=consent.case_id)
+    queue(signer.email, "consent/email/signer_reminder",
+          {**signer_mail_context(consent), "sent_on": local(link.created_at).date(), "expires": local(link.expires_at).date()},
+          kind="consent.reminder", case_id=consent.case_id, essential=True)
     signer.reminded_at = now_s()
     append_event(consent, "reminded", actor=staff_actor(user), signer=signer, data={"link_id": link.id})
     record("consent.remind", case=consent.case, object_type="consent_signer", object_id=signer.id)
@@ -508,8 +534,6 @@ def mark_opened(link: ConsentLink) -> None:
 
 def issue_code(link: ConsentLink) -> bool:
     """Sends a one-time code to the signer's e-mail (a message of its own). False when no more may be sent."""
-    from ..notify import queue_email
-
     signer = link.signer
     if link.locked_at is not None or link.otp_sent_count >= cfg("PORTAL_CONSENT_OTP_MAX_SENDS"):
         return False
@@ -518,8 +542,8 @@ def issue_code(link: ConsentLink) -> bool:
     minutes = cfg("PORTAL_CONSENT_OTP_MINUTES")
     link.otp_expires_at = now_s() + dt.timedelta(minutes=minutes)
     link.otp_sent_count += 1
-    queue_email(signer.email, template="consent/email/signer_code", context={"code": code, "minutes": minutes},
-                kind="consent.code", case_id=signer.consent.case_id)
+    queue(signer.email, "consent/email/signer_code", {"code": code, "minutes": minutes},
+          kind="consent.code", case_id=signer.consent.case_id, essential=True)
     return True
 
 
@@ -590,12 +614,10 @@ def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha25
     became = refresh_status(consent)
     if signer.email:
         token = issue_withdraw_link(signer)
-        from ..notify import queue_email
-
-        queue_email(signer.email, template="consent/email/signer_receipt",
-                    context={**signer_mail_context(consent), "link": _link_url(token),
-                             "valid_until": consent.valid_until, "all_signed": became == VALID},
-                    kind="consent.receipt", case_id=consent.case_id)
+        queue(signer.email, "consent/email/signer_receipt",
+              {**signer_mail_context(consent), "link": _link_url(token), "valid_until": consent.valid_until,
+               "all_signed": became == VALID},
+              kind="consent.receipt", case_id=consent.case_id)
     if became == VALID:
         notify_staff(consent, "consent/email/staff_valid", "consent.valid")
 
@@ -654,8 +676,6 @@ def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = ""
              verified: Verified | None = None, staff_user=None) -> None:
     """Withdraws the consent at once. method: "signer_link" (the signer, verified) or
     "reported_to_staff" (told to a staff member, e.g. by phone; channel says how)."""
-    from ..notify import queue_email
-
     consent = signer.consent
     lock(consent)
     db.session.refresh(signer)
@@ -682,9 +702,9 @@ def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = ""
            detail=f"metod: {method}" + (f", kanal: {channel}" if channel else ""))
     refresh_status(consent)
     if signer.email:
-        queue_email(signer.email, template="consent/email/signer_withdrawn",
-                    context={**signer_mail_context(consent), "by_staff": method == "reported_to_staff"},
-                    kind="consent.withdrawn", case_id=consent.case_id)
+        queue(signer.email, "consent/email/signer_withdrawn",
+              {**signer_mail_context(consent), "by_staff": method == "reported_to_staff"},
+              kind="consent.withdrawn", case_id=consent.case_id)
     notify_staff(consent, "consent/email/staff_withdrawn", "consent.withdrawn")
     _run_withdrawal_listeners(consent)
 
@@ -710,10 +730,7 @@ def staff_addresses(consent: Consent) -> list[str]:
 
 
 def notify_staff(consent: Consent, template: str, kind: str) -> None:
-    from ..notify import queue_email
-
     link = f"{cfg('PORTAL_BASE_URL')}/arenden/{consent.case.ref}/samtycke/{consent.id}"
     for address in staff_addresses(consent):
-        queue_email(address, template=template,
-                    context={"case_ref": consent.case.ref, "link": link, "consent_id": consent.id},
-                    kind=kind, case_id=consent.case_id)
+        queue(address, template, {"case_ref": consent.case.ref, "link": link, "consent_id": consent.id},
+              kind=kind, case_id=consent.case_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..templating import swedish_date
 
@@ -132,39 +132,32 @@ def child_text(t: Terms) -> str:
     return "\n".join(parts).strip() + "\n"
 
 
-def render_html(text: str, heading_level: int = 2) -> Markup:
-    """The stored text as HTML: headings, paragraphs and lists. Everything is escaped."""
-    html: list[str] = []
-    paragraph: list[str] = []
-    items: list[str] = []
+_HEADINGS = {2: Markup("<h2>{}</h2>"), 3: Markup("<h3>{}</h3>"), 4: Markup("<h4>{}</h4>")}
 
-    def flush_paragraph():
-        if paragraph:
-            html.append(f"<p>{' '.join(str(escape(p)) for p in paragraph)}</p>")
-            paragraph.clear()
+
+def render_html(text: str, heading_level: int = 2) -> Markup:
+    """The stored text as HTML: headings, paragraphs and lists. Every piece of text is escaped."""
+    heading = _HEADINGS.get(heading_level, _HEADINGS[2])
+    html: list[Markup] = []
+    items: list[str] = []
 
     def flush_items():
         if items:
-            html.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
+            html.append(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(i) for i in items)))
             items.clear()
 
     for raw in (text or "").splitlines():
         line = raw.strip()
-        if line.startswith("## "):
-            flush_paragraph(), flush_items()
-            html.append(f"<h{heading_level}>{escape(line[3:])}</h{heading_level}>")
-        elif line.startswith("- "):
-            flush_paragraph()
+        if line.startswith("- "):
             items.append(line[2:])
-        elif not line:
-            flush_paragraph(), flush_items()
-        else:
-            flush_items()
-            # one sentence group per line: keep lines as separate paragraphs for short reading units
-            paragraph.append(line)
-            flush_paragraph()
-    flush_paragraph(), flush_items()
-    return Markup("\n".join(html))
+            continue
+        flush_items()
+        if line.startswith("## "):
+            html.append(heading.format(line[3:]))
+        elif line:
+            html.append(Markup("<p>{}</p>").format(line))
+    flush_items()
+    return Markup("\n").join(html)
 
 
 def plain_text(text: str) -> str:
