@@ -43,12 +43,12 @@ def format_results(label: str, results: list[dict]) -> str:
         lines.append(f"      {rule.get('helpUrl', '')}")
         for node in rule["nodes"]:
             target = " ".join(str(t) for t in node["target"])
-            message = _node_message(node)
+            message = node_message(node)
             lines.append(f"      • {target}" + (f": {message}" if message else ""))
     return "\n".join(lines)
 
 
-def _node_message(node: dict) -> str:
+def node_message(node: dict) -> str:
     checks = node.get("any", []) + node.get("all", []) + node.get("none", [])
     messages = [c.get("message", "") for c in checks if c.get("message")]
     return "; ".join(dict.fromkeys(messages))[:300]
@@ -144,8 +144,15 @@ def submit_form_empty(page, index: int):
     for control in form.locator("select").all():
         if control.locator("option[value='']").count():
             control.select_option(value="")
-    with page.expect_navigation() as navigation:
-        form.locator("button[type=submit], button:not([type]), input[type=submit]").first.click()
+    def accept(dialog):  # a data-confirm button asks first
+        dialog.accept()
+
+    page.on("dialog", accept)
+    try:
+        with page.expect_navigation() as navigation:
+            form.locator("button[type=submit], button:not([type]), input[type=submit]").first.click()
+    finally:
+        page.remove_listener("dialog", accept)
     return navigation.value
 
 
