@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from .helpers import INCOMPLETE, login_as
+from .helpers import INCOMPLETE, login_as, node_message
 from .pages import ROLES
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,6 +24,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 TIMEOUT_MS = 15_000
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     for item in items:
@@ -172,7 +173,8 @@ def pytest_terminal_summary(terminalreporter):
         key = (rule["id"], rule["help"])
         for node in rule["nodes"]:
             target = " ".join(str(t) for t in node["target"])
-            grouped.setdefault(key, []).append(f"{label}: {target}")
+            message = node_message(node)[:160]
+            grouped.setdefault(key, []).append(f"{label}: {target}" + (f" – {message}" if message else ""))
     for (rule_id, help_text), where in sorted(grouped.items()):
         terminalreporter.write_line(f"[{rule_id}] {help_text} – {len(where)} element(s)")
         for line in list(dict.fromkeys(where))[:15]:

@@ -16,6 +16,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PDF_CSS = ROOT / "static" / "css" / "pdf.css"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 # Every incomplete axe result of the run: printed in the terminal summary (see conftest.py).
@@ -42,12 +43,12 @@ def format_results(label: str, results: list[dict]) -> str:
         lines.append(f"      {rule.get('helpUrl', '')}")
         for node in rule["nodes"]:
             target = " ".join(str(t) for t in node["target"])
-            message = _node_message(node)
+            message = node_message(node)
             lines.append(f"      • {target}" + (f": {message}" if message else ""))
     return "\n".join(lines)
 
 
-def _node_message(node: dict) -> str:
+def node_message(node: dict) -> str:
     checks = node.get("any", []) + node.get("all", []) + node.get("none", [])
     messages = [c.get("message", "") for c in checks if c.get("message")]
     return "; ".join(dict.fromkeys(messages))[:300]
@@ -72,6 +73,14 @@ def assert_no_violations(page, label: str | None = None) -> AxeReport:
     report = run_axe(page, label)
     assert not report.violations, "axe-core found WCAG 2.1 A/AA violations:\n" + report.summary()
     return report
+
+
+def check_pdf_html(page, html: str, label: str) -> AxeReport:
+    """Loads the HTML a PDF is made from (portal.pdf.render_pdf_html) with the PDF stylesheet into a
+    blank page and runs axe on it. Use a page of its own: its document is replaced."""
+    page.set_content(html, wait_until="load")
+    page.add_style_tag(path=str(PDF_CSS))
+    return run_axe(page, label)
 
 
 def login_as(page, email: str, password: str | None = None) -> None:
@@ -135,8 +144,15 @@ def submit_form_empty(page, index: int):
     for control in form.locator("select").all():
         if control.locator("option[value='']").count():
             control.select_option(value="")
-    with page.expect_navigation() as navigation:
-        form.locator("button[type=submit], button:not([type]), input[type=submit]").first.click()
+    def accept(dialog):  # a data-confirm button asks first
+        dialog.accept()
+
+    page.on("dialog", accept)
+    try:
+        with page.expect_navigation() as navigation:
+            form.locator("button[type=submit], button:not([type]), input[type=submit]").first.click()
+    finally:
+        page.remove_listener("dialog", accept)
     return navigation.value
 
 

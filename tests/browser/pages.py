@@ -6,8 +6,8 @@ neither, so a new page cannot be missed. When your feature adds a page:
   - no URL parameters: nothing to do, it is visited as every role in ROLES;
   - a new parameter name: add a resolver to PARAMETERS (or ENDPOINT_PARAMETERS when the name
     means something else on your route), reading the demo data (portal/demo.py);
-  - not an HTML page (a PDF, JSON, iCalendar, a redirect): add it to EXCLUDED with the reason,
-    and check a PDF's HTML in test_pdf_html.py.
+  - not an HTML page (a PDF, JSON, iCalendar, a redirect): add it to EXCLUDED with the reason;
+    a PDF's template gets a sample in PDF_TEMPLATES, and test_pdf_html.py checks its HTML.
 A form that is valid when submitted empty has no error state: list it in
 FORMS_WITHOUT_ERROR_STATE with the reason."""
 from __future__ import annotations
@@ -70,6 +70,12 @@ PARAMETERS: dict[str, Callable[[], object]] = {
 
 # (endpoint, parameter name) -> resolver, for routes where a name means something else.
 ENDPOINT_PARAMETERS: dict[tuple[str, str], Callable[[], object]] = {}
+
+# PDF templates (every template that extends "pdf/base.html") -> sample() run in the live app's
+# request context, returning the keyword arguments of portal.pdf.render_pdf_html(), title included:
+#     "consent/receipt_pdf.html": lambda: {"title": "Kvitto på samtycke", "consent": _demo_consent()},
+# test_pdf_html.py fails for a PDF template without a sample here.
+PDF_TEMPLATES: dict[str, Callable[[], dict]] = {}
 
 
 def _demo_plan(kind: str):

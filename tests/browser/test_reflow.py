@@ -2,6 +2,7 @@
 state, at 320 CSS px wide and at 1280 px with 200 % zoom (640 CSS px at device scale factor 2),
 without horizontal scrolling and without clipped content. Data tables may scroll inside their own
 region (the criterion's exception for content that needs two dimensions).
+Text spacing (1.4.12): every page with the criterion's spacing applied loses no content.
 
 Screenshots of every page (as the first role that sees it) go to test-artifacts/screenshots/reflow-*.png for a person to look at."""
 from __future__ import annotations
@@ -46,6 +47,12 @@ _REFLOW_JS = """() => {
           main: m && {left: m.left, right: m.right, width: m.width, height: m.height},
           problems: problems.slice(0, 20)};
 }"""
+
+
+# WCAG 1.4.12's test values: line height 1.5, paragraphs 2 × font size apart, letter spacing
+# 0.12 and word spacing 0.16 times the font size.
+TEXT_SPACING_CSS = """* { line-height: 1.5 !important; letter-spacing: .12em !important; word-spacing: .16em !important; }
+p, li, dd { margin-bottom: 2em !important; }"""
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +107,33 @@ def test_page_reflows_without_horizontal_scrolling(portal_server, viewport_page,
         screenshot(page, f"reflow-{viewport}-{page_id}-form{form['index']}-errors")
         problems += reflow_problems(page, f"{page_id} form '{form['button']}' with errors")
     assert not problems, f"content does not reflow at {viewport}:\n  " + "\n  ".join(problems)
+
+
+@pytest.fixture(scope="module")
+def spacing_page(role_context):
+    """role -> a page at 1280 x 800 that may add a stylesheet (the CSP forbids it to the portal itself)."""
+    pages = {}
+
+    def get(role: str):
+        if role not in pages:
+            pages[role] = role_context(role, viewport={"width": 1280, "height": 800}, bypass_csp=True).new_page()
+        return pages[role]
+
+    return get
+
+
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_page_keeps_its_content_with_wcag_text_spacing(portal_server, spacing_page, page_id):
+    url = build_url(portal_server.app, page_id)
+    for role in ROLES:
+        page = spacing_page(role)
+        response = page.goto(url)
+        if shows_page(page, response, url):
+            break
+    else:
+        pytest.fail(f"no role gets {url}")
+    page.add_style_tag(content=TEXT_SPACING_CSS)
+    assert page.evaluate("getComputedStyle(document.querySelector('main')).letterSpacing") != "normal"
+    screenshot(page, f"text-spacing-{page_id}-{role}")
+    problems = reflow_problems(page, f"{page_id} as {role}")
+    assert not problems, "content is lost with WCAG 1.4.12 text spacing:\n  " + "\n  ".join(problems)
