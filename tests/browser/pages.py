@@ -154,3 +154,16 @@ def rules_app() -> Flask:
     instance = tempfile.mkdtemp(prefix="portal-rules-")
     atexit.register(shutil.rmtree, instance, True)
     return create_app({"INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+
+
+def _plan_pdf_sample() -> dict:
+    from portal.plans.readable import readable
+    from portal.timeutil import local, utcnow
+
+    plan = _demo_plan("sip")
+    r = readable(plan, plan.latest)
+    return {"title": f"{r.title} – version {plan.latest.number}", "case": _demo_case(), "r": r,
+            "printed_at": local(utcnow())}
+
+
+PDF_TEMPLATES["plans/plan_pdf.html"] = _plan_pdf_sample
