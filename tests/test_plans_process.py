@@ -45,6 +45,9 @@ def test_steps_deadlines_and_reminders_to_the_coordinator(world, runner):
     assert "Senast måndag 5 januari 2026" in page      # 24–26 Dec, 31 Dec and 1 Jan are not working days
     assert "julafton 24 december 2025" in page and "nyårsafton 31 december 2025" in page
     assert "Anna Lärarsson" in page                    # who recorded the consent step
+    # Each step links to where its rule stands in the guidelines.
+    assert 'href="/riktlinjer/norrbus-riktlinjer#arbetsmodell-for-samverkan"' in page
+    assert "När de lämnat sitt samtycke ska en kallelse göras, senast inom fem arbetsdagar." in page
 
     # 2 January: the invitation is soon due; 7 January: it is overdue (meeting still ahead).
     result = runner.invoke(args=["plans", "remind", "--date", "2026-01-02"])

@@ -15,6 +15,24 @@ from . import service
 START_LIMIT = 200
 
 
+def source_url(source) -> str | None:
+    """The guideline page (and heading) a step's rule comes from, when the guidance feature is installed."""
+    if not source.guideline or "guidance.guideline" not in current_app.view_functions:
+        return None
+    from flask import url_for
+
+    try:
+        from ..guidance.routes import current_content
+
+        guideline = current_content().guidelines.get(source.guideline)
+    except Exception:  # the guidance content is not loadable: show the heading as text
+        return None
+    if guideline is None:
+        return None
+    anchor = guideline.anchor_for(source.heading) if source.heading else None
+    return url_for("guidance.guideline", slug=source.guideline) + (f"#{anchor}" if anchor else "")
+
+
 def case_panel(case, user) -> dict:
     process, states = service.case_schedule(case)
     chosen = service.case_process(case)
@@ -25,7 +43,7 @@ def case_panel(case, user) -> dict:
         "flagged": [s for s in states if s.flagged], "plans": service.plans_of(case), "meetings": meetings,
         "local": local, "confirm": ConfirmForm(), "processes": service.processes(),
         "consent_available": service.consent_gate.available(), "covered": service.covered(case),
-        "directory": current_app.extensions["directory"],
+        "directory": current_app.extensions["directory"], "source_url": source_url,
     }
 
 
