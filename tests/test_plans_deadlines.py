@@ -161,3 +161,18 @@ def test_a_broken_process_file_names_file_line_and_problem(tmp_path):
     with pytest.raises(ProcessError) as err:
         load_process(path)
     assert "trasig.yaml, rad 9" in str(err.value) and "'c', som inte är ett tidigare steg" in str(err.value)
+
+
+def test_directory_check_warns_about_a_heading_that_is_not_in_the_guideline(tmp_path):
+    import shutil
+
+    from portal.plans.checks import process_warnings
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    assert process_warnings(None, content) == []
+    path = content / "processes" / "arjeplog.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("heading: Individnivå", "heading: Individniva", 1),
+                    encoding="utf-8")
+    assert process_warnings(None, content) == [
+        "processen 'arjeplog', steget 'initiative': rubriken 'Individniva' finns inte i arjeplog-rutiner.md"]

@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     from ..cases.panels import register_case_panel
     from ..main.start_sections import register_start_section
     from ..demo import register_demo_seed
-    from . import cli, consent_gate, demo, panels, service
+    from . import checks, cli, consent_gate, demo, panels, service  # noqa: F401  (checks registers itself)
     from .family import bp as family_bp
     from .routes import bp
 
