@@ -55,6 +55,9 @@ def options(html: str, name: str) -> list[str]:
 def test_only_units_covered_by_a_valid_consent_can_be_chosen(world):
     app, ref, ids, anna = world
     editor = new_plan(anna, ref)
+    # The consent step of the process counts from the day the consent became valid.
+    case_page = anna.get(f"/arenden/{ref}").get_data(as_text=True)
+    assert "Samtycket blev giltigt i portalen" in case_page and "Kallelse till nätverksmöte" in case_page
     page = anna.get(editor).get_data(as_text=True)
     assert options(page, "interventions-0-unit") == [SKOLA, IFO]
     assert value("britt", ids) not in options(page, "interventions-0-contact")

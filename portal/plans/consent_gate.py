@@ -39,6 +39,23 @@ def covered_units(case, on: dt.date | None = None) -> dict[str, dt.date]:
     return api.covered_units(case, on=on)
 
 
+def consent_given_on(case) -> dt.date | None:
+    """The day the case's first consent that is valid now became valid (the process step
+    "consent" counts from it), or None."""
+    if _api() is None:
+        return None
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..consent.models import VALID, Consent
+    from ..timeutil import local
+
+    valid_at = db.session.scalar(select(Consent.valid_at).where(Consent.case_id == case.id, Consent.status == VALID,
+                                                                Consent.valid_at.is_not(None))
+                                 .order_by(Consent.valid_at))
+    return local(valid_at).date() if valid_at is not None else None
+
+
 @dataclass(frozen=True)
 class Withdrawal:
     withdrawn_on: dt.date

@@ -133,6 +133,10 @@ def done_map(case: Case) -> dict[str, StepDone]:
     if current and followed:
         latest = max(followed, key=lambda f: f.held_on)
         done["followup"] = StepDone(latest.held_on, "Uppföljning av planen")
+    if "consent" not in done:
+        given = consent_gate.consent_given_on(case)
+        if given is not None:
+            done["consent"] = StepDone(given, "Samtycket blev giltigt i portalen")
     if "closing" not in done and not case.is_open and case.closed_at:
         done["closing"] = StepDone(local(case.closed_at).date(), "Ärendet avslutades")
     return done
