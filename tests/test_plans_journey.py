@@ -106,11 +106,16 @@ def test_invitations_updates_and_cancellation_carry_a_calendar_file(journey):
         assert str(event["SUMMARY"]) == "Nätverksmöte" and int(event["SEQUENCE"]) == 0
         assert event.decoded("DTSTART").strftime("%H:%M") == "13:00"
         assert str(event["LOCATION"]) == "Solbackens skola, rum 12"
+        # Only the recipient is named as attendee: the others (a guardian) stay in the portal.
+        attendees = event.get("ATTENDEE")
+        attendees = attendees if isinstance(attendees, list) else [attendees]
+        assert [str(a) for a in attendees] == [f"mailto:{mail['To']}"]
         uids.add(str(event["UID"]))
     assert len(uids) == 1
     staff_mail = mails_to(sink, "samir.soc@kommun.example")[0]
     assert f"http://portal.test{meeting}" in text_of(staff_mail)
     assert "http://portal.test/arenden" not in text_of(mails_to(sink, GUARDIAN_1)[0])  # no staff link for the family
+    assert "Vårdnadshavare" not in ics_of(mails_to(sink, "samir.soc@kommun.example")[0]).to_ical().decode()
     # The invitation step of the process is recorded.
     assert "Kallelsen skickades i portalen" in anna.get(f"/arenden/{ref}").get_data(as_text=True)
 

@@ -46,7 +46,9 @@ def init_app(app: Flask) -> None:
     from .family import bp as family_bp
     from .routes import bp
 
-    app.config.setdefault("PORTAL_DEFAULT_PROCESS", "norrbus")
+    import os
+
+    app.config.setdefault("PORTAL_DEFAULT_PROCESS", os.environ.get("PORTAL_DEFAULT_PROCESS", "norrbus"))
     app.register_blueprint(bp)
     app.register_blueprint(family_bp)
     app.cli.add_command(cli.plans)

@@ -83,9 +83,11 @@ def _location(meeting: Meeting) -> str:
     return meeting.place or ("Digitalt möte" if meeting.digital_link else "")
 
 
-def ics_for(case: Case, meeting: Meeting, method: str) -> bytes:
+def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingParticipant) -> bytes:
+    """The calendar file for one recipient. It names only the recipient as attendee: who else
+    takes part (a guardian's name with a network meeting) is personal data and stays in the portal."""
     word = meeting_word(case)
-    recipients = [(p.name, p.email) for p in meeting.participants if p.email]
+    recipients = [(recipient.name, recipient.email)] if recipient.email else []
     return meeting_ics(
         uid=meeting.uid, sequence=meeting.sequence, method=method,
         start=aware(meeting.starts_at), end=aware(meeting.ends_at), summary=word, location=_location(meeting),
@@ -108,7 +110,7 @@ def _context(case: Case, meeting: Meeting, participant: MeetingParticipant) -> d
 def _send(case: Case, meeting: Meeting, participant: MeetingParticipant, method: str, template: str, kind: str):
     if not participant.email:
         return None
-    data = ics_for(case, meeting, method)
+    data = ics_for(case, meeting, method, participant)
     return queue_email(participant.email, template, _context(case, meeting, participant), kind=kind, case_id=case.id,
                        attachments=[("mote.ics", f"text/calendar; method={method}", data)],
                        dedupe_key=f"meeting:{meeting.id}:{meeting.sequence}:{participant.id}:{method}")

@@ -504,6 +504,8 @@ def participant_add(ref, meeting_id):
     if problem:
         form.who.errors.append(problem)
         return _meeting_page(case, meeting, participant_form=form, status=400)
+    if kind == "staff" and p.user_id == meeting.created_by_id and not meeting.chair:
+        p.is_chair = True   # whoever called the meeting leads it, unless the roles are changed
     meeting.participants.append(p)
     db.session.flush()
     service.sync_plan_units(case)
