@@ -12,7 +12,6 @@ Without the consent feature, or for someone who signed on paper, the staff membe
 family's signature on paper instead (plans.routes.family_paper_approval)."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
