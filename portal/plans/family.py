@@ -12,8 +12,6 @@ Without the consent feature, or for someone who signed on paper, the staff membe
 family's signature on paper instead (plans.routes.family_paper_approval)."""
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -26,7 +24,6 @@ from . import consent_gate
 from .models import APPROVED, PROPOSED, Plan, PlanApproval, PlanVersion
 from .service import finish_if_complete, plans_of
 
-log = logging.getLogger("portal.plans")
 LINK_KIND = "plan"
 FAMILY_LIMIT = "60 per minute"
 CODE_LIMIT = "10 per minute;40 per hour"
@@ -152,7 +149,6 @@ def home(token: str):
         return page
     signer = link.signer
     if _verified(link) is None:
-        _, _, _, _ = _consent()
         from ..consent.forms import ConfirmForm
 
         return render_template("plans/family/verify.html", token=token, send_form=ConfirmForm(), link=link,
