@@ -331,9 +331,9 @@ def test_an_old_sqlite_schema_or_a_non_mysql_url_is_refused(sqlite_portal, datab
     assert wrong_kind.exit_code == 1 and "MySQL eller MariaDB" in wrong_kind.output
 
     con = sqlite3.connect(path)
-    # One feature branch's head made older (there is one row per head).
-    con.execute("UPDATE alembic_version SET version_num = '0000_older' "
-                "WHERE version_num = (SELECT MIN(version_num) FROM alembic_version)")
+    # One row per migration branch head: replace them all with an older, unknown revision.
+    con.execute("DELETE FROM alembic_version")
+    con.execute("INSERT INTO alembic_version (version_num) VALUES ('0000_older')")
     con.commit()
     con.close()
     before = _file_state(path)
