@@ -319,3 +319,17 @@ def test_forms_need_their_csrf_token(app_factory, make_user, make_case):
     assert staff.post(f"/arenden/{s.ref}/samtycke/nytt", data=data).status_code == 400
     data["csrf_token"] = csrf_token_from(page)
     assert staff.post(f"/arenden/{s.ref}/samtycke/nytt", data=data).status_code == 302
+
+
+def test_the_check_page_warns_when_the_staff_members_own_words_are_hard_to_read(people):
+    app, ref = people.app, people.ref
+    staff = staff_client(app)
+    page = staff.get(f"/arenden/{ref}/samtycke/nytt").get_data(as_text=True)
+    hard = ("Informationsöverföringen mellan verksamheterna förutsätter vårdnadshavarnas uttryckliga medgivande "
+            "avseende sekretessbelagda personuppgifter rörande utredningsresultat, behandlingsinsatser, "
+            "skolsituationen och familjeförhållandena, vilket möjliggör helhetsperspektiv")
+    response = staff.post(f"/arenden/{ref}/samtycke/nytt", data=request_data(page, purpose__purpose_text=hard))
+    check = staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Det du själv har skrivit är svårt att läsa (LIX 103" in check
+    plain = staff.post(f"/arenden/{ref}/samtycke/nytt", data=request_data(page, purpose__purpose_text="Vi vill hjälpa Elsa i skolan."))
+    assert "svårt att läsa" not in staff.get(plain.headers["Location"]).get_data(as_text=True)

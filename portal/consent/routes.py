@@ -361,9 +361,13 @@ def check(ref: str, consent_id: int):
         text = service.text_for(consent, case, CHILD, "child", signer_plan=plan)
         previews.append(("Texten för barnet eller den unge (enklare)", text, round(lix(plain_text(text))),
                          current_app.config["PORTAL_CONSENT_LIX_CHILD"]))
+    own_words = " ".join(t for t in (consent.record.get("purpose", {}).get("purpose_text", ""),
+                                      consent.record.get("information", {}).get("categories_text", "")) if t)
+    own_lix = round(lix(own_words)) if own_words.strip() else None
     valid_from = today_local()
     return render_template(
-        "consent/check.html", case=case, consent=consent, form=form, problems=problems,
+        "consent/check.html", case=case, consent=consent, form=form, problems=problems, own_lix=own_lix,
+        own_limit=current_app.config["PORTAL_CONSENT_LIX_ADULT"],
         sections=summary_sections(definition, consent.record, labels=_labels()), plan_rows=_plan_rows(case, consent),
         previews=[(title, render_html(text, heading_level=4), value, limit) for title, text, value, limit in previews],
         valid_from=valid_from, valid_until=rules.end_date(valid_from, consent.months),
@@ -436,7 +440,9 @@ def receipt(ref: str, consent_id: int):
     return pdf_response(_receipt_pdf(consent), f"samtycke-{consent.id}.pdf")
 
 
-def _receipt_pdf(consent: Consent, for_signer: ConsentSigner | None = None) -> bytes:
+def receipt_context(consent: Consent, for_signer: ConsentSigner | None = None) -> dict:
+    """Keyword arguments for render_pdf("consent/receipt_pdf.html", **...), title included.
+    for_signer: the signer's own copy (the other signers by role only, no staff names)."""
     d = current_app.extensions["directory"]
     texts, seen = [], set()
     for s in consent.signers:
@@ -445,13 +451,15 @@ def _receipt_pdf(consent: Consent, for_signer: ConsentSigner | None = None) -> b
         if s.text_sha256 not in seen:
             seen.add(s.text_sha256)
             texts.append((s, render_html(s.text, heading_level=3)))
-    report = service.verify_consent(consent)
-    return render_pdf("consent/receipt_pdf.html", title="Kvitto på samtycke", consent=consent, case=consent.case,
-                      texts=texts, for_signer=for_signer, signers=consent.signers, events=consent.events,
-                      unit_label=d.unit_label, provider_label=provider_label, assurance_label=assurance_label,
-                      role_labels=ROLE_LABELS, status_labels=SIGNER_STATUS_LABELS, local=local, report=report,
-                      event_labels=EVENT_LABELS,
-                      printed_at=local(utcnow()))
+    return dict(title="Kvitto på samtycke", consent=consent, case=consent.case, texts=texts, for_signer=for_signer,
+                signers=consent.signers, events=consent.events, unit_label=d.unit_label, provider_label=provider_label,
+                assurance_label=assurance_label, role_labels=ROLE_LABELS, status_labels=SIGNER_STATUS_LABELS,
+                local=local, report=service.verify_consent(consent), event_labels=EVENT_LABELS,
+                printed_at=local(utcnow()))
+
+
+def _receipt_pdf(consent: Consent, for_signer: ConsentSigner | None = None) -> bytes:
+    return render_pdf("consent/receipt_pdf.html", **receipt_context(consent, for_signer))
 
 
 def _staff_signer(ref: str, consent_id: int, signer_id: int):

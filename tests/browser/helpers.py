@@ -169,3 +169,48 @@ def focused(page) -> dict:
               href: e.getAttribute('href') || '', checked: !!e.checked, value: e.value || '',
               error_summary: e.hasAttribute('data-error-summary'), in_footer: !!e.closest('footer')};
     }""")
+
+
+# --- Reflow ----------------------------------------------------------------------------------
+
+# Elements that stick out to the right of the viewport, or whose content is cut off by
+# overflow: hidden/clip. Content inside a horizontally scrollable region (a table) is allowed.
+REFLOW_JS = """() => {
+  const width = window.innerWidth;
+  const problems = [];
+  const main = document.querySelector('main');
+  const m = main ? main.getBoundingClientRect() : null;
+  const scrolls = el => { for (let a = el.parentElement; a; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX; if (o === 'auto' || o === 'scroll') { return true; } } return false; };
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+      (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    if (r.width <= 1 || r.height <= 1 || s.visibility === 'hidden' || s.display === 'none') { continue; }
+    if (r.right <= 0) { continue; }  // moved off-screen on purpose (skip link until focused)
+    if (el.matches('input, textarea, select')) { continue; }  // a long value scrolls inside its field
+    if (r.right > width + 1 && !scrolls(el)) { problems.push(describe(el) + ' ends at ' + Math.round(r.right) + 'px'); }
+    if ((s.overflowX === 'hidden' || s.overflowX === 'clip') && el.scrollWidth > el.clientWidth + 1 && !scrolls(el)) {
+      problems.push(describe(el) + ' cuts off its content (' + el.scrollWidth + ' > ' + el.clientWidth + 'px)');
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width,
+          main: m && {left: m.left, right: m.right, width: m.width, height: m.height},
+          problems: problems.slice(0, 20)};
+}"""
+
+
+def reflow_problems(page, label: str) -> list[str]:
+    """Why the page does not reflow: horizontal scrolling, <main> not fully visible, content cut off."""
+    result = page.evaluate(REFLOW_JS)
+    problems = []
+    if result["scrollWidth"] > result["innerWidth"] + 1:
+        problems.append(f"scrolls horizontally: content is {result['scrollWidth']} px wide in a "
+                        f"{result['innerWidth']} px window")
+    main = result["main"]
+    if not main or main["width"] <= 0 or main["height"] <= 0 or main["left"] < 0 \
+            or main["right"] > result["innerWidth"] + 1:
+        problems.append(f"<main> is not fully visible: {main}")
+    problems += result["problems"]
+    return [f"{label}: {p}" for p in problems]

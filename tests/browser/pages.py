@@ -30,21 +30,20 @@ ROLES: dict[str, str | None] = {
 
 EXCLUDED: dict[str, str] = {
     "static": "Static files (CSS, JavaScript), not pages",
-    "plans.pdf": "A PDF; its text and order are checked in tests/test_plans_editor.py",
-    "plans.export": "JSON for journal systems, not a page (tests/test_plans_editor.py)",
-    "plans.plan_latest": "A redirect to the newest version of the plan",
-    "plans_family.home": "The family's personal link: a token sent by e-mail (tests/test_plans_journey.py)",
-    "plans_family.code": "The family's one-time code page: a token sent by e-mail (tests/test_plans_journey.py)",
-    "plans_family.pdf": "A PDF behind the family's personal link (tests/test_plans_journey.py)",
+    "consent.receipt": "A PDF (its HTML is checked in test_pdf_html.py)",
+    "consent.signer_receipt": "A PDF (its HTML is checked in test_pdf_html.py)",
+    "consent.decline": "Needs a signer verified with a one-time code in the session; checked with axe in "
+                       "test_keyboard_consent.py",
+    "consent.withdraw": "Needs a signer verified with a one-time code in the session; checked with axe in "
+                        "test_keyboard_consent.py",
+    "consent.in_person_sign": "Needs the staff member's identity check in the session; the same template as the "
+                              "signer's page, checked in test_keyboard_consent.py",
+    "consent.in_person_decline": "Needs the staff member's identity check in the session; the same template as "
+                                 "consent.decline, checked in test_keyboard_consent.py",
 }
 
 # (endpoint, submit button text) -> why submitting the form empty shows no error state.
-FORMS_WITHOUT_ERROR_STATE: dict[tuple[str, str], str] = {
-    ("plans.choose_process", "Spara arbetssätt"): "The case's current process is preselected; submitting keeps it",
-    ("plans.edit", "Ta bort synpunkt 1"): "The first button removes an entry and autosaves the draft (no error "
-                                          "state); the editor's error state is checked in test_plans_keyboard.py",
-    ("plans.meeting_view", "Spara anteckningarna"): "Meeting notes are optional; saving them empty is valid",
-}
+FORMS_WITHOUT_ERROR_STATE: dict[tuple[str, str], str] = {}
 
 
 def _demo_case():
@@ -69,40 +68,38 @@ PARAMETERS: dict[str, Callable[[], object]] = {
 }
 
 # (endpoint, parameter name) -> resolver, for routes where a name means something else.
-ENDPOINT_PARAMETERS: dict[tuple[str, str], Callable[[], object]] = {}
+ENDPOINT_PARAMETERS: dict[tuple[str, str], Callable[[], object]] = {
+    # consent: a sent request on the demo case (tests/browser/consent_data.py); signer 0 has not answered
+    **{(endpoint, "consent_id"): lambda: _consent_data().pages_consent().id
+       for endpoint in ("consent.detail", "consent.in_person", "consent.staff_withdraw")},
+    ("consent.in_person", "signer_id"): lambda: _consent_data().pages_consent().signers[0].id,
+    ("consent.signer_home", "token"): lambda: _consent_data().sign_token(),
+    ("consent.identify", "token"): lambda: _consent_data().sign_token(),
+    ("consent.identify", "provider"): lambda: "email_otp",
+    ("consent.check", "consent_id"): lambda: _consent_data().new_draft_id(),
+    ("consent.edit", "consent_id"): lambda: _consent_data().new_draft_id(),
+    ("consent.staff_withdraw", "signer_id"): lambda: _consent_data().pages_consent().signers[1].id,  # has signed
+}
+
+
+def _consent_data():
+    from . import consent_data
+
+    return consent_data
 
 # PDF templates (every template that extends "pdf/base.html") -> sample() run in the live app's
 # request context, returning the keyword arguments of portal.pdf.render_pdf_html(), title included:
 #     "consent/receipt_pdf.html": lambda: {"title": "Kvitto på samtycke", "consent": _demo_consent()},
 # test_pdf_html.py fails for a PDF template without a sample here.
-PDF_TEMPLATES: dict[str, Callable[[], dict]] = {}
+PDF_TEMPLATES: dict[str, Callable[[], dict]] = {
+    "consent/receipt_pdf.html": lambda: _consent_receipt(),
+}
 
 
-def _demo_plan(kind: str):
-    from portal.extensions import db
-    from portal.plans.models import Plan
+def _consent_receipt() -> dict:
+    from portal.consent.routes import receipt_context
 
-    return db.session.scalar(select(Plan).where(Plan.case_id == _demo_case().id, Plan.kind == kind))
-
-
-def _demo_meeting_id() -> int:
-    from portal.extensions import db
-    from portal.plans.models import Meeting
-
-    return db.session.scalar(select(Meeting.id).where(Meeting.case_id == _demo_case().id))
-
-
-# Plans (portal/plans/demo.py): a SIP with two approved versions, a draft Barnets plan, a meeting.
-PARAMETERS.update({
-    "plan_id": lambda: _demo_plan("sip").id,
-    "number": lambda: _demo_plan("sip").latest.number,
-    "meeting_id": _demo_meeting_id,
-    "key": lambda: "consent",
-})
-ENDPOINT_PARAMETERS.update({
-    ("plans.edit", "plan_id"): lambda: _demo_plan("barnets_plan").id,
-    ("plans.edit", "number"): lambda: 1,
-})
+    return receipt_context(_consent_data().pages_consent())
 
 
 def get_rules(app: Flask) -> list:
@@ -156,6 +153,22 @@ def rules_app() -> Flask:
     return create_app({"INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
 
 
+# --- plans (portal/plans/demo.py: a SIP with two approved versions, a draft Barnets plan, a meeting) ---
+
+def _demo_plan(kind: str):
+    from portal.extensions import db
+    from portal.plans.models import Plan
+
+    return db.session.scalar(select(Plan).where(Plan.case_id == _demo_case().id, Plan.kind == kind))
+
+
+def _demo_meeting_id() -> int:
+    from portal.extensions import db
+    from portal.plans.models import Meeting
+
+    return db.session.scalar(select(Meeting.id).where(Meeting.case_id == _demo_case().id))
+
+
 def _plan_pdf_sample() -> dict:
     from portal.plans.readable import readable
     from portal.timeutil import local, utcnow
@@ -166,4 +179,28 @@ def _plan_pdf_sample() -> dict:
             "printed_at": local(utcnow())}
 
 
+EXCLUDED.update({
+    "plans.pdf": "A PDF (its HTML is checked in test_pdf_html.py; its text and order in tests/test_plans_editor.py)",
+    "plans.export": "JSON for journal systems, not a page (tests/test_plans_editor.py)",
+    "plans.plan_latest": "A redirect to the newest version of the plan",
+    "plans_family.home": "The family's personal link: a token sent by e-mail (tests/test_plans_journey.py)",
+    "plans_family.code": "The family's one-time code page: a token sent by e-mail (tests/test_plans_journey.py)",
+    "plans_family.pdf": "A PDF behind the family's personal link (tests/test_plans_journey.py)",
+})
+FORMS_WITHOUT_ERROR_STATE.update({
+    ("plans.choose_process", "Spara arbetssätt"): "The case's current process is preselected; submitting keeps it",
+    ("plans.edit", "Ta bort synpunkt 1"): "The first button removes an entry and autosaves the draft (no error "
+                                          "state); the editor's error state is checked in test_plans_keyboard.py",
+    ("plans.meeting_view", "Spara anteckningarna"): "Meeting notes are optional; saving them empty is valid",
+})
+PARAMETERS.update({
+    "plan_id": lambda: _demo_plan("sip").id,
+    "number": lambda: _demo_plan("sip").latest.number,
+    "meeting_id": _demo_meeting_id,
+    "key": lambda: "consent",
+})
+ENDPOINT_PARAMETERS.update({
+    ("plans.edit", "plan_id"): lambda: _demo_plan("barnets_plan").id,
+    ("plans.edit", "number"): lambda: 1,
+})
 PDF_TEMPLATES["plans/plan_pdf.html"] = _plan_pdf_sample

@@ -4,12 +4,13 @@ without horizontal scrolling and without clipped content. Data tables may scroll
 region (the criterion's exception for content that needs two dimensions).
 Text spacing (1.4.12): every page with the criterion's spacing applied loses no content.
 
-Screenshots of every page (as the first role that sees it) go to test-artifacts/screenshots/reflow-*.png for a person to look at."""
+Screenshots of every page (as the first role that sees it) go to test-artifacts/screenshots/
+reflow-*.png and text-spacing-*.png for a person to look at."""
 from __future__ import annotations
 
 import pytest
 
-from .helpers import fillable_post_forms, screenshot, shows_page, submit_form_empty
+from .helpers import fillable_post_forms, reflow_problems, screenshot, shows_page, submit_form_empty
 from .pages import ROLES, build_url, covered_page_ids, rules_app
 
 pytestmark = pytest.mark.browser
@@ -20,34 +21,6 @@ VIEWPORTS = {
 }
 
 PAGE_IDS = covered_page_ids(rules_app())
-
-# Elements that stick out to the right of the viewport, or whose content is cut off by
-# overflow: hidden/clip. Content inside a horizontally scrollable region (a table) is allowed.
-_REFLOW_JS = """() => {
-  const width = window.innerWidth;
-  const problems = [];
-  const main = document.querySelector('main');
-  const m = main ? main.getBoundingClientRect() : null;
-  const scrolls = el => { for (let a = el.parentElement; a; a = a.parentElement) {
-      const o = getComputedStyle(a).overflowX; if (o === 'auto' || o === 'scroll') { return true; } } return false; };
-  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-      (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
-  for (const el of document.body.querySelectorAll('*')) {
-    const r = el.getBoundingClientRect();
-    const s = getComputedStyle(el);
-    if (r.width <= 1 || r.height <= 1 || s.visibility === 'hidden' || s.display === 'none') { continue; }
-    if (r.right <= 0) { continue; }  // moved off-screen on purpose (skip link until focused)
-    if (el.matches('input, textarea, select')) { continue; }  // a long value scrolls inside its field
-    if (r.right > width + 1 && !scrolls(el)) { problems.push(describe(el) + ' ends at ' + Math.round(r.right) + 'px'); }
-    if ((s.overflowX === 'hidden' || s.overflowX === 'clip') && el.scrollWidth > el.clientWidth + 1 && !scrolls(el)) {
-      problems.push(describe(el) + ' cuts off its content (' + el.scrollWidth + ' > ' + el.clientWidth + 'px)');
-    }
-  }
-  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width,
-          main: m && {left: m.left, right: m.right, width: m.width, height: m.height},
-          problems: problems.slice(0, 20)};
-}"""
-
 
 # WCAG 1.4.12's test values: line height 1.5, paragraphs 2 × font size apart, letter spacing
 # 0.12 and word spacing 0.16 times the font size.
@@ -67,20 +40,6 @@ def viewport_page(role_context):
     yield get
     for page in pages.values():
         page.close()
-
-
-def reflow_problems(page, label: str) -> list[str]:
-    result = page.evaluate(_REFLOW_JS)
-    problems = []
-    if result["scrollWidth"] > result["innerWidth"] + 1:
-        problems.append(f"scrolls horizontally: content is {result['scrollWidth']} px wide in a "
-                        f"{result['innerWidth']} px window")
-    main = result["main"]
-    if not main or main["width"] <= 0 or main["height"] <= 0 or main["left"] < 0 \
-            or main["right"] > result["innerWidth"] + 1:
-        problems.append(f"<main> is not fully visible: {main}")
-    problems += result["problems"]
-    return [f"{label}: {p}" for p in problems]
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
