@@ -22,6 +22,7 @@ FEATURES = [
     "portal.guidance",
     "portal.deviations",
     "portal.consent",
+    "portal.plans",
 ]
 
 
