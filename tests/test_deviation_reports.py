@@ -422,3 +422,27 @@ def test_navigation_shows_each_role_its_way_in(app, people):
     admin = nav(ADMIN)
     assert 'href="/admin/avvikelser-utan-mottagare">Avvikelser utan mottagare<' in admin
     assert 'href="/avvikelser/"' not in admin
+
+
+def test_the_demo_data_fills_the_inbox_the_admin_queue_and_the_drafts_without_mail(app):
+    from portal.audit.models import AuditEvent as Audit
+    from portal.demo import DEMO_PASSWORD, seed_demo
+    from tests.helpers import login
+
+    with app.app_context():
+        assert seed_demo()
+        assert db.session.scalar(select(OutboxMessage)) is None
+        assert db.session.scalar(select(Audit).where(Audit.object_type == "deviation")) is None
+    rut = app.test_client()
+    login(rut, RUT, DEMO_PASSWORD)
+    assert "– Mottagen (du är närmaste chef)" in rut.get("/inkorg").get_data(as_text=True)
+    admin = app.test_client()
+    login(admin, "admin@demo.example", DEMO_PASSWORD)
+    assert "Polisen i Arjeplog" in admin.get("/admin/avvikelser-utan-mottagare").get_data(as_text=True)
+    anna = app.test_client()
+    login(anna, REPORTER, DEMO_PASSWORD)
+    mine = anna.get("/avvikelser/").get_data(as_text=True)
+    import re
+
+    assert len(re.findall(r">Utkast [A-Z0-9]{8}</a>", mine)) == 1
+    assert len(re.findall(r">Rapport [A-Z0-9]{8}</a>", mine)) == 1

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
 
 from ..accounts.models import User
 from ..audit import record as audit
@@ -123,7 +124,7 @@ def _extra_checks(form) -> Case | None:
     for name in _text_fields(form.definition):
         try:
             no_personal_number(form, form[name])
-        except Exception as exc:  # ValidationError
+        except ValidationError as exc:
             form[name].errors.append(str(exc))
     return case
 
