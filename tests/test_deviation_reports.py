@@ -126,8 +126,8 @@ def test_check_answers_shows_everything_and_who_will_receive_the_report(app, peo
     assert REASON in html and "3 februari 2026" in html and "IFO barn och familj" in html
     assert "Solbackens skola (F–9)" in html
     assert "Enligt regeln <strong>Grundskola</strong>" in html
-    assert "Rut Rektorsson, rektor" in html and "Greta Grundström, förskole- och grundskolechef" in html
-    assert "Erik Enhetsson, enhetschef ifo" in html
+    assert "Rut Rektorsson, Rektor" in html and "Greta Grundström, Förskole- och grundskolechef" in html
+    assert "Erik Enhetsson, Enhetschef IFO" in html
     assert f'href="/avvikelser/{ref}/andra"' in html
 
 
