@@ -446,3 +446,20 @@ def test_the_demo_data_fills_the_inbox_the_admin_queue_and_the_drafts_without_ma
 
     assert len(re.findall(r">Utkast [A-Z0-9]{8}</a>", mine)) == 1
     assert len(re.findall(r">Rapport [A-Z0-9]{8}</a>", mine)) == 1
+
+
+def test_the_case_page_lists_linked_reports_the_reader_may_see_and_offers_a_new_one(app, people, make_case):
+    case_ref = make_case(people[REPORTER], unit_key="solbackens-skola")
+    client = client_for(app, REPORTER)
+    page = client.get(f"/arenden/{case_ref}").get_data(as_text=True)
+    assert "Inga avvikelserapporter som du kan läsa är kopplade till ärendet." in page
+    assert f'href="/avvikelser/ny?arende={case_ref}"' in page
+    form = client.get(f"/avvikelser/ny?arende={case_ref}").get_data(as_text=True)
+    assert f'<option selected value="{case_ref}">' in form
+    ref = file_report(client, "Anna Lärarsson", case_ref=case_ref)
+    assert f"Rapport {ref}</a> – Mottagen" in client.get(f"/arenden/{case_ref}").get_data(as_text=True)
+    # Tove works at the same school and sees the case, but not the report
+    tove = client_for(app, TEACHER).get(f"/arenden/{case_ref}").get_data(as_text=True)
+    assert "Avvikelserapporter</h2>" in tove and ref not in tove
+    # an unknown or invisible case in the link is simply not chosen
+    assert "selected value" not in client_for(app, OUTSIDER).get(f"/avvikelser/ny?arende={case_ref}").get_data(as_text=True).split('id="case_ref"')[1].split("</select>")[0]

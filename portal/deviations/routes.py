@@ -106,8 +106,13 @@ def _report_form(report: DeviationReport | None, draft: bool):
         if report is not None:
             form.reporter_unit.data = report.reporter_unit_key
             form.case_ref.data = report.case.ref if report.case is not None and can_view(current_user, report.case) else ""
-        elif len(own_units) == 1:
-            form.reporter_unit.data = own_units[0][0]
+        else:
+            if len(own_units) == 1:
+                form.reporter_unit.data = own_units[0][0]
+            # "Rapportera en avvikelse" from a case page: the case is chosen (if the reporter sees it).
+            wanted = (request.args.get("arende") or "")[:16]
+            if wanted and wanted in {value for value, _ in form.case_ref.choices}:
+                form.case_ref.data = wanted
     return form
 
 
