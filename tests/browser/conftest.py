@@ -2,7 +2,7 @@
 Chromium through Playwright, checked with axe-core.
 
 Session fixtures: `portal_server` (a werkzeug server in a thread, its own migrated SQLite file,
-demo data, CSRF on, rate limits off), `browser` (one Chromium for the session) and
+demo data plus pages.SETUP, CSRF on, rate limits off), `browser` (one Chromium for the session) and
 `role_context(role, **context_options)` (a browser context signed in as one of pages.ROLES).
 Every test in this directory gets the `browser` marker."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 
 from .helpers import INCOMPLETE, login_as, node_message
-from .pages import ROLES
+from .pages import ROLES, SETUP
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -58,12 +58,14 @@ def portal_server(tmp_path_factory):
         "PORTAL_DEV_MAILBOX": True,
     }
     app = create_app(config)
-    with app.app_context():
-        assert seed_demo()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["PORTAL_BASE_URL"] = url
+    with app.app_context():
+        assert seed_demo()
+        for setup in SETUP:
+            setup()
     thread = threading.Thread(target=server.serve_forever, name="portal-browser-server", daemon=True)
     thread.start()
     yield PortalServer(app=app, url=url, database=database)

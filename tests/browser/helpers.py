@@ -13,16 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PDF_CSS = ROOT / "static" / "css" / "pdf.css"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_TIMEOUT_MS = 60_000
 
 # Every incomplete axe result of the run: printed in the terminal summary (see conftest.py).
 INCOMPLETE: list[tuple[str, dict]] = []
 
-_axe = Axe()
+_axe = Axe()  # for its bundled axe-core script
 
 
 @dataclass
@@ -61,7 +63,21 @@ def run_axe(page, label: str | None = None, context=None) -> AxeReport:
         "runOnly": {"type": "tag", "values": WCAG_TAGS},
         "resultTypes": ["violations", "incomplete"],
     }
-    response = _axe.run(page, context=context, options=options).response
+    # Like axe_playwright_python's Axe.run, but waiting with a time limit: in a document where
+    # scripts cannot run (a CSP sandbox) axe.run() never settles, and that must fail, not hang.
+    page.evaluate(_axe.axe_script)
+    page.evaluate("""([context, options]) => {
+      window.__portalAxe = undefined;
+      axe.run(context || document, options).then(r => { window.__portalAxe = r; },
+                                                 e => { window.__portalAxe = {error: String(e)}; });
+    }""", [context, options])
+    try:
+        page.wait_for_function("() => window.__portalAxe !== undefined", timeout=AXE_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        raise AssertionError(f"axe-core did not finish on {label} within {AXE_TIMEOUT_MS // 1000} s "
+                             "(scripts blocked, e.g. a CSP sandbox? see is_sandboxed)") from None
+    response = page.evaluate("window.__portalAxe")
+    assert "error" not in response, f"axe-core failed on {label}: {response.get('error')}"
     report = AxeReport(label, response["violations"], response["incomplete"])
     if report.incomplete:
         print(f"axe could not decide (review by hand) on {label}:\n{report.summary('incomplete')}")
@@ -75,12 +91,23 @@ def assert_no_violations(page, label: str | None = None) -> AxeReport:
     return report
 
 
-def check_pdf_html(page, html: str, label: str) -> AxeReport:
-    """Loads the HTML a PDF is made from (portal.pdf.render_pdf_html) with the PDF stylesheet into a
-    blank page and runs axe on it. Use a page of its own: its document is replaced."""
+def check_html_document(page, html: str, label: str, stylesheet: Path | None = None) -> AxeReport:
+    """Loads a standalone HTML document into a blank page (optionally with a stylesheet) and runs axe.
+    Use a page of its own: its document is replaced."""
     page.set_content(html, wait_until="load")
-    page.add_style_tag(path=str(PDF_CSS))
+    if stylesheet is not None:
+        page.add_style_tag(path=str(stylesheet))
     return run_axe(page, label)
+
+
+def check_pdf_html(page, html: str, label: str) -> AxeReport:
+    """The HTML a PDF is made from (portal.pdf.render_pdf_html), with the PDF stylesheet, through axe."""
+    return check_html_document(page, html, label, stylesheet=PDF_CSS)
+
+
+def is_sandboxed(response) -> bool:
+    """Served with a CSP sandbox (e.g. an e-mail's own HTML): scripts, axe's included, do not run there."""
+    return response is not None and "sandbox" in (response.headers.get("content-security-policy") or "")
 
 
 def login_as(page, email: str, password: str | None = None) -> None:
@@ -96,11 +123,19 @@ def login_as(page, email: str, password: str | None = None) -> None:
     assert page.get_by_role("button", name="Logga ut").count() == 1
 
 
+SCREENSHOT_MAX_HEIGHT = 4000  # CSS px: the top of a very long page (a guideline) is enough to look at
+
+
 def screenshot(page, name: str, full_page: bool = True) -> Path:
     """Saves a screenshot under test-artifacts/screenshots/ (git-ignored) for a person to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / (re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") + ".png")
-    page.screenshot(path=str(path), full_page=full_page)
+    clip = None
+    if full_page:
+        width, height = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+        if height > SCREENSHOT_MAX_HEIGHT:
+            clip = {"x": 0, "y": 0, "width": width, "height": SCREENSHOT_MAX_HEIGHT}
+    page.screenshot(path=str(path), full_page=full_page, clip=clip)
     return path
 
 

@@ -5,20 +5,27 @@ listed in EXCLUDED with the reason. tests/browser/test_axe_pages.py fails when a
 neither, so a new page cannot be missed. When your feature adds a page:
   - no URL parameters: nothing to do, it is visited as every role in ROLES;
   - a new parameter name: add a resolver to PARAMETERS (or ENDPOINT_PARAMETERS when the name
-    means something else on your route), reading the demo data (portal/demo.py);
-  - not an HTML page (a PDF, JSON, iCalendar, a redirect): add it to EXCLUDED with the reason;
-    a PDF's template gets a sample in PDF_TEMPLATES, and test_pdf_html.py checks its HTML.
+    means something else on your route), reading the demo data (portal/demo.py). A resolver may
+    return a list: the first value is checked as every role, the others as the first role that
+    sees the page (content that differs, e.g. each guideline);
+  - state the demo data lacks (a message in the outbox, a consent awaiting signature): add a
+    function to SETUP; it runs once in the browser portal's app context after seed_demo();
+  - other states of the same page worth checking (a search with results): VARIANTS;
+  - not an HTML page (a PDF, JSON, iCalendar, a download, a redirect): add it to EXCLUDED with the
+    reason; a PDF's template gets a sample in PDF_TEMPLATES, and test_pdf_html.py checks its HTML.
 A form that is valid when submitted empty has no error state: list it in
 FORMS_WITHOUT_ERROR_STATE with the reason."""
 from __future__ import annotations
 
 import atexit
 import functools
+import itertools
+import re
 import shutil
 import tempfile
 from typing import Callable
 
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 from sqlalchemy import select
 
 ROLES: dict[str, str | None] = {
@@ -30,10 +37,21 @@ ROLES: dict[str, str | None] = {
 
 EXCLUDED: dict[str, str] = {
     "static": "Static files (CSS, JavaScript), not pages",
+    "guidance.guideline_pdf": "A PDF; its HTML is checked by test_pdf_html.py (PDF_TEMPLATES)",
+    "guidance.checklist_update": "GET only redirects to the case page, where the checklist is a panel (cases.view)",
+    "notify.dev_attachment": "A file download (e-mail attachment such as a calendar invitation), not a page",
 }
 
 # (endpoint, submit button text) -> why submitting the form empty shows no error state.
-FORMS_WITHOUT_ERROR_STATE: dict[tuple[str, str], str] = {}
+FORMS_WITHOUT_ERROR_STATE: dict[tuple[str, str], str] = {
+    ("cases.view", "Spara checklistan"): "The green card checklist: any set of ticks, none included, is valid",
+}
+
+# page id -> query strings of further states of the page, checked as the first role that sees it.
+VARIANTS: dict[str, list[str]] = {
+    "cases.index": ["?status=closed", "?status=all"],
+    "guidance.search": ["?q=samtycke", "?q=xyzzy-finns-inte"],
+}
 
 
 def _demo_case():
@@ -50,21 +68,66 @@ def _user_id(email: str) -> int:
     return db.session.scalar(select(User.id).where(User.email == email))
 
 
-# URL parameter name -> resolver() run in the live app's context, returning the value.
+def _guideline_slugs() -> list[str]:
+    from portal.guidance.routes import current_content
+
+    return list(current_content().guidelines)
+
+
+def _dev_mailbox_message_id() -> int:
+    from portal.extensions import db
+    from portal.notify.models import TRANSPORT_LOCAL, OutboxMessage
+
+    return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.transport == TRANSPORT_LOCAL)
+                             .order_by(OutboxMessage.id))
+
+
+# URL parameter name -> resolver() run in the live app's context, returning the value (or values).
 PARAMETERS: dict[str, Callable[[], object]] = {
     "ref": lambda: _demo_case().ref,
     "guardian_id": lambda: _demo_case().guardians[0].id,
     "user_id": lambda: _user_id(ROLES["staff"]),
+    "slug": _guideline_slugs,
+    "message_id": _dev_mailbox_message_id,
 }
 
 # (endpoint, parameter name) -> resolver, for routes where a name means something else.
 ENDPOINT_PARAMETERS: dict[tuple[str, str], Callable[[], object]] = {}
 
+
+def _deliver_a_test_email() -> None:
+    """One e-mail in the development mailbox, delivered by the real outbox worker."""
+    from portal.extensions import db
+    from portal.notify import queue_email
+    from portal.notify.worker import deliver_due
+
+    queue_email(to="maria.exempel@familj.example", template="notify/email/test", kind="notify.test")
+    db.session.commit()
+    assert deliver_due().sent == 1
+
+
+# Run once, in order, in the browser portal's app context after seed_demo().
+SETUP: list[Callable[[], None]] = [_deliver_a_test_email]
+
+
+def _guideline_pdf_samples() -> list[dict]:
+    """The context guidance.guideline_pdf gives the template, for every guideline."""
+    from portal.guidance.routes import current_content
+
+    content, base = current_content(), current_app.config["PORTAL_BASE_URL"]
+    return [{"title": g.title, "g": g, "body": re.sub(r'href="/', f'href="{base}/', g.pdf_html),
+             "terms": [content.term(s) for s in g.terms if content.term(s)], "base_url": base}
+            for g in content.guidelines.values()]
+
+
 # PDF templates (every template that extends "pdf/base.html") -> sample() run in the live app's
-# request context, returning the keyword arguments of portal.pdf.render_pdf_html(), title included:
+# request context, returning the keyword arguments of portal.pdf.render_pdf_html() (title
+# included), or a list of them:
 #     "consent/receipt_pdf.html": lambda: {"title": "Kvitto på samtycke", "consent": _demo_consent()},
 # test_pdf_html.py fails for a PDF template without a sample here.
-PDF_TEMPLATES: dict[str, Callable[[], dict]] = {}
+PDF_TEMPLATES: dict[str, Callable[[], dict | list[dict]]] = {
+    "guidance/guideline_pdf.html": _guideline_pdf_samples,
+}
 
 
 def get_rules(app: Flask) -> list:
@@ -98,14 +161,27 @@ def covered_page_ids(app: Flask) -> list[str]:
     return [page_id(r) for r in get_rules(app) if r.endpoint not in EXCLUDED]
 
 
-def build_url(app: Flask, pid: str) -> str:
-    """The path of a covered page, with its parameters filled from the demo data."""
+def build_urls(app: Flask, pid: str) -> list[str]:
+    """The paths of a covered page: parameters filled from the demo data, then its VARIANTS.
+
+    The first is the primary URL (checked as every role); the rest are further content or states."""
     rule = next(r for r in get_rules(app) if page_id(r) == pid)
     with app.app_context():
-        values = {a: resolver_for(rule.endpoint, a)() for a in rule.arguments}
+        names = sorted(rule.arguments)
+        choices = []
+        for name in names:
+            value = resolver_for(rule.endpoint, name)()
+            values = list(value) if isinstance(value, (list, tuple)) else [value]
+            assert values and None not in values, f"the resolver for <{name}> of {pid} found nothing in the demo data"
+            choices.append(values)
         with app.test_request_context():
-            path = url_for(rule.endpoint, **values)
-    return path
+            paths = [url_for(rule.endpoint, **dict(zip(names, combo))) for combo in itertools.product(*choices)]
+    return paths + [paths[0] + query for query in VARIANTS.get(pid, [])]
+
+
+def build_url(app: Flask, pid: str) -> str:
+    """The primary path of a covered page."""
+    return build_urls(app, pid)[0]
 
 
 @functools.cache

@@ -56,11 +56,15 @@ def test_pdf_templates_html_passes_axe(portal_server, pdf_page):
     app, failures = portal_server.app, []
     for template, sample in sorted(PDF_TEMPLATES.items()):
         with app.test_request_context():
-            kwargs = sample()
-            html = render_pdf_html(template, **kwargs)
-        report = check_pdf_html(pdf_page, html, f"PDF {template}")
-        if report.violations:
-            failures.append(format_results(report.label, report.violations))
+            samples = sample()
+            samples = samples if isinstance(samples, list) else [samples]
+            assert samples, f"no sample data for {template}"
+            documents = [(kwargs["title"], render_pdf_html(template, **kwargs)) for kwargs in samples]
+        for title, html in documents:
+            report = check_pdf_html(pdf_page, html, f"PDF {template} ({title})")
+            assert pdf_page.title() == title
+            if report.violations:
+                failures.append(format_results(report.label, report.violations))
     if failures:
         pytest.fail("axe-core found WCAG 2.1 A/AA violations in PDF HTML:\n" + "\n".join(failures), pytrace=False)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from .helpers import fillable_post_forms, reflow_problems, screenshot, shows_page, submit_form_empty
-from .pages import ROLES, build_url, covered_page_ids, rules_app
+from .pages import ROLES, build_urls, covered_page_ids, rules_app
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def viewport_page(role_context):
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("page_id", PAGE_IDS)
 def test_page_reflows_without_horizontal_scrolling(portal_server, viewport_page, page_id, viewport):
-    url = build_url(portal_server.app, page_id)
+    url, *more_urls = build_urls(portal_server.app, page_id)
     seen_by, problems = [], []
     for role in ROLES:
         page = viewport_page(role, viewport)
@@ -59,6 +59,10 @@ def test_page_reflows_without_horizontal_scrolling(portal_server, viewport_page,
     assert seen_by, f"no role gets {url}"
 
     page = viewport_page(seen_by[0], viewport)
+    for number, other in enumerate(more_urls, start=2):
+        page.goto(other)
+        screenshot(page, f"reflow-{viewport}-{page_id}-{number}", full_page=False)
+        problems += reflow_problems(page, f"{page_id} ({other})")
     page.goto(url)
     for form in fillable_post_forms(page):
         page.goto(url)
@@ -83,7 +87,7 @@ def spacing_page(role_context):
 
 @pytest.mark.parametrize("page_id", PAGE_IDS)
 def test_page_keeps_its_content_with_wcag_text_spacing(portal_server, spacing_page, page_id):
-    url = build_url(portal_server.app, page_id)
+    url, *more_urls = build_urls(portal_server.app, page_id)
     for role in ROLES:
         page = spacing_page(role)
         response = page.goto(url)
@@ -91,8 +95,12 @@ def test_page_keeps_its_content_with_wcag_text_spacing(portal_server, spacing_pa
             break
     else:
         pytest.fail(f"no role gets {url}")
-    page.add_style_tag(content=TEXT_SPACING_CSS)
-    assert page.evaluate("getComputedStyle(document.querySelector('main')).letterSpacing") != "normal"
-    screenshot(page, f"text-spacing-{page_id}-{role}")
-    problems = reflow_problems(page, f"{page_id} as {role}")
+    problems = []
+    for number, address in enumerate([url] + more_urls, start=1):
+        if number > 1:
+            page.goto(address)
+        page.add_style_tag(content=TEXT_SPACING_CSS)
+        assert page.evaluate("getComputedStyle(document.querySelector('main')).letterSpacing") != "normal"
+        screenshot(page, f"text-spacing-{page_id}-{role}" + (f"-{number}" if number > 1 else ""), full_page=number == 1)
+        problems += reflow_problems(page, f"{page_id} ({address}) as {role}")
     assert not problems, "content is lost with WCAG 1.4.12 text spacing:\n  " + "\n  ".join(problems)
