@@ -126,8 +126,8 @@ def test_check_answers_shows_everything_and_who_will_receive_the_report(app, peo
     assert REASON in html and "3 februari 2026" in html and "IFO barn och familj" in html
     assert "Solbackens skola (F–9)" in html
     assert "Enligt regeln <strong>Grundskola</strong>" in html
-    assert "Rut Rektorsson, rektor" in html and "Greta Grundström, förskole- och grundskolechef" in html
-    assert "Erik Enhetsson, enhetschef ifo" in html
+    assert "Rut Rektorsson, Rektor" in html and "Greta Grundström, Förskole- och grundskolechef" in html
+    assert "Erik Enhetsson, Enhetschef IFO" in html
     assert f'href="/avvikelser/{ref}/andra"' in html
 
 
@@ -422,3 +422,44 @@ def test_navigation_shows_each_role_its_way_in(app, people):
     admin = nav(ADMIN)
     assert 'href="/admin/avvikelser-utan-mottagare">Avvikelser utan mottagare<' in admin
     assert 'href="/avvikelser/"' not in admin
+
+
+def test_the_demo_data_fills_the_inbox_the_admin_queue_and_the_drafts_without_mail(app):
+    from portal.audit.models import AuditEvent as Audit
+    from portal.demo import DEMO_PASSWORD, seed_demo
+    from tests.helpers import login
+
+    with app.app_context():
+        assert seed_demo()
+        assert db.session.scalar(select(OutboxMessage)) is None
+        assert db.session.scalar(select(Audit).where(Audit.object_type == "deviation")) is None
+    rut = app.test_client()
+    login(rut, RUT, DEMO_PASSWORD)
+    assert "– Mottagen (du är närmaste chef)" in rut.get("/inkorg").get_data(as_text=True)
+    admin = app.test_client()
+    login(admin, "admin@demo.example", DEMO_PASSWORD)
+    assert "Polisen i Arjeplog" in admin.get("/admin/avvikelser-utan-mottagare").get_data(as_text=True)
+    anna = app.test_client()
+    login(anna, REPORTER, DEMO_PASSWORD)
+    mine = anna.get("/avvikelser/").get_data(as_text=True)
+    import re
+
+    assert len(re.findall(r">Utkast [A-Z0-9]{8}</a>", mine)) == 1
+    assert len(re.findall(r">Rapport [A-Z0-9]{8}</a>", mine)) == 1
+
+
+def test_the_case_page_lists_linked_reports_the_reader_may_see_and_offers_a_new_one(app, people, make_case):
+    case_ref = make_case(people[REPORTER], unit_key="solbackens-skola")
+    client = client_for(app, REPORTER)
+    page = client.get(f"/arenden/{case_ref}").get_data(as_text=True)
+    assert "Inga avvikelserapporter som du kan läsa är kopplade till ärendet." in page
+    assert f'href="/avvikelser/ny?arende={case_ref}"' in page
+    form = client.get(f"/avvikelser/ny?arende={case_ref}").get_data(as_text=True)
+    assert f'<option selected value="{case_ref}">' in form
+    ref = file_report(client, "Anna Lärarsson", case_ref=case_ref)
+    assert f"Rapport {ref}</a> – Mottagen" in client.get(f"/arenden/{case_ref}").get_data(as_text=True)
+    # Tove works at the same school and sees the case, but not the report
+    tove = client_for(app, TEACHER).get(f"/arenden/{case_ref}").get_data(as_text=True)
+    assert "Avvikelserapporter</h2>" in tove and ref not in tove
+    # an unknown or invisible case in the link is simply not chosen
+    assert "selected value" not in client_for(app, OUTSIDER).get(f"/avvikelser/ny?arende={case_ref}").get_data(as_text=True).split('id="case_ref"')[1].split("</select>")[0]

@@ -34,6 +34,7 @@ AUDIT_LABELS = {
 
 def init_app(app: Flask) -> None:
     from ..audit.log import register_labels
+    from ..cases.panels import register_case_panel
     from ..directory.loader import load_directory
     from ..main.start_sections import register_start_section
     from .routes import TEMPLATE_GLOBALS, bp
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     add_nav("deviations.inbox", "Inkorg", lambda u: u.is_authenticated and u.is_manager)
     add_nav("deviations.unrouted", "Avvikelser utan mottagare", lambda u: u.is_authenticated and u.is_admin)
     register_start_section(40, "deviations/_start_section.html", _start_section)
+    register_case_panel(60, "deviations/_case_panel.html", _case_panel)
     app.cli.add_command(routing_cli)
 
 
@@ -68,6 +70,21 @@ def _start_section(user):
     if not waiting:
         return None
     return {"kind": "manager", "count": len(waiting)}
+
+
+def _case_panel(case, user):
+    """Reports linked to the case that this person may read (and their own drafts)."""
+    from flask import url_for
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .access import roles_on
+    from .models import DeviationReport
+
+    linked = db.session.scalars(select(DeviationReport).where(DeviationReport.case_id == case.id)
+                                .order_by(DeviationReport.id.desc())).all()
+    return {"reports": [r for r in linked if roles_on(user, r)],
+            "new_url": url_for("deviations.new", arende=case.ref)}
 
 
 @click.group("routing")

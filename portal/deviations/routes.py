@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
 
 from ..accounts.models import User
 from ..audit import record as audit
@@ -105,8 +106,13 @@ def _report_form(report: DeviationReport | None, draft: bool):
         if report is not None:
             form.reporter_unit.data = report.reporter_unit_key
             form.case_ref.data = report.case.ref if report.case is not None and can_view(current_user, report.case) else ""
-        elif len(own_units) == 1:
-            form.reporter_unit.data = own_units[0][0]
+        else:
+            if len(own_units) == 1:
+                form.reporter_unit.data = own_units[0][0]
+            # "Rapportera en avvikelse" from a case page: the case is chosen (if the reporter sees it).
+            wanted = (request.args.get("arende") or "")[:16]
+            if wanted and wanted in {value for value, _ in form.case_ref.choices}:
+                form.case_ref.data = wanted
     return form
 
 
@@ -123,7 +129,7 @@ def _extra_checks(form) -> Case | None:
     for name in _text_fields(form.definition):
         try:
             no_personal_number(form, form[name])
-        except Exception as exc:  # ValidationError
+        except ValidationError as exc:
             form[name].errors.append(str(exc))
     return case
 

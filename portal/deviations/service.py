@@ -90,7 +90,7 @@ def _admin_emails() -> list[str]:
 def submit(report: DeviationReport, user, signed_name: str, *, quiet: bool = False) -> RoutingResult:
     """The reporter signs and sends: the report is routed, and never lost when nobody is found.
 
-    quiet=True queues no e-mails (demo data only)."""
+    quiet=True (demo data only, like the demo case) writes no audit event and queues no e-mail."""
     before = report.status
     report.status = lifecycle.next_status(before, "submit")
     now = utcnow()
@@ -116,9 +116,9 @@ def submit(report: DeviationReport, user, signed_name: str, *, quiet: bool = Fal
     if report.needs_routing:
         detail += ", väntar på mottagare"
     event = add_event(report, user, "submit", from_status=before, to_status=report.status, detail=detail)
-    _audit("submit", report, f"status: {report.status}; regel: {report.routing_rule or 'ingen'}; {detail}", user)
     if quiet:
         return result
+    _audit("submit", report, f"status: {report.status}; regel: {report.routing_rule or 'ingen'}; {detail}", user)
     notify("routed", _emails(report, ("recipient",)), report, event)
     notify("copy", _emails(report, ("copy",)), report, event)
     if report.needs_routing:

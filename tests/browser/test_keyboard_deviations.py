@@ -62,7 +62,7 @@ def test_a_staff_member_files_a_deviation_report_with_the_keyboard_only(keyboard
     response = kb.press("Enter", navigates=True)
     assert response.status == 200
     assert page.locator("h1").inner_text() == "Granska och skicka rapporten"
-    assert "Rut Rektorsson, rektor" in page.locator("#mottagare").locator("..").inner_text()
+    assert "Rut Rektorsson, Rektor" in page.locator("#mottagare").locator("..").inner_text()
     assert_no_violations(page, "check answers of a deviation report")
 
     # Sign: the name and the confirmation, then send.
