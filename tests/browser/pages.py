@@ -270,3 +270,56 @@ VARIANTS.update({
     # a year without reports: the compilation says so instead of drawing empty charts
     "deviations.summary": [f"?ar={__import__('datetime').date.today().year - 3}"],
 })
+
+
+# --- plans (portal/plans/demo.py: a SIP with two approved versions, a draft Barnets plan, a meeting) ---
+
+def _demo_plan(kind: str):
+    from portal.extensions import db
+    from portal.plans.models import Plan
+
+    return db.session.scalar(select(Plan).where(Plan.case_id == _demo_case().id, Plan.kind == kind))
+
+
+def _demo_meeting_id() -> int:
+    from portal.extensions import db
+    from portal.plans.models import Meeting
+
+    return db.session.scalar(select(Meeting.id).where(Meeting.case_id == _demo_case().id))
+
+
+def _plan_pdf_sample() -> dict:
+    from portal.plans.readable import readable
+    from portal.timeutil import local, utcnow
+
+    plan = _demo_plan("sip")
+    r = readable(plan, plan.latest)
+    return {"title": f"{r.title} – version {plan.latest.number}", "case": _demo_case(), "r": r,
+            "printed_at": local(utcnow())}
+
+
+EXCLUDED.update({
+    "plans.pdf": "A PDF (its HTML is checked in test_pdf_html.py; its text and order in tests/test_plans_editor.py)",
+    "plans.export": "JSON for journal systems, not a page (tests/test_plans_editor.py)",
+    "plans.plan_latest": "A redirect to the newest version of the plan",
+    "plans_family.home": "The family's personal link: a token sent by e-mail (tests/test_plans_journey.py)",
+    "plans_family.code": "The family's one-time code page: a token sent by e-mail (tests/test_plans_journey.py)",
+    "plans_family.pdf": "A PDF behind the family's personal link (tests/test_plans_journey.py)",
+})
+FORMS_WITHOUT_ERROR_STATE.update({
+    ("plans.choose_process", "Spara arbetssätt"): "The case's current process is preselected; submitting keeps it",
+    ("plans.edit", "Ta bort synpunkt 1"): "The first button removes an entry and autosaves the draft (no error "
+                                          "state); the editor's error state is checked in test_plans_keyboard.py",
+    ("plans.meeting_view", "Spara anteckningarna"): "Meeting notes are optional; saving them empty is valid",
+})
+PARAMETERS.update({
+    "plan_id": lambda: _demo_plan("sip").id,
+    "number": lambda: _demo_plan("sip").latest.number,
+    "meeting_id": _demo_meeting_id,
+    "key": lambda: "consent",
+})
+ENDPOINT_PARAMETERS.update({
+    ("plans.edit", "plan_id"): lambda: _demo_plan("barnets_plan").id,
+    ("plans.edit", "number"): lambda: 1,
+})
+PDF_TEMPLATES["plans/plan_pdf.html"] = _plan_pdf_sample
