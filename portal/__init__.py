@@ -20,6 +20,9 @@ FEATURES = [
     "portal.formdefs",
     "portal.notify",
     "portal.guidance",
+    "portal.deviations",
+    "portal.consent",
+    "portal.plans",
     "portal.retention",
 ]
 

@@ -22,6 +22,14 @@ DEMO_STAFF = [
 ]
 MARKER_EMAIL = DEMO_STAFF[0][0]
 
+# Features add their own demo data: fn(case, users) with users {email: User}, called before the commit.
+DEMO_SEEDS: list = []
+
+
+def register_demo_seed(fn) -> None:
+    if fn not in DEMO_SEEDS:
+        DEMO_SEEDS.append(fn)
+
 
 def demo_accounts() -> list[tuple[str, str, str, list[str]]]:
     """Demo staff plus one manager account per manager in the directory."""
@@ -55,6 +63,12 @@ def seed_demo() -> bool:
         Guardian(name="Jonas Exempelsson", email="jonas.exempel@familj.example", phone="070-000 00 02", has_custody=True),
     ]
     db.session.add(case)
+    db.session.flush()
+    for seed in DEMO_SEEDS:
+        seed(case, users)
+    from .deviations.demo import seed_deviation_demo
+
+    seed_deviation_demo(users)
     db.session.commit()
     return True
 

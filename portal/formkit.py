@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask_wtf import FlaskForm
 from wtforms import Field
+from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 
 from .personal_number import PersonalNumberError, parse_personal_number
@@ -40,7 +41,7 @@ class DateField(Field):
 
     def process(self, formdata, data=None, extra_filters=None):
         self.process_errors = []
-        if data is None:
+        if data is None or data is unset_value:  # unset_value: no data given (e.g. a new draft)
             data = self.default() if callable(self.default) else self.default
         self.data = data
         self.object_data = data

@@ -27,7 +27,7 @@ def directory_warnings(directory, content_dir: Path) -> list[str]:
     # Import feature modules that add checks, without starting the app.
     import importlib
 
-    for name in ("portal.deviations.routing",):
+    for name in ("portal.deviations.routing", "portal.plans.checks"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError:

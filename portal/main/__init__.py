@@ -6,3 +6,8 @@ def init_app(app: Flask) -> None:
     from .routes import bp
 
     app.register_blueprint(bp)
+
+    from .accessibility import load_statement
+
+    # The accessibility statement's per-installation facts: a broken file stops start-up.
+    app.extensions["accessibility_statement"] = load_statement(app.config["PORTAL_CONTENT_DIR"])

@@ -34,6 +34,12 @@ def index():
     return render_template("main/index.html", ways=ways, sections=sections)
 
 
+@bp.route("/tillganglighet")
+def accessibility():
+    """The accessibility statement (lagen (2018:1937) om tillgänglighet till digital offentlig service)."""
+    return render_template("main/accessibility.html", facts=current_app.extensions.get("accessibility_statement"))
+
+
 @bp.route("/personuppgifter")
 def privacy():
     return render_template("main/privacy.html")

@@ -1,0 +1,603 @@
+"""Consent pages: the public start page, the signer's journey (/samtycke/s/<token>) and the staff
+pages under the case (/arenden/<ref>/samtycke/...)."""
+from __future__ import annotations
+
+import functools
+import time
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..audit import record, record_and_commit
+from ..cases.access import get_case_or_404
+from ..extensions import db, limiter
+from ..formdefs import get_definition, summary_sections
+from ..pdf import pdf_response, render_pdf
+from ..timeutil import local, today_local, utcnow
+from . import rules, service
+from .forms import (ConfirmForm, DeclineForm, InPersonIdentityForm, SignForm, StaffWithdrawForm, WithdrawForm,
+                    request_form, signer_fields, signer_plan, validate_request)
+from .identity import InPersonProvider, Verified, assurance_label, enabled_remote_providers, get_provider, provider_label
+from .models import (CHILD, DRAFT, EVENT_LABELS, GUARDIAN, LINK_WITHDRAW, ROLE_LABELS, S_DECLINED, S_SIGNED, S_WITHDRAWN,
+                     SIGNER_STATUS_LABELS, Consent, ConsentSigner)
+from .readability import lix
+from .text import plain_text, render_html
+from .tokens import find_link
+
+bp = Blueprint("consent", __name__, template_folder="templates")
+
+SIGNER_LIMIT = "60 per minute"
+CODE_LIMIT = "10 per minute;40 per hour"
+
+
+# --------------------------------------------------------------------------- public
+
+@bp.route("/samtycke/")
+def start():
+    return render_template("consent/start.html")
+
+
+def _verified_sessions() -> dict:
+    value = session.get("consent_verified")
+    return value if isinstance(value, dict) else {}
+
+
+def _remember_verified(link, verified: Verified) -> None:
+    entries = _verified_sessions()
+    entries[str(link.id)] = {"at": int(time.time()), "provider": verified.provider, "method": verified.method,
+                             "assurance": verified.assurance}
+    # keep the session small: the newest few links only
+    session["consent_verified"] = dict(sorted(entries.items(), key=lambda kv: kv[1]["at"])[-5:])
+
+
+def _verified_for(link) -> Verified | None:
+    entry = _verified_sessions().get(str(link.id))
+    if not isinstance(entry, dict):
+        return None
+    if time.time() - entry.get("at", 0) > current_app.config["PORTAL_CONSENT_SESSION_MINUTES"] * 60:
+        return None
+    # the time counts from the last page the signer opened (reading takes time)
+    entries = _verified_sessions()
+    entries[str(link.id)] = {**entry, "at": int(time.time())}
+    session["consent_verified"] = entries
+    return Verified(entry.get("provider", ""), entry.get("method", ""), entry.get("assurance", ""))
+
+
+def _link_or_page(token: str):
+    """(link, None) when the link works, else (None, a page that explains why)."""
+    link = find_link(token)
+    if link is None:
+        return None, (render_template("consent/signer/link_state.html", state="invalid", consent=None), 404)
+    state = service.link_state(link)
+    db.session.commit()  # the lazy expiry, if any
+    if state != service.LINK_OK:
+        signer = link.signer
+        return None, render_template("consent/signer/link_state.html", state=state, consent=signer.consent,
+                                     signer=signer, link=link)
+    return link, None
+
+
+def _signer_context(signer: ConsentSigner) -> dict:
+    consent = signer.consent
+    d = current_app.extensions["directory"]
+    return {"signer": signer, "consent": consent, "young": signer.audience == "child",
+            "unit_name": d.units[consent.contact_unit_key].name if consent.contact_unit_key in d.units else "",
+            "consent_html": render_html(signer.text)}
+
+
+@bp.route("/samtycke/s/<token>")
+@limiter.limit(SIGNER_LIMIT)
+def signer_home(token: str):
+    link, page = _link_or_page(token)
+    if page is not None:
+        return page
+    service.mark_opened(link)
+    db.session.commit()
+    signer = link.signer
+    verified = _verified_for(link)
+    if verified is None:
+        return render_template("consent/signer/verify.html", token=token, providers=enabled_remote_providers(current_app.config),
+                               send_form=ConfirmForm(), young=signer.audience == "child", link=link)
+    return _answer_page(signer, token=token, link=link)
+
+
+def _answer_page(signer: ConsentSigner, *, token: str | None = None, link=None, in_person: bool = False,
+                 form: SignForm | None = None, status: int = 200):
+    ctx = _signer_context(signer)
+    ctx.update(token=token, in_person=in_person, link=link)
+    if in_person:
+        ctx["sign_action"] = url_for("consent.in_person_sign", ref=signer.consent.case.ref, consent_id=signer.consent_id,
+                                     signer_id=signer.id)
+        ctx["decline_href"] = url_for("consent.in_person_decline", ref=signer.consent.case.ref,
+                                      consent_id=signer.consent_id, signer_id=signer.id)
+    else:
+        ctx["sign_action"] = url_for("consent.sign", token=token)
+        ctx["decline_href"] = url_for("consent.decline", token=token)
+        ctx["receipt_href"] = url_for("consent.signer_receipt", token=token)
+        ctx["withdraw_href"] = url_for("consent.withdraw", token=token)
+    if service.can_answer(signer):
+        if form is None:
+            form = SignForm(text_sha256=signer.text_sha256)
+        ctx["form"] = form
+        return render_template("consent/signer/read.html", **ctx), status
+    ctx["can_withdraw"] = service.can_withdraw(signer) and not in_person
+    return render_template("consent/signer/answered.html", **ctx), status
+
+
+@bp.route("/samtycke/s/<token>/identifiera/<provider>", methods=["GET", "POST"])
+@limiter.limit(CODE_LIMIT, methods=["POST"])
+@limiter.limit(SIGNER_LIMIT)
+def identify(token: str, provider: str):
+    link, page = _link_or_page(token)
+    if page is not None:
+        return page
+    chosen = get_provider(provider)
+    if chosen is None or chosen not in enabled_remote_providers(current_app.config):
+        abort(404)
+    result = chosen.handle(link, token)
+    if isinstance(result, Verified):
+        service.mark_verified(link.signer, result, link=link)
+        db.session.commit()
+        _remember_verified(link, result)
+        return redirect(url_for("consent.signer_home", token=token))
+    return result
+
+
+def _verified_link(token: str):
+    """(link, verified, None) or (None, None, response)."""
+    link, page = _link_or_page(token)
+    if page is not None:
+        return None, None, page
+    verified = _verified_for(link)
+    if verified is None:
+        return None, None, redirect(url_for("consent.signer_home", token=token))
+    return link, verified, None
+
+
+@bp.route("/samtycke/s/<token>/skriv-under", methods=["POST"])
+@limiter.limit(SIGNER_LIMIT)
+def sign(token: str):
+    link, verified, response = _verified_link(token)
+    if response is not None:
+        return response
+    signer = link.signer
+    if link.kind == LINK_WITHDRAW or not service.can_answer(signer):
+        return redirect(url_for("consent.signer_home", token=token))
+    form = SignForm()
+    if form.validate_on_submit():
+        try:
+            service.sign(signer, verified, form.name.data, form.text_sha256.data or "")
+        except service.ConsentError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("consent.signer_home", token=token))
+        db.session.commit()
+        flash("Tack! Du har skrivit under.", "success")
+        return redirect(url_for("consent.signer_home", token=token))
+    return _answer_page(signer, token=token, link=link, form=form, status=400)
+
+
+@bp.route("/samtycke/s/<token>/sag-nej", methods=["GET", "POST"])
+@limiter.limit(SIGNER_LIMIT)
+def decline(token: str):
+    link, verified, response = _verified_link(token)
+    if response is not None:
+        return response
+    signer = link.signer
+    if link.kind == LINK_WITHDRAW or not service.can_answer(signer):
+        return redirect(url_for("consent.signer_home", token=token))
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            service.decline(signer, verified, form.reason.data or "")
+        except service.ConsentError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("consent.signer_home", token=token))
+        db.session.commit()
+        return redirect(url_for("consent.signer_home", token=token))
+    return render_template("consent/signer/decline.html", form=form, back=url_for("consent.signer_home", token=token),
+                           young=signer.audience == "child", in_person=False), (400 if form.errors else 200)
+
+
+@bp.route("/samtycke/s/<token>/aterkalla", methods=["GET", "POST"])
+@limiter.limit(SIGNER_LIMIT)
+def withdraw(token: str):
+    link, verified, response = _verified_link(token)
+    if response is not None:
+        return response
+    signer = link.signer
+    if not service.can_withdraw(signer):
+        return redirect(url_for("consent.signer_home", token=token))
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            service.withdraw(signer, method="signer_link", actor=service.signer_actor(signer),
+                             reason=form.reason.data or "", verified=verified)
+        except service.ConsentError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("consent.signer_home", token=token))
+        db.session.commit()
+        return render_template("consent/signer/link_state.html", state="withdrawn_now", consent=signer.consent,
+                               signer=signer, link=link)
+    return render_template("consent/signer/withdraw.html", form=form, back=url_for("consent.signer_home", token=token),
+                           young=signer.audience == "child", consent=signer.consent), (400 if form.errors else 200)
+
+
+@bp.route("/samtycke/s/<token>/kvitto.pdf")
+@limiter.limit(SIGNER_LIMIT)
+def signer_receipt(token: str):
+    link, _verified, response = _verified_link(token)
+    if response is not None:
+        return response
+    signer = link.signer
+    if signer.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
+        return redirect(url_for("consent.signer_home", token=token))
+    record_and_commit("consent.receipt", case_id=signer.consent.case_id, object_type="consent_signer",
+                      object_id=signer.id, actor=service.signer_actor(signer))
+    data = _receipt_pdf(signer.consent, for_signer=signer)
+    return pdf_response(data, "samtycke-kvitto.pdf")
+
+
+# --------------------------------------------------------------------------- staff
+
+def staff_only(view):
+    @functools.wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.works_with_cases:
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _consent_or_404(case, consent_id: int) -> Consent:
+    consent = db.session.scalar(select(Consent).where(Consent.id == consent_id, Consent.case_id == case.id))
+    if consent is None:
+        abort(404)
+    return consent
+
+
+def _signer_or_404(consent: Consent, signer_id: int) -> ConsentSigner:
+    signer = next((s for s in consent.signers if s.id == signer_id), None)
+    if signer is None:
+        abort(404)
+    return signer
+
+
+def _labels():
+    d = current_app.extensions["directory"]
+    return {"unit": d.unit_label, "own_unit": d.unit_label}
+
+
+def _form_page(case, form, consent=None, status=200):
+    return render_template("consent/request_form.html", case=case, form=form, consent=consent,
+                           signer_rows=signer_fields(form), options=form.signer_options, rules=rules,
+                           max_months=current_app.config["PORTAL_CONSENT_MAX_MONTHS"]), status
+
+
+@bp.route("/arenden/<ref>/samtycke/nytt", methods=["GET", "POST"])
+@staff_only
+def new(ref: str):
+    case = get_case_or_404(ref, current_user)
+    form = request_form(case, current_user)
+    if request.method == "POST":
+        if validate_request(form):
+            consent = service.save_draft(case, None, form.to_record(), signer_plan(form), current_user)
+            record("consent.create", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+            db.session.commit()
+            return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
+        return _form_page(case, form, status=400)
+    return _form_page(case, form)
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/andra", methods=["GET", "POST"])
+@staff_only
+def edit(ref: str, consent_id: int):
+    case = get_case_or_404(ref, current_user)
+    consent = _consent_or_404(case, consent_id)
+    if consent.status != DRAFT:
+        flash("Samtycket är redan skickat och kan inte ändras. Begär ett nytt samtycke om något ska ändras.", "error")
+        return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
+    form = request_form(case, current_user, record=consent.record, plan=consent.signer_plan)
+    if request.method == "POST":
+        if validate_request(form):
+            service.save_draft(case, consent, form.to_record(), signer_plan(form), current_user)
+            record("consent.update", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+            db.session.commit()
+            return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
+        return _form_page(case, form, consent, status=400)
+    record_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+    return _form_page(case, form, consent)
+
+
+def _plan_rows(case, consent):
+    guardians = {g.id: g for g in case.guardians}
+    rows = []
+    for p in consent.signer_plan or []:
+        if p["role"] == CHILD:
+            who = f"{case.child_name} (barnet eller den unge)"
+        else:
+            g = guardians.get(p.get("guardian_id"))
+            who = f"{g.name if g else 'Okänd'} (vårdnadshavare)"
+        how = f"Länk i e-post till {p.get('email')}" if p.get("channel") == "email" else "Här på plats"
+        rows.append((who, how))
+    return rows
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/kontrollera", methods=["GET", "POST"])
+@staff_only
+def check(ref: str, consent_id: int):
+    case = get_case_or_404(ref, current_user)
+    consent = _consent_or_404(case, consent_id)
+    if consent.status != DRAFT:
+        return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
+    form = ConfirmForm()
+    problems = []
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            problems = service.send(consent, current_user)
+        except service.ConsentError as exc:
+            problems = [str(exc)]
+        if not problems:
+            db.session.commit()
+            flash("Samtycket är skickat. Du ser här när var och en har svarat.", "success")
+            return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
+        db.session.rollback()
+    if request.method == "GET":
+        record_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+    definition = get_definition("consent_request")
+    plan = consent.signer_plan or []
+    previews = []
+    roles = {p["role"] for p in plan}
+    if GUARDIAN in roles or (CHILD in roles and service.child_audience(case) == "adult"):
+        role = GUARDIAN if GUARDIAN in roles else CHILD
+        text = service.text_for(consent, case, role, "adult", signer_plan=plan)
+        previews.append(("Texten för vårdnadshavare" if role == GUARDIAN else "Texten för den unge", text,
+                         round(lix(plain_text(text))), current_app.config["PORTAL_CONSENT_LIX_ADULT"]))
+    if CHILD in roles and service.child_audience(case) == "child":
+        text = service.text_for(consent, case, CHILD, "child", signer_plan=plan)
+        previews.append(("Texten för barnet eller den unge (enklare)", text, round(lix(plain_text(text))),
+                         current_app.config["PORTAL_CONSENT_LIX_CHILD"]))
+    own_words = " ".join(t for t in (consent.record.get("purpose", {}).get("purpose_text", ""),
+                                      consent.record.get("information", {}).get("categories_text", "")) if t)
+    own_lix = round(lix(own_words)) if own_words.strip() else None
+    valid_from = today_local()
+    return render_template(
+        "consent/check.html", case=case, consent=consent, form=form, problems=problems, own_lix=own_lix,
+        own_limit=current_app.config["PORTAL_CONSENT_LIX_ADULT"],
+        sections=summary_sections(definition, consent.record, labels=_labels()), plan_rows=_plan_rows(case, consent),
+        previews=[(title, render_html(text, heading_level=4), value, limit) for title, text, value, limit in previews],
+        valid_from=valid_from, valid_until=rules.end_date(valid_from, consent.months),
+    ), (400 if problems else 200)
+
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/ta-bort", methods=["POST"])
+@staff_only
+def delete_draft(ref: str, consent_id: int):
+    case = get_case_or_404(ref, current_user)
+    consent = _consent_or_404(case, consent_id)
+    if ConfirmForm().validate_on_submit() and consent.status == DRAFT:
+        service.delete_draft(consent)
+        db.session.commit()
+        flash("Utkastet är borttaget.", "success")
+    return redirect(url_for("cases.view", ref=case.ref) + "#samtycken")
+
+
+def _signer_rows(consent: Consent):
+    rows = []
+    now = utcnow()
+    for s in consent.signers:
+        shown = service.signer_display_status(s, now)
+        rows.append({"signer": s, "status": shown, "label": SIGNER_STATUS_LABELS.get(shown, shown),
+                     "link": service.active_link(s, "sign"),
+                     "can_resend": consent.is_open and s.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN) and bool(s.email),
+                     "can_remind": consent.is_open and s.channel == "email" and shown in ("sent", "opened", "verified"),
+                     "can_in_person": service.can_answer(s),
+                     "can_withdraw": service.can_withdraw(s)})
+    return rows
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>")
+@staff_only
+def detail(ref: str, consent_id: int):
+    case = get_case_or_404(ref, current_user)
+    consent = _consent_or_404(case, consent_id)
+    if consent.status == DRAFT:
+        return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
+    service.expire_if_due(consent)
+    record("consent.view", case=case, object_type="consent", object_id=consent.id)
+    db.session.commit()
+    definition = get_definition("consent_request")
+    texts = []
+    seen = set()
+    for s in consent.signers:
+        if s.text_sha256 not in seen:
+            seen.add(s.text_sha256)
+            texts.append((s, render_html(s.text, heading_level=4)))
+    return render_template(
+        "consent/detail.html", case=case, consent=consent, rows=_signer_rows(consent), confirm=ConfirmForm(),
+        sections=summary_sections(definition, consent.record, labels=_labels()), texts=texts,
+        notice=rules.expiry_notice(consent.valid_until, today_local(), current_app.config["PORTAL_CONSENT_WARN_DAYS"])
+        if consent.status == "valid" else None,
+        events=consent.events, provider_label=provider_label, assurance_label=assurance_label,
+        role_labels=ROLE_LABELS, local=local, event_labels=EVENT_LABELS,
+    )
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/kvitto.pdf")
+@staff_only
+def receipt(ref: str, consent_id: int):
+    case = get_case_or_404(ref, current_user)
+    consent = _consent_or_404(case, consent_id)
+    if consent.status == DRAFT:
+        abort(404)
+    service.expire_if_due(consent)
+    record_and_commit("consent.print", case=case, object_type="consent", object_id=consent.id, detail="kvitto")
+    return pdf_response(_receipt_pdf(consent), f"samtycke-{consent.id}.pdf")
+
+
+def receipt_context(consent: Consent, for_signer: ConsentSigner | None = None) -> dict:
+    """Keyword arguments for render_pdf("consent/receipt_pdf.html", **...), title included.
+    for_signer: the signer's own copy (the other signers by role only, no staff names)."""
+    d = current_app.extensions["directory"]
+    texts, seen = [], set()
+    for s in consent.signers:
+        if for_signer is not None and s.id != for_signer.id:
+            continue
+        if s.text_sha256 not in seen:
+            seen.add(s.text_sha256)
+            texts.append((s, render_html(s.text, heading_level=3)))
+    return dict(title="Kvitto på samtycke", consent=consent, case=consent.case, texts=texts, for_signer=for_signer,
+                signers=consent.signers, events=consent.events, unit_label=d.unit_label, provider_label=provider_label,
+                assurance_label=assurance_label, role_labels=ROLE_LABELS, status_labels=SIGNER_STATUS_LABELS,
+                local=local, report=service.verify_consent(consent), event_labels=EVENT_LABELS,
+                printed_at=local(utcnow()))
+
+
+def _receipt_pdf(consent: Consent, for_signer: ConsentSigner | None = None) -> bytes:
+    return render_pdf("consent/receipt_pdf.html", **receipt_context(consent, for_signer))
+
+
+def _staff_signer(ref: str, consent_id: int, signer_id: int):
+    case = get_case_or_404(ref, current_user)
+    consent = _consent_or_404(case, consent_id)
+    return case, consent, _signer_or_404(consent, signer_id)
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/ny-lank", methods=["POST"])
+@staff_only
+def resend(ref: str, consent_id: int, signer_id: int):
+    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            service.resend(signer, current_user)
+            db.session.commit()
+            flash("En ny länk är skickad. Den gamla länken fungerar inte längre.", "success")
+        except service.ConsentError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/paminn", methods=["POST"])
+@staff_only
+def remind(ref: str, consent_id: int, signer_id: int):
+    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            service.remind(signer, current_user)
+            db.session.commit()
+            flash("En påminnelse är skickad.", "success")
+        except service.ConsentError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/aterkalla", methods=["GET", "POST"])
+@staff_only
+def staff_withdraw(ref: str, consent_id: int, signer_id: int):
+    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
+    if not service.can_withdraw(signer):
+        flash("Samtycket kan inte återkallas för den här personen: hen har inte skrivit under eller samtycket gäller inte längre.", "error")
+        return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
+    form = StaffWithdrawForm()
+    if form.validate_on_submit():
+        try:
+            service.withdraw(signer, method="reported_to_staff", actor=service.staff_actor(current_user),
+                             reason=form.reason.data or "", channel=form.channel.data, staff_user=current_user)
+        except service.ConsentError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
+        db.session.commit()
+        flash("Samtycket är återkallat. Enheterna som bara hade tillgång genom samtycket har inte längre tillgång.", "success")
+        return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
+    return render_template("consent/staff_withdraw.html", case=case, consent=consent, signer=signer, form=form), \
+        (400 if form.errors else 200)
+
+
+# In person: the family is in the room and signs on the staff member's device.
+
+IN_PERSON = InPersonProvider()
+
+
+def _in_person_verified(signer: ConsentSigner) -> Verified | None:
+    entries = session.get("consent_in_person")
+    entry = entries.get(str(signer.id)) if isinstance(entries, dict) else None
+    if not isinstance(entry, dict) or entry.get("staff") != current_user.id:
+        return None
+    if time.time() - entry.get("at", 0) > current_app.config["PORTAL_CONSENT_SESSION_MINUTES"] * 60:
+        return None
+    return IN_PERSON.verified(current_user)
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/pa-plats", methods=["GET", "POST"])
+@staff_only
+def in_person(ref: str, consent_id: int, signer_id: int):
+    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
+    if not service.can_answer(signer):
+        flash("Personen har redan svarat eller samtycket gäller inte längre.", "error")
+        return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
+    form = InPersonIdentityForm()
+    if form.validate_on_submit():
+        verified = IN_PERSON.verified(current_user)
+        service.mark_verified(signer, verified)
+        record("consent.in_person", case=case, object_type="consent_signer", object_id=signer.id,
+               detail="identitet kontrollerad på plats")
+        db.session.commit()
+        entries = session.get("consent_in_person") if isinstance(session.get("consent_in_person"), dict) else {}
+        entries[str(signer.id)] = {"at": int(time.time()), "staff": current_user.id}
+        session["consent_in_person"] = dict(list(entries.items())[-5:])
+        return redirect(url_for("consent.in_person_sign", ref=case.ref, consent_id=consent.id, signer_id=signer.id))
+    return render_template("consent/in_person_identity.html", case=case, consent=consent, signer=signer, form=form), \
+        (400 if form.errors else 200)
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/pa-plats/las", methods=["GET", "POST"])
+@staff_only
+def in_person_sign(ref: str, consent_id: int, signer_id: int):
+    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
+    verified = _in_person_verified(signer)
+    if verified is None:
+        return redirect(url_for("consent.in_person", ref=case.ref, consent_id=consent.id, signer_id=signer.id))
+    if request.method == "POST" and service.can_answer(signer):
+        form = SignForm()
+        if form.validate_on_submit():
+            try:
+                service.sign(signer, verified, form.name.data, form.text_sha256.data or "")
+            except service.ConsentError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                return redirect(request.path)
+            db.session.commit()
+            flash("Tack! Underskriften är sparad. Lämna tillbaka datorn till personalen.", "success")
+            return redirect(request.path)
+        return _answer_page(signer, in_person=True, form=form, status=400)
+    return _answer_page(signer, in_person=True)
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/pa-plats/sag-nej", methods=["GET", "POST"])
+@staff_only
+def in_person_decline(ref: str, consent_id: int, signer_id: int):
+    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
+    verified = _in_person_verified(signer)
+    back = url_for("consent.in_person_sign", ref=case.ref, consent_id=consent.id, signer_id=signer.id)
+    if verified is None or not service.can_answer(signer):
+        return redirect(back)
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            service.decline(signer, verified, form.reason.data or "")
+        except service.ConsentError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(back)
+        db.session.commit()
+        return redirect(back)
+    return render_template("consent/signer/decline.html", form=form, back=back, young=signer.audience == "child",
+                           in_person=True), (400 if form.errors else 200)

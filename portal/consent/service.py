@@ -1,0 +1,736 @@
+"""Consent operations: drafts, sending, the signer's steps, withdrawal, expiry and the chain.
+
+Views stay thin and call these. Every function works inside the caller's transaction (adds to
+db.session, flushes when ids are needed) and never commits; the caller commits once, so the
+change, its chain entries, its audit events and its e-mails (outbox) are stored together or
+not at all. Nothing here logs or stores personal data outside the consent tables."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..audit import record
+from ..cases.models import Case, Guardian
+from ..extensions import db
+from ..timeutil import STOCKHOLM, local, today_local, utcnow
+from . import rules
+from .chain import GENESIS, canonical_json, entry_fields, entry_hash, first_break, sha256_text
+from .identity import Verified
+from .models import (CHILD, DECLINED, DRAFT, EXPIRED, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, PENDING, S_DECLINED,
+                     S_EXPIRED, S_OPENED, S_SENT, S_SIGNED, S_VERIFIED, S_WAITING, S_WITHDRAWN, VALID, WITHDRAWN,
+                     Consent, ConsentEvent, ConsentLink, ConsentSigner, ConsentUnit, now_s)
+from .text import Terms, adult_text, child_text
+from .tokens import code_matches, hash_code, new_code, new_token
+
+log = logging.getLogger("portal.consent")
+
+SIGN_PATH = "/samtycke/s/"
+
+
+class ConsentError(Exception):
+    """A step that cannot be taken now; the message is Swedish and safe to show."""
+
+
+def cfg(name: str):
+    return current_app.config[name]
+
+
+def directory():
+    return current_app.extensions["directory"]
+
+
+# --------------------------------------------------------------------------- the chain
+
+def staff_actor(user) -> str:
+    return f"user:{user.id}"
+
+
+def signer_actor(signer: ConsentSigner) -> str:
+    return f"signer:{signer.id}"
+
+
+def lock(consent: Consent) -> None:
+    """Serialises changes to one consent (row lock on MariaDB; SQLite serialises writers)."""
+    db.session.execute(select(Consent.id).where(Consent.id == consent.id).with_for_update())
+
+
+def append_event(consent: Consent, event: str, *, actor: str, signer: ConsentSigner | None = None,
+                 data: dict | None = None) -> ConsentEvent:
+    db.session.flush()
+    last = db.session.scalar(select(ConsentEvent).where(ConsentEvent.consent_id == consent.id)
+                             .order_by(ConsentEvent.seq.desc()).limit(1))
+    seq = last.seq + 1 if last else 1
+    prev = last.entry_hash if last else GENESIS
+    at = now_s()
+    signer_id = signer.id if signer is not None else None
+    fields = entry_fields(consent.id, seq, at, event, signer_id, actor, data or {})
+    entry = ConsentEvent(consent_id=consent.id, seq=seq, at=at, event=event, signer_id=signer_id, actor=actor,
+                         data=data or {}, prev_hash=prev, entry_hash=entry_hash(fields, prev))
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def terms_payload(consent: Consent) -> dict:
+    """Everything the signers agree to; its SHA-256 is in the chain's "created" entry."""
+    return {
+        "consent_id": consent.id,
+        "case_id": consent.case_id,
+        "record": consent.record,
+        "units": consent.unit_keys,
+        "months": consent.months,
+        "valid_from": consent.valid_from.isoformat() if consent.valid_from else None,
+        "valid_until": consent.valid_until.isoformat() if consent.valid_until else None,
+        "contact": [consent.contact_unit_key, consent.contact_name, consent.contact_email, consent.contact_phone],
+        "signers": [{"id": s.id, "role": s.role, "name": s.name, "email": s.email, "required": s.required,
+                     "audience": s.audience, "text_sha256": s.text_sha256} for s in consent.signers],
+    }
+
+
+def content_hash(consent: Consent) -> str:
+    return sha256_text(canonical_json(terms_payload(consent)))
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    consent_id: int
+    entries: int
+    problem: str | None  # None when everything holds
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify_consent(consent: Consent) -> VerifyReport:
+    """Checks the chain, the stored texts and the terms against the hashes in the chain."""
+    events = db.session.scalars(select(ConsentEvent).where(ConsentEvent.consent_id == consent.id)
+                                .order_by(ConsentEvent.seq, ConsentEvent.id)).all()
+    n = len(events)
+    if consent.status == DRAFT:
+        return VerifyReport(consent.id, n, None if n == 0 else "ett utkast ska inte ha några poster")
+    if n == 0:
+        return VerifyReport(consent.id, 0, "kedjan saknas helt")
+    broken = first_break(consent.id, events)
+    if broken:
+        return VerifyReport(consent.id, n, str(broken))
+    created = events[0]
+    if created.event != "created":
+        return VerifyReport(consent.id, n, "Post 1: kedjan börjar inte med att samtycket skapades")
+    for s in consent.signers:
+        if sha256_text(s.text) != s.text_sha256:
+            return VerifyReport(consent.id, n, f"Undertecknare {s.id}: den sparade texten stämmer inte med sin SHA-256 "
+                                               "(texten har ändrats)")
+    listed = {int(x["id"]): x.get("text_sha256") for x in created.data.get("signers", [])}
+    for s in consent.signers:
+        if listed.get(s.id) != s.text_sha256:
+            return VerifyReport(consent.id, n, f"Post 1 (created): textens hash för undertecknare {s.id} stämmer inte "
+                                               "med kedjan (texten har bytts ut)")
+    if created.data.get("content_sha256") != content_hash(consent):
+        return VerifyReport(consent.id, n, "Post 1 (created): villkoren (syfte, enheter, uppgifter, tid eller "
+                                           "undertecknare) stämmer inte med hashen i kedjan (de har ändrats)")
+    for number, e in enumerate(events, start=1):
+        if e.event == "signed":
+            signer = next((s for s in consent.signers if s.id == e.signer_id), None)
+            if signer is None:
+                return VerifyReport(consent.id, n, f"Post {number} (signed): undertecknaren finns inte")
+            if e.data.get("text_sha256") != signer.text_sha256:
+                return VerifyReport(consent.id, n, f"Post {number} (signed): texten som undertecknades stämmer inte "
+                                                   "med den sparade texten")
+            if e.data.get("signed_name_sha256") != sha256_text(signer.signed_name):
+                return VerifyReport(consent.id, n, f"Post {number} (signed): namnet som skrevs stämmer inte med "
+                                                   "det sparade namnet")
+    for s in consent.signers:
+        if s.signed_at is not None and not any(e.event == "signed" and e.signer_id == s.id for e in events):
+            return VerifyReport(consent.id, n, f"Undertecknare {s.id} är markerad som underskriven men kedjan saknar "
+                                               "underskriften")
+    return VerifyReport(consent.id, n, None)
+
+
+# --------------------------------------------------------------------------- e-mail
+
+def queue(to: str, template: str, context: dict, *, kind: str, case_id: int, essential: bool = False):
+    """queue_email, but a message that cannot be made (a bad address, something that looks like a
+    personal number) never stops the step it belongs to: essential messages (the personal link)
+    raise ConsentError with a Swedish explanation; others are skipped and logged (type only)."""
+    from ..notify import PersonalDataInEmail, queue_email
+
+    try:
+        return queue_email(to, template=template, context=context, kind=kind, case_id=case_id)
+    except PersonalDataInEmail as exc:
+        log.warning("Consent e-mail %s not queued: %s", kind, type(exc).__name__)
+        if essential:
+            raise ConsentError("E-postmeddelandet kunde inte skapas: något i det ser ut som ett personnummer. "
+                               "Kontrollera kontaktpersonens telefonnummer (skriv det med mellanslag).") from None
+    except ValueError as exc:
+        log.warning("Consent e-mail %s not queued: %s", kind, type(exc).__name__)
+        if essential:
+            raise ConsentError("E-postadressen till en undertecknare fungerar inte. Kontrollera den.") from None
+    return None
+
+
+# --------------------------------------------------------------------------- status
+
+def facts(consent: Consent) -> rules.ConsentFacts:
+    return rules.ConsentFacts(
+        sent=consent.status != DRAFT, valid_from=consent.valid_from, valid_until=consent.valid_until,
+        withdrawn_at=consent.withdrawn_at,
+        signers=tuple(rules.SignerFacts(s.required, s.signed_at, s.declined_at, s.withdrawn_at) for s in consent.signers),
+    )
+
+
+def derived_status(consent: Consent, today: dt.date | None = None) -> str:
+    return rules.consent_status(facts(consent), today or today_local())
+
+
+def refresh_status(consent: Consent, *, actor: str = "system") -> str:
+    """Sets the stored status from the facts; appends "expired" when the period has ended."""
+    before = consent.status
+    after = derived_status(consent)
+    if after == before:
+        return after
+    consent.status = after
+    now = now_s()
+    if after == VALID and consent.valid_at is None:
+        consent.valid_at = now
+    elif after == DECLINED:
+        consent.declined_at = consent.declined_at or now
+    elif after == EXPIRED:
+        consent.expired_at = now
+        for s in consent.signers:
+            if s.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
+                s.status = S_EXPIRED
+        append_event(consent, "expired", actor=actor, data={"valid_until": consent.valid_until.isoformat()})
+        record("consent.expire", case_id=consent.case_id, object_type="consent", object_id=consent.id,
+               actor=actor if actor in ("system", "cli") else "system", detail="status: expired")
+    return after
+
+
+def expire_if_due(consent: Consent) -> bool:
+    """Marks a running consent past its end date as expired (the lazy check). True when it did."""
+    if consent.status in (PENDING, VALID) and consent.valid_until and today_local() > consent.valid_until:
+        lock(consent)
+        refresh_status(consent, actor="system")
+        return True
+    return False
+
+
+def expire_due(actor: str = "system") -> int:
+    """Every running consent past its end date becomes expired. Returns how many."""
+    due = db.session.scalars(select(Consent).where(Consent.status.in_((PENDING, VALID)),
+                                                   Consent.valid_until < today_local())).all()
+    for consent in due:
+        lock(consent)
+        refresh_status(consent, actor=actor)
+    return len(due)
+
+
+def signer_display_status(signer: ConsentSigner, now: dt.datetime | None = None) -> str:
+    """What the case page shows: sent, opened, verified, signed, declined, withdrawn, expired."""
+    now = now or utcnow()
+    if signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN, S_EXPIRED):
+        return signer.status
+    if signer.consent.status in (EXPIRED,):
+        return S_EXPIRED
+    if signer.channel == "email":
+        link = active_link(signer, LINK_SIGN)
+        if link is None or link.expires_at < now:
+            return S_EXPIRED
+    return signer.status
+
+
+def active_link(signer: ConsentSigner, kind: str) -> ConsentLink | None:
+    links = [link for link in signer.links if link.kind == kind and link.revoked_at is None]
+    return links[-1] if links else None
+
+
+# --------------------------------------------------------------------------- the request
+
+@dataclass
+class SignerOptions:
+    age: int
+    rule: str                            # rules.CHILD_*
+    guardians: list[Guardian]            # with custody (asked unless the young person decides alone)
+    child_email: str
+
+
+def signer_options(case: Case, today: dt.date | None = None) -> SignerOptions:
+    today = today or today_local()
+    age = case.age_on(today)
+    rule = rules.child_signer_rule(age, cfg("PORTAL_CONSENT_CHILD_SUGGESTED_AGE"), cfg("PORTAL_CONSENT_CHILD_REQUIRED_AGE"))
+    guardians = [g for g in case.guardians if g.has_custody] if rule != rules.CHILD_ALONE else []
+    return SignerOptions(age, rule, guardians, case.email or "")
+
+
+def save_draft(case: Case, consent: Consent | None, record_: dict, signer_plan: list[dict], user) -> Consent:
+    if consent is None:
+        consent = Consent(case_id=case.id, created_by_id=user.id, status=DRAFT)
+        db.session.add(consent)
+    consent.record = record_
+    consent.signer_plan = signer_plan
+    consent.months = int(record_.get("validity", {}).get("months") or 12)
+    contact = record_.get("contact", {})
+    consent.contact_unit_key = contact.get("unit", "")
+    consent.contact_name = contact.get("name", "")
+    consent.contact_email = contact.get("email", "")
+    consent.contact_phone = contact.get("phone", "")
+    db.session.flush()
+    return consent
+
+
+def _plain(definition_extra: dict, group: str, keys, audience: str) -> tuple[str, ...]:
+    texts = definition_extra.get("plain_language", {}).get(group, {})
+    return tuple(t for k in keys if (t := (texts.get(k) or {}).get(audience, "")))
+
+
+def terms_for(consent: Consent, audience: str, case: Case, signer_plan: list[dict] | None = None,
+              valid_from: dt.date | None = None, valid_until: dt.date | None = None) -> Terms:
+    from ..formdefs import get_definition
+
+    definition = get_definition("consent_request")
+    rec = consent.record
+    d = directory()
+    unit_keys = rec.get("units", {}).get("units", [])
+    plan = signer_plan if signer_plan is not None else [
+        {"role": s.role} for s in consent.signers]
+    start = valid_from or consent.valid_from or today_local()
+    end = valid_until or consent.valid_until or rules.end_date(start, consent.months)
+    contact_unit = consent.contact_unit_key
+    return Terms(
+        child_name=case.child_name,
+        asking_unit=d.units[contact_unit].name if contact_unit in d.units else d.unit_label(contact_unit),
+        purposes=_plain(definition.extra, "purposes", rec.get("purpose", {}).get("purposes", []), audience),
+        purpose_text=rec.get("purpose", {}).get("purpose_text", "") or "",
+        units=tuple(_unit_text(k, audience) for k in unit_keys),
+        categories=_plain(definition.extra, "categories", rec.get("information", {}).get("categories", []), audience),
+        categories_text=rec.get("information", {}).get("categories_text", "") or "",
+        valid_from=start, valid_until=end,
+        contact_name=consent.contact_name, contact_email=consent.contact_email, contact_phone=consent.contact_phone,
+        guardians_asked=sum(1 for p in plan if p["role"] == GUARDIAN),
+        child_asked=any(p["role"] == CHILD for p in plan),
+    )
+
+
+def _unit_text(key: str, audience: str) -> str:
+    """A unit as the signer reads it: "BUP Pite älvdal, Region Norrbotten" (the child: the unit only)."""
+    d = directory()
+    if key not in d.units:
+        return d.unit_label(key)
+    if audience == "child":
+        return d.units[key].name
+    return f"{d.units[key].name}, {d.authority_of(key).name}"
+
+
+def text_for(consent: Consent, case: Case, role: str, audience: str, signer_plan=None, **dates) -> str:
+    terms = terms_for(consent, audience, case, signer_plan, **dates)
+    if audience == "child":
+        return child_text(terms)
+    return adult_text(terms, signer_is_child=(role == CHILD))
+
+
+def child_audience(case: Case, today: dt.date | None = None) -> str:
+    return "child" if case.age_on(today or today_local()) < rules.ADULT_AGE else "adult"
+
+
+def plan_problems(case: Case, plan: list[dict]) -> list[str]:
+    """Checks a signer plan against the case as it is now (guardians may have changed)."""
+    problems = []
+    options = signer_options(case)
+    by_id = {g.id: g for g in options.guardians}
+    planned_guardians = {p.get("guardian_id") for p in plan if p["role"] == GUARDIAN}
+    for g in options.guardians:
+        if g.id not in planned_guardians:
+            problems.append(f"{g.name} har vårdnaden och måste också tillfrågas. Gå tillbaka och välj undertecknare igen.")
+    for p in plan:
+        if p["role"] == GUARDIAN and p.get("guardian_id") not in by_id:
+            problems.append("En vårdnadshavare i begäran finns inte längre med vårdnad i ärendet. Välj undertecknare igen.")
+        if p.get("channel") == "email" and not p.get("email"):
+            problems.append("En undertecknare saknar e-postadress.")
+    if options.rule in (rules.CHILD_ALONE, rules.CHILD_REQUIRED) and not any(p["role"] == CHILD for p in plan):
+        problems.append("Barnet eller den unge måste tillfrågas. Välj undertecknare igen.")
+    if not plan:
+        problems.append("Det finns ingen som kan skriva under. Lägg till vårdnadshavare i ärendet.")
+    return problems
+
+
+def send(consent: Consent, user) -> list[str]:
+    """Turns a draft into a running request: signers, texts, chain, links by e-mail.
+    Returns a list of problems (nothing is changed then)."""
+    case = consent.case
+    plan = consent.signer_plan or []
+    problems = plan_problems(case, plan)
+    if problems:
+        return problems
+    lock(consent)
+    today = today_local()
+    consent.valid_from = today
+    consent.valid_until = rules.end_date(today, consent.months)
+    unit_keys = consent.record.get("units", {}).get("units", [])
+    consent.units = [ConsentUnit(unit_key=k, position=i) for i, k in enumerate(unit_keys)]
+    guardians = {g.id: g for g in case.guardians}
+    audience_child = child_audience(case, today)
+    signers = []
+    for i, p in enumerate(plan):
+        if p["role"] == GUARDIAN:
+            g = guardians[p["guardian_id"]]
+            signer = ConsentSigner(role=GUARDIAN, guardian_id=g.id, name=g.name, audience="adult")
+        else:
+            signer = ConsentSigner(role=CHILD, name=case.child_name, audience=audience_child)
+        signer.position = i
+        signer.email = p.get("email", "") or ""
+        signer.channel = p.get("channel", "email")
+        signer.required = True
+        signer.status = S_WAITING
+        signer.text = text_for(consent, case, signer.role, signer.audience, signer_plan=plan)
+        signer.text_sha256 = sha256_text(signer.text)
+        signers.append(signer)
+    consent.signers = signers
+    consent.status = PENDING
+    consent.sent_at = now_s()
+    consent.signer_plan = []
+    db.session.flush()
+    consent.content_sha256 = content_hash(consent)
+    append_event(consent, "created", actor=staff_actor(user), data={
+        "content_sha256": consent.content_sha256,
+        "signers": [{"id": s.id, "role": s.role, "required": s.required, "channel": s.channel,
+                     "text_sha256": s.text_sha256} for s in consent.signers],
+    })
+    for s in consent.signers:
+        if s.channel == "email":
+            issue_sign_link(s, actor=staff_actor(user), event="sent")
+    record("consent.send", case=case, object_type="consent", object_id=consent.id,
+           detail=f"enheter: {len(unit_keys)}, undertecknare: {len(signers)}")
+    return []
+
+
+def _link_url(token: str) -> str:
+    return f"{cfg('PORTAL_BASE_URL')}{SIGN_PATH}{token}"
+
+
+def _unit_name(key: str) -> str:
+    d = directory()
+    return d.units[key].name if key in d.units else ""
+
+
+def signer_mail_context(consent: Consent) -> dict:
+    """What a signer's e-mail may say: the unit, the staff member's work e-mail and phone."""
+    return {"unit_name": _unit_name(consent.contact_unit_key), "contact_email": consent.contact_email,
+            "contact_phone": consent.contact_phone}
+
+
+def issue_sign_link(signer: ConsentSigner, *, actor: str, event: str = "sent") -> str:
+    """A new personal link (older sign links stop working) sent by e-mail through the outbox."""
+    if not signer.email:
+        raise ConsentError("Undertecknaren saknar e-postadress.")
+    now = now_s()
+    for old in signer.links:
+        if old.kind == LINK_SIGN and old.revoked_at is None:
+            old.revoked_at = now
+    token, digest = new_token()
+    expires = now + dt.timedelta(days=cfg("PORTAL_CONSENT_LINK_DAYS"))
+    if signer.consent.valid_until:
+        expires = min(expires, end_of_day_utc(signer.consent.valid_until))
+    link = ConsentLink(signer=signer, kind=LINK_SIGN, token_hash=digest, created_at=now, expires_at=expires)
+    db.session.add(link)
+    db.session.flush()
+    consent = signer.consent
+    queue(signer.email, "consent/email/signer_link",
+          {**signer_mail_context(consent), "link": _link_url(token), "expires": local(expires).date(),
+           "again": event == "resent", "young": signer.role == CHILD and signer.audience == "child"},
+          kind="consent.link", case_id=consent.case_id, essential=True)
+    if signer.status in (S_WAITING, S_SENT, S_OPENED, S_VERIFIED, S_EXPIRED):
+        signer.status = S_SENT
+    signer.sent_at = now
+    append_event(consent, event, actor=actor, signer=signer,
+                 data={"link_id": link.id, "kind": LINK_SIGN, "expires_at": expires.isoformat()})
+    return token
+
+
+def end_of_day_utc(day: dt.date) -> dt.datetime:
+    """The end of a local (Swedish) date, as naive UTC."""
+    nxt = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=STOCKHOLM)
+    return nxt.astimezone(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=1)
+
+
+def resend(signer: ConsentSigner, user) -> None:
+    consent = signer.consent
+    if not consent.is_open:
+        raise ConsentError("Samtycket gäller inte längre. Begär ett nytt samtycke i stället.")
+    if signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
+        raise ConsentError("Personen har redan svarat.")
+    lock(consent)
+    signer.channel = "email"
+    issue_sign_link(signer, actor=staff_actor(user), event="resent")
+    record("consent.resend", case=consent.case, object_type="consent_signer", object_id=signer.id)
+
+
+def remind(signer: ConsentSigner, user) -> None:
+    """A reminder e-mail (no new link: it points to the earlier one and says how long it works)."""
+    consent = signer.consent
+    link = active_link(signer, LINK_SIGN)
+    if not consent.is_open or signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
+        raise ConsentError("Personen har redan svarat eller samtycket gäller inte längre.")
+    if link is None or link.expires_at < utcnow() or link.locked_at:
+        raise ConsentError("Länken fungerar inte längre. Skicka en ny länk i stället.")
+    lock(consent)
+    queue(signer.email, "consent/email/signer_reminder",
+          {**signer_mail_context(consent), "sent_on": local(link.created_at).date(), "expires": local(link.expires_at).date()},
+          kind="consent.reminder", case_id=consent.case_id, essential=True)
+    signer.reminded_at = now_s()
+    append_event(consent, "reminded", actor=staff_actor(user), signer=signer, data={"link_id": link.id})
+    record("consent.remind", case=consent.case, object_type="consent_signer", object_id=signer.id)
+
+
+def delete_draft(consent: Consent) -> None:
+    if consent.status != DRAFT:
+        raise ConsentError("Bara utkast kan tas bort.")
+    record("consent.delete_draft", case=consent.case, object_type="consent", object_id=consent.id)
+    db.session.delete(consent)
+
+
+# --------------------------------------------------------------------------- the signer's steps
+
+# What a link leads to before anything else: "ok" or why not.
+LINK_OK, LINK_REPLACED, LINK_EXPIRED, LINK_LOCKED, LINK_WITHDRAWN, LINK_CONSENT_EXPIRED, LINK_DECLINED = (
+    "ok", "replaced", "expired", "locked", "withdrawn", "consent_expired", "declined")
+
+
+def link_state(link: ConsentLink) -> str:
+    signer = link.signer
+    consent = signer.consent
+    expire_if_due(consent)
+    if link.revoked_at is not None:
+        return LINK_REPLACED
+    if consent.status == WITHDRAWN:
+        return LINK_WITHDRAWN
+    if consent.status == EXPIRED:
+        return LINK_CONSENT_EXPIRED
+    if consent.status == DECLINED and signer.status != S_DECLINED:
+        return LINK_DECLINED
+    if link.locked_at is not None:
+        return LINK_LOCKED
+    if link.expires_at < utcnow():
+        return LINK_EXPIRED
+    return LINK_OK
+
+
+def mark_opened(link: ConsentLink) -> None:
+    if link.opened_at is not None:
+        return
+    signer = link.signer
+    lock(signer.consent)
+    link.opened_at = now_s()
+    signer.opened_at = signer.opened_at or link.opened_at
+    if signer.status in (S_WAITING, S_SENT):
+        signer.status = S_OPENED
+    append_event(signer.consent, "opened", actor=signer_actor(signer), signer=signer, data={"link_id": link.id})
+    record("consent.open", case_id=signer.consent.case_id, object_type="consent_signer", object_id=signer.id,
+           actor=signer_actor(signer))
+
+
+def issue_code(link: ConsentLink) -> bool:
+    """Sends a one-time code to the signer's e-mail (a message of its own). False when no more may be sent."""
+    signer = link.signer
+    if link.locked_at is not None or link.otp_sent_count >= cfg("PORTAL_CONSENT_OTP_MAX_SENDS"):
+        return False
+    code = new_code()
+    link.otp_hash = hash_code(link.id, code)
+    minutes = cfg("PORTAL_CONSENT_OTP_MINUTES")
+    link.otp_expires_at = now_s() + dt.timedelta(minutes=minutes)
+    link.otp_sent_count += 1
+    queue(signer.email, "consent/email/signer_code", {"code": code, "minutes": minutes},
+          kind="consent.code", case_id=signer.consent.case_id, essential=True)
+    return True
+
+
+CODE_OK, CODE_WRONG, CODE_EXPIRED, CODE_LOCKED = "ok", "wrong", "expired", "locked"
+
+
+def check_code(link: ConsentLink, code: str) -> tuple[str, int]:
+    """(result, tries left). After PORTAL_CONSENT_OTP_MAX_TRIES wrong codes the link is locked."""
+    max_tries = cfg("PORTAL_CONSENT_OTP_MAX_TRIES")
+    if link.locked_at is not None:
+        return CODE_LOCKED, 0
+    if not link.otp_hash or link.otp_expires_at is None or link.otp_expires_at < utcnow():
+        return CODE_EXPIRED, max_tries - link.otp_attempts
+    if code_matches(link, code):
+        link.otp_hash, link.otp_expires_at, link.otp_attempts = "", None, 0
+        return CODE_OK, max_tries
+    link.otp_attempts += 1
+    if link.otp_attempts >= max_tries:
+        link.locked_at = now_s()
+        link.otp_hash, link.otp_expires_at = "", None
+        signer = link.signer
+        record("consent.locked", case_id=signer.consent.case_id, object_type="consent_signer", object_id=signer.id,
+               actor=signer_actor(signer), detail=f"fel kod {max_tries} gånger")
+        return CODE_LOCKED, 0
+    return CODE_WRONG, max_tries - link.otp_attempts
+
+
+def mark_verified(signer: ConsentSigner, verified: Verified, *, link: ConsentLink | None = None) -> None:
+    consent = signer.consent
+    lock(consent)
+    signer.verified_at = now_s()
+    if signer.status in (S_WAITING, S_SENT, S_OPENED, S_EXPIRED):
+        signer.status = S_VERIFIED
+    data = {"provider": verified.provider, "method": verified.method, "assurance": verified.assurance}
+    if link is not None:
+        data["link_id"] = link.id
+    if verified.staff_user_id:
+        data["staff_user_id"] = verified.staff_user_id
+    append_event(consent, "verified", actor=signer_actor(signer), signer=signer, data=data)
+    record("consent.verify", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+           actor=signer_actor(signer), detail=f"metod: {verified.method}")
+
+
+def can_answer(signer: ConsentSigner) -> bool:
+    return signer.consent.status == PENDING and signer.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN, S_EXPIRED)
+
+
+def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha256: str) -> None:
+    consent = signer.consent
+    lock(consent)
+    db.session.refresh(signer)
+    if not can_answer(signer):
+        raise ConsentError("Du kan inte skriva under nu. Samtycket är redan besvarat eller gäller inte längre.")
+    if shown_sha256 != signer.text_sha256:
+        raise ConsentError("Texten du läste stämmer inte med samtycket. Ladda om sidan och läs texten igen.")
+    signer.signed_at = now_s()
+    signer.signed_name = typed_name.strip()
+    signer.status = S_SIGNED
+    signer.identity_provider, signer.identity_method, signer.assurance = verified.provider, verified.method, verified.assurance
+    signer.verified_by_id = verified.staff_user_id
+    data = {"text_sha256": signer.text_sha256, "signed_name_sha256": sha256_text(signer.signed_name),
+            "provider": verified.provider, "method": verified.method, "assurance": verified.assurance}
+    if verified.staff_user_id:
+        data["staff_user_id"] = verified.staff_user_id
+    append_event(consent, "signed", actor=signer_actor(signer), signer=signer, data=data)
+    record("consent.sign", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+           actor=signer_actor(signer), detail=f"metod: {verified.method}")
+    became = refresh_status(consent)
+    if signer.email:
+        token = issue_withdraw_link(signer)
+        queue(signer.email, "consent/email/signer_receipt",
+              {**signer_mail_context(consent), "link": _link_url(token), "valid_until": consent.valid_until,
+               "all_signed": became == VALID},
+              kind="consent.receipt", case_id=consent.case_id)
+    if became == VALID:
+        notify_staff(consent, "consent/email/staff_valid", "consent.valid")
+
+
+def issue_withdraw_link(signer: ConsentSigner) -> str:
+    """A link that lets the signer read the receipt and withdraw, valid until the consent ends."""
+    now = now_s()
+    for old in signer.links:
+        if old.kind == LINK_WITHDRAW and old.revoked_at is None:
+            old.revoked_at = now
+    token, digest = new_token()
+    link = ConsentLink(signer=signer, kind=LINK_WITHDRAW, token_hash=digest, created_at=now,
+                       expires_at=end_of_day_utc(signer.consent.valid_until))
+    db.session.add(link)
+    db.session.flush()
+    return token
+
+
+def decline(signer: ConsentSigner, verified: Verified, reason: str = "") -> None:
+    consent = signer.consent
+    lock(consent)
+    db.session.refresh(signer)
+    if not can_answer(signer):
+        raise ConsentError("Du kan inte svara nu. Samtycket är redan besvarat eller gäller inte längre.")
+    signer.declined_at = now_s()
+    signer.decline_reason = (reason or "").strip()
+    signer.status = S_DECLINED
+    data = {"provider": verified.provider, "method": verified.method, "assurance": verified.assurance,
+            "reason_given": bool(signer.decline_reason)}
+    if signer.decline_reason:
+        data["reason_sha256"] = sha256_text(signer.decline_reason)
+    if verified.staff_user_id:
+        data["staff_user_id"] = verified.staff_user_id
+    append_event(consent, "declined", actor=signer_actor(signer), signer=signer, data=data)
+    record("consent.decline", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+           actor=signer_actor(signer))
+    refresh_status(consent)
+    notify_staff(consent, "consent/email/staff_declined", "consent.declined")
+
+
+# --------------------------------------------------------------------------- withdrawal
+
+_withdrawal_listeners: list = []
+
+
+def register_withdrawal_listener(fn) -> None:
+    if fn not in _withdrawal_listeners:
+        _withdrawal_listeners.append(fn)
+
+
+def can_withdraw(signer: ConsentSigner) -> bool:
+    return signer.consent.status in (PENDING, VALID) and signer.status == S_SIGNED
+
+
+def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = "", channel: str = "",
+             verified: Verified | None = None, staff_user=None) -> None:
+    """Withdraws the consent at once. method: "signer_link" (the signer, verified) or
+    "reported_to_staff" (told to a staff member, e.g. by phone; channel says how)."""
+    consent = signer.consent
+    lock(consent)
+    db.session.refresh(signer)
+    if not can_withdraw(signer):
+        raise ConsentError("Samtycket kan inte återkallas: det gäller inte längre eller personen har inte skrivit under.")
+    now = now_s()
+    signer.withdrawn_at = now
+    signer.withdraw_method = method
+    signer.withdraw_reason = (reason or "").strip()
+    signer.status = S_WITHDRAWN
+    consent.withdrawn_at = now
+    data = {"method": method}
+    if channel:
+        data["channel"] = channel
+    if verified is not None:
+        data.update({"provider": verified.provider, "assurance": verified.assurance})
+    if staff_user is not None:
+        data["staff_user_id"] = staff_user.id
+    if signer.withdraw_reason:
+        data["reason_sha256"] = sha256_text(signer.withdraw_reason)
+    append_event(consent, "withdrawn", actor=actor, signer=signer, data=data)
+    record("consent.withdraw", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+           actor="" if staff_user is not None else actor, user=staff_user,
+           detail=f"metod: {method}" + (f", kanal: {channel}" if channel else ""))
+    refresh_status(consent)
+    if signer.email:
+        queue(signer.email, "consent/email/signer_withdrawn",
+              {**signer_mail_context(consent), "by_staff": method == "reported_to_staff"},
+              kind="consent.withdrawn", case_id=consent.case_id)
+    notify_staff(consent, "consent/email/staff_withdrawn", "consent.withdrawn")
+    _run_withdrawal_listeners(consent)
+
+
+def _run_withdrawal_listeners(consent: Consent) -> None:
+    for fn in list(_withdrawal_listeners):
+        try:
+            with db.session.begin_nested():
+                fn(consent)
+        except Exception as exc:  # a listener must not stop the withdrawal
+            log.error("Withdrawal listener %s failed with %s (consent %s)", getattr(fn, "__name__", "?"),
+                      type(exc).__name__, consent.id)
+
+
+# --------------------------------------------------------------------------- staff e-mail
+
+def staff_addresses(consent: Consent) -> list[str]:
+    found = []
+    for address in (consent.contact_email, consent.created_by.email if consent.created_by else ""):
+        if address and address.lower() not in [a.lower() for a in found]:
+            found.append(address)
+    return found
+
+
+def notify_staff(consent: Consent, template: str, kind: str) -> None:
+    link = f"{cfg('PORTAL_BASE_URL')}/arenden/{consent.case.ref}/samtycke/{consent.id}"
+    for address in staff_addresses(consent):
+        queue(address, template, {"case_ref": consent.case.ref, "link": link, "consent_id": consent.id},
+              kind=kind, case_id=consent.case_id)

@@ -1,0 +1,93 @@
+"""The plan forms: forms/sip.yaml (Norrbus Bilaga 2) and forms/barnets_plan.yaml (Kronoberg).
+
+Barnets plan lists its areas (the Barnens bästa wheel, BBIC's seven need areas by default) under
+`areas`, and the fields of one area under `area_fields`; this module expands them into one
+section `area_<key>` per area after the section named in `areas_after`, so the rest of the
+portal (form, record, summaries, diff) treats them as ordinary sections."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ..formdefs import FormDefinition, FormDefinitionError, SectionDef, get_definition
+from ..formdefs.definition import _Parser
+
+PLAN_KINDS = ("sip", "barnets_plan")
+REQUIRED = {
+    "interventions": ("what", "unit", "contact", "cost"),
+    "roles": ("coordinator", "plan_owner", "lead_service"),
+    "followup": ("date",),
+}
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    title: str
+    help: str = ""
+
+    @property
+    def section_key(self) -> str:
+        return f"area_{self.key}"
+
+
+def areas_of(definition: FormDefinition) -> list[Area]:
+    return [Area(str(a["key"]), str(a["title"]), str(a.get("help") or "")) for a in definition.extra.get("areas") or []]
+
+
+def plan_definition(kind: str) -> FormDefinition:
+    """The plan form of a kind, with its area sections expanded (cached with the definition)."""
+    if kind not in PLAN_KINDS:
+        raise KeyError(kind)
+    base = get_definition(kind)
+    cached = base.extra.get("_expanded")
+    if cached is not None:
+        return cached
+    expanded = expand_areas(base)
+    check_plan_definition(expanded)
+    base.extra["_expanded"] = expanded
+    return expanded
+
+
+def expand_areas(definition: FormDefinition) -> FormDefinition:
+    areas = areas_of(definition)
+    if not areas:
+        return definition
+    parser = _Parser(definition.path)
+    keys = set()
+    for area in areas:
+        if not area.key.replace("_", "").isalnum() or not area.key.isascii() or area.key in keys:
+            raise FormDefinitionError(definition.path, None, f"området '{area.key}' har en ogiltig eller dubbel nyckel")
+        keys.add(area.key)
+    fields = tuple(parser.field(node, "area") for node in definition.extra.get("area_fields") or [])
+    if not fields:
+        raise FormDefinitionError(definition.path, None, "area_fields saknas: vilka fält har ett område?")
+    area_sections = [SectionDef(key=a.section_key, title=a.title, help=a.help, fields=fields) for a in areas]
+    after = definition.extra.get("areas_after")
+    sections = list(definition.sections)
+    position = next((i + 1 for i, s in enumerate(sections) if s.key == after), len(sections))
+    sections[position:position] = area_sections
+    return dataclasses.replace(definition, sections=tuple(sections))
+
+
+def check_plan_definition(definition: FormDefinition) -> None:
+    for section_key, field_keys in REQUIRED.items():
+        try:
+            section = definition.section(section_key)
+        except KeyError:
+            raise FormDefinitionError(definition.path, None, f"planen saknar avsnittet '{section_key}'") from None
+        present = {f.key for f in section.fields}
+        missing = [k for k in field_keys if k not in present]
+        if missing:
+            raise FormDefinitionError(definition.path, None,
+                                      f"avsnittet '{section_key}' saknar fälten {', '.join(missing)}")
+
+
+def field_label(definition: FormDefinition, section_key: str, field_key: str) -> str:
+    try:
+        for f in definition.section(section_key).fields:
+            if f.key == field_key:
+                return f.label
+    except KeyError:
+        pass
+    return field_key

@@ -1,0 +1,64 @@
+"""The case panel (process, steps, plans, meetings) and the start-page section (steps due)."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..cases.access import visible_cases_query
+from ..cases.models import Case
+from ..extensions import db
+from ..timeutil import local, today_local
+from .forms import ConfirmForm
+from .models import CaseProcess, Meeting
+from . import service
+
+START_LIMIT = 200
+
+
+def source_url(source) -> str | None:
+    """The guideline page (and heading) a step's rule comes from, when the guidance feature is installed."""
+    if not source.guideline or "guidance.guideline" not in current_app.view_functions:
+        return None
+    from flask import url_for
+
+    try:
+        from ..guidance.routes import current_content
+
+        guideline = current_content().guidelines.get(source.guideline)
+    except Exception:  # the guidance content is not loadable: show the heading as text
+        return None
+    if guideline is None:
+        return None
+    anchor = guideline.anchor_for(source.heading) if source.heading else None
+    return url_for("guidance.guideline", slug=source.guideline) + (f"#{anchor}" if anchor else "")
+
+
+def case_panel(case, user) -> dict:
+    process, states = service.case_schedule(case)
+    chosen = service.case_process(case)
+    meetings = db.session.scalars(select(Meeting).where(Meeting.case_id == case.id)
+                                  .order_by(Meeting.starts_at.desc())).all()
+    return {
+        "process": process, "chosen": chosen, "states": states, "records": service.step_records(case),
+        "flagged": [s for s in states if s.flagged], "plans": service.plans_of(case), "meetings": meetings,
+        "local": local, "confirm": ConfirmForm(), "processes": service.processes(),
+        "consent_available": service.consent_gate.available(), "covered": service.covered(case),
+        "directory": current_app.extensions["directory"], "source_url": source_url,
+    }
+
+
+def start_section(user) -> dict | None:
+    """Mina ärenden: steps that are overdue or soon due in the open cases the user can see."""
+    if not user.works_with_cases:
+        return None
+    query = (visible_cases_query(user).where(Case.status == "open")
+             .where(Case.id.in_(select(CaseProcess.case_id))).order_by(Case.id).limit(START_LIMIT))
+    today = today_local()
+    items = []
+    for case in db.session.scalars(query).all():
+        _, states = service.case_schedule(case, today)
+        for state in states:
+            if state.flagged:
+                items.append((case, state))
+    items.sort(key=lambda cs: (cs[1].status != "overdue", cs[1].due))
+    return {"entries": items, "today": today}

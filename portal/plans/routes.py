@@ -1,0 +1,624 @@
+"""Pages of the plans feature: the case's process steps, plans (editor, versions, approval,
+history, PDF, JSON) and meetings. Every route goes through get_case_or_404."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..audit import record, record_and_commit
+from ..cases.access import get_case_or_404
+from ..extensions import db
+from ..formdefs import handle_repeat_buttons
+from ..pdf import pdf_response, render_pdf
+from ..timeutil import local, today_local, utcnow
+from . import meetings as meeting_service
+from . import service
+from .definitions import plan_definition
+from .diff import diff_records
+from .forms import (AbsenceForm, ConfirmForm, ContactChangeForm, FamilyApprovalForm, FollowUpForm, MeetingForm,
+                    NotesForm, ParticipantForm, ProcessForm, RolesForm, StepForm, parse_clock)
+from .models import APPROVED, PROPOSED, Meeting, MeetingParticipant, PlanVersionLocked
+from .people import person, staff_at_units
+from .readable import export_json, readable
+
+bp = Blueprint("plans", __name__, template_folder="templates", url_prefix="/arenden")
+
+
+@bp.before_request
+@login_required
+def _staff_only():
+    if not current_user.works_with_cases:
+        abort(404)
+
+
+def _case(ref):
+    return get_case_or_404(ref, current_user)
+
+
+def _plan(case, plan_id):
+    return service.get_plan(case, plan_id) or abort(404)
+
+
+def _version(plan, number):
+    return plan.version(number) or abort(404)
+
+
+# --- process -------------------------------------------------------------------------------------------
+
+def _process_form(case):
+    form = ProcessForm()
+    form.process_key.choices = [(k, p.name) for k, p in service.processes().items()]
+    chosen = service.case_process(case)
+    if request.method == "GET":
+        form.process_key.data = chosen.process_key if chosen else service.default_process_key()
+        form.acute.data = chosen.acute if chosen else False
+    return form
+
+
+@bp.route("/<ref>/arbetssatt", methods=["GET", "POST"])
+def choose_process(ref):
+    case = _case(ref)
+    form = _process_form(case)
+    if form.validate_on_submit():
+        service.set_process(case, form.process_key.data, bool(form.acute.data), current_user)
+        db.session.commit()
+        flash("Arbetssättet är sparat. Stegen och tidsgränserna visas på ärendesidan.", "success")
+        return redirect(url_for("cases.view", ref=case.ref) + "#process")
+    return render_template("plans/process_form.html", case=case, form=form,
+                           processes=service.processes()), (400 if form.errors else 200)
+
+
+@bp.route("/<ref>/steg/<key>", methods=["GET", "POST"])
+def record_step(ref, key):
+    case = _case(ref)
+    process = service.process_of(case) or abort(404)
+    step = process.step(key) if process.has_step(key) else abort(404)
+    existing = service.step_records(case).get(key)
+    form = StepForm(obj=existing)
+    if request.method == "GET":
+        form.done_on.process(None, existing.done_on if existing else today_local())
+    if form.validate_on_submit():
+        service.record_step(case, key, form.done_on.data, user=current_user, note=form.note.data or "")
+        db.session.commit()
+        flash(f"Steget ”{step.label}” är registrerat.", "success")
+        return redirect(url_for("cases.view", ref=case.ref) + "#process")
+    return render_template("plans/step_form.html", case=case, step=step, form=form, existing=existing,
+                           confirm=ConfirmForm()), (400 if form.errors else 200)
+
+
+@bp.route("/<ref>/steg/<key>/ta-bort", methods=["POST"])
+def undo_step(ref, key):
+    case = _case(ref)
+    if ConfirmForm().validate_on_submit() and service.remove_step(case, key):
+        db.session.commit()
+        flash("Registreringen är borttagen.", "success")
+    return redirect(url_for("cases.view", ref=case.ref) + "#process")
+
+
+# --- plans ---------------------------------------------------------------------------------------------
+
+@bp.route("/<ref>/planer/ny", methods=["POST"])
+def plan_new(ref):
+    case = _case(ref)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    kind = request.form.get("kind") or None
+    if kind not in (None, "sip", "barnets_plan"):
+        abort(400)
+    plan = service.create_plan(case, current_user, kind)
+    db.session.commit()
+    return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=1))
+
+
+@bp.route("/<ref>/planer/<int:plan_id>")
+def plan_latest(ref, plan_id):
+    case = _case(ref)
+    plan = _plan(case, plan_id)
+    return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=plan.latest.number))
+
+
+def _editor_context(case, plan, version, form, extra_errors=()):
+    record_ = form.to_record()
+    return {
+        "case": case, "plan": plan, "version": version, "form": form, "extra_errors": list(extra_errors),
+        "lead": service.lead_suggestion(record_),
+        "priority_warning": service.rules.priority_warning(service.priority_count(plan, record_)),
+        "covered": service.covered(case), "directory": service.directory(),
+        "consent_available": service.consent_gate.available(),
+        "definition": form.definition,
+        "first_area": next((s.key for s in form.definition.sections if s.key.startswith("area_")), None),
+    }
+
+
+def _entry_errors_to_summary(form):
+    """Errors inside entries of repeating sections (interventions, views) are shown inline and
+    listed in the error summary here; the list keeps only its own messages ("Lägg till minst …")."""
+    extra = []
+    for section in form.definition.sections:
+        if section.repeat:
+            flist = form[section.key]
+            for entry in flist.entries:
+                for sub in entry:
+                    extra += [(sub.id, e) for e in sub.errors if isinstance(e, str)]
+            flist.errors = [e for e in (flist.errors or []) if isinstance(e, str)]
+    return extra
+
+
+@bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>/redigera", methods=["GET", "POST"])
+def edit(ref, plan_id, number):
+    case = _case(ref)
+    plan = _plan(case, plan_id)
+    version = _version(plan, number)
+    if not version.editable:
+        flash("Den här versionen är godkänd och kan inte ändras. Starta en uppföljning för att skriva en ny version.", "info")
+        return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
+    status = 200
+    extra_errors = []
+    if request.method == "POST":
+        form = service.build_plan_form(case, plan, version, formdata=request.form)
+        if not ConfirmForm().validate_on_submit():  # CSRF for the plain buttons too
+            abort(400)
+        if handle_repeat_buttons(form):
+            # Autosave on every add/remove click: nothing typed is lost.
+            changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,
+                                           detail="autosparat utkast")
+            db.session.commit()
+            flash("Utkastet är sparat." if changed else "Inget nytt att spara.", "success")
+        elif "submit" in request.form:
+            ok = form.validate()
+            record_ = service.apply_defaults(form.to_record())
+            errors = service.rule_errors(case, plan, record_)
+            if ok and not errors:
+                service.save_content(case, version, record_, current_user, detail="sparat för godkännande")
+                service.propose(case, version, current_user)
+                db.session.commit()
+                flash("Planen är sparad och skickad för godkännande till familjen och de verksamheter som deltar.", "success")
+                return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
+            # Keep what was typed: save it as the draft, then show the errors.
+            service.save_content(case, version, record_, current_user, detail="utkast med fel")
+            db.session.commit()
+            service.attach_errors(form, errors)
+            extra_errors = _entry_errors_to_summary(form)
+            status = 400
+        else:
+            changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,
+                                           detail="sparat utkast")
+            db.session.commit()
+            flash("Utkastet är sparat. Du kan fortsätta senare." if changed else "Utkastet är redan sparat.", "success")
+            return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=number))
+    else:
+        form = service.build_plan_form(case, plan, version)
+        record_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id, detail="redigering")
+    service.narrow_choices(form, case)
+    return render_template("plans/edit.html", **_editor_context(case, plan, version, form, extra_errors)), status
+
+
+@bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>")
+def view(ref, plan_id, number):
+    case = _case(ref)
+    plan = _plan(case, plan_id)
+    version = _version(plan, number)
+    record_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id)
+    my_units = [a.unit_key for a in version.approvals
+                if a.party == "unit" and not a.done and a.unit_key in current_user.unit_keys]
+    family_waiting = [a for a in version.approvals if a.party != "unit" and not a.done]
+    family_form = None
+    if version.status == PROPOSED and family_waiting:
+        family_form = FamilyApprovalForm()
+        family_form.approval.choices = [("", "Välj")] + [(str(a.id), _family_label(a)) for a in family_waiting]
+        family_form.signed_on.process(None, today_local())
+    return render_template(
+        "plans/view.html", case=case, plan=plan, version=version, r=readable(plan, version),
+        my_units=my_units, directory=service.directory(), confirm=ConfirmForm(), family_form=family_form,
+        withdrawals=service.withdrawal_notices(case, plan), uncovered=service.uncovered_plan_units(case, plan),
+        followup=service.followup_of(version), family_label=_family_label)
+
+
+def _family_label(approval):
+    return ("Vårdnadshavare: " if approval.party == "guardian" else "Barnet eller den unge: ") + approval.name
+
+
+@bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>/godkann", methods=["POST"])
+def approve(ref, plan_id, number):
+    case = _case(ref)
+    plan = _plan(case, plan_id)
+    version = _version(plan, number)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    unit_key = request.form.get("unit_key", "")
+    try:
+        service.approve_for_unit(case, version, unit_key, current_user)
+    except (ValueError, PermissionError, LookupError):
+        flash("Det finns inget godkännande som väntar på din enhet.", "error")
+        return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
+    db.session.commit()
+    flash("Planen är godkänd för " + service.directory().unit_label(unit_key) + "."
+          + (" Alla har godkänt – versionen är nu låst." if version.status == APPROVED else ""), "success")
+    return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
+
+
+@bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>/underskrift", methods=["POST"])
+def family_paper_approval(ref, plan_id, number):
+    case = _case(ref)
+    plan = _plan(case, plan_id)
+    version = _version(plan, number)
+    waiting = [a for a in version.approvals if a.party != "unit" and not a.done]
+    form = FamilyApprovalForm()
+    form.approval.choices = [("", "Välj")] + [(str(a.id), _family_label(a)) for a in waiting]
+    if form.validate_on_submit():
+        approval = next((a for a in waiting if str(a.id) == form.approval.data), None)
+        if approval is None:
+            form.approval.errors.append("Välj en av dem som ska godkänna planen")
+        elif form.signed_on.data > today_local():
+            form.signed_on.errors.append("Datum för underskriften kan inte vara i framtiden")
+        else:
+            service.approve_for_family_in_person(case, version, approval, form.signed_on.data, current_user)
+            db.session.commit()
+            flash("Underskriften är registrerad.", "success")
+            return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
+    return render_template("plans/family_approval.html", case=case, plan=plan, version=version, form=form), 400
+
+
+@bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>.pdf")
+def pdf(ref, plan_id, number):
+    case = _case(ref)
+    plan = _plan(case, plan_id)
+    version = _version(plan, number)
+    r = readable(plan, version)
+    data = render_pdf("plans/plan_pdf.html", title=f"{r.title} – version {version.number}", case=case, r=r,
+                      printed_at=local(utcnow()))
+    record_and_commit("plan.print", case=case, object_type="plan_version", object_id=version.id, detail="pdf")
+    return pdf_response(data, f"plan-{case.ref}-v{version.number}.pdf")
+
+
+@bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>.json")
+def export(ref, plan_id, number):
+    case = _case(ref)
+    plan = _plan(case, plan_id)
+    version = _version(plan, number)
+    data = export_json(case, plan, version)
+    record_and_commit("plan.export", case=case, object_type="plan_version", object_id=version.id, detail="json")
+    response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="plan-{case.ref}-v{version.number}.json"'
+    return response
+
+
+@bp.route("/<ref>/planer/<int:plan_id>/historik")
+def history(ref, plan_id):
+    case = _case(ref)
+    plan = _plan(case, plan_id)
+    definition = plan_definition(plan.kind)
+    show = service.display(definition)
+    steps = []
+    for previous, current in zip(plan.versions, plan.versions[1:]):
+        steps.append((previous, current, diff_records(definition, previous.content or {}, current.content or {}, show),
+                      service.followup_of(current)))
+    record_and_commit("plan.view", case=case, object_type="plan", object_id=plan.id, detail="historik")
+    return render_template("plans/history.html", case=case, plan=plan, steps=list(reversed(steps)))
+
+
+@bp.route("/<ref>/planer/<int:plan_id>/uppfoljning", methods=["GET", "POST"])
+def followup(ref, plan_id):
+    case = _case(ref)
+    plan = _plan(case, plan_id)
+    last = plan.latest
+    if last is None or last.status != APPROVED:
+        flash("En uppföljning startar från en godkänd version. Den senaste versionen är inte godkänd än.", "info")
+        return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=last.number if last else 1))
+    form = FollowUpForm()
+    if request.method == "GET":
+        form.held_on.process(None, today_local())
+    if form.validate_on_submit():
+        if form.held_on.data > today_local():
+            form.held_on.errors.append("Datum för uppföljningen kan inte vara i framtiden")
+        else:
+            new = service.start_followup(case, plan, form.held_on.data, form.deviations.data, current_user)
+            db.session.commit()
+            flash(f"Uppföljningen är registrerad. Version {new.number} är ett utkast med innehållet från version "
+                  f"{last.number} – uppdatera läget och skicka den för godkännande.", "success")
+            return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=new.number))
+    deviation_url = url_for("deviations.new") if "deviations.new" in current_app.view_functions else None
+    return render_template("plans/followup.html", case=case, plan=plan, last=last, form=form,
+                           deviation_url=deviation_url), (400 if form.errors else 200)
+
+
+@bp.route("/<ref>/planer/<int:plan_id>/kontaktperson", methods=["GET", "POST"])
+def contact_change(ref, plan_id):
+    case = _case(ref)
+    plan = _plan(case, plan_id)
+    latest = plan.latest
+    current, _ = service.with_current_contacts(plan, latest.content or {})
+    people = [p for v in service.contacts_in(current) if (p := person(v)) is not None]
+    form = ContactChangeForm()
+    form.old.choices = [("", "Välj")] + [(p.value, p.label) for p in people]
+    form.new.choices = [("", "Välj")] + [(p.value, p.label) for p in staff_at_units(service.covered(case).keys())]
+    if form.validate_on_submit():
+        d = service.directory()
+        old_unit, new_unit = form.old.data.split(":")[0], form.new.data.split(":")[0]
+        if old_unit in d.units and new_unit in d.units and d.service_of(old_unit).key != d.service_of(new_unit).key:
+            form.new.errors.append(f"Den nya kontaktpersonen ska arbeta i samma verksamhet ({d.service_of(old_unit).name})")
+        else:
+            service.change_contact(case, plan, form.old.data, form.new.data, current_user)
+            db.session.commit()
+            flash("Kontaktpersonen är bytt. Den nya kontaktpersonen visas direkt i planen.", "success")
+            return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=latest.number))
+    return render_template("plans/contact_change.html", case=case, plan=plan, form=form), (400 if form.errors else 200)
+
+
+@bp.route("/<ref>/planer/<int:plan_id>/ta-bort", methods=["POST"])
+def plan_delete(ref, plan_id):
+    case = _case(ref)
+    plan = _plan(case, plan_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        service.delete_draft_plan(case, plan)
+    except (ValueError, PlanVersionLocked):
+        flash("En plan med en godkänd version sparas och kan inte tas bort.", "error")
+        return redirect(url_for("plans.plan_latest", ref=case.ref, plan_id=plan.id))
+    db.session.commit()
+    flash("Utkastet till plan är borttaget.", "success")
+    return redirect(url_for("cases.view", ref=case.ref) + "#planer")
+
+
+# --- meetings ------------------------------------------------------------------------------------------
+
+def _meeting(case, meeting_id) -> Meeting:
+    return db.session.scalar(select(Meeting).where(Meeting.id == meeting_id, Meeting.case_id == case.id)) or abort(404)
+
+
+def _meeting_form(meeting=None):
+    form = MeetingForm(obj=meeting)
+    form.child_participation.choices = meeting_service.CHILD_PARTICIPATION
+    if request.method == "GET" and meeting is not None:
+        start, end = local(meeting.starts_at), local(meeting.ends_at)
+        form.day.process(None, start.date())
+        form.start.data, form.end.data = f"{start:%H:%M}", f"{end:%H:%M}"
+    return form
+
+
+def _apply_meeting(form, meeting) -> list[str]:
+    values = {
+        "starts_at": meeting_service.to_utc(form.day.data, parse_clock(form.start.data)),
+        "ends_at": meeting_service.to_utc(form.day.data, parse_clock(form.end.data)),
+        "place": form.place.data or "", "digital_link": form.digital_link.data or "", "purpose": form.purpose.data or "",
+        "agenda": form.agenda.data or "", "child_participation": form.child_participation.data,
+        "child_voice_by": form.child_voice_by.data or "", "lead_time_agreed": bool(form.lead_time_agreed.data),
+    }
+    changed = [k for k, v in values.items() if getattr(meeting, k, None) != v]
+    for k in changed:
+        setattr(meeting, k, values[k])
+    return changed
+
+
+@bp.route("/<ref>/moten/nytt", methods=["GET", "POST"])
+def meeting_new(ref):
+    case = _case(ref)
+    form = _meeting_form()
+    if form.validate_on_submit():
+        service.ensure_process(case, current_user)
+        meeting = Meeting(case_id=case.id, created_by_id=current_user.id)
+        _apply_meeting(form, meeting)
+        db.session.add(meeting)
+        db.session.flush()
+        record("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
+        db.session.commit()
+        flash("Mötet är sparat. Lägg till deltagare och skicka sedan kallelsen.", "success")
+        return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
+    return render_template("plans/meeting_form.html", case=case, form=form, meeting=None,
+                           word=meeting_service.meeting_word(case),
+                           process=service.process_of(case)), (400 if form.errors else 200)
+
+
+@bp.route("/<ref>/moten/<int:meeting_id>/andra", methods=["GET", "POST"])
+def meeting_edit(ref, meeting_id):
+    case = _case(ref)
+    meeting = _meeting(case, meeting_id)
+    form = _meeting_form(meeting)
+    if form.validate_on_submit():
+        changed = _apply_meeting(form, meeting)
+        sent = meeting_service.reschedule(case, meeting, changed, current_user)
+        db.session.commit()
+        flash("Mötet är ändrat." + (f" {sent} deltagare fick en uppdaterad kallelse." if sent else ""), "success")
+        return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
+    return render_template("plans/meeting_form.html", case=case, form=form, meeting=meeting,
+                           word=meeting_service.meeting_word(case),
+                           process=service.process_of(case)), (400 if form.errors else 200)
+
+
+def _participant_choices(case, meeting):
+    taken = {(p.kind, p.user_id, p.unit_key, p.guardian_id) for p in meeting.participants}
+    d = service.directory()
+    choices = [("", "Välj")]
+    covered = service.covered(case)
+    for p in staff_at_units(covered.keys()):
+        if ("staff", p.user_id, p.unit_key, None) not in taken:
+            choices.append((f"staff:{p.value}", f"{p.name}, {p.unit_name}"))
+    for key in covered:
+        if key in d.units and d.units[key].email and ("unit", None, key, None) not in taken:
+            choices.append((f"unit:{key}", f"{d.units[key].name} (enhetens e-post)"))
+    for g in case.guardians:
+        if ("guardian", None, "", g.id) not in taken:
+            choices.append((f"guardian:{g.id}", f"Vårdnadshavare: {g.name}"))
+    if not any(p.kind == "child" for p in meeting.participants):
+        choices.append(("child:", f"Barnet eller den unge: {case.child_name}"))
+    return choices
+
+
+def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence_form=None, notes_form=None,
+                  problems=None, status=200):
+    participant_form = participant_form or ParticipantForm(formdata=None)
+    participant_form.who.choices = _participant_choices(case, meeting)
+    roles_form = roles_form or RolesForm(formdata=None)
+    pros = [(str(p.id), p.name) for p in meeting.participants]
+    roles_form.chair.choices = [("", "Välj")] + pros
+    roles_form.secretary.choices = [("", "Välj")] + pros
+    if roles_form.chair.data is None and meeting.chair:
+        roles_form.chair.data = str(meeting.chair.id)
+    if roles_form.secretary.data is None and meeting.secretary:
+        roles_form.secretary.data = str(meeting.secretary.id)
+    absence_form = absence_form or AbsenceForm(formdata=None)
+    absence_form.participant.choices = [("", "Välj")] + [(str(p.id), p.name) for p in meeting.participants if not p.absent]
+    notes_form = notes_form or NotesForm(formdata=None, obj=meeting)
+    return render_template(
+        "plans/meeting_view.html", case=case, meeting=meeting, word=meeting_service.meeting_word(case),
+        participant_form=participant_form, roles_form=roles_form, absence_form=absence_form, notes_form=notes_form,
+        confirm=ConfirmForm(), problems=problems or [], kind_labels=meeting_service.KIND_LABELS,
+        child_participation=dict(meeting_service.CHILD_PARTICIPATION), directory=service.directory(),
+        start=local(meeting.starts_at), end=local(meeting.ends_at)), status
+
+
+@bp.route("/<ref>/moten/<int:meeting_id>")
+def meeting_view(ref, meeting_id):
+    case = _case(ref)
+    meeting = _meeting(case, meeting_id)
+    record_and_commit("meeting.view", case=case, object_type="meeting", object_id=meeting.id)
+    return _meeting_page(case, meeting)
+
+
+@bp.route("/<ref>/moten/<int:meeting_id>/deltagare", methods=["POST"])
+def participant_add(ref, meeting_id):
+    case = _case(ref)
+    meeting = _meeting(case, meeting_id)
+    form = ParticipantForm()
+    form.who.choices = _participant_choices(case, meeting)
+    if not form.validate_on_submit():
+        return _meeting_page(case, meeting, participant_form=form, status=400)
+    kind, _, rest = form.who.data.partition(":")
+    d = service.directory()
+    p = MeetingParticipant(kind=kind, purpose=form.purpose.data or "")
+    if kind == "staff":
+        who = person(rest)
+        p.user_id, p.unit_key, p.name, p.email = who.user_id, who.unit_key, who.name, who.email
+    elif kind == "unit":
+        p.unit_key, p.name, p.email = rest, d.units[rest].name, d.units[rest].email
+    elif kind == "guardian":
+        guardian = next(g for g in case.guardians if str(g.id) == rest)
+        p.guardian_id, p.name, p.email = guardian.id, guardian.name, guardian.email
+    else:
+        p.name, p.email = case.child_name, case.email or ""
+    problem = meeting_service.participant_problem(case, p)
+    if problem:
+        form.who.errors.append(problem)
+        return _meeting_page(case, meeting, participant_form=form, status=400)
+    if kind == "staff" and p.user_id == meeting.created_by_id and not meeting.chair:
+        p.is_chair = True   # whoever called the meeting leads it, unless the roles are changed
+    meeting.participants.append(p)
+    db.session.flush()
+    service.sync_plan_units(case)
+    record("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id, detail=f"typ: {kind}")
+    db.session.commit()
+    flash(f"{p.name} är tillagd som deltagare." + (" Skicka kallelsen när alla är tillagda." if meeting.invited_at is None
+                                                  else " Skicka kallelsen till den nya deltagaren."), "success")
+    return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
+
+
+@bp.route("/<ref>/moten/<int:meeting_id>/deltagare/<int:participant_id>/ta-bort", methods=["POST"])
+def participant_remove(ref, meeting_id, participant_id):
+    case = _case(ref)
+    meeting = _meeting(case, meeting_id)
+    participant = next((p for p in meeting.participants if p.id == participant_id), None) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        meeting_service.remove_participant(case, meeting, participant, current_user)
+        db.session.commit()
+        flash("Deltagaren är borttagen.", "success")
+    return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
+
+
+@bp.route("/<ref>/moten/<int:meeting_id>/roller", methods=["POST"])
+def meeting_roles(ref, meeting_id):
+    case = _case(ref)
+    meeting = _meeting(case, meeting_id)
+    form = RolesForm()
+    pros = [(str(p.id), p.name) for p in meeting.participants]
+    form.chair.choices = form.secretary.choices = [("", "Välj")] + pros
+    if form.validate_on_submit():
+        try:
+            errors = meeting_service.set_roles(meeting, int(form.chair.data), int(form.secretary.data))
+        except ValueError:
+            errors = {"chair": "Välj en av deltagarna"}
+        if not errors:
+            record("meeting.roles", case=case, object_type="meeting", object_id=meeting.id)
+            db.session.commit()
+            flash("Mötesledare och sekreterare är sparade.", "success")
+            return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#roller")
+        for key, message in errors.items():
+            form[key].errors.append(message)
+    return _meeting_page(case, meeting, roles_form=form, status=400)
+
+
+@bp.route("/<ref>/moten/<int:meeting_id>/kalla", methods=["POST"])
+def meeting_invite(ref, meeting_id):
+    case = _case(ref)
+    meeting = _meeting(case, meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    sent, problems = meeting_service.send_invitations(case, meeting, current_user)
+    if problems:
+        db.session.rollback()
+        return _meeting_page(case, meeting, problems=problems, status=400)
+    db.session.commit()
+    flash(f"Kallelsen är skickad till {sent} deltagare." if sent else "Alla deltagare har redan fått kallelsen.", "success")
+    return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
+
+
+@bp.route("/<ref>/moten/<int:meeting_id>/stall-in", methods=["POST"])
+def meeting_cancel(ref, meeting_id):
+    case = _case(ref)
+    meeting = _meeting(case, meeting_id)
+    if ConfirmForm().validate_on_submit():
+        sent = meeting_service.cancel(case, meeting, current_user)
+        db.session.commit()
+        flash("Mötet är inställt." + (f" {sent} deltagare fick en avbokning." if sent else ""), "success")
+    return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
+
+
+@bp.route("/<ref>/moten/<int:meeting_id>/forhinder", methods=["POST"])
+def meeting_absence(ref, meeting_id):
+    case = _case(ref)
+    meeting = _meeting(case, meeting_id)
+    form = AbsenceForm()
+    form.participant.choices = [("", "Välj")] + [(str(p.id), p.name) for p in meeting.participants if not p.absent]
+    if form.validate_on_submit():
+        participant = next((p for p in meeting.participants if str(p.id) == form.participant.data), None)
+        if participant is not None:
+            meeting_service.report_absence(case, meeting, participant, form.note.data or "", current_user)
+            db.session.commit()
+            flash(f"Förhinder är registrerat för {participant.name}. Den som kallat avgör tillsammans med "
+                  "vårdnadshavarna om mötet ska hållas.", "success")
+            return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
+        form.participant.errors.append("Välj en av deltagarna")
+    return _meeting_page(case, meeting, absence_form=form, status=400)
+
+
+@bp.route("/<ref>/moten/<int:meeting_id>/anteckningar", methods=["POST"])
+def meeting_notes(ref, meeting_id):
+    case = _case(ref)
+    meeting = _meeting(case, meeting_id)
+    form = NotesForm()
+    if form.validate_on_submit():
+        if (form.notes.data or "") != meeting.notes:
+            meeting.notes = form.notes.data or ""
+            record("meeting.notes", case=case, object_type="meeting", object_id=meeting.id)
+        message = "Anteckningarna är sparade."
+        if "share" in request.form:
+            sent = meeting_service.share_notes(case, meeting, current_user)
+            message = f"Anteckningarna är sparade och delade med deltagarna ({sent} fick ett meddelande)."
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#anteckningar")
+    return _meeting_page(case, meeting, notes_form=form, status=400)
+
+
+@bp.route("/<ref>/moten/<int:meeting_id>/hallet", methods=["POST"])
+def meeting_held(ref, meeting_id):
+    case = _case(ref)
+    meeting = _meeting(case, meeting_id)
+    if ConfirmForm().validate_on_submit() and meeting.status == "planned":
+        meeting_service.mark_held(case, meeting, current_user)
+        db.session.commit()
+        flash("Mötet är registrerat som hållet.", "success")
+    return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))

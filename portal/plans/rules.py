@@ -1,0 +1,139 @@
+"""Plan rules – pure functions over the organisation directory, no request or database.
+
+- coordinator / plan owner: a samordnare outside socialtjänst and hälso- och sjukvård requires
+  a planansvarig inside them (Norrbus: Planansvarig; SoL 2 kap. 7 §, HSL 16 kap. 4 §);
+- lead service (samverkansansvarig verksamhet): the service with the most interventions
+  (Kronobarnsmodellen: Samverkansansvarig), ties explained;
+- priorities: a warning above three (Kronobarnsmodellen: Prioritera, "de 2–3 viktigaste");
+- consent: only units covered by a valid consent can be chosen;
+- meetings: the secretary (and the chair) is never the child or a guardian.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..directory.loader import PLAN_OWNER_SECTORS, SECTORS, Directory
+
+PRIORITY_LIMIT = 3
+FAMILY_KINDS = {"child", "guardian"}
+
+
+# --- coordinator and plan owner ------------------------------------------------------------
+
+def sector_of(directory: Directory, unit_key: str) -> str | None:
+    if not unit_key or unit_key not in directory.units:
+        return None
+    return directory.service_type_of(unit_key).sector
+
+
+def needs_plan_owner(directory: Directory, coordinator_unit: str | None) -> bool:
+    """True when the coordinator works outside socialtjänst and hälso- och sjukvård."""
+    sector = sector_of(directory, coordinator_unit or "")
+    return sector is not None and sector not in PLAN_OWNER_SECTORS
+
+
+def check_roles(directory: Directory, coordinator_unit: str | None, plan_owner_unit: str | None,
+                require_coordinator: bool = True) -> dict[str, str]:
+    """{"coordinator" | "plan_owner": Swedish error}; empty when the roles follow the rule."""
+    errors: dict[str, str] = {}
+    if not coordinator_unit:
+        if require_coordinator:
+            errors["coordinator"] = "Välj en samordnare"
+        return errors
+    if plan_owner_unit:
+        owner_sector = sector_of(directory, plan_owner_unit)
+        if owner_sector not in PLAN_OWNER_SECTORS:
+            errors["plan_owner"] = (
+                f"Planansvarig ska arbeta inom socialtjänsten eller hälso- och sjukvården. "
+                f"{directory.unit_label(plan_owner_unit)} hör till {SECTORS.get(owner_sector, 'en annan sektor').lower()}.")
+    elif needs_plan_owner(directory, coordinator_unit):
+        sector = SECTORS.get(sector_of(directory, coordinator_unit), "en annan sektor").lower()
+        errors["plan_owner"] = (
+            f"Samordnaren arbetar inom {sector}, alltså utanför socialtjänsten och hälso- och sjukvården. "
+            "Utse därför också en planansvarig inom socialtjänsten eller hälso- och sjukvården.")
+    return errors
+
+
+# --- lead service --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LeadSuggestion:
+    service_key: str | None
+    counts: dict[str, int] = field(default_factory=dict)   # service key -> interventions
+    tied: tuple[str, ...] = ()
+    explanation: str = ""
+
+
+def _count_text(n: int) -> str:
+    return f"{n} insats" if n == 1 else f"{n} insatser"
+
+
+def suggest_lead_service(directory: Directory, intervention_units: Iterable[str]) -> LeadSuggestion:
+    """The service (verksamhet) with the most interventions; a tie is explained, not decided."""
+    counts = Counter()
+    for unit_key in intervention_units:
+        if unit_key and unit_key in directory.units:
+            counts[directory.service_of(unit_key).key] += 1
+    if not counts:
+        return LeadSuggestion(None, {}, (), "Ingen insats har en ansvarig enhet än, så det finns inget förslag.")
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], directory.services[kv[0]].name))
+    top = ordered[0][1]
+    tied = tuple(k for k, n in ordered if n == top)
+    listing = ", ".join(f"{directory.services[k].name} {_count_text(n)}" for k, n in ordered)
+    if len(tied) > 1:
+        names = " och ".join(directory.services[k].name for k in tied)
+        return LeadSuggestion(None, dict(counts), tied,
+                              f"{names} har lika många insatser ({_count_text(top)} var). Bestäm tillsammans vem som "
+                              f"blir samverkansansvarig. Insatser per verksamhet: {listing}.")
+    best = tied[0]
+    return LeadSuggestion(best, dict(counts), (),
+                          f"Förslag: {directory.services[best].name}, som har flest insatser i planen. "
+                          f"Insatser per verksamhet: {listing}.")
+
+
+# --- priorities ------------------------------------------------------------------------------
+
+def priority_warning(count: int, limit: int = PRIORITY_LIMIT) -> str | None:
+    if count <= limit:
+        return None
+    return (f"Planen har {count} prioriteringar. Välj de 2–3 viktigaste just nu och ta de andra vid nästa "
+            "uppföljning – låt gärna barnet och vårdnadshavarna välja vad de vill börja med.")
+
+
+# --- consent ---------------------------------------------------------------------------------
+
+def uncovered(unit_keys: Iterable[str], covered: dict | set) -> list[str]:
+    """The chosen units that no valid consent covers, in the order given, without repeats."""
+    result = []
+    for key in unit_keys:
+        if key and key not in covered and key not in result:
+            result.append(key)
+    return result
+
+
+def not_covered_message(directory: Directory, unit_key: str) -> str:
+    return (f"{directory.unit_label(unit_key)} omfattas inte av något giltigt samtycke och kan inte väljas. "
+            "Be familjen om samtycke för enheten först.")
+
+
+# --- cost responsibility ---------------------------------------------------------------------
+
+def default_cost_authority(directory: Directory, unit_key: str) -> str:
+    """Kostnadsansvaret följer ansvaret: the responsible unit's authority (huvudman)."""
+    if not unit_key or unit_key not in directory.units:
+        return ""
+    return directory.service_of(unit_key).authority_key
+
+
+# --- meeting roles -----------------------------------------------------------------------------
+
+def check_meeting_roles(chair_kind: str | None, secretary_kind: str | None) -> dict[str, str]:
+    """Participant kinds are "staff", "unit", "guardian", "child" or "other"."""
+    errors = {}
+    if secretary_kind in FAMILY_KINDS:
+        errors["secretary"] = "Sekreteraren kan inte vara barnet eller en vårdnadshavare. Välj en av de professionella."
+    if chair_kind in FAMILY_KINDS:
+        errors["chair"] = "Mötesledaren kan inte vara barnet eller en vårdnadshavare. Välj en av de professionella."
+    return errors

@@ -1,0 +1,671 @@
+"""Plans with the database: the case's process and steps, plan versions, drafts, rules,
+approvals, follow-ups, contact persons and the units that take part (for access)."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+
+from flask import current_app, url_for
+from sqlalchemy import delete, select
+
+from ..audit import record
+from ..cases.models import Case, Guardian
+from ..extensions import db
+from ..formdefs import build_form
+from ..formdefs.wtf import display_value as formdefs_display
+from ..timeutil import local, today_local, utcnow
+from . import consent_gate, rules
+from .definitions import areas_of, plan_definition
+from .models import (APPROVED, DRAFT, PROPOSED, CaseProcess, ContactChange, FollowUp, Meeting, Plan, PlanApproval,
+                     PlanUnit, PlanVersion, StepRecord)
+from .people import Person, parse_value, person, staff_at_units, unit_of
+from .process import Process, StepDone, load_processes, schedule
+
+log = logging.getLogger("portal.plans")
+
+PERSON_FIELDS = {"roles": ("coordinator", "plan_owner", "child_welfare_lead"), "followup": ("convener",)}
+
+
+def directory():
+    return current_app.extensions["directory"]
+
+
+# --- processes ------------------------------------------------------------------------------------
+
+def processes() -> dict[str, Process]:
+    cache = current_app.extensions.get("plans.processes")
+    if cache is None or current_app.config.get("PORTAL_DEV_RELOAD_CONTENT"):
+        cache = load_processes(current_app.config["PORTAL_CONTENT_DIR"])
+        current_app.extensions["plans.processes"] = cache
+    return cache
+
+
+def default_process_key() -> str:
+    wanted = current_app.config.get("PORTAL_DEFAULT_PROCESS", "norrbus")
+    available = processes()
+    return wanted if wanted in available else next(iter(available))
+
+
+def case_process(case: Case) -> CaseProcess | None:
+    return db.session.scalar(select(CaseProcess).where(CaseProcess.case_id == case.id))
+
+
+def process_of(case: Case) -> Process | None:
+    chosen = case_process(case)
+    if chosen is None:
+        return None
+    return processes().get(chosen.process_key)
+
+
+def set_process(case: Case, key: str, acute: bool, user) -> CaseProcess:
+    if key not in processes():
+        raise ValueError(key)
+    chosen = case_process(case)
+    if chosen is None:
+        chosen = CaseProcess(case_id=case.id, process_key=key, acute=acute, chosen_by_id=user.id)
+        db.session.add(chosen)
+        record("process.choose", case=case, object_type="process", object_id=key, detail=f"akut: {'ja' if acute else 'nej'}")
+    elif (chosen.process_key, chosen.acute) != (key, acute):
+        chosen.process_key, chosen.acute, chosen.chosen_by_id, chosen.chosen_at = key, acute, user.id, utcnow()
+        record("process.choose", case=case, object_type="process", object_id=key, detail=f"akut: {'ja' if acute else 'nej'}")
+    return chosen
+
+
+def ensure_process(case: Case, user) -> Process:
+    """The case's process; a case without one gets the default process."""
+    process = process_of(case)
+    if process is None:
+        set_process(case, default_process_key(), False, user)
+        process = processes()[default_process_key()]
+    return process
+
+
+def step_records(case: Case) -> dict[str, StepRecord]:
+    rows = db.session.scalars(select(StepRecord).where(StepRecord.case_id == case.id)).all()
+    return {r.step_key: r for r in rows}
+
+
+def record_step(case: Case, key: str, on: dt.date, *, user=None, label: str = "", note: str = "",
+                automatic: bool = False) -> StepRecord:
+    """Records that a step was done. An automatic record never replaces an existing one."""
+    existing = db.session.scalar(select(StepRecord).where(StepRecord.case_id == case.id, StepRecord.step_key == key))
+    if existing is not None and automatic:
+        return existing
+    if existing is None:
+        existing = StepRecord(case_id=case.id, step_key=key)
+        db.session.add(existing)
+    existing.done_on = on
+    existing.done_by_id = user.id if user is not None else None
+    existing.done_by_label = label
+    existing.note = note[:500]
+    existing.automatic = automatic
+    existing.recorded_by_id = user.id if user is not None else None
+    db.session.flush()
+    record("process.step", case=case, object_type="step", object_id=key, user=user,
+           actor="" if user is not None else "system", detail="automatiskt" if automatic else "registrerat")
+    return existing
+
+
+def remove_step(case: Case, key: str) -> bool:
+    existing = db.session.scalar(select(StepRecord).where(StepRecord.case_id == case.id, StepRecord.step_key == key))
+    if existing is None:
+        return False
+    db.session.delete(existing)
+    record("process.step_undo", case=case, object_type="step", object_id=key)
+    return True
+
+
+def _who(r: StepRecord) -> str:
+    if r.done_by is not None:
+        return r.done_by.name + (f" ({r.done_by_label})" if r.done_by_label else "")
+    return r.done_by_label
+
+
+def done_map(case: Case) -> dict[str, StepDone]:
+    done = {k: StepDone(r.done_on, _who(r), r.note) for k, r in step_records(case).items()}
+    # Follow-ups repeat: the current approved version's follow-up is done once a follow-up
+    # has started the next version from it.
+    done.pop("followup", None)
+    current = _current_approved_versions(case)
+    followed = [f for v in current for f in db.session.scalars(
+        select(FollowUp).where(FollowUp.from_version_id == v.id)).all()]
+    if current and followed:
+        latest = max(followed, key=lambda f: f.held_on)
+        done["followup"] = StepDone(latest.held_on, "Uppföljning av planen")
+    if "consent" not in done:
+        given = consent_gate.consent_given_on(case)
+        if given is not None:
+            done["consent"] = StepDone(given, "Samtycket blev giltigt i portalen")
+    if "closing" not in done and not case.is_open and case.closed_at:
+        done["closing"] = StepDone(local(case.closed_at).date(), "Ärendet avslutades")
+    return done
+
+
+def _current_approved_versions(case: Case) -> list[PlanVersion]:
+    return [p.current_approved for p in plans_of(case) if p.is_open and p.current_approved is not None]
+
+
+def next_meeting(case: Case) -> Meeting | None:
+    return db.session.scalar(select(Meeting).where(Meeting.case_id == case.id, Meeting.status == "planned")
+                             .order_by(Meeting.starts_at))
+
+
+def planned_map(case: Case) -> dict[str, dt.date]:
+    planned = {}
+    meeting = next_meeting(case)
+    if meeting is not None:
+        planned["meeting"] = local(meeting.starts_at).date()
+    dates = []
+    for version in _current_approved_versions(case):
+        value = (version.content.get("followup") or {}).get("date")
+        if value:
+            try:
+                dates.append(dt.date.fromisoformat(value))
+            except ValueError:
+                pass
+    if dates:
+        planned["followup"] = min(dates)
+    return planned
+
+
+def case_schedule(case: Case, today: dt.date | None = None):
+    """(process, [StepState]) for a case that follows a process, else (None, [])."""
+    process = process_of(case)
+    if process is None:
+        return None, []
+    chosen = case_process(case)
+    meeting = next_meeting(case)
+    agreed = {"invitation"} if meeting is not None and meeting.lead_time_agreed else set()
+    return process, schedule(process, done_map(case), planned_map(case), today or today_local(),
+                             acute=chosen.acute, agreed=agreed)
+
+
+# --- plans ----------------------------------------------------------------------------------------
+
+def plans_of(case: Case) -> list[Plan]:
+    return list(db.session.scalars(select(Plan).where(Plan.case_id == case.id).order_by(Plan.id)).all())
+
+
+def get_plan(case: Case, plan_id: int) -> Plan | None:
+    return db.session.scalar(select(Plan).where(Plan.id == plan_id, Plan.case_id == case.id))
+
+
+def create_plan(case: Case, user, kind: str | None = None) -> Plan:
+    """A new plan with an empty draft as version 1. A case without a process gets the default
+    process for the kind of plan (so its steps and deadlines show on the case page)."""
+    process = process_of(case)
+    kind = kind or (process.plan_form if process else processes()[default_process_key()].plan_form)
+    if process is None:
+        candidates = [default_process_key()] + list(processes())
+        key = next(k for k in candidates if k in processes() and processes()[k].plan_form == kind) \
+            if any(p.plan_form == kind for p in processes().values()) else default_process_key()
+        set_process(case, key, False, user)
+        process = processes()[key]
+    plan = Plan(case_id=case.id, kind=kind, process_key=process.key if process else "", created_by_id=user.id)
+    plan.versions.append(PlanVersion(number=1, status=DRAFT, content={}, created_by_id=user.id, updated_by_id=user.id))
+    db.session.add(plan)
+    db.session.flush()
+    record("plan.create", case=case, object_type="plan", object_id=plan.id, detail=f"typ: {kind}")
+    return plan
+
+
+def covered(case: Case) -> dict[str, dt.date]:
+    return consent_gate.covered_units(case)
+
+
+def _label_maps(definition) -> dict:
+    d = directory()
+    areas = {a.key: a.title for a in areas_of(definition)}
+    cache: dict[str, str] = {}
+
+    def staff_label(value):
+        if value not in cache:
+            p = person(value)
+            cache[value] = p.label if p else "Okänd person"
+        return cache[value]
+
+    return {
+        "unit": lambda k: d.units[k].name if k in d.units else d.unit_label(k),
+        "staff": staff_label,
+        "service": lambda k: d.services[k].name if k in d.services else k,
+        "authority": lambda k: d.authorities[k].name if k in d.authorities else k,
+        "area": lambda k: areas.get(k, k),
+    }
+
+
+def display(definition):
+    labels = _label_maps(definition)
+
+    def show(fd, value) -> str:
+        return formdefs_display(fd, value, labels)
+
+    return show
+
+
+def _full_choices(definition) -> dict:
+    """Every known value (for validation; what is shown is narrowed by narrow_choices)."""
+    d = directory()
+    return {
+        "unit": [(k, d.units[k].name) for k in d.units],
+        "staff": [(p.value, p.label) for p in staff_at_units(d.units.keys())],
+        "service": [(k, s.name) for k, s in d.services.items()],
+        "authority": [(k, a.name) for k, a in d.authorities.items()],
+        "area": [(a.key, a.title) for a in areas_of(definition)],
+    }
+
+
+def allowed_choices(case: Case, definition) -> dict:
+    """What may be chosen: only units (and people in units) a valid consent covers."""
+    d = directory()
+    units = [k for k in d.units if k in covered(case)]
+    services = []
+    for k in units:
+        s = d.service_of(k)
+        if (s.key, s.name) not in services:
+            services.append((s.key, s.name))
+    return {
+        "unit": [(k, d.units[k].name) for k in units],
+        "staff": [(p.value, p.label) for p in staff_at_units(units)],
+        "service": services,
+        "authority": [(k, a.name) for k, a in d.authorities.items()],
+        "area": [(a.key, a.title) for a in areas_of(definition)],
+    }
+
+
+def build_plan_form(case: Case, plan: Plan, version: PlanVersion, *, formdata=None, draft: bool = False):
+    definition = plan_definition(plan.kind)
+    form = build_form(definition, record=version.content or {}, draft=draft, choices=_full_choices(definition),
+                      **({"formdata": formdata} if formdata is not None else {}))
+    return form
+
+
+def _select_fields(form):
+    """(field_def, bound field) for every select with dynamic choices, entries included."""
+    for section in form.definition.sections:
+        if section.repeat:
+            for entry in form[section.key].entries:
+                for fd in section.fields:
+                    if fd.choices_from:
+                        yield fd, entry[fd.key]
+        else:
+            for fd in section.fields:
+                if fd.choices_from:
+                    yield fd, form[f"{section.key}__{fd.key}"]
+
+
+def narrow_choices(form, case: Case) -> None:
+    """Shows only what may be chosen; a saved value that is no longer allowed stays visible, marked."""
+    allowed = allowed_choices(case, form.definition)
+    full = _full_choices(form.definition)
+    for fd, field in _select_fields(form):
+        options = list(allowed.get(fd.choices_from, []))
+        current = field.data
+        if current and current not in {v for v, _ in options}:
+            label = dict(full.get(fd.choices_from, [])).get(current, current)
+            options.append((current, f"{label} (omfattas inte av samtycket)"))
+        field.choices = [("", "Välj")] + options
+
+
+def apply_defaults(record_: dict) -> dict:
+    """Kostnadsansvaret följer ansvaret: an empty cost field becomes the responsible unit's authority."""
+    for entry in record_.get("interventions") or []:
+        if not entry.get("cost") and entry.get("unit"):
+            entry["cost"] = rules.default_cost_authority(directory(), entry["unit"])
+    return record_
+
+
+def rule_errors(case: Case, plan: Plan, record_: dict) -> list[tuple[str, str]]:
+    """[(form field id, Swedish message)] for the plan rules the form itself cannot check."""
+    d = directory()
+    ok_units = covered(case)
+    errors: list[tuple[str, str]] = []
+    for i, entry in enumerate(record_.get("interventions") or []):
+        unit = entry.get("unit") or ""
+        if unit and unit not in ok_units:
+            errors.append((f"interventions-{i}-unit", rules.not_covered_message(d, unit)))
+        contact = entry.get("contact") or ""
+        contact_unit = unit_of(contact)
+        if contact and contact_unit not in ok_units:
+            errors.append((f"interventions-{i}-contact", rules.not_covered_message(d, contact_unit)))
+        elif contact and unit in d.units and contact_unit in d.units and \
+                d.service_of(contact_unit).key != d.service_of(unit).key:
+            errors.append((f"interventions-{i}-contact",
+                           f"Kontaktpersonen ska arbeta i den verksamhet som ansvarar för insatsen "
+                           f"({d.service_of(unit).name})."))
+    for section, keys in PERSON_FIELDS.items():
+        values = record_.get(section) or {}
+        for key in keys:
+            unit = unit_of(values.get(key))
+            if values.get(key) and unit not in ok_units:
+                errors.append((f"{section}__{key}", rules.not_covered_message(d, unit)))
+    roles = record_.get("roles") or {}
+    for field_key, message in rules.check_roles(d, unit_of(roles.get("coordinator")), unit_of(roles.get("plan_owner")),
+                                                require_coordinator=False).items():
+        errors.append((f"roles__{field_key}", message))
+    return errors
+
+
+def attach_errors(form, errors: list[tuple[str, str]]) -> None:
+    fields = {f.id: f for _, f in _select_fields(form)}
+    for section in form.definition.sections:
+        if not section.repeat:
+            for fd in section.fields:
+                name = f"{section.key}__{fd.key}"
+                fields.setdefault(form[name].id, form[name])
+    for field_id, message in errors:
+        field = fields.get(field_id)
+        if field is not None:
+            field.errors = list(field.errors or []) + [message]
+
+
+def priority_count(plan: Plan, record_: dict) -> int:
+    if plan.kind == "barnets_plan":
+        return sum(1 for key, value in record_.items() if key.startswith("area_") and (value or {}).get("priority"))
+    return sum(1 for e in record_.get("interventions") or [] if e.get("priority"))
+
+
+def lead_suggestion(record_: dict) -> rules.LeadSuggestion:
+    return rules.suggest_lead_service(directory(), [e.get("unit") for e in record_.get("interventions") or []])
+
+
+def save_content(case: Case, version: PlanVersion, record_: dict, user, *, detail: str) -> bool:
+    """Saves the version's content (a draft or a proposal being edited). Returns True when it changed.
+
+    Editing a proposed version takes it back to a draft and clears the approvals given so far."""
+    if not version.editable:
+        raise ValueError("only drafts and proposals can be edited")
+    if record_ == (version.content or {}):
+        return False
+    version.content = copy.deepcopy(record_)
+    version.updated_at, version.updated_by_id = utcnow(), user.id
+    if version.status == PROPOSED:
+        version.status, version.proposed_at = DRAFT, None
+        for approval in list(version.approvals):
+            db.session.delete(approval)
+        detail += "; godkännanden nollställda"
+    record("plan.update", case=case, object_type="plan_version", object_id=version.id, detail=detail)
+    return True
+
+
+# --- contact persons ---------------------------------------------------------------------------------
+
+def contact_replacements(plan: Plan) -> dict[int, Person]:
+    """old user id -> the current contact person (changes followed to the last one)."""
+    changes = db.session.scalars(select(ContactChange).where(ContactChange.plan_id == plan.id)
+                                 .order_by(ContactChange.id)).all()
+    mapping: dict[int, tuple[str, int]] = {}
+    for c in changes:
+        for old, (unit, new) in list(mapping.items()):
+            if new == c.old_user_id:
+                mapping[old] = (c.new_unit_key, c.new_user_id)
+        mapping[c.old_user_id] = (c.new_unit_key, c.new_user_id)
+    result = {}
+    for old, (unit, new) in mapping.items():
+        p = person(f"{unit}:{new}")
+        if p is not None:
+            result[old] = p
+    return result
+
+
+def with_current_contacts(plan: Plan, record_: dict) -> tuple[dict, list[dict]]:
+    """The record with replaced contact persons applied, and what was replaced (for a note)."""
+    mapping = contact_replacements(plan)
+    if not mapping:
+        return record_, []
+    result = copy.deepcopy(record_)
+    replaced = []
+
+    def swap(value):
+        parsed = parse_value(value)
+        if parsed and parsed[1] in mapping:
+            new = mapping[parsed[1]]
+            replaced.append({"old": value, "new": new.value})
+            return new.value
+        return value
+
+    for entry in result.get("interventions") or []:
+        entry["contact"] = swap(entry.get("contact"))
+    for section, keys in PERSON_FIELDS.items():
+        for key in keys:
+            if (result.get(section) or {}).get(key):
+                result[section][key] = swap(result[section][key])
+    return result, replaced
+
+
+def contacts_in(record_: dict) -> list[str]:
+    values = [e.get("contact") for e in record_.get("interventions") or [] if e.get("contact")]
+    for section, keys in PERSON_FIELDS.items():
+        values += [(record_.get(section) or {}).get(k) for k in keys if (record_.get(section) or {}).get(k)]
+    return list(dict.fromkeys(values))
+
+
+def change_contact(case: Case, plan: Plan, old_value: str, new_value: str, user) -> ContactChange:
+    old, new = parse_value(old_value), parse_value(new_value)
+    change = ContactChange(plan_id=plan.id, old_user_id=old[1], new_user_id=new[1], new_unit_key=new[0],
+                           changed_by_id=user.id)
+    db.session.add(change)
+    latest = plan.latest
+    if latest is not None and latest.editable:
+        db.session.flush()
+        updated, _ = with_current_contacts(plan, latest.content or {})
+        if updated != latest.content:
+            latest.content = updated
+            latest.updated_at, latest.updated_by_id = utcnow(), user.id
+    record("plan.contact_change", case=case, object_type="plan", object_id=plan.id, detail="kontaktperson bytt")
+    sync_plan_units(case)
+    return change
+
+
+# --- approvals ------------------------------------------------------------------------------------------
+
+def participating_units(record_: dict) -> list[str]:
+    units = [e.get("unit") for e in record_.get("interventions") or []]
+    roles = record_.get("roles") or {}
+    units += [unit_of(roles.get("coordinator")), unit_of(roles.get("plan_owner"))]
+    return [u for u in dict.fromkeys(units) if u]
+
+
+def family_approvers(case: Case) -> list[tuple[str, Guardian | None]]:
+    """[(party, guardian)]: guardians with custody, and the young person when their age asks for it."""
+    age = case.age_on(today_local())
+    required_age = current_app.config.get("PORTAL_CONSENT_CHILD_REQUIRED_AGE", 15)
+    result: list[tuple[str, Guardian | None]] = []
+    if age < 18:
+        result += [("guardian", g) for g in case.guardians if g.has_custody]
+    if age >= required_age:
+        result.append(("child", None))
+    return result
+
+
+def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
+    """Asks every participating unit and the family to approve the version."""
+    if version.status != DRAFT:
+        raise ValueError("only a draft can be proposed")
+    version.status, version.proposed_at = PROPOSED, utcnow()
+    for approval in list(version.approvals):
+        db.session.delete(approval)
+    db.session.flush()
+    d = directory()
+    for unit in participating_units(version.content or {}):
+        version.approvals.append(PlanApproval(party="unit", unit_key=unit, name=d.unit_label(unit)))
+    for party, guardian in family_approvers(case):
+        if guardian is not None:
+            version.approvals.append(PlanApproval(party=party, guardian_id=guardian.id, name=guardian.name,
+                                                  email=guardian.email))
+        else:
+            version.approvals.append(PlanApproval(party=party, name=case.child_name, email=case.email or ""))
+    db.session.flush()
+    record("plan.propose", case=case, object_type="plan_version", object_id=version.id,
+           detail=f"godkännanden: {len(version.approvals)}")
+    _notify_units(case, version, "plans/email/approval_request", "plan.approval_request",
+                  [a.unit_key for a in version.approvals if a.party == "unit"], exclude_user=user)
+    from .family import send_links
+
+    send_links(case, version, "plans/email/family_approval_request", "plan.family_link")
+    return version.approvals
+
+
+def approve_for_unit(case: Case, version: PlanVersion, unit_key: str, user) -> PlanApproval:
+    if version.status != PROPOSED:
+        raise ValueError("the version is not waiting for approval")
+    if unit_key not in user.unit_keys:
+        raise PermissionError("the user does not belong to the unit")
+    approval = next((a for a in version.approvals if a.party == "unit" and a.unit_key == unit_key and not a.done), None)
+    if approval is None:
+        raise LookupError("no approval is waiting for the unit")
+    approval.approved_at, approval.approved_by_id, approval.method = utcnow(), user.id, "inloggad personal"
+    record("plan.approve", case=case, object_type="plan_version", object_id=version.id, unit_key=unit_key,
+           detail="enhet godkände")
+    finish_if_complete(case, version, user)
+    return approval
+
+
+def approve_for_family_in_person(case: Case, version: PlanVersion, approval: PlanApproval, on: dt.date, user) -> None:
+    """A guardian or the young person signed the plan on paper at the meeting (Bilaga 2: Underskrifter);
+    the staff member records it."""
+    if version.status != PROPOSED or approval.version_id != version.id or approval.party == "unit" or approval.done:
+        raise ValueError("nothing to record")
+    approval.approved_at = dt.datetime.combine(on, dt.time(12, 0))
+    approval.approved_by_id, approval.method = user.id, "underskrift på papper"
+    record("plan.approve", case=case, object_type="plan_version", object_id=version.id,
+           detail=f"{'vårdnadshavare' if approval.party == 'guardian' else 'barnet/den unge'} godkände på papper")
+    finish_if_complete(case, version, user)
+
+
+def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
+    if version.status != PROPOSED or not version.approvals or not all(a.done for a in version.approvals):
+        return False
+    version.status, version.approved_at = APPROVED, utcnow()
+    db.session.flush()
+    record("plan.approved", case=case, object_type="plan_version", object_id=version.id, user=user,
+           actor="" if user is not None else "system", detail=f"version {version.number}")
+    day = today_local()
+    if version.number == 1:
+        record_step(case, "plan", day, user=user, label="Planen godkändes", automatic=True)
+    roles = version.content.get("roles") or {}
+    if roles.get("coordinator") and not rules.check_roles(directory(), unit_of(roles.get("coordinator")),
+                                                        unit_of(roles.get("plan_owner"))):
+        record_step(case, "coordinator", day, user=user, label="Utsedd i den godkända planen", automatic=True)
+    sync_plan_units(case)
+    _notify_units(case, version, "plans/email/plan_approved", "plan.approved",
+                  participating_units(version.content or {}), exclude_user=None)
+    from .family import send_links
+
+    send_links(case, version, "plans/email/family_plan_approved", "plan.family_link")
+    return True
+
+
+def _notify_units(case: Case, version: PlanVersion, template: str, kind: str, unit_keys, exclude_user=None) -> None:
+    """E-mail (no personal data) to the staff of the units: a link to the plan."""
+    from ..notify import queue_email
+
+    link = current_app.config["PORTAL_BASE_URL"] + url_for(
+        "plans.view", ref=case.ref, plan_id=version.plan_id, number=version.number)
+    sent = set()
+    for p in staff_at_units(unit_keys):
+        if p.email in sent or (exclude_user is not None and p.user_id == exclude_user.id):
+            continue
+        sent.add(p.email)
+        queue_email(p.email, template, {"link": link}, kind=kind, case_id=case.id,
+                    dedupe_key=f"{kind}:{version.id}:{p.user_id}")
+
+
+# --- follow-ups ---------------------------------------------------------------------------------------
+
+def start_followup(case: Case, plan: Plan, held_on: dt.date, deviations: str, user) -> PlanVersion:
+    """Uppföljning: a new draft version from the last approved one (with today's contact persons)."""
+    last = plan.latest
+    if last is None or last.status != APPROVED:
+        raise ValueError("a follow-up starts from an approved version")
+    content, _ = with_current_contacts(plan, copy.deepcopy(last.content or {}))
+    new = PlanVersion(number=last.number + 1, status=DRAFT, content=content, created_by_id=user.id,
+                      updated_by_id=user.id)
+    plan.versions.append(new)
+    db.session.flush()
+    db.session.add(FollowUp(plan_id=plan.id, from_version_id=last.id, to_version_id=new.id, held_on=held_on,
+                            deviations=deviations, created_by_id=user.id))
+    record("plan.followup", case=case, object_type="plan_version", object_id=new.id,
+           detail=f"version {new.number}; avvikelser: {deviations}")
+    return new
+
+
+def followup_of(version: PlanVersion) -> FollowUp | None:
+    return db.session.scalar(select(FollowUp).where(FollowUp.to_version_id == version.id))
+
+
+# --- units taking part (access) ---------------------------------------------------------------------
+
+def units_taking_part(case: Case) -> set[str]:
+    units: set[str] = set()
+    for plan in plans_of(case):
+        if not plan.is_open:
+            continue
+        for version in plan.versions:
+            units |= set(participating_units(version.content or {}))
+            units |= {unit_of(v) for v in contacts_in(version.content or {})}
+    for meeting in db.session.scalars(select(Meeting).where(Meeting.case_id == case.id)).all():
+        units |= {p.unit_key for p in meeting.participants if p.unit_key}
+    units.discard("")
+    return units
+
+
+def sync_plan_units(case: Case) -> None:
+    """Refreshes the access rows: units taking part while a valid consent covers them."""
+    ok = covered(case)
+    wanted = {u: ok[u] for u in units_taking_part(case) if u in ok}
+    existing = {r.unit_key: r for r in db.session.scalars(select(PlanUnit).where(PlanUnit.case_id == case.id)).all()}
+    for unit, row in existing.items():
+        if unit not in wanted:
+            db.session.delete(row)
+        elif row.valid_until != wanted[unit]:
+            row.valid_until = wanted[unit]
+    for unit, until in wanted.items():
+        if unit not in existing:
+            db.session.add(PlanUnit(case_id=case.id, unit_key=unit, valid_until=until))
+    db.session.flush()
+
+
+def cases_for_units(unit_keys: set[str]):
+    return select(PlanUnit.case_id).where(PlanUnit.unit_key.in_(unit_keys), PlanUnit.valid_until >= today_local())
+
+
+def units_for_case(case: Case) -> set[str]:
+    ok = covered(case)
+    rows = db.session.scalars(select(PlanUnit.unit_key).where(PlanUnit.case_id == case.id)).all()
+    return {u for u in rows if u in ok}
+
+
+def on_consent_withdrawn(consent) -> None:
+    """Withdrawal listener: the units no longer covered lose their plan access at once."""
+    case = db.session.get(Case, consent.case_id)
+    if case is not None:
+        sync_plan_units(case)
+
+
+def withdrawal_notices(case: Case, plan: Plan) -> list[tuple[dt.date, list[str]]]:
+    """[(withdrawn on, [units of the plan no longer covered])] for "Samtycket återkallades …"."""
+    ok = covered(case)
+    latest = plan.latest
+    units = set(participating_units(latest.content or {})) if latest else set()
+    result = []
+    for w in consent_gate.withdrawals(case):
+        lost = [u for u in w.unit_keys if u in units and u not in ok]
+        if lost or set(w.unit_keys) & units:
+            result.append((w.withdrawn_on, lost))
+    return result
+
+
+def uncovered_plan_units(case: Case, plan: Plan) -> list[str]:
+    latest = plan.latest
+    if latest is None:
+        return []
+    return rules.uncovered(participating_units(latest.content or {}), covered(case))
+
+
+def delete_draft_plan(case: Case, plan: Plan) -> None:
+    if any(v.status == APPROVED for v in plan.versions):
+        raise ValueError("a plan with an approved version is kept")
+    db.session.execute(delete(PlanApproval).where(PlanApproval.version_id.in_([v.id for v in plan.versions])))
+    db.session.delete(plan)
+    record("plan.delete", case=case, object_type="plan", object_id=plan.id)
