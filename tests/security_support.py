@@ -99,18 +99,13 @@ def _outbox_message(app, world: World) -> None:
 
 def client_for(app, world: World, role: str):
     """A test client acting as `role` (see the module docstring)."""
+    clients = world.extra.get("guardian_clients", {})
+    if role in clients:
+        return clients[role]  # the browser that verified the link and signed
     client = app.test_client()
     if role in EMAILS:
         login(client, EMAILS[role])
-    elif role in ("guardian", "withdrawn") and role in world.tokens:
-        opener = GUARDIAN_OPENERS.get("open")
-        if opener is not None:
-            opener(app, world, client, role)
     return client
-
-
-# The consent feature sets this: fn(app, world, client, role) opens and identifies the role's link.
-GUARDIAN_OPENERS: dict[str, object] = {}
 
 
 def now_utc() -> dt.datetime:
@@ -125,3 +120,180 @@ def scalar(app, query):
 
 
 __all__ = ["ROLES", "STAFF_ROLES", "EMAILS", "World", "build_world", "client_for", "builder", "select", "scalar"]
+
+
+# --- Feature objects ---------------------------------------------------------------------------
+
+def _feature(name: str) -> bool:
+    from portal import FEATURES
+
+    return name in FEATURES
+
+
+LINK_RE = r"/samtycke/s/([A-Za-z0-9_-]{43})"
+
+
+def outbox_texts_to(app, address: str) -> list[str]:
+    """The text bodies of the messages to `address`, oldest first (delivered or not)."""
+    from portal.extensions import db
+    from portal.notify.models import OutboxMessage
+
+    with app.app_context():
+        return list(db.session.scalars(select(OutboxMessage.body_text).where(OutboxMessage.to_addr == address)
+                                       .order_by(OutboxMessage.id)))
+
+
+def deliver(app) -> None:
+    from portal.notify.worker import deliver_due
+
+    with app.app_context():
+        deliver_due()
+
+
+def consent_links(app, address: str) -> dict[int, str]:
+    """consent id -> the newest sign link token sent to `address`."""
+    import re
+
+    from portal.consent.tokens import find_link
+    from portal.extensions import db
+
+    tokens = {}
+    for body in outbox_texts_to(app, address):
+        for token in re.findall(LINK_RE, body):
+            with app.app_context():
+                link = find_link(token)
+                if link is not None and link.kind == "sign":
+                    tokens[link.signer.consent_id] = token
+                db.session.remove()
+    return tokens
+
+
+def verify_link(app, client, token: str, address: str) -> None:
+    """Open the personal link, have a code sent, read it from the e-mail and type it in."""
+    import re
+
+    path = f"/samtycke/s/{token}"
+    assert client.get(path).status_code == 200
+    assert client.post(f"{path}/identifiera/email_otp", data={"action": "send"}).status_code == 302
+    deliver(app)
+    code = re.search(r"Din kod är: (\d{6})", outbox_texts_to(app, address)[-1]).group(1)
+    response = client.post(f"{path}/identifiera/email_otp", data={"action": "verify", "code": code})
+    assert response.status_code == 302 and response.headers["Location"].endswith(path), response.status_code
+
+
+def sign_link(app, client, token: str, name: str) -> None:
+    import re
+
+    path = f"/samtycke/s/{token}"
+    html = client.get(path).get_data(as_text=True)
+    digest = re.search(r'name="text_sha256" type="hidden" value="([0-9a-f]{64})"', html).group(1)
+    response = client.post(f"{path}/skriv-under", data={"understood": "y", "name": name, "text_sha256": digest})
+    assert response.status_code == 302
+
+
+@builder
+def _consents(app, world: World) -> None:
+    """Consent A (school + BUP) signed by both guardians: valid. Consent B (school + vårdcentral)
+    signed by both, then withdrawn by Ville through his link. The guardian role is Vera holding
+    her verified link to A; the withdrawn role is Ville holding his link to B."""
+    if not _feature("portal.consent"):
+        return
+    from tests.consent_support import ask_for_consent
+
+    staff = app.test_client()
+    login(staff, EMAILS["own"])
+    consent_a = ask_for_consent(staff, world.case_ref, units=("solbackens-skola", "bup-pite-alvdal"), child_include="nej")
+    consent_b = ask_for_consent(staff, world.case_ref, units=("solbackens-skola", "arjeplogs-vardcentral"),
+                                child_include="nej")
+    deliver(app)
+    vera, ville = consent_links(app, "vera@familj.example"), consent_links(app, "ville@familj.example")
+    clients = {}
+    for consent_id, who, tokens, address, name in (
+            (consent_a, "guardian", vera, "vera@familj.example", "Vera Vårdnadshavare"),
+            (consent_a, None, ville, "ville@familj.example", "Ville Vårdnadshavare"),
+            (consent_b, None, vera, "vera@familj.example", "Vera Vårdnadshavare"),
+            (consent_b, "withdrawn", ville, "ville@familj.example", "Ville Vårdnadshavare")):
+        client = app.test_client()
+        verify_link(app, client, tokens[consent_id], address)
+        sign_link(app, client, tokens[consent_id], name)
+        if who:
+            clients[who] = client
+    withdrawn = clients["withdrawn"].post(f"/samtycke/s/{ville[consent_b]}/aterkalla", data={"confirm": "y"})
+    assert withdrawn.status_code == 200
+    from portal.consent.models import Consent, ConsentSigner
+    from portal.extensions import db
+
+    with app.app_context():
+        assert db.session.get(Consent, consent_a).status == "valid"
+        assert db.session.get(Consent, consent_b).status == "withdrawn"
+        signer = db.session.scalar(select(ConsentSigner).where(ConsentSigner.consent_id == consent_a,
+                                                               ConsentSigner.email == "vera@familj.example"))
+        world.values.update(consent_id=consent_a, signer_id=signer.id)
+    world.tokens.update(guardian=vera[consent_a], withdrawn=ville[consent_b])
+    world.values.update(token=vera[consent_a], provider="email_otp")
+    world.extra.update(consent_a=consent_a, consent_b=consent_b, guardian_clients=clients)
+
+
+@builder
+def _plans(app, world: World) -> None:
+    """A plan (version 1, a draft), a meeting with a guardian taking part, and the family's plan link."""
+    if not _feature("portal.plans"):
+        return
+    import re
+
+    staff = app.test_client()
+    login(staff, EMAILS["own"])
+    response = staff.post(f"/arenden/{world.case_ref}/planer/ny", data={})
+    assert response.status_code == 302
+    plan_id = int(re.search(r"/planer/(\d+)/", response.headers["Location"]).group(1))
+    day = dt.date.today() + dt.timedelta(days=30)
+    response = staff.post(f"/arenden/{world.case_ref}/moten/nytt", data={
+        "day-day": str(day.day), "day-month": str(day.month), "day-year": str(day.year), "start": "13:00",
+        "end": "14:00", "place": "Solbackens skola", "purpose": "En gemensam bild.", "agenda": "1. Behov",
+        "child_participation": "not_present", "child_voice_by": "Anna"})
+    assert response.status_code == 302, response.status_code
+    meeting_id = int(re.search(r"/moten/(\d+)", response.headers["Location"]).group(1))
+    response = staff.post(f"/arenden/{world.case_ref}/moten/{meeting_id}/deltagare",
+                          data={"who": f"guardian:{world.guardian_ids[0]}", "purpose": ""})
+    assert response.status_code == 302, response.status_code
+    from portal.extensions import db
+    from portal.plans.models import MeetingParticipant
+
+    with app.app_context():
+        participant_id = db.session.scalar(select(MeetingParticipant.id).where(MeetingParticipant.meeting_id == meeting_id))
+    world.values.update(plan_id=plan_id, number=1, meeting_id=meeting_id, participant_id=participant_id, key="consent")
+    if _feature("portal.consent") and "consent_a" in world.extra:
+        from portal.consent.models import ConsentSigner
+        from portal.plans import family
+
+        with app.app_context():
+            signer = db.session.get(ConsentSigner, world.values["signer_id"])
+            plan_token = family.issue_link(signer)
+            db.session.commit()
+        world.values["plan_token"] = plan_token
+
+
+@builder
+def _deviations(app, world: World) -> None:
+    """A draft report and a sent one by the case unit's staff member (routed to the unit's rektor)."""
+    if not _feature("portal.deviations"):
+        return
+    import re
+
+    from tests.deviations_support import report_form
+
+    staff = app.test_client()
+    login(staff, EMAILS["own"])
+    draft = staff.post("/avvikelser/ny", data=report_form(action="draft"))
+    assert draft.status_code == 302
+    world.values["draft_ref"] = re.search(r"/avvikelser/([A-Z0-9]+)/", draft.headers["Location"]).group(1)
+    sent = staff.post("/avvikelser/ny", data=report_form())
+    ref = re.search(r"/avvikelser/([A-Z0-9]+)/", sent.headers["Location"]).group(1)
+    from portal.accounts.models import User
+    from portal.extensions import db
+
+    with app.app_context():
+        name = db.session.get(User, world.users["own"]).name
+    signed = staff.post(f"/avvikelser/{ref}/granska", data={"signed_name": name, "confirm": "y"})
+    assert signed.status_code == 302 and signed.headers["Location"].endswith(f"/avvikelser/{ref}")
+    world.values.update(report_ref=ref, action="comment")
