@@ -31,6 +31,7 @@ EMAILS = {
 ACCOUNT = {"own": ("staff", ["solbackens-skola"]), "other": ("staff", ["ifo-barn-och-familj"]),
            "manager": ("manager", ["solbackens-skola"]), "admin": ("admin", [])}
 CASE_UNIT = "solbackens-skola"
+CHILD_NAME, CHILD_NUMBER = "Matris Barnsson", "20120415-2381"
 
 
 @dataclass
@@ -66,8 +67,8 @@ def build_world(app) -> World:
             user = create_user(email, email.split("@")[0].replace(".", " ").title(), TEST_PASSWORD, kind, units)
             db.session.flush()
             world.users[role] = user.id
-        case = Case(unit_key=CASE_UNIT, opened_by_id=world.users["own"], child_name="Matris Barnsson",
-                    personal_number="20120415-2381")
+        case = Case(unit_key=CASE_UNIT, opened_by_id=world.users["own"], child_name=CHILD_NAME,
+                    personal_number=CHILD_NUMBER)
         case.guardians.append(Guardian(name="Vera Vårdnadshavare", email="vera@familj.example", has_custody=True))
         case.guardians.append(Guardian(name="Ville Vårdnadshavare", email="ville@familj.example", has_custody=True))
         db.session.add(case)

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security_support import ROLES, build_world, client_for
+from tests.security_support import CHILD_NAME, CHILD_NUMBER, ROLES, build_world, client_for
 
 LOGIN, OK = "login", "ok"
+# Who may see the child's name, personal number or the guardians' addresses anywhere.
+SEES_THE_CHILD = {"own", "manager", "guardian"}
+# The development mailbox (only when no SMTP server is configured) shows administrators the
+# e-mails as they would have been sent, addresses included: by design, never in production.
+DEV_MAILBOX = {("admin", "notify.dev_mailbox"), ("admin", "notify.dev_message"), ("admin", "notify.dev_message_html")}
 
 
 def roles(base: dict | None = None, **overrides) -> dict:
@@ -252,4 +257,9 @@ def test_access_matrix(app, role):
         if not _verdict(response, expected):
             where = response.headers.get("Location", "")
             wrong.append(f"{method} {url} ({endpoint}): {response.status_code} {where}, expected {expected}")
+        if role not in SEES_THE_CHILD and (role, endpoint) not in DEV_MAILBOX and response.mimetype in ("text/html", "text/plain", "application/json", "text/csv"):
+            body = response.get_data(as_text=True)
+            for secret in (CHILD_NAME, CHILD_NUMBER, "vera@familj.example"):
+                if secret in body:
+                    wrong.append(f"{method} {url} ({endpoint}): shows {secret!r} to {role}")
     assert not wrong, f"role {role}:\n" + "\n".join(wrong)
