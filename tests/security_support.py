@@ -109,6 +109,14 @@ def client_for(app, world: World, role: str):
     return client
 
 
+def same_browser(client, app):
+    """A test client of another app (on the same database and secret key) with the same cookies."""
+    other = app.test_client()
+    for cookie in client._cookies.values():
+        other.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    return other
+
+
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 

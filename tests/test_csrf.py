@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import TEST_PASSWORD, csrf_token_from
-from tests.security_support import EMAILS, ROLES, build_world, client_for
+from tests.security_support import EMAILS, ROLES, build_world, client_for, same_browser
 from tests.test_access_matrix import LOGIN, MATRIX, _url
 
 # endpoint -> why it may be posted without a token. There are none, and there should be none.
@@ -30,9 +30,9 @@ def _token(client) -> str:
     raise AssertionError("no page with a CSRF token")
 
 
-def _logged_in(app, world, role):
+def _logged_in(app, world, role, built_on=None):
     if role not in EMAILS:
-        return client_for(app, world, role)
+        return same_browser(client_for(built_on or app, world, role), app)
     client = app.test_client()
     token = _token(client)
     response = client.post("/logga-in", data={"email": EMAILS[role], "password": TEST_PASSWORD, "csrf_token": token})
@@ -48,15 +48,16 @@ def test_no_view_or_blueprint_is_exempt_from_csrf(app):
 
 
 def test_every_post_route_refuses_a_missing_or_wrong_token(app_factory):
-    app = app_factory(WTF_CSRF_ENABLED=True)
-    world = build_world(app)
+    built_on = app_factory()  # the world is made through the pages without tokens ...
+    world = build_world(built_on)
+    app = app_factory(WTF_CSRF_ENABLED=True)  # ... and tested on the same database with CSRF on
     clients: dict[str, object] = {}
     posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods and r.endpoint not in EXEMPT]
     assert posts, "the portal has POST routes"
     wrong = []
     for rule in sorted(posts, key=lambda r: (MATRIX.get(r.endpoint, {}).get("order", 0), r.endpoint)):
         role = _allowed_role(rule.endpoint)
-        client = clients.get(role) or clients.setdefault(role, _logged_in(app, world, role))
+        client = clients.get(role) or clients.setdefault(role, _logged_in(app, world, role, built_on))
         url = _url(app, world, rule, role)
         for label, data in (("missing", {"_": ""}), ("wrong", {"csrf_token": "fel-token"}),
                             ("another session's", {"csrf_token": _token(app.test_client())})):
@@ -76,8 +77,14 @@ def test_every_post_route_refuses_a_missing_or_wrong_token(app_factory):
 def test_the_token_is_bound_to_the_session(app_factory, role):
     """A token from one browser is worthless in another, signed in or not."""
     app = app_factory(WTF_CSRF_ENABLED=True)
-    world = build_world(app)
-    victim = _logged_in(app, world, role)
+    from portal.accounts.service import create_user
+    from portal.extensions import db
+    from tests.security_support import ACCOUNT
+
+    with app.app_context():
+        create_user(EMAILS[role], "Offer Offersson", TEST_PASSWORD, *ACCOUNT[role])
+        db.session.commit()
+    victim = _logged_in(app, None, role)
     attacker = app.test_client()
     stolen = _token(attacker)
     response = victim.post("/konto", data={"csrf_token": stolen, "current_password": TEST_PASSWORD,
