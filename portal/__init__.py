@@ -24,6 +24,7 @@ FEATURES = [
     "portal.consent",
     "portal.plans",
     "portal.retention",
+    "portal.subject_access",
 ]
 
 

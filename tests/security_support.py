@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import TEST_PASSWORD, login
@@ -100,21 +101,79 @@ def _outbox_message(app, world: World) -> None:
 
 def client_for(app, world: World, role: str):
     """A test client acting as `role` (see the module docstring)."""
-    clients = world.extra.get("guardian_clients", {})
-    if role in clients:
-        return clients[role]  # the browser that verified the link and signed
     client = app.test_client()
-    if role in EMAILS:
+    cookies = world.extra.get("guardian_cookies", {}).get(role)
+    if cookies:
+        for key, value, domain, path in cookies:  # the browser that verified the link and signed
+            client.set_cookie(key, value, domain=domain, path=path)
+    elif role in EMAILS:
         login(client, EMAILS[role])
     return client
 
 
-def same_browser(client, app):
-    """A test client of another app (on the same database and secret key) with the same cookies."""
-    other = app.test_client()
-    for cookie in client._cookies.values():
-        other.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
-    return other
+def cookies_of(client) -> list[tuple[str, str, str, str]]:
+    return [(c.key, c.value, c.domain, c.path) for c in client._cookies.values()]
+
+
+# --- One world per test session (SQLite): built once, copied into each test's database ---------
+
+SNAPSHOT_CONFIG = {
+    "SECRET_KEY": "security-tests-shared-secret-key-0123456789",
+    # The guardians verified their links when the snapshot was made; keep that valid for the run.
+    "PORTAL_CONSENT_SESSION_MINUTES": 24 * 60,
+}
+
+
+@pytest.fixture(scope="session")
+def world_snapshot(migrated_template, tmp_path_factory):
+    """(database file, World) built once; None on MySQL/MariaDB (each test builds its own)."""
+    from tests.conftest import MYSQL_URL
+
+    if MYSQL_URL:
+        yield None
+        return
+    import shutil
+    import sqlite3
+
+    from portal import create_app
+    from portal.extensions import db
+
+    folder = tmp_path_factory.mktemp("world")
+    live = folder / "live.sqlite3"
+    shutil.copy(migrated_template, live)
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(folder / "instance"), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{live}",
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "PORTAL_BASE_URL": "http://portal.test",
+                      "SERVER_NAME": None, **SNAPSHOT_CONFIG})
+    world = build_world(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    snapshot = folder / "world.sqlite3"
+    with sqlite3.connect(live) as source, sqlite3.connect(snapshot) as target:
+        source.backup(target)
+    yield snapshot, world
+
+
+@pytest.fixture
+def world_app(world_snapshot, app_factory, tmp_path):
+    """make(**config) -> (app, World): an app on a fresh copy of the session's world."""
+    import copy
+    import shutil
+
+    def make(**config):
+        if world_snapshot is None:
+            app = app_factory(**{**SNAPSHOT_CONFIG, **config})
+            return app, build_world(app)
+        database = tmp_path / "portal.sqlite3"  # app_factory's database for this test
+        if not make.copied:
+            for extra in ("-wal", "-shm"):
+                database.with_name(database.name + extra).unlink(missing_ok=True)
+            shutil.copy(world_snapshot[0], database)
+            make.copied = True
+        return app_factory(**{**SNAPSHOT_CONFIG, **config}), copy.deepcopy(world_snapshot[1])
+
+    make.copied = False
+    return make
 
 
 def now_utc() -> dt.datetime:
@@ -128,7 +187,8 @@ def scalar(app, query):
         return db.session.scalar(query)
 
 
-__all__ = ["ROLES", "STAFF_ROLES", "EMAILS", "World", "build_world", "client_for", "builder", "select", "scalar"]
+__all__ = ["ROLES", "STAFF_ROLES", "EMAILS", "World", "build_world", "client_for", "builder", "select", "scalar",
+           "world_snapshot", "world_app"]
 
 
 # --- Feature objects ---------------------------------------------------------------------------
@@ -240,7 +300,8 @@ def _consents(app, world: World) -> None:
         world.values.update(consent_id=consent_a, signer_id=signer.id)
     world.tokens.update(guardian=vera[consent_a], withdrawn=ville[consent_b])
     world.values.update(token=vera[consent_a], provider="email_otp")
-    world.extra.update(consent_a=consent_a, consent_b=consent_b, guardian_clients=clients)
+    world.extra.update(consent_a=consent_a, consent_b=consent_b,
+                       guardian_cookies={role: cookies_of(c) for role, c in clients.items()})
 
 
 @builder

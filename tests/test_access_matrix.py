@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security_support import CHILD_NAME, CHILD_NUMBER, ROLES, build_world, client_for
+from tests.security_support import CHILD_NAME, CHILD_NUMBER, ROLES, client_for
+from tests.security_support import world_app, world_snapshot  # noqa: F401  (fixtures)
 
 LOGIN, OK = "login", "ok"
 # Who may see the child's name, personal number or the guardians' addresses anywhere.
@@ -166,7 +167,14 @@ MATRIX: dict[str, dict] = {
     "deviations.summary_pdf": {"GET": SUMMARY},
     "deviations.unrouted": {"GET": ADMIN_404},
     "deviations.route_manually": {"POST": roles(ADMIN_404, admin=OK)},
+    # --- registerutdrag ---
+    "subject_access.signer_page": {"GET": LINK_VERIFIED},
+    "subject_access.signer_pdf": {"GET": LINK_VERIFIED},
+    "subject_access.staff_page": {"GET": MANAGERS},
+    "subject_access.staff_pdf": {"GET": MANAGERS},
 }
+# Query strings some routes need (besides the URL's own variables).
+QUERY: dict[str, dict] = {"subject_access.staff_pdf": {"for": "barnet"}}
 
 # URL values per endpoint where the default by name (World.values) is not the right object.
 URL_VALUES: dict[str, dict] = {
@@ -189,11 +197,12 @@ def _url(app, world, rule, role) -> str:
         source = name
         if name in aliases:
             source = aliases[name]
-        elif name == "token" and role in world.tokens and rule.endpoint.startswith("consent."):
+        elif name == "token" and role in world.tokens and rule.rule.startswith("/samtycke/s/"):
             source = None  # a guardian uses their own personal link
         value = world.tokens[role] if source is None else world.values.get(source)
         assert value is not None, f"{rule.endpoint}: no value for <{name}> (add it to World.values or URL_VALUES)"
         values[name] = value
+    values.update(QUERY.get(rule.endpoint, {}))
     with app.test_request_context():
         from flask import url_for
 
@@ -240,8 +249,8 @@ def _plan(app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_access_matrix(app, role):
-    world = build_world(app)
+def test_access_matrix(world_app, role):
+    app, world = world_app()
     client = client_for(app, world, role)
     wrong = []
     for _order, endpoint, method, rule in _plan(app):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import TEST_PASSWORD, csrf_token_from
-from tests.security_support import EMAILS, ROLES, build_world, client_for, same_browser
+from tests.security_support import EMAILS, ROLES, client_for
+from tests.security_support import world_app, world_snapshot  # noqa: F401  (fixtures)
 from tests.test_access_matrix import LOGIN, MATRIX, _url
 
 # endpoint -> why it may be posted without a token. There are none, and there should be none.
@@ -30,9 +31,9 @@ def _token(client) -> str:
     raise AssertionError("no page with a CSRF token")
 
 
-def _logged_in(app, world, role, built_on=None):
+def _logged_in(app, world, role):
     if role not in EMAILS:
-        return same_browser(client_for(built_on or app, world, role), app)
+        return client_for(app, world, role)
     client = app.test_client()
     token = _token(client)
     response = client.post("/logga-in", data={"email": EMAILS[role], "password": TEST_PASSWORD, "csrf_token": token})
@@ -47,17 +48,15 @@ def test_no_view_or_blueprint_is_exempt_from_csrf(app):
     assert not csrf._exempt_blueprints
 
 
-def test_every_post_route_refuses_a_missing_or_wrong_token(app_factory):
-    built_on = app_factory()  # the world is made through the pages without tokens ...
-    world = build_world(built_on)
-    app = app_factory(WTF_CSRF_ENABLED=True)  # ... and tested on the same database with CSRF on
+def test_every_post_route_refuses_a_missing_or_wrong_token(world_app):
+    app, world = world_app(WTF_CSRF_ENABLED=True)
     clients: dict[str, object] = {}
     posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods and r.endpoint not in EXEMPT]
     assert posts, "the portal has POST routes"
     wrong = []
     for rule in sorted(posts, key=lambda r: (MATRIX.get(r.endpoint, {}).get("order", 0), r.endpoint)):
         role = _allowed_role(rule.endpoint)
-        client = clients.get(role) or clients.setdefault(role, _logged_in(app, world, role, built_on))
+        client = clients.get(role) or clients.setdefault(role, _logged_in(app, world, role))
         url = _url(app, world, rule, role)
         for label, data in (("missing", {"_": ""}), ("wrong", {"csrf_token": "fel-token"}),
                             ("another session's", {"csrf_token": _token(app.test_client())})):
