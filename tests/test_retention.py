@@ -232,3 +232,121 @@ def test_the_audit_log_cannot_be_changed_or_deleted_outside_retention(app, make_
         result = run_retention(now=NOW)
         assert _counts(result)["audit_log"] == 1
         assert db.session.get(AuditEvent, event_id) is None
+
+
+# --- With every feature's records on the case --------------------------------------------------
+
+from tests.security_support import world_app, world_snapshot  # noqa: E402,F401  (fixtures)
+
+
+def _feature_rows(app, case_id):
+    """Rows per table that hang on the case (directly or through a consent, plan or meeting)."""
+    counts = {}
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            if "case_id" in table.c:
+                counts[table.name] = db.session.scalar(select(func.count()).select_from(table)
+                                                       .where(table.c.case_id == case_id))
+    return counts
+
+
+def test_deleting_a_closed_case_takes_consents_plans_meetings_with_it(world_app):
+    from portal import FEATURES
+
+    app, world = world_app()
+    if "portal.deviations" in FEATURES:  # a report linked to the case: it stays, unlinked
+        from portal.deviations.models import DeviationReport
+
+        with app.app_context():
+            db.session.scalar(select(DeviationReport).where(DeviationReport.ref == world.values["report_ref"])
+                              ).case_id = world.case_id
+            db.session.commit()
+    before = _feature_rows(app, world.case_id)
+    with app.app_context():
+        logged = set(db.session.scalars(select(AuditEvent.id).where(AuditEvent.case_id == world.case_id)))
+    assert logged
+    if "portal.consent" in FEATURES:
+        assert before["consents"] == 2 and before["plans"] == 1 and before["meetings"] == 1
+    _close(app, world.case_ref, LONG_AGO)
+    with app.app_context():
+        result = run_retention(now=NOW)
+        assert result.ok, result.summary()
+        closed = next(t for t in result.types if t.record_type == "closed_cases")
+        assert closed.count == 1
+        after = _feature_rows(app, world.case_id)
+        kept_with_reference = {"audit_events", "outbox_messages", "deviation_reports"}
+        assert all(n == 0 for name, n in after.items()), after
+        for name in kept_with_reference & set(before):
+            assert before[name] > 0, name
+        if "portal.consent" in FEATURES:
+            for table in ("consent_signers", "consent_links", "consent_events", "consent_units"):
+                assert db.session.scalar(select(func.count()).select_from(db.metadata.tables[table])) == 0
+        if "portal.plans" in FEATURES:
+            for table in ("plan_versions", "meeting_participants"):
+                assert db.session.scalar(select(func.count()).select_from(db.metadata.tables[table])) == 0
+        if "portal.deviations" in FEATURES:
+            from portal.deviations.models import DeviationReport
+
+            assert db.session.scalar(select(DeviationReport.case_id).where(
+                DeviationReport.ref == world.values["report_ref"])) is None
+        # The audit events stay, detached, until their own time.
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(logged))).all()
+        assert len(rows) == len(logged) and all(e.case_id is None for e in rows)
+
+
+def test_ended_consents_are_deleted_and_valid_ones_kept(world_app):
+    from portal import FEATURES
+
+    if "portal.consent" not in FEATURES:
+        pytest.skip("the consent feature is not installed")
+    from portal.consent.models import Consent
+
+    app, world = world_app()
+    with app.app_context():
+        withdrawn = db.session.get(Consent, world.extra["consent_b"])
+        ended_at = withdrawn.withdrawn_at
+        # Three years and a day after the withdrawal: B goes; A (valid) stays whatever its age.
+        result = run_retention(now=ended_at + dt.timedelta(days=3 * 366))
+        assert _counts(result)["consents"] == 1
+        assert db.session.get(Consent, world.extra["consent_b"]) is None
+        assert db.session.get(Consent, world.extra["consent_a"]).status == "valid"
+        assert db.session.get(Case, world.case_id) is not None
+
+
+def test_closed_deviation_reports_are_deidentified_and_still_counted(world_app):
+    from portal import FEATURES
+
+    if "portal.deviations" not in FEATURES:
+        pytest.skip("the deviations feature is not installed")
+    from portal.deviations.models import DeviationEvent, DeviationRecipient, DeviationReport
+
+    app, world = world_app()
+    ref = world.values["report_ref"]
+    with app.app_context():
+        report = db.session.scalar(select(DeviationReport).where(DeviationReport.ref == ref))
+        report.status, report.closed_at, report.case_id = "closed", LONG_AGO - dt.timedelta(days=365 * 4), world.case_id
+        report.feedback = "Återkoppling om Matris"
+        db.session.commit()
+        kind, concerned, submitted = report.kind, report.concerned_unit_key, report.submitted_at
+        result = run_retention(now=NOW)
+        assert _counts(result)["deviation_reports"] == 1
+        db.session.expire_all()
+        report = db.session.scalar(select(DeviationReport).where(DeviationReport.ref == ref))
+        assert (report.kind, report.concerned_unit_key, report.submitted_at, report.status) == (kind, concerned, submitted, "closed")
+        assert report.record["event"]["kind"] == kind and "description" not in report.record and "client" not in report.record
+        assert report.reporter_name == "" and report.feedback == "" and report.case_id is None
+        assert all(e.text == "" and e.actor_name == "" for e in db.session.scalars(
+            select(DeviationEvent).where(DeviationEvent.report_id == report.id)))
+        assert all(r.email == "" for r in db.session.scalars(
+            select(DeviationRecipient).where(DeviationRecipient.report_id == report.id)))
+        assert _counts(run_retention(now=NOW))["deviation_reports"] == 0  # once
+    # The reporter can still open it (no 500), the yearly compilation still counts it.
+    from tests.security_support import client_for
+
+    reporter = client_for(app, world, "own")
+    page = reporter.get(f"/avvikelser/{ref}")
+    assert page.status_code == 200 and "Återkoppling om Matris" not in page.get_data(as_text=True)
+    assert reporter.get(f"/avvikelser/{ref}/pdf").status_code == 200
+    year = submitted.year
+    summary = client_for(app, world, "admin").get(f"/avvikelser/sammanstallning.csv?ar={year}")
+    assert summary.status_code == 200 and "Avslutad" in summary.get_data(as_text=True)
