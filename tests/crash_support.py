@@ -36,8 +36,13 @@ def portal_env(db_path: Path, port: int, **extra) -> dict:
     return env
 
 
+def run_dir(env: dict) -> Path:
+    """The processes run in the test's temporary directory (the code comes from PYTHONPATH)."""
+    return Path(env["PORTAL_DATABASE_URL"].removeprefix("sqlite:///")).parent
+
+
 def run_python(code: str, env: dict, timeout: float = 120) -> str:
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", code], cwd=run_dir(env), env=env, capture_output=True, text=True,
                           timeout=timeout)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
@@ -45,7 +50,7 @@ def run_python(code: str, env: dict, timeout: float = 120) -> str:
 
 def prepare_database(env: dict, users: list[tuple[str, str, list[str]]]) -> None:
     """Migrate the database and create the accounts, with the portal's own functions."""
-    done = subprocess.run([sys.executable, "-m", "portal", "db", "upgrade"], cwd=ROOT, env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "portal", "db", "upgrade"], cwd=run_dir(env), env=env, capture_output=True,
                           text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     run_python(
@@ -76,7 +81,7 @@ class Gunicorn:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--worker-class", "sync",
              "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "--graceful-timeout", "5",
-             "portal:create_app()"], cwd=ROOT, env=self.env, stdout=out, stderr=out)
+             "portal:create_app()"], cwd=run_dir(self.env), env=self.env, stdout=out, stderr=out)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, "gunicorn exited at start"

@@ -68,10 +68,18 @@ date_parts = st.one_of(st.integers(-5, 10**6).map(str), st.sampled_from(["", "0"
 MARKUP = re.compile(r"<[a-zA-Z/!?]")
 
 
+def _flat(values):
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            yield from value
+        else:
+            yield value
+
+
 def reflected_raw(values, html: str) -> list[str]:
     """Submitted values that look like markup and appear unescaped in the HTML."""
     found = []
-    for value in values:
+    for value in _flat(values):
         if not isinstance(value, str):
             continue
         for candidate in {value, value.strip()}:
@@ -90,3 +98,86 @@ def check_answer(response, values, *, allowed=(200, 302, 400)) -> str:
     leaks = reflected_raw(values, html)
     assert not leaks, f"reflected unescaped: {leaks}"
     return html
+
+
+# --- Forms read from the page itself -----------------------------------------------------------
+
+from dataclasses import dataclass, field  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
+
+ABSENT = object()
+
+
+@dataclass
+class FormField:
+    name: str
+    kind: str                     # text, textarea, select, radio, checkbox, hidden, button, date-part
+    values: list[str] = field(default_factory=list)
+
+
+class _FormParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict[str, FormField]] = []
+        self.current: dict[str, FormField] | None = None
+        self.select: FormField | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self.current = {}
+            if not (a.get("action") or "").endswith("/logga-ut"):  # the header's sign-out button
+                self.forms.append(self.current)
+            return
+        if self.current is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name and name != "csrf_token":
+            kind = (a.get("type") or "text").lower()
+            if name.endswith(("-day", "-month", "-year")):
+                kind = "date-part"
+            entry = self.current.setdefault(name, FormField(name, kind))
+            if kind in ("radio", "checkbox", "hidden"):
+                entry.values.append(a.get("value") or "y")
+        elif tag == "textarea" and name:
+            self.current.setdefault(name, FormField(name, "textarea"))
+        elif tag == "select" and name:
+            self.select = self.current.setdefault(name, FormField(name, "select"))
+        elif tag == "option" and self.select is not None:
+            self.select.values.append(a.get("value", ""))
+        elif tag == "button" and name:
+            self.current.setdefault(name, FormField(name, "button")).values.append(a.get("value", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.current = None
+
+
+def post_forms(html: str) -> list[dict[str, FormField]]:
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.forms
+
+
+def field_strategy(f: FormField):
+    if f.kind == "date-part":
+        return date_parts
+    if f.kind in ("select", "radio") and f.values:
+        return st.one_of(st.sampled_from(f.values), texts)
+    if f.kind == "checkbox" and len(f.values) > 1:  # a group: any of the boxes, or something else
+        return st.lists(st.one_of(st.sampled_from(f.values), texts), max_size=len(f.values) + 1)
+    if f.kind == "checkbox":
+        return st.one_of(st.sampled_from(f.values), st.just(ABSENT), texts)
+    if f.kind == "button":
+        return st.sampled_from(f.values)
+    if f.kind == "hidden":
+        return st.one_of(st.sampled_from(f.values or [""]), texts)
+    return texts
+
+
+def form_data(fields: dict[str, FormField]):
+    """A strategy for a whole form posted with fuzzed values (absent checkboxes left out)."""
+    return st.fixed_dictionaries({name: field_strategy(f) for name, f in fields.items()}).map(
+        lambda d: {k: v for k, v in d.items() if v is not ABSENT})

@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from tests.conftest import ROOT
-from tests.crash_support import Gunicorn, free_port, login_session, portal_env, prepare_database, run_python
+from tests.crash_support import Gunicorn, free_port, login_session, portal_env, prepare_database, run_dir, run_python
 from tests.smtp_server import SmtpSink
 
 pytestmark = pytest.mark.slow
@@ -206,7 +205,7 @@ def test_confirmed_submissions_survive_sigkill_of_workers_and_master(tmp_path, c
     twice = sorted(m for m, refs in found.items() if len(refs) > 1)
     phantom = sorted(set(found) - set(tally.attempted))
     with capsys.disabled():
-        print(f"\ncrash test: {len(tally.attempted)} submitted, {len(tally.confirmed)} confirmed, "
+        print(f"\ncrash test ({SUBMIT.__name__}): {len(tally.attempted)} submitted, {len(tally.confirmed)} confirmed, "
               f"{len(set(found) & set(tally.confirmed))} confirmed found, {len(found)} stored in all "
               f"(unconfirmed but stored: {len(set(found) - set(tally.confirmed))}); failures {dict(tally.failed)}; "
               f"SIGKILLs: {[(what, len(p)) for what, p in kills]}")
@@ -234,7 +233,7 @@ MESSAGES = 150
 
 def _outbox_worker(env: dict, log) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "portal", "outbox", "run", "--loop", "--interval", "0.2"],
-                            cwd=ROOT, env=env, stdout=log, stderr=log)
+                            cwd=run_dir(env), env=env, stdout=log, stderr=log)
 
 
 def _rows(db_path):
@@ -279,7 +278,7 @@ def test_outbox_workers_killed_midway_lose_nothing_and_resend_only_what_was_in_f
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=30) == 0
         # Restarted after the stale time (PORTAL_OUTBOX_STALE_MINUTES=0 stands in for waiting it out).
-        restart = subprocess.run([sys.executable, "-m", "portal", "outbox", "run"], cwd=ROOT,
+        restart = subprocess.run([sys.executable, "-m", "portal", "outbox", "run"], cwd=run_dir(env),
                                  env={**env, "PORTAL_OUTBOX_STALE_MINUTES": "0"}, capture_output=True, text=True,
                                  timeout=120)
         assert restart.returncode == 0, restart.stderr[-2000:]
