@@ -28,10 +28,14 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
+from tests.conftest import MYSQL_URL
 from tests.crash_support import Gunicorn, free_port, login_session, portal_env, prepare_database, run_dir, run_python
 from tests.smtp_server import SmtpSink
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(bool(MYSQL_URL), reason="runs its own processes on a SQLite file: the same on the MariaDB pass"),
+]
 
 THREADS = 6
 PER_THREAD = 30

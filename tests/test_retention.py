@@ -311,6 +311,12 @@ def test_ended_consents_are_deleted_and_valid_ones_kept(world_app):
         assert db.session.get(Consent, world.extra["consent_b"]) is None
         assert db.session.get(Consent, world.extra["consent_a"]).status == "valid"
         assert db.session.get(Case, world.case_id) is not None
+        # A valid consent whose last day passed long ago goes too, marked expired or not.
+        valid_until = db.session.get(Consent, world.extra["consent_a"]).valid_until
+        later = dt.datetime.combine(valid_until, dt.time(12)) + dt.timedelta(days=3 * 366)
+        assert _counts(run_retention(now=later))["consents"] == 1
+        assert db.session.get(Consent, world.extra["consent_a"]) is None
+        assert db.session.get(Case, world.case_id) is not None  # the case is open: it stays
 
 
 def test_closed_deviation_reports_are_deidentified_and_still_counted(world_app):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy import Table, and_, delete, func, or_, select, text, update
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -190,8 +190,15 @@ def _consents(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResul
         return 0  # the consent feature is not installed
     c = consents.c
     ended = func.coalesce(c.withdrawn_at, c.declined_at, c.expired_at)
-    ids = db.session.scalars(select(c.id).where(c.status.in_(("withdrawn", "declined", "expired")),
-                                                ended.is_not(None), ended < cutoff).order_by(c.id)).all()
+    ids = db.session.scalars(select(c.id).where(or_(
+        # withdrawn, said no to, or marked expired
+        and_(c.status.in_(("withdrawn", "declined", "expired")), ended.is_not(None), ended < cutoff),
+        # past its period even if nobody marked it expired (or never signed by everyone)
+        and_(c.status.in_(("valid", "pending", "expired")), c.valid_until.is_not(None),
+             c.valid_until < cutoff.date()),
+        # a draft nobody sent
+        and_(c.status == "draft", c.updated_at < cutoff),
+    )).order_by(c.id)).all()
     if dry_run or not ids:
         return len(ids)
     counts: dict[str, int] = {}
