@@ -174,3 +174,12 @@ def csrf_token_from(html: str) -> str:
         r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    """The one sync Playwright of the test session (tests/browser and any other browser test)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright

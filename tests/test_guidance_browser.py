@@ -12,15 +12,14 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture
-def browser():
+def browser(playwright_instance):
+    # One Playwright per test session (tests/conftest.py): a second sync Playwright cannot start
+    # while the browser suite's is running.
     if CHROMIUM is None:
         pytest.fail("Chromium is missing: run `make system-deps-test` (scripts/system-deps.sh test)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
+    b = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    yield b
+    b.close()
 
 
 @pytest.fixture

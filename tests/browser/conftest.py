@@ -79,14 +79,6 @@ def portal_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def playwright_instance():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        yield playwright
-
-
-@pytest.fixture(scope="session")
 def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     yield browser
