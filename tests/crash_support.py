@@ -1,5 +1,6 @@
 """Real processes for the crash tests: the portal under gunicorn and `portal outbox run`, on a
-file-based SQLite database in a temporary directory, killed with SIGKILL on purpose."""
+file-based SQLite database in a temporary directory (or, on the MariaDB pass, the test server's
+database), killed with SIGKILL on purpose."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import requests
+from sqlalchemy import create_engine, text
 
 from tests.conftest import ROOT, TEST_PASSWORD
 
@@ -23,10 +25,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def portal_env(db_path: Path, port: int, **extra) -> dict:
+def portal_env(database_url: str, workdir: Path, port: int, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env.update({
-        "PORTAL_DATABASE_URL": f"sqlite:///{db_path}",
+        "PORTAL_DATABASE_URL": database_url,
+        "CRASH_TEST_WORKDIR": str(workdir),
         "PORTAL_SECRET_KEY": SECRET,
         "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
         "PORTAL_DEV_MAILBOX": "1",
@@ -38,7 +41,7 @@ def portal_env(db_path: Path, port: int, **extra) -> dict:
 
 def run_dir(env: dict) -> Path:
     """The processes run in the test's temporary directory (the code comes from PYTHONPATH)."""
-    return Path(env["PORTAL_DATABASE_URL"].removeprefix("sqlite:///")).parent
+    return Path(env["CRASH_TEST_WORKDIR"])
 
 
 def run_python(code: str, env: dict, timeout: float = 120) -> str:
@@ -168,6 +171,26 @@ def wait_gone(pid: int, timeout: float = 10) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"process {pid} is still running")
+
+
+def rows(url: str, sql: str) -> list[tuple]:
+    """What the database holds now, read by a connection of its own (SQLite file or MariaDB)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def integrity_problems(url: str, tables: list[str]) -> list[str]:
+    """SQLite: `PRAGMA integrity_check` on the whole file. MariaDB: `CHECK TABLE` on the tables
+    the test wrote to. Returns what is wrong (empty when the database is sound)."""
+    if url.startswith("sqlite"):
+        answer = rows(url, "PRAGMA integrity_check")
+        return [] if answer == [("ok",)] else [str(r) for r in answer]
+    answer = rows(url, "CHECK TABLE " + ", ".join(f"`{t}`" for t in tables))
+    return [str(r) for r in answer if r[2] in ("error", "warning") or (r[2] == "status" and r[3] != "OK")]
 
 
 def login_session(base_url: str, email: str) -> requests.Session:

@@ -66,6 +66,7 @@ date_parts = st.one_of(st.integers(-5, 10**6).map(str), st.sampled_from(["", "0"
                        texts)
 
 MARKUP = re.compile(r"<[a-zA-Z/!?]")
+MARKUP_PAYLOADS = [p for p in PAYLOADS + PERSONAL_NUMBERS if MARKUP.search(p)]
 
 
 def _flat(values):
@@ -77,14 +78,14 @@ def _flat(values):
 
 
 def reflected_raw(values, html: str) -> list[str]:
-    """Submitted values that look like markup and appear unescaped in the HTML."""
+    """The markup payloads inside submitted values that appear unescaped in the HTML. Only the
+    payloads are looked for: they never occur in the portal's own markup, whereas random text
+    can be something like `<input` that every form page holds anyway."""
     found = []
     for value in _flat(values):
         if not isinstance(value, str):
             continue
-        for candidate in {value, value.strip()}:
-            if MARKUP.search(candidate) and len(candidate) >= 6 and candidate in html:
-                found.append(candidate[:80])
+        found += [payload for payload in MARKUP_PAYLOADS if payload in value and payload in html]
     return found
 
 

@@ -1,11 +1,15 @@
 """Crash safety with real processes: nothing the portal confirmed is lost when its processes die.
 
-1. The portal runs under gunicorn (3 sync workers) on a file-based SQLite database. Threads of
+The same tests run on both databases: on a file-based SQLite database in the SQLite pass, and on
+the throwaway MariaDB server in the MariaDB pass of `make test`.
+
+1. The portal runs under gunicorn (3 sync workers) on the database. Threads of
    signed-in users submit records concurrently over loopback, each with a CSRF token fetched from
    the form. Midway the workers are killed with SIGKILL (gunicorn starts new ones), later two of
    them, and later the master and every worker (a new gunicorn is started on the same database).
    Every submission that got its confirmation (the redirect to the saved record) must be in the
-   database, nothing may be there twice, and `PRAGMA integrity_check` must say ok.
+   database, nothing may be there twice, and the database must pass its integrity check
+   (`PRAGMA integrity_check` on SQLite, `CHECK TABLE` on MariaDB).
 2. The outbox: messages are queued, two `portal outbox run --loop` workers deliver them to a real
    SMTP server (aiosmtpd); one is killed with SIGKILL midway, the other finishes, a restarted worker
    takes over what the dead one held. Every queued message arrives, and a Message-ID arrives twice
@@ -13,11 +17,9 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -28,14 +30,21 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from tests.conftest import MYSQL_URL
-from tests.crash_support import Gunicorn, free_port, login_session, portal_env, prepare_database, run_dir, run_python
+from tests.conftest import MYSQL_URL, _fresh_database
+from tests.crash_support import (Gunicorn, free_port, integrity_problems, login_session, portal_env, prepare_database,
+                                 rows, run_dir, run_python)
 from tests.smtp_server import SmtpSink
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(bool(MYSQL_URL), reason="runs its own processes on a SQLite file: the same on the MariaDB pass"),
-]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def database_url(migrated_template, tmp_path) -> str:
+    """An empty database for the processes: a new SQLite file, or the MariaDB test database emptied
+    (the next test empties what these processes wrote, as after any other test)."""
+    if MYSQL_URL:
+        return _fresh_database(migrated_template, tmp_path)
+    return f"sqlite:///{tmp_path / 'portal.sqlite3'}"
 
 THREADS = 6
 PER_THREAD = 30
@@ -54,27 +63,6 @@ class Tally:
 
 def _token(html: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
-
-def submit_case(session: requests.Session, base: str, marker: str) -> str | None:
-    """Open a case; the confirmation is the redirect to the new case's page."""
-    token = _token(session.get(base + "/arenden/nytt", timeout=30).text)
-    response = session.post(base + "/arenden/nytt", data={
-        "csrf_token": token, "child_name": marker, "personal_number": "20120415-2381", "unit_key": UNIT,
-        "address": "", "phone": "", "email": ""}, allow_redirects=False, timeout=30)
-    location = response.headers.get("Location", "")
-    if response.status_code == 302 and re.search(r"/arenden/[A-Z0-9]{8}$", location):
-        return location.rsplit("/", 1)[1]
-    return None
-
-
-def stored_cases(db_path) -> dict[str, list[str]]:
-    with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("SELECT child_name, ref FROM cases WHERE child_name LIKE 'Kraschbarn %'").fetchall()
-    found: dict[str, list[str]] = {}
-    for marker, ref in rows:
-        found.setdefault(marker, []).append(ref)
-    return found
 
 
 def submit_deviation(session: requests.Session, base: str, marker: str) -> str | None:
@@ -103,25 +91,21 @@ def submit_deviation(session: requests.Session, base: str, marker: str) -> str |
     return None
 
 
-def stored_deviations(db_path) -> dict[str, list[str]]:
+def stored_deviations(url) -> dict[str, list[str]]:
     """Reports that were sent (signed and routed), by their marker."""
     import json
 
-    with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("SELECT record, ref FROM deviation_reports WHERE status != 'draft' "
-                            "AND reporter_signed_at IS NOT NULL").fetchall()
     found: dict[str, list[str]] = {}
-    for record, ref in rows:
+    for record, ref in rows(url, "SELECT record, ref FROM deviation_reports WHERE status != 'draft' "
+                                 "AND reporter_signed_at IS NOT NULL"):
         marker = (json.loads(record).get("description") or {}).get("reason", "")
         if marker.startswith("Kraschrapport "):
             found.setdefault(marker, []).append(ref)
     return found
 
 
-if importlib.util.find_spec("portal.deviations") is not None:
-    SUBMIT, STORED, MARKER = submit_deviation, stored_deviations, "Kraschrapport {thread:02d}-{n:03d}"
-else:  # before the deviations feature was merged the harness opened cases
-    SUBMIT, STORED, MARKER = submit_case, stored_cases, "Kraschbarn {thread:02d}-{n:03d}"
+SUBMIT, STORED, MARKER = submit_deviation, stored_deviations, "Kraschrapport {thread:02d}-{n:03d}"
+TABLES = ["deviation_reports", "audit_events", "outbox_messages"]
 
 
 # --- The run ----------------------------------------------------------------------------------
@@ -162,10 +146,9 @@ def _submitter(base: str, email: str, thread: int, tally: Tally, stop: threading
             _wait_until_up(base)
 
 
-def test_confirmed_submissions_survive_sigkill_of_workers_and_master(tmp_path, capsys):
-    db_path = tmp_path / "portal.sqlite3"
+def test_confirmed_submissions_survive_sigkill_of_workers_and_master(database_url, tmp_path, capsys):
     port = free_port()
-    env = portal_env(db_path, port)
+    env = portal_env(database_url, tmp_path, port)
     emails = [f"krasch{i}@arjeplog.example" for i in range(THREADS)]
     prepare_database(env, [(e, "staff", [UNIT]) for e in emails])
     log = tmp_path / "gunicorn.log"
@@ -202,14 +185,13 @@ def test_confirmed_submissions_survive_sigkill_of_workers_and_master(tmp_path, c
         stop.set()
         server.stop()
 
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    found = STORED(db_path)
+    assert integrity_problems(database_url, TABLES) == []
+    found = STORED(database_url)
     lost = sorted(set(tally.confirmed) - set(found))
     twice = sorted(m for m, refs in found.items() if len(refs) > 1)
     phantom = sorted(set(found) - set(tally.attempted))
     with capsys.disabled():
-        print(f"\ncrash test ({SUBMIT.__name__}): {len(tally.attempted)} submitted, {len(tally.confirmed)} confirmed, "
+        print(f"\ncrash test ({SUBMIT.__name__}, {database_url.split(':')[0]}): {len(tally.attempted)} submitted, {len(tally.confirmed)} confirmed, "
               f"{len(set(found) & set(tally.confirmed))} confirmed found, {len(found)} stored in all "
               f"(unconfirmed but stored: {len(set(found) - set(tally.confirmed))}); failures {dict(tally.failed)}; "
               f"SIGKILLs: {[(what, len(p)) for what, p in kills]}")
@@ -240,15 +222,14 @@ def _outbox_worker(env: dict, log) -> subprocess.Popen:
                             cwd=run_dir(env), env=env, stdout=log, stderr=log)
 
 
-def _rows(db_path):
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT id, message_id, status, claimed_by FROM outbox_messages").fetchall()
+def _rows(url):
+    return rows(url, "SELECT id, message_id, status, claimed_by FROM outbox_messages")
 
 
-def test_outbox_workers_killed_midway_lose_nothing_and_resend_only_what_was_in_flight(tmp_path, capsys):
+def test_outbox_workers_killed_midway_lose_nothing_and_resend_only_what_was_in_flight(database_url, tmp_path,
+                                                                                     capsys):
     sink = SlowSink().start()
-    db_path = tmp_path / "portal.sqlite3"
-    env = portal_env(db_path, free_port(), PORTAL_DEV_MAILBOX="0", PORTAL_SMTP_HOST="127.0.0.1",
+    env = portal_env(database_url, tmp_path, free_port(), PORTAL_DEV_MAILBOX="0", PORTAL_SMTP_HOST="127.0.0.1",
                      PORTAL_SMTP_PORT=sink.port, PORTAL_SMTP_TIMEOUT=10)
     prepare_database(env, [])
     run_python(
@@ -261,7 +242,7 @@ def test_outbox_workers_killed_midway_lose_nothing_and_resend_only_what_was_in_f
         "        queue_email(to=f'mottagare{i}@familj.example', template='notify/email/test', context={},"
         " kind='crash.test')\n"
         "    db.session.commit()\n", env)
-    queued = {row[1] for row in _rows(db_path)}
+    queued = {row[1] for row in _rows(database_url)}
     assert len(queued) == MESSAGES
     log = open(tmp_path / "outbox.log", "ab")
     first, second = _outbox_worker(env, log), _outbox_worker(env, log)
@@ -269,13 +250,13 @@ def test_outbox_workers_killed_midway_lose_nothing_and_resend_only_what_was_in_f
         assert sink.wait_for(MESSAGES // 3, timeout=120)
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
-        in_flight = {mid for _id, mid, status, claimed in _rows(db_path)
+        in_flight = {mid for _id, mid, status, claimed in _rows(database_url)
                      if status == "sending" and claimed and f":{first.pid}:" in claimed}
-        acknowledged_at_kill = {mid for _id, mid, status, _c in _rows(db_path) if status == "sent"}
+        acknowledged_at_kill = {mid for _id, mid, status, _c in _rows(database_url) if status == "sent"}
         # The survivor delivers everything it can; the dead worker's claim waits out its stale time.
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
-            statuses = Counter(status for _i, _m, status, _c in _rows(db_path))
+            statuses = Counter(status for _i, _m, status, _c in _rows(database_url))
             if statuses["waiting"] == 0 and statuses["sending"] <= len(in_flight):
                 break
             time.sleep(0.2)
@@ -294,14 +275,14 @@ def test_outbox_workers_killed_midway_lose_nothing_and_resend_only_what_was_in_f
         log.close()
         sink.stop()
 
-    rows = _rows(db_path)
-    assert Counter(status for _i, _m, status, _c in rows) == {"sent": MESSAGES}
+    final = _rows(database_url)
+    assert Counter(status for _i, _m, status, _c in final) == {"sent": MESSAGES}
     arrived = Counter(m["Message-ID"] for m in sink.messages)
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert integrity_problems(database_url, ["outbox_messages"]) == []
     twice = {mid for mid, n in arrived.items() if n > 1}
     with capsys.disabled():
-        print(f"\noutbox crash test: {MESSAGES} queued, {len(acknowledged_at_kill)} sent before the kill, "
+        print(f"\noutbox crash test ({database_url.split(':')[0]}): {MESSAGES} queued, "
+              f"{len(acknowledged_at_kill)} sent before the kill, "
               f"{len(in_flight)} in flight in the killed worker, {sum(arrived.values())} arrived, "
               f"{len(arrived)} distinct, {len(twice)} twice")
     assert set(arrived) == queued, "a queued message never arrived"

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from pypdf import PdfReader
 
-from portal import FEATURES
 from tests.fuzz_support import FUZZ, check_answer, form_data, post_forms
 from tests.security_support import client_for, verify_link
 from tests.security_support import world_app, world_snapshot  # noqa: F401  (fixtures)
@@ -49,7 +48,6 @@ def _show(client, values):
     return after
 
 
-@pytest.mark.skipif("portal.deviations" not in FEATURES, reason="deviations not installed")
 def test_deviation_report_form(world_app):
     app, world = world_app()
     client = client_for(app, world, "own")
@@ -58,7 +56,6 @@ def test_deviation_report_form(world_app):
     _fuzz(client, "/avvikelser/ny", fields, after=_show(client, lambda d: d.values()))
 
 
-@pytest.mark.skipif("portal.consent" not in FEATURES, reason="consent not installed")
 def test_consent_request_form(world_app):
     app, world = world_app()
     client = client_for(app, world, "own")
@@ -68,7 +65,6 @@ def test_consent_request_form(world_app):
     _fuzz(client, url, fields, after=_show(client, lambda d: d.values()))
 
 
-@pytest.mark.skipif("portal.plans" not in FEATURES, reason="plans not installed")
 def test_plan_editor_and_meeting_forms(world_app):
     app, world = world_app()
     client = client_for(app, world, "own")
@@ -80,7 +76,6 @@ def test_plan_editor_and_meeting_forms(world_app):
     _fuzz(client, meeting, _form(client, meeting), after=_show(client, lambda d: d.values()))
 
 
-@pytest.mark.skipif("portal.consent" not in FEATURES, reason="consent not installed")
 def test_staff_withdrawal_form(world_app):
     app, world = world_app()
     client = client_for(app, world, "own")
@@ -89,7 +84,6 @@ def test_staff_withdrawal_form(world_app):
     _fuzz(client, url, _form(client, url), after=_show(client, lambda d: d.values()))
 
 
-@pytest.mark.skipif("portal.consent" not in FEATURES, reason="consent not installed")
 def test_signer_forms_on_the_personal_link(world_app):
     """A new request to both guardians; Vera's link is fuzzed through code, sign and decline."""
     from tests.consent_support import ask_for_consent
@@ -130,7 +124,6 @@ def _pdf_text(response) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-@pytest.mark.skipif("portal.deviations" not in FEATURES, reason="deviations not installed")
 def test_a_deviation_report_pdf_shows_markup_as_text(world_app):
     from tests.deviations_support import report_form
 
@@ -143,7 +136,6 @@ def test_a_deviation_report_pdf_shows_markup_as_text(world_app):
     assert PAYLOAD in _pdf_text(client.get(f"/avvikelser/{ref}/pdf"))
 
 
-@pytest.mark.skipif("portal.plans" not in FEATURES, reason="plans not installed")
 def test_a_plan_pdf_shows_markup_as_text(world_app):
     app, world = world_app()
     client = client_for(app, world, "own")

@@ -139,3 +139,14 @@ def test_search_query(client):
         check_answer(response, [q], allowed=(200,))
 
     attempt()
+
+
+def test_the_reflection_check_catches_raw_markup_and_passes_escaped():
+    from markupsafe import escape
+
+    from tests.fuzz_support import PAYLOADS, reflected_raw
+
+    typed = ["Hej " + PAYLOADS[1] + " då"]
+    assert reflected_raw(typed, f"<p>{typed[0]}</p>") == [PAYLOADS[1]]
+    assert reflected_raw(typed, f"<p>{escape(typed[0])}</p>") == []
+    assert reflected_raw(["<input"], '<input name="x">') == []  # the page's own markup is not a leak

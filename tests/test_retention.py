@@ -16,7 +16,7 @@ from portal.guidance.models import ChecklistTick
 from portal.notify.models import OutboxMessage
 from portal.retention.policy import RetentionPolicyError, load_policy
 from portal.retention.run import run_retention
-from tests.conftest import MYSQL_URL, ROOT
+from tests.conftest import ROOT
 
 NOW = dt.datetime(2030, 6, 1, 12, 0)          # the day the run happens (naive UTC)
 LONG_AGO = dt.datetime(2026, 3, 2, 9, 0)       # past every retention time
@@ -191,19 +191,31 @@ def test_the_command_refuses_a_broken_policy(app_factory, tmp_path):
     assert "retention.yaml, rad 2" in result.output and "större än noll" in result.output
 
 
-@pytest.mark.skipif(bool(MYSQL_URL), reason="reads the SQLite file itself")
-def test_nothing_of_a_deleted_case_is_left_in_the_database_file(app, world):
-    path = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+def _everything_stored(app) -> bytes:
+    """SQLite: the database file and its WAL, byte for byte (deleted rows must be overwritten, not
+    just unlinked). MariaDB: every row of every table, as a dump would hold them (InnoDB purges
+    deleted records from its pages in the background, so the files themselves prove nothing)."""
     with app.app_context():
-        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        assert OLD_CHILD.encode() in path.read_bytes()  # the test can see it before the run
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            db.session.remove()
+            db.engine.dispose()
+            path = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+            wal = path.with_name(path.name + "-wal")
+            return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+        dump = []
+        for table in db.inspect(db.engine).get_table_names():
+            dump += [repr(tuple(row)) for row in db.session.execute(text(f"SELECT * FROM `{table}`"))]
+        db.session.remove()
+        return "\n".join(dump).encode()
+
+
+def test_nothing_of_a_deleted_case_is_left_in_the_database(app, world):
+    assert OLD_CHILD.encode() in _everything_stored(app)  # the test can see it before the run
+    with app.app_context():
         run_retention(now=NOW)
         db.session.remove()
-        db.engine.dispose()
-    data = path.read_bytes()
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists():
-        data += wal.read_bytes()
+    data = _everything_stored(app)
     assert OLD_CHILD.encode() not in data and OLD_PNR.encode() not in data
     assert KEPT_CHILD.encode() in data
 
@@ -251,22 +263,18 @@ def _feature_rows(app, case_id):
 
 
 def test_deleting_a_closed_case_takes_consents_plans_meetings_with_it(world_app):
-    from portal import FEATURES
+    from portal.deviations.models import DeviationReport
 
     app, world = world_app()
-    if "portal.deviations" in FEATURES:  # a report linked to the case: it stays, unlinked
-        from portal.deviations.models import DeviationReport
-
-        with app.app_context():
-            db.session.scalar(select(DeviationReport).where(DeviationReport.ref == world.values["report_ref"])
-                              ).case_id = world.case_id
-            db.session.commit()
+    with app.app_context():  # a report linked to the case: it stays, unlinked
+        db.session.scalar(select(DeviationReport).where(DeviationReport.ref == world.values["report_ref"])
+                          ).case_id = world.case_id
+        db.session.commit()
     before = _feature_rows(app, world.case_id)
     with app.app_context():
         logged = set(db.session.scalars(select(AuditEvent.id).where(AuditEvent.case_id == world.case_id)))
     assert logged
-    if "portal.consent" in FEATURES:
-        assert before["consents"] == 2 and before["plans"] == 1 and before["meetings"] == 1
+    assert before["consents"] == 2 and before["plans"] == 1 and before["meetings"] == 1
     _close(app, world.case_ref, LONG_AGO)
     with app.app_context():
         result = run_retention(now=NOW)
@@ -278,27 +286,17 @@ def test_deleting_a_closed_case_takes_consents_plans_meetings_with_it(world_app)
         assert all(n == 0 for name, n in after.items()), after
         for name in kept_with_reference & set(before):
             assert before[name] > 0, name
-        if "portal.consent" in FEATURES:
-            for table in ("consent_signers", "consent_links", "consent_events", "consent_units"):
-                assert db.session.scalar(select(func.count()).select_from(db.metadata.tables[table])) == 0
-        if "portal.plans" in FEATURES:
-            for table in ("plan_versions", "meeting_participants"):
-                assert db.session.scalar(select(func.count()).select_from(db.metadata.tables[table])) == 0
-        if "portal.deviations" in FEATURES:
-            from portal.deviations.models import DeviationReport
-
-            assert db.session.scalar(select(DeviationReport.case_id).where(
-                DeviationReport.ref == world.values["report_ref"])) is None
+        for table in ("consent_signers", "consent_links", "consent_events", "consent_units",
+                      "plan_versions", "meeting_participants"):
+            assert db.session.scalar(select(func.count()).select_from(db.metadata.tables[table])) == 0, table
+        assert db.session.scalar(select(DeviationReport.case_id).where(
+            DeviationReport.ref == world.values["report_ref"])) is None
         # The audit events stay, detached, until their own time.
         rows = db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(logged))).all()
         assert len(rows) == len(logged) and all(e.case_id is None for e in rows)
 
 
 def test_ended_consents_are_deleted_and_valid_ones_kept(world_app):
-    from portal import FEATURES
-
-    if "portal.consent" not in FEATURES:
-        pytest.skip("the consent feature is not installed")
     from portal.consent.models import Consent
 
     app, world = world_app()
@@ -320,10 +318,6 @@ def test_ended_consents_are_deleted_and_valid_ones_kept(world_app):
 
 
 def test_closed_deviation_reports_are_deidentified_and_still_counted(world_app):
-    from portal import FEATURES
-
-    if "portal.deviations" not in FEATURES:
-        pytest.skip("the deviations feature is not installed")
     from portal.deviations.models import DeviationEvent, DeviationRecipient, DeviationReport
 
     app, world = world_app()
