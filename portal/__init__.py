@@ -23,6 +23,8 @@ FEATURES = [
     "portal.deviations",
     "portal.consent",
     "portal.plans",
+    "portal.retention",
+    "portal.subject_access",
 ]
 
 
@@ -39,6 +41,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config_module.from_environment(instance_path))
     if test_config:
         app.config.update(test_config)
+
+    trusted = int(app.config.get("PORTAL_TRUSTED_PROXIES") or 0)
+    if trusted > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
 
     _configure_logging(app)
     db.init_app(app)

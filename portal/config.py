@@ -51,6 +51,9 @@ def from_environment(instance_path: Path) -> dict:
         "PORTAL_MAIL_FROM": env("PORTAL_MAIL_FROM", "Samverkansportalen <no-reply@samverkansportalen.invalid>"),
         "PORTAL_MAIL_REPLY_TO": env("PORTAL_MAIL_REPLY_TO", ""),
         "RATELIMIT_STORAGE_URI": env("PORTAL_RATELIMIT_STORAGE_URI", "memory://"),
+        # How many reverse proxies in front of the portal append X-Forwarded-For/-Proto (0: none,
+        # the header is not believed). Rate limits and the audit trail use the address it gives.
+        "PORTAL_TRUSTED_PROXIES": int(env("PORTAL_TRUSTED_PROXIES", "0")),
         "RATELIMIT_HEADERS_ENABLED": True,
         "PORTAL_LOGIN_MAX_FAILURES": int(env("PORTAL_LOGIN_MAX_FAILURES", "5")),
         "PORTAL_LOGIN_LOCK_MINUTES": int(env("PORTAL_LOGIN_LOCK_MINUTES", "15")),

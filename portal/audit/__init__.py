@@ -9,4 +9,9 @@ def init_app(app: Flask) -> None:
     from .routes import bp
 
     app.register_blueprint(bp)
+    from ..extensions import db
+    from .models import guard_engine
+
+    with app.app_context():
+        guard_engine(db.engine)  # append-only also for bulk statements and text SQL
     add_nav("audit.index", "Granskningslogg", lambda u: u.is_authenticated and u.is_manager)

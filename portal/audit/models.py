@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
+import re
 
 from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,11 +35,42 @@ class AuditLogIsAppendOnly(Exception):
     pass
 
 
+# Set only by portal.retention while it deletes events past the audit log's own retention time
+# (and detaches events from a case it deleted). Nothing else may change or delete an event.
+_retention_permit: contextvars.ContextVar[bool] = contextvars.ContextVar("audit_retention_permit", default=False)
+
+
+@contextlib.contextmanager
+def retention_permit():
+    token = _retention_permit.set(True)
+    try:
+        yield
+    finally:
+        _retention_permit.reset(token)
+
+
 @event.listens_for(AuditEvent, "before_update")
 def _no_update(*_args):
-    raise AuditLogIsAppendOnly("audit events cannot be changed")
+    if not _retention_permit.get():
+        raise AuditLogIsAppendOnly("audit events cannot be changed")
 
 
 @event.listens_for(AuditEvent, "before_delete")
 def _no_delete(*_args):
-    raise AuditLogIsAppendOnly("audit events cannot be deleted")
+    if not _retention_permit.get():
+        raise AuditLogIsAppendOnly("audit events cannot be deleted")
+
+
+# The ORM events above do not see bulk UPDATE/DELETE statements or text SQL: this guard on the
+# application's engine refuses every statement that changes or deletes audit rows.
+_CHANGES_AUDIT = re.compile(r"^\s*(update|delete\s+from|replace\s+into)\s+[`\"]?audit_events\b", re.IGNORECASE)
+
+
+def guard_engine(engine) -> None:
+    if not event.contains(engine, "before_cursor_execute", _guard_statement):
+        event.listen(engine, "before_cursor_execute", _guard_statement)
+
+
+def _guard_statement(_conn, _cursor, statement, _parameters, _context, _executemany):
+    if _CHANGES_AUDIT.match(statement) and not _retention_permit.get():
+        raise AuditLogIsAppendOnly("audit events cannot be changed or deleted")

@@ -323,3 +323,24 @@ ENDPOINT_PARAMETERS.update({
     ("plans.edit", "number"): lambda: 1,
 })
 PDF_TEMPLATES["plans/plan_pdf.html"] = _plan_pdf_sample
+
+
+# --- registerutdrag (portal.subject_access) --------------------------------------------------------
+
+def _subject_access_sample() -> dict:
+    from portal.subject_access.report import build_report
+    from portal.timeutil import local, utcnow
+
+    case = _demo_case()
+    report = build_report(case, guardian=case.guardians[0], requester_name=case.guardians[0].name,
+                          contact="solbacken@arjeplog.example")
+    return {"title": "Registerutdrag", "report": report, "created": local(utcnow())}
+
+
+EXCLUDED.update({
+    "subject_access.signer_page": "Needs a signer verified with a one-time code in the session; the page is "
+                                  "checked in tests/test_subject_access.py",
+    "subject_access.signer_pdf": "A PDF behind the signer's verified link (its HTML through PDF_TEMPLATES)",
+    "subject_access.staff_pdf": "A PDF (its HTML is checked through PDF_TEMPLATES)",
+})
+PDF_TEMPLATES["subject_access/report_pdf.html"] = _subject_access_sample

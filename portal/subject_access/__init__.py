@@ -1,0 +1,23 @@
+"""Registerutdrag (subject access report): what the portal holds about a child and who has read it,
+as a PDF for a guardian (or the young person) through their personal consent link, or printed by
+the case unit's manager. See docs/subject_access.md."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from ..audit.log import register_labels
+    from ..cases.panels import register_case_panel
+    from .routes import bp
+
+    app.register_blueprint(bp)
+    register_labels({"subject_access.report": "Registerutdrag togs fram"})
+    register_case_panel(90, "subject_access/_panel.html", _panel)
+
+
+def _panel(case, user):
+    """For the case unit's managers: a way to print the report for someone who asked."""
+    if user.is_authenticated and user.is_manager and case.unit_key in user.unit_keys:
+        return {}
+    return None

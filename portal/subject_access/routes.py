@@ -1,0 +1,127 @@
+"""Registerutdrag: through the signer's personal link (verified with the one-time code), or by the
+case unit's manager on the case."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..audit import record_and_commit
+from ..extensions import db, limiter
+from ..pdf import pdf_response, render_pdf
+from ..timeutil import local
+from .report import build_report
+
+bp = Blueprint("subject_access", __name__, template_folder="templates")
+LIMIT = "20 per minute"
+TITLE = "Registerutdrag"
+
+
+def _consent_installed() -> bool:
+    from .. import FEATURES
+
+    return "portal.consent" in FEATURES
+
+
+def _signer_request(token: str):
+    """(signer, guardian, None) for a verified signer who may ask, else (None, None, response)."""
+    if not _consent_installed():
+        abort(404)
+    from ..cases.models import Guardian
+    from ..consent.models import CHILD, GUARDIAN
+    from ..consent.routes import _verified_link
+
+    link, _verified, response = _verified_link(token)
+    if response is not None:
+        return None, None, response
+    signer = link.signer
+    guardian = None
+    if signer.role == GUARDIAN:
+        guardian = db.session.get(Guardian, signer.guardian_id) if signer.guardian_id else None
+        if guardian is None or guardian.case_id != signer.consent.case_id or not guardian.has_custody:
+            abort(404)  # no longer a guardian with custody on this case
+    elif signer.role != CHILD:
+        abort(404)
+    return signer, guardian, None
+
+
+def _contact(consent) -> str:
+    parts = [p for p in (consent.contact_email, consent.contact_phone) if p]
+    return " eller ".join(parts)
+
+
+@bp.route("/samtycke/s/<token>/registerutdrag")
+@limiter.limit(LIMIT)
+def signer_page(token: str):
+    signer, guardian, response = _signer_request(token)
+    if response is not None:
+        return response
+    return render_template("subject_access/signer.html", token=token, young=guardian is None,
+                           contact=_contact(signer.consent))
+
+
+@bp.route("/samtycke/s/<token>/registerutdrag.pdf")
+@limiter.limit(LIMIT)
+def signer_pdf(token: str):
+    signer, guardian, response = _signer_request(token)
+    if response is not None:
+        return response
+    from ..consent.service import signer_actor
+
+    case = signer.consent.case
+    report = build_report(case, guardian=guardian, child_signer=guardian is None, requester_name=signer.name,
+                          contact=_contact(signer.consent))
+    record_and_commit("subject_access.report", case=case, object_type="consent_signer", object_id=signer.id,
+                      actor=signer_actor(signer), user=None, unit_key="", detail="via personlig länk")
+    return _pdf(report)
+
+
+def _pdf(report):
+    data = render_pdf("subject_access/report_pdf.html", title=TITLE, report=report,
+                      created=local(report.created_at))
+    return pdf_response(data, "registerutdrag.pdf", inline=False)
+
+
+# --- The case unit's manager prints it for someone who asked another way ----------------------------
+
+def _managed_case(ref: str):
+    from ..cases.access import get_case_or_404
+
+    if not current_user.is_manager:
+        abort(404)
+    case = get_case_or_404(ref, current_user)
+    if case.unit_key not in current_user.unit_keys:
+        abort(404)  # only the opening unit's managers
+    return case
+
+
+@bp.route("/arenden/<ref>/registerutdrag")
+@login_required
+def staff_page(ref: str):
+    case = _managed_case(ref)
+    return render_template("subject_access/staff.html", case=case,
+                           guardians=[g for g in case.guardians if g.has_custody])
+
+
+@bp.route("/arenden/<ref>/registerutdrag.pdf")
+@login_required
+def staff_pdf(ref: str):
+    case = _managed_case(ref)
+    who = request.args.get("for", "")
+    guardian = None
+    if who != "barnet":
+        from ..cases.models import Guardian
+
+        guardian_id = int(who) if who.isdigit() else 0
+        guardian = db.session.scalar(select(Guardian).where(Guardian.id == guardian_id, Guardian.case_id == case.id,
+                                                            Guardian.has_custody.is_(True)))
+        if guardian is None:
+            abort(404)
+    directory = current_app.extensions["directory"]
+    unit = directory.units.get(case.unit_key)
+    report = build_report(case, guardian=guardian, child_signer=guardian is None,
+                          requester_name=guardian.name if guardian else case.child_name,
+                          contact=unit.email if unit is not None else "")
+    record_and_commit("subject_access.report", case=case, object_type="case", object_id=case.id,
+                      detail="utskrivet av chef")
+    return _pdf(report)
