@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from ..content_errors import ContentFileError
+
 FILE_NAME = "directory.yaml"
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -26,11 +28,8 @@ SECTORS = {
 PLAN_OWNER_SECTORS = {"socialtjanst", "halso-och-sjukvard"}
 
 
-class DirectoryError(Exception):
-    def __init__(self, path: Path | str, line: int | None, problem: str):
-        self.path, self.line, self.problem = str(path), line, problem
-        where = f"{self.path}, rad {line}" if line else self.path
-        super().__init__(f"{where}: {problem}")
+class DirectoryError(ContentFileError):
+    pass
 
 
 @dataclass(frozen=True)

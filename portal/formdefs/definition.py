@@ -6,7 +6,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..directory.loader import read_yaml_with_lines, DirectoryError
+from ..content_errors import ContentFileError
+from ..directory.loader import DirectoryError, read_yaml_with_lines
 
 FIELD_TYPES = {
     "text", "textarea", "date", "choice", "multichoice", "select", "unit", "boolean",
@@ -14,10 +15,8 @@ FIELD_TYPES = {
 }
 
 
-class FormDefinitionError(Exception):
-    def __init__(self, path, line, problem):
-        where = f"{path}, rad {line}" if line else str(path)
-        super().__init__(f"{where}: {problem}")
+class FormDefinitionError(ContentFileError):
+    pass
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from ..content_errors import ContentFileError
+
 FILE_NAME = "retention.yaml"
 
 # Record type -> (Swedish label, the actions it allows). The order is the order of a run:
@@ -25,11 +27,8 @@ ACTION_LABELS = {"delete": "raderas", "deidentify": "avidentifieras", "blank": "
 ACTION_DONE_LABELS = {"delete": "raderade", "deidentify": "avidentifierade", "blank": "tömda"}
 
 
-class RetentionPolicyError(Exception):
-    def __init__(self, path: Path | str, line: int | None, problem: str):
-        self.path, self.line, self.problem = str(path), line, problem
-        where = f"{self.path}, rad {line}" if line else self.path
-        super().__init__(f"{where}: {problem}")
+class RetentionPolicyError(ContentFileError):
+    pass
 
 
 @dataclass(frozen=True)
