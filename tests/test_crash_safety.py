@@ -204,6 +204,63 @@ def test_confirmed_submissions_survive_sigkill_of_workers_and_master(database_ur
         assert ref in found[marker]
 
 
+# --- A backup while reports come in ----------------------------------------------------------
+
+def test_a_backup_taken_while_reports_come_in_restores_every_report_confirmed_before_it(database_url, tmp_path,
+                                                                                        capsys):
+    """`portal backup` runs while the portal (gunicorn) takes reports from several users; after the
+    run `portal restore` puts the backup back. The restored database passes its integrity check and
+    holds every report confirmed before the backup started, nothing twice, and nothing that was
+    never submitted: a consistent snapshot, not a torn copy."""
+    port = free_port()
+    env = portal_env(database_url, tmp_path, port)
+    emails = [f"kopia{i}@arjeplog.example" for i in range(3)]
+    prepare_database(env, [(e, "staff", [UNIT]) for e in emails])
+    server = Gunicorn(env, port, workers=3, log=tmp_path / "gunicorn.log").start()
+    tally, stop = Tally(), threading.Event()
+    threads = [threading.Thread(target=_submitter, args=(server.url, e, i, tally, stop), daemon=True)
+               for i, e in enumerate(emails)]
+    backup_file = tmp_path / "kopior" / "portal.bak"
+    try:
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 300
+        while len(tally.confirmed) < 20 and time.monotonic() < deadline and any(t.is_alive() for t in threads):
+            time.sleep(0.01)
+        with tally.lock:
+            confirmed_before = dict(tally.confirmed)
+        done = subprocess.run([sys.executable, "-m", "portal", "backup", str(backup_file)], cwd=run_dir(env), env=env,
+                              capture_output=True, text=True, timeout=300)
+        with tally.lock:
+            confirmed_during = len(tally.confirmed) - len(confirmed_before)
+        for t in threads:
+            t.join(timeout=600)
+    finally:
+        stop.set()
+        server.stop()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Säkerhetskopian är skriven" in done.stdout
+    assert oct(backup_file.stat().st_mode & 0o777) == "0o600"  # it holds children's data
+    everything = STORED(database_url)
+    assert set(tally.confirmed) <= set(everything)
+
+    restored = subprocess.run([sys.executable, "-m", "portal", "restore", "--yes", str(backup_file)],
+                              cwd=run_dir(env), env=env, capture_output=True, text=True, timeout=300)
+    assert restored.returncode == 0, restored.stderr[-3000:]
+    assert integrity_problems(database_url, TABLES) == []
+    found = STORED(database_url)
+    with capsys.disabled():
+        print(f"\nbackup under load ({database_url.split(':')[0]}): {len(tally.confirmed)} confirmed in all, "
+              f"{len(confirmed_before)} before the backup, {confirmed_during} while the backup command ran, "
+              f"{len(found)} in the restored backup")
+    assert set(confirmed_before) <= set(found), "a report confirmed before the backup is missing from it"
+    assert all(len(refs) == 1 for refs in found.values())
+    assert set(found) <= set(tally.attempted)
+    assert len(found) < len(everything), "the backup was taken after every report: it proves nothing"
+    for marker in found:
+        assert found[marker] == everything[marker]  # the same report, not a half-written one
+
+
 # --- The outbox -------------------------------------------------------------------------------
 
 class SlowSink(SmtpSink):
