@@ -120,6 +120,7 @@ class _FormParser(HTMLParser):
     def __init__(self):
         super().__init__()
         self.forms: list[dict[str, FormField]] = []
+        self.actions: list[str] = []      # each form's action attribute, in the same order
         self.current: dict[str, FormField] | None = None
         self.select: FormField | None = None
 
@@ -129,6 +130,7 @@ class _FormParser(HTMLParser):
             self.current = {}
             if not (a.get("action") or "").endswith("/logga-ut"):  # the header's sign-out button
                 self.forms.append(self.current)
+                self.actions.append(a.get("action") or "")
             return
         if self.current is None:
             return
@@ -160,6 +162,13 @@ def post_forms(html: str) -> list[dict[str, FormField]]:
     parser = _FormParser()
     parser.feed(html)
     return parser.forms
+
+
+def post_forms_with_actions(html: str) -> list[tuple[str, dict[str, FormField]]]:
+    """(action, fields) for every POST form on the page (an empty action posts to the page)."""
+    parser = _FormParser()
+    parser.feed(html)
+    return list(zip(parser.actions, parser.forms))
 
 
 def field_strategy(f: FormField):
