@@ -140,3 +140,33 @@ def test_markup_in_the_record_is_shown_as_text_in_the_pdf(app_world):
     guardian = client_for(app, world, "guardian")
     text = re.sub(r"\s+", " ", pdf_text(guardian.get(f"/samtycke/s/{world.tokens['guardian']}/registerutdrag.pdf")))
     assert payload in text
+
+
+def test_the_same_reading_on_the_same_day_is_one_row_with_times_and_count(app_world):
+    """A case followed for a long time is read thousands of times: the report groups a day's
+    identical readings (same action, unit and role) into one row, so it stays readable."""
+    import datetime as dt
+
+    from portal.audit.models import AuditEvent
+    from portal.cases.models import Case
+    from portal.extensions import db
+    from portal.subject_access.report import readings
+
+    app, world = app_world
+    with app.app_context():
+        case = db.session.scalar(select(Case).where(Case.ref == world.case_ref))
+        day = dt.datetime(2026, 3, 10, 8, 0)  # 09:00 in Stockholm
+        for minutes, user in ((0, "own"), (30, "own"), (420, "own"), (60, "manager")):
+            db.session.add(AuditEvent(at=day + dt.timedelta(minutes=minutes), user_id=world.users[user],
+                                      unit_key="solbackens-skola", case_id=case.id, action="case.view"))
+        db.session.add(AuditEvent(at=day + dt.timedelta(days=1), user_id=world.users["own"],
+                                  unit_key="solbackens-skola", case_id=case.id, action="case.view"))
+        db.session.commit()
+        rows = [(r.at, r.role, r.count, r.last) for r in readings(case) if r.at.date() in (day.date(), day.date()
+                                                                                          + dt.timedelta(days=1))]
+    assert rows == [(day, "Personal", 3, day + dt.timedelta(minutes=420)),
+                    (day + dt.timedelta(minutes=60), "Chef", 1, None),
+                    (day + dt.timedelta(days=1), "Personal", 1, None)]
+    staff = client_for(app, world, "manager")
+    flat = re.sub(r"\s+", " ", pdf_text(staff.get(f"/arenden/{world.case_ref}/registerutdrag.pdf?for=barnet")))
+    assert "10 mars 2026 kl. 09:00–16:00 Läste ärendet" in flat and "Antal gånger" in flat

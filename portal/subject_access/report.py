@@ -12,7 +12,9 @@ Decisions (docs/subject_access.md):
   organisations followed their routines.
 - Who has read and changed the data: every audit event on the case with time, what was done,
   the unit and the role (personal, chef, vårdnadshavare, barnet, systemet) – not the staff
-  member's name. The right of access covers the log's dates and purposes and the recipients
+  member's name. Events of the same day with the same action, unit and role are one row with
+  the first and last time and how many times (a case followed for a year has thousands of
+  page views: one row each would make a report nobody can read, and a PDF that takes minutes). The right of access covers the log's dates and purposes and the recipients
   (units); the employees' identities are not the data subject's personal data (CJEU C-579/21,
   Pankki S, 22 June 2023)."""
 from __future__ import annotations
@@ -45,10 +47,12 @@ class Section:
 
 @dataclass
 class Reading:
-    at: dt.datetime
+    at: dt.datetime                 # the first time that day (UTC)
     action: str
     unit: str
     role: str
+    last: dt.datetime | None = None  # the last time that day, when more than once
+    count: int = 1
 
 
 @dataclass
@@ -200,7 +204,8 @@ def readings(case) -> list[Reading]:
     signer_roles = _signer_roles(case)
     rows = db.session.execute(select(AuditEvent, User.role).outerjoin(User, User.id == AuditEvent.user_id)
                               .where(AuditEvent.case_id == case.id).order_by(AuditEvent.at, AuditEvent.id)).all()
-    result = []
+    result: list[Reading] = []
+    by_day: dict[tuple, Reading] = {}
     for event, role in rows:
         if role:
             who = ROLE_LABELS.get(role, "Personal")
@@ -208,8 +213,15 @@ def readings(case) -> list[Reading]:
             who = signer_roles.get(event.actor, "Vårdnadshavare eller barnet")
         else:
             who = "Systemet"
-        result.append(Reading(event.at, ACTION_LABELS.get(event.action, event.action),
-                              directory.unit_label(event.unit_key) if event.unit_key else "–", who))
+        action = ACTION_LABELS.get(event.action, event.action)
+        unit = directory.unit_label(event.unit_key) if event.unit_key else "–"
+        key = (local(event.at).date(), action, unit, who)
+        if key in by_day:
+            same = by_day[key]
+            same.last, same.count = event.at, same.count + 1
+        else:
+            by_day[key] = Reading(event.at, action, unit, who)
+            result.append(by_day[key])
     return result
 
 
