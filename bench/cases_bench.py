@@ -56,8 +56,11 @@ def main() -> None:
     t = time.perf_counter()
     client.post("/logga-in", data={"email": "bench@skola.example", "password": "mätning-lösenord-123"})
     login_ms = (time.perf_counter() - t) * 1000
-    list_times, view_times = [], []
+    list_times, view_times, search_times = [], [], []
     for i in range(REQUESTS):
+        t = time.perf_counter()
+        assert client.get(f"/arenden/?status=all&q=barn+{i % 30}").status_code == 200
+        search_times.append(time.perf_counter() - t)
         t = time.perf_counter()
         assert client.get("/arenden/").status_code == 200
         list_times.append(time.perf_counter() - t)
@@ -66,7 +69,9 @@ def main() -> None:
         view_times.append(time.perf_counter() - t)
     print(f"database: {CASES} cases ({CASES // len(units)} visible to the user), {CASES * EVENTS_PER_CASE} audit events")
     print(f"login (argon2id verify + session): {login_ms:.1f} ms")
-    print("case list  /arenden/        median %.1f ms, p95 %.1f ms" % _percentiles(list_times))
+    print("case list  /arenden/        median %.1f ms, p95 %.1f ms (first page of 50)" % _percentiles(list_times))
+    print("case search ?q=barn+N       median %.1f ms, p95 %.1f ms (name, number, personnummer)" %
+          _percentiles(search_times))
     print("case page  /arenden/<ref>   median %.1f ms, p95 %.1f ms (includes the audit write)" % _percentiles(view_times))
 
 

@@ -30,6 +30,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Deleted rows are overwritten with zeros, so retention leaves nothing readable in the file.
     cur.execute("PRAGMA secure_delete=ON")
     cur.close()
+    # SQLite's lower() and LIKE fold ASCII only: searching "åsa" must find "Åsa" (see casefold).
+    dbapi_connection.create_function("portal_casefold", 1, _casefold, deterministic=True)
+
+
+def _casefold(value):
+    return value.casefold() if isinstance(value, str) else value
+
+
+def casefold(expression):
+    """A case-insensitive form of a text column for searching, the same on both databases:
+    Python's casefold on SQLite (registered per connection), lower() on MariaDB/MySQL (whose
+    utf8mb4 collations fold å, ä and ö as well)."""
+    from sqlalchemy import func
+
+    if db.engine.dialect.name == "sqlite":
+        return func.portal_casefold(expression)
+    return func.lower(expression)
 
 
 def alembic_config(url: str | None = None) -> Config:

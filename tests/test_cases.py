@@ -166,3 +166,61 @@ def test_closing_and_reopening_a_case(app, client, make_user, make_case):
     with app.app_context():
         assert db.session.scalar(select(Case.status).where(Case.ref == ref)) == "open"
     assert [e.action for e in _events(app) if e.action.startswith("case.")][-2:] == ["case.close", "case.reopen"]
+
+
+def _listed(client, query: str = "") -> list[str]:
+    import re
+
+    response = client.get("/arenden/" + query)
+    assert response.status_code == 200
+    return re.findall(r'<td><a href="/arenden/[A-Z0-9]{8}">([^<]+)</a></td>', response.get_data(as_text=True))
+
+
+def test_staff_find_a_case_by_name_in_any_case_by_number_or_by_personal_number(app, client, make_user, make_case):
+    anna = make_user("anna@skola.example")
+    other = make_user("sam@ifo.example", units=("ifo-barn-och-familj",))
+    make_case(anna, child_name="Åsa Öberg", personal_number="20120415-2381")
+    ref = make_case(anna, child_name="Olle Nilsson", personal_number="20100101-0008")
+    make_case(anna, child_name="Ali 100% Ärlig_son", personal_number="20150606-0002")
+    make_case(other, unit_key="ifo-barn-och-familj", child_name="Åsa Annansson")  # another unit's child
+    login(client, "anna@skola.example")
+    assert _listed(client, "?q=%C3%A5sa") == ["Åsa Öberg"]              # "åsa": Å folded, not the other unit's Åsa
+    assert _listed(client, "?q=%C3%96BERG") == ["Åsa Öberg"]            # "ÖBERG"
+    assert _listed(client, f"?q={ref.lower()}") == ["Olle Nilsson"]
+    assert _listed(client, "?q=201204152381") == ["Åsa Öberg"]          # without the dash
+    assert _listed(client, "?q=100101-0008") == ["Olle Nilsson"]        # ten digits with the dash
+    assert _listed(client, "?q=100%25") == ["Ali 100% Ärlig_son"]       # % and _ are text, not wildcards
+    assert _listed(client, "?q=_") == ["Ali 100% Ärlig_son"]
+    page = client.get("/arenden/?q=Kalle+Anka").get_data(as_text=True)
+    assert "Inga ärenden matchar ”Kalle Anka”" in page and 'value="Kalle Anka"' in page
+    page = client.get("/arenden/?q=" + "<script>x</script>" * 50).get_data(as_text=True)
+    assert "<script>x</script>" not in page                          # shown escaped, cut at 100 characters
+    assert client.get("/arenden/?status=closed&q=%C3%A5sa").status_code == 200
+    assert _listed(client, "?status=closed&q=%C3%A5sa") == []
+
+
+def test_the_case_list_is_paged_fifty_at_a_time(app, client, make_user):
+    from sqlalchemy import insert
+
+    from portal.cases.models import new_reference
+
+    anna = make_user("anna@skola.example")
+    with app.app_context():
+        db.session.execute(insert(Case), [dict(ref=new_reference(), child_name=f"Barn {i:03d}", personal_number="",
+                                               address="", phone="", email="", unit_key="solbackens-skola",
+                                               opened_by_id=anna, status="open", notes="",
+                                               updated_at=dt.datetime(2026, 1, 1) + dt.timedelta(hours=i))
+                                          for i in range(120)])
+        db.session.commit()
+    login(client, "anna@skola.example")
+    first = client.get("/arenden/").get_data(as_text=True)
+    assert _listed(client)[:2] == ["Barn 119", "Barn 118"] and len(_listed(client)) == 50  # newest first
+    assert "Visar 1–50 av 120 ärenden." in first and "Sida 1 av 3" in first
+    assert 'href="/arenden/?status=open&amp;sida=2">Nästa sida' in first and "Föregående sida" not in first
+    last = client.get("/arenden/?sida=3").get_data(as_text=True)
+    assert _listed(client, "?sida=3")[-1] == "Barn 000" and len(_listed(client, "?sida=3")) == 20
+    assert "Visar 101–120 av 120 ärenden." in last and "Nästa sida" not in last
+    assert _listed(client, "?sida=99") == _listed(client, "?sida=3")    # past the end: the last page
+    for bad in ("?sida=abc", "?sida=-1", "?sida=0", "?sida=99999999999", "?status=<x>"):
+        assert _listed(client, bad)[:1] == ["Barn 119"], bad
+    assert _listed(client, "?q=Barn+11&sida=1") == [f"Barn 11{i}" for i in range(9, -1, -1)]

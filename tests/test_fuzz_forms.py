@@ -141,6 +141,21 @@ def test_search_query(client):
     attempt()
 
 
+def test_case_list_search_and_paging(client, make_user, make_case):
+    anna = make_user("anna@skola.example")
+    make_case(anna)
+    login(client, "anna@skola.example")
+
+    @FUZZ
+    @given(q=st.one_of(texts, personal_numbers), page=st.one_of(texts, st.integers(-10, 10**12).map(str)),
+           status=st.one_of(st.sampled_from(["open", "closed", "all"]), texts))
+    def attempt(q, page, status):
+        response = client.get("/arenden/", query_string={"q": q, "sida": page, "status": status})
+        check_answer(response, [q, page, status], allowed=(200,))
+
+    attempt()
+
+
 def test_the_reflection_check_catches_raw_markup_and_passes_escaped():
     from markupsafe import escape
 

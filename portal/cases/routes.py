@@ -31,15 +31,47 @@ def _changed(obj, form, fields) -> list[str]:
     return [f for f in fields if (getattr(obj, f) or "") != (getattr(form, f).data or "")]
 
 
+PER_PAGE = 50
+
+
 @bp.route("/")
 def index():
     status = request.args.get("status", "open")
+    if status not in ("open", "closed", "all"):
+        status = "open"
+    q = " ".join(request.args.get("q", "").split())[:100]
     query = visible_cases_query(current_user)
     if status in ("open", "closed"):
         query = query.where(Case.status == status)
-    cases = db.session.scalars(query.order_by(Case.updated_at.desc())).all()
+    if q:
+        query = query.where(case_search(q))
+    page = request.args.get("sida", "1")
+    page = int(page) if page.isdigit() and 0 < len(page) < 6 else 1
+    pages = db.paginate(query.order_by(Case.updated_at.desc(), Case.id.desc()), page=page, per_page=PER_PAGE,
+                        error_out=False)
+    if page > 1 and pages.pages and page > pages.pages:  # past the end: the last page
+        pages = db.paginate(query.order_by(Case.updated_at.desc(), Case.id.desc()), page=pages.pages,
+                            per_page=PER_PAGE, error_out=False)
     directory = current_app.extensions["directory"]
-    return render_template("cases/index.html", cases=cases, status=status, directory=directory)
+    return render_template("cases/index.html", cases=pages.items, pages=pages, status=status, q=q,
+                           directory=directory)
+
+
+def case_search(q: str):
+    """Part of the child's name or the case number, in any case (å as Å); or the personal number
+    with or without its dash or plus."""
+    from sqlalchemy import func, or_
+
+    from ..database import casefold
+
+    folded = q.casefold()
+    conditions = [casefold(Case.child_name).contains(folded, autoescape=True),
+                  func.upper(Case.ref).contains(q.upper(), autoescape=True)]
+    digits = q.replace("-", "").replace("+", "")
+    if digits.isdigit() and len(digits) >= 4:
+        number = func.replace(func.replace(Case.personal_number, "-", ""), "+", "")
+        conditions.append(number.contains(digits, autoescape=True))
+    return or_(*conditions)
 
 
 def _case_form(case=None) -> CaseForm:

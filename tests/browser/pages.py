@@ -59,7 +59,7 @@ FORMS_WITHOUT_ERROR_STATE: dict[tuple[str, str], str] = {
 
 # page id -> query strings of further states of the page, checked as the first role that sees it.
 VARIANTS: dict[str, list[str]] = {
-    "cases.index": ["?status=closed", "?status=all"],
+    "cases.index": ["?status=closed", "?status=all", "?q=Kalle+Anka", "?q=%C3%A5sa"],
     "guidance.search": ["?q=samtycke", "?q=xyzzy-finns-inte"],
 }
 
