@@ -12,5 +12,6 @@ if $bin/portal --help 2>/dev/null | grep -q '^  outbox'; then
   worker_pid=$!
   trap '[ -n "$worker_pid" ] && kill $worker_pid 2>/dev/null || true' EXIT INT TERM
 fi
-$bin/gunicorn --workers "${PORTAL_WORKERS:-2}" --bind "$host:$port" --access-logfile - \
+# --timeout 120: PDFs (a whole guideline, a registerutdrag of a long case) take seconds, more under load.
+$bin/gunicorn --workers "${PORTAL_WORKERS:-2}" --timeout 120 --bind "$host:$port" --access-logfile - \
   --access-logformat '"%(m)s" %(s)s %(L)ss' 'portal:create_app()'
