@@ -4,39 +4,27 @@ Prints request latencies (median and 95th percentile) through the WSGI stack, SQ
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from support import bench_app, percentiles as _percentiles  # noqa: E402
 
 CASES = int(os.environ.get("BENCH_CASES", "3000"))
 EVENTS_PER_CASE = int(os.environ.get("BENCH_EVENTS", "10"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 
 
-def _percentiles(samples):
-    samples = sorted(samples)
-    return statistics.median(samples) * 1000, samples[int(len(samples) * 0.95) - 1] * 1000
-
-
 def main() -> None:
     from sqlalchemy import insert
 
-    from portal import create_app
     from portal.accounts.service import create_user
     from portal.audit.models import AuditEvent
     from portal.cases.models import Case, new_reference
-    from portal.database import upgrade
     from portal.extensions import db
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-    url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    upgrade(url)
-    app = create_app({"INSTANCE_PATH": str(tmp), "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "RATELIMIT_ENABLED": False})
+    app, _url, _folder = bench_app()
     units = ["solbackens-skola", "ifo-barn-och-familj", "arjeplogs-vardcentral", "silverfjallets-gymnasium"]
     with app.app_context():
         user = create_user("bench@skola.example", "Bench", "mätning-lösenord-123", "staff", ["solbackens-skola"])

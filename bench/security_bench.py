@@ -9,11 +9,11 @@ import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from support import bench_app  # noqa: E402
 
 CASES = int(os.environ.get("BENCH_CASES", "3000"))
 EVENTS_PER_CASE = int(os.environ.get("BENCH_EVENTS", "10"))
@@ -25,20 +25,14 @@ PDFS = int(os.environ.get("BENCH_PDFS", "5"))
 def main() -> None:
     from sqlalchemy import insert, select
 
-    from portal import create_app
     from portal.accounts.service import create_user
     from portal.audit.models import AuditEvent
     from portal.backup import backup
     from portal.cases.models import Case, Guardian, new_reference
-    from portal.database import upgrade
     from portal.extensions import db
     from portal.retention.run import run_retention
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-    url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    upgrade(url)
-    app = create_app({"INSTANCE_PATH": str(tmp), "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "RATELIMIT_ENABLED": False})
+    app, url, tmp = bench_app()
     unit = "solbackens-skola"
     long_ago = dt.datetime(2019, 6, 1)
     with app.app_context():
