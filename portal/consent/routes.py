@@ -468,34 +468,32 @@ def _staff_signer(ref: str, consent_id: int, signer_id: int):
     return case, consent, _signer_or_404(consent, signer_id)
 
 
-@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/ny-lank", methods=["POST"])
-@staff_only
-def resend(ref: str, consent_id: int, signer_id: int):
+def _send_to_signer(ref: str, consent_id: int, signer_id: int, send, done: str):
+    """A new link or a reminder to one signer: `send(signer, user)` from the service, then back to
+    the consent with `done` or the service's own explanation."""
     case, consent, signer = _staff_signer(ref, consent_id, signer_id)
     if ConfirmForm().validate_on_submit():
         try:
-            service.resend(signer, current_user)
+            send(signer, current_user)
             db.session.commit()
-            flash("En ny länk är skickad. Den gamla länken fungerar inte längre.", "success")
+            flash(done, "success")
         except service.ConsentError as exc:
             db.session.rollback()
             flash(str(exc), "error")
     return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
+
+
+@bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/ny-lank", methods=["POST"])
+@staff_only
+def resend(ref: str, consent_id: int, signer_id: int):
+    return _send_to_signer(ref, consent_id, signer_id, service.resend,
+                           "En ny länk är skickad. Den gamla länken fungerar inte längre.")
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/paminn", methods=["POST"])
 @staff_only
 def remind(ref: str, consent_id: int, signer_id: int):
-    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            service.remind(signer, current_user)
-            db.session.commit()
-            flash("En påminnelse är skickad.", "success")
-        except service.ConsentError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-    return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
+    return _send_to_signer(ref, consent_id, signer_id, service.remind, "En påminnelse är skickad.")
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/aterkalla", methods=["GET", "POST"])

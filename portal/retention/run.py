@@ -162,6 +162,15 @@ def delete_rows(table: Table, ids: list, counts: dict[str, int], _seen: tuple[st
         counts[table.name] = counts.get(table.name, 0) + gone
 
 
+def _delete_with_dependants(table: Table, ids, outcome: TypeResult) -> int:
+    """delete_rows for one record type: returns how many of its rows went, and notes the
+    dependent rows that went with them (per table) in the outcome."""
+    counts: dict[str, int] = {}
+    delete_rows(table, list(ids), counts)
+    outcome.extra = {k: v for k, v in counts.items() if k != table.name}
+    return counts.get(table.name, 0)
+
+
 def _chunks(values: list, size: int = CHUNK):
     for i in range(0, len(values), size):
         yield values[i:i + size]
@@ -177,10 +186,7 @@ def _closed_cases(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeR
                                                    Case.closed_at < cutoff).order_by(Case.id)).all()
     if dry_run or not ids:
         return len(ids)
-    counts: dict[str, int] = {}
-    delete_rows(Case.__table__, list(ids), counts)
-    outcome.extra = {k: v for k, v in counts.items() if k != "cases"}
-    return counts.get("cases", 0)
+    return _delete_with_dependants(Case.__table__, ids, outcome)
 
 
 @handler("consents")
@@ -201,10 +207,7 @@ def _consents(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResul
     )).order_by(c.id)).all()
     if dry_run or not ids:
         return len(ids)
-    counts: dict[str, int] = {}
-    delete_rows(consents, list(ids), counts)
-    outcome.extra = {k: v for k, v in counts.items() if k != "consents"}
-    return counts.get("consents", 0)
+    return _delete_with_dependants(consents, ids, outcome)
 
 
 @handler("deviation_reports")
@@ -218,10 +221,7 @@ def _deviation_reports(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: 
     if dry_run or not ids:
         return len(ids)
     if rule.action == "delete":
-        counts: dict[str, int] = {}
-        delete_rows(reports, ids, counts)
-        outcome.extra = {k: v for k, v in counts.items() if k != "deviation_reports"}
-        return counts.get("deviation_reports", 0)
+        return _delete_with_dependants(reports, ids, outcome)
     return deidentify_reports(reports, ids)
 
 
