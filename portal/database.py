@@ -6,7 +6,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -42,8 +42,6 @@ def casefold(expression):
     """A case-insensitive form of a text column for searching, the same on both databases:
     Python's casefold on SQLite (registered per connection), lower() on MariaDB/MySQL (whose
     utf8mb4 collations fold å, ä and ö as well)."""
-    from sqlalchemy import func
-
     if db.engine.dialect.name == "sqlite":
         return func.portal_casefold(expression)
     return func.lower(expression)

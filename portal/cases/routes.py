@@ -4,9 +4,10 @@ import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from ..audit import record, record_and_commit
+from ..database import casefold
 from ..extensions import db
 from ..timeutil import local, utcnow
 from .access import get_case_or_404, visible_cases_query
@@ -47,11 +48,10 @@ def index():
         query = query.where(case_search(q))
     page = request.args.get("sida", "1")
     page = int(page) if page.isdigit() and 0 < len(page) < 6 else 1
-    pages = db.paginate(query.order_by(Case.updated_at.desc(), Case.id.desc()), page=page, per_page=PER_PAGE,
-                        error_out=False)
+    query = query.order_by(Case.updated_at.desc(), Case.id.desc())
+    pages = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     if page > 1 and pages.pages and page > pages.pages:  # past the end: the last page
-        pages = db.paginate(query.order_by(Case.updated_at.desc(), Case.id.desc()), page=pages.pages,
-                            per_page=PER_PAGE, error_out=False)
+        pages = db.paginate(query, page=pages.pages, per_page=PER_PAGE, error_out=False)
     directory = current_app.extensions["directory"]
     return render_template("cases/index.html", cases=pages.items, pages=pages, status=status, q=q,
                            directory=directory)
@@ -60,10 +60,6 @@ def index():
 def case_search(q: str):
     """Part of the child's name or the case number, in any case (å as Å); or the personal number
     with or without its dash or plus."""
-    from sqlalchemy import func, or_
-
-    from ..database import casefold
-
     folded = q.casefold()
     conditions = [casefold(Case.child_name).contains(folded, autoescape=True),
                   func.upper(Case.ref).contains(q.upper(), autoescape=True)]
