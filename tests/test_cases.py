@@ -173,7 +173,7 @@ def _listed(client, query: str = "") -> list[str]:
 
     response = client.get("/arenden/" + query)
     assert response.status_code == 200
-    return re.findall(r'<td><a href="/arenden/[A-Z0-9]{8}">([^<]+)</a></td>', response.get_data(as_text=True))
+    return re.findall(r'<td[^>]*><a href="/arenden/[A-Z0-9]{8}">([^<]+)</a></td>', response.get_data(as_text=True))
 
 
 def test_staff_find_a_case_by_name_in_any_case_by_number_or_by_personal_number(app, client, make_user, make_case):
