@@ -71,6 +71,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .directory.loader import load_directory
 
     app.extensions["directory"] = load_directory(app.config["PORTAL_CONTENT_DIR"])
+
+    from . import caching
+
+    caching.init_app(app)  # outermost: public pages for visitors without a session, from memory
     return app
 
 

@@ -5,7 +5,10 @@ set -euo pipefail
 what=${1:-run}
 pkgs=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core fonts-liberation2 sqlite3)
 if [ "$what" = test ]; then
-  pkgs+=(chromium mariadb-server mariadb-client poppler-utils)
+  pkgs+=(chromium mariadb-server mariadb-client poppler-utils nginx)
+fi
+if [ "$what" = bench ]; then
+  pkgs+=(wrk nginx)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -21,6 +24,6 @@ if [ "$(id -u)" = 0 ]; then
 else
   echo "Följande Debian-paket saknas. Kör som root:"
   echo "  sudo $cmd"
-  [ "$what" = test ] && exit 1
+  [ "$what" != run ] && exit 1
   exit 0
 fi

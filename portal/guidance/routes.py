@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from ..audit import record
+from ..caching import content_last_modified, public_page
 from ..extensions import db
 from ..timeutil import utcnow
 from . import checklist as checklist_rules
@@ -42,12 +43,14 @@ def _content_error():
 
 
 @bp.route("/riktlinjer/")
+@public_page(content_last_modified)
 def index():
     content = current_content()
     return render_template("guidance/index.html", content=content, guidelines=list(content.guidelines.values()))
 
 
 @bp.route("/riktlinjer/<slug>")
+@public_page(content_last_modified)
 def guideline(slug: str):
     content = current_content()
     g = content.guidelines.get(slug)
@@ -59,6 +62,7 @@ def guideline(slug: str):
 
 
 @bp.route("/riktlinjer/<slug>.pdf")
+@public_page(content_last_modified)
 def guideline_pdf(slug: str):
     from ..pdf import pdf_response, render_pdf
 
@@ -82,18 +86,21 @@ def _related_roles(content: Content, slug: str):
 
 
 @bp.route("/roller/")
+@public_page(content_last_modified)
 def roles():
     content = current_content()
     return render_template("guidance/roles.html", content=content, groups=ROLE_GROUPS)
 
 
 @bp.route("/ordlista/")
+@public_page(content_last_modified)
 def glossary():
     content = current_content()
     return render_template("guidance/glossary.html", content=content)
 
 
 @bp.route("/sok")
+@public_page(content_last_modified)
 def search():
     content = current_content()
     query = (request.args.get("q") or "").strip()[:MAX_QUERY_LENGTH]
