@@ -83,8 +83,9 @@ class PublicPageCache:
     """WSGI middleware: repeated public pages for visitors without a session, from memory."""
 
     def __init__(self, app, cookie_names: tuple[str, ...], version: Callable[[], object] = lambda: None,
-                 max_entries: int = MAX_ENTRIES):
+                 bypass: Callable[[], bool] = lambda: False, max_entries: int = MAX_ENTRIES):
         self.app = app
+        self.bypass = bypass
         self.cookie_markers = tuple(f"{name}=" for name in cookie_names)
         self.version = version
         self.max_entries = max_entries
@@ -96,7 +97,7 @@ class PublicPageCache:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or environ.get("HTTP_AUTHORIZATION"):
             return False
         cookies = environ.get("HTTP_COOKIE", "")
-        return not any(marker in cookies for marker in self.cookie_markers)
+        return not any(marker in cookies for marker in self.cookie_markers) and not self.bypass()
 
     def __call__(self, environ, start_response):
         if not self._cacheable_request(environ):
@@ -162,15 +163,14 @@ def init_app(app: Flask) -> None:
         return
     store = app.extensions.get("guidance")
 
-    def version():
-        # Content re-read in development: a new Content object makes every entry stale.
-        return id(store.get()) if store is not None and store.reloading else None
-
     app.wsgi_app = PublicPageCache(
         app.wsgi_app,
         cookie_names=(app.config.get("SESSION_COOKIE_NAME", "session"),
                       app.config.get("REMEMBER_COOKIE_NAME", "remember_token")),
-        version=version)
+        # The static export renders the same paths differently (portal freeze).
+        version=lambda: app.config.get("PORTAL_STATIC_EXPORT", False),
+        # Content re-read on every change in development: pages are rendered each time.
+        bypass=lambda: store is not None and store.reloading)
     app.extensions["public_page_cache"] = app.wsgi_app
 
 
