@@ -164,6 +164,7 @@ class Target:
     text: str          # the target in words
     measured: str      # the figure measured
     met: bool
+    required: bool = True   # False: measured against the same bar, but not one of the targets
 
 
 @dataclass
@@ -177,19 +178,29 @@ class Results:
         for row in rows:
             print("  " + _row_cells(row, plain=True), flush=True)
 
-    def target(self, section: str, text: str, measured: str, met: bool) -> None:
-        self.targets.append(Target(section, text, measured, met))
+    def target(self, section: str, text: str, measured: str, met: bool, required: bool = True) -> None:
+        self.targets.append(Target(section, text, measured, met, required))
         print(f"  target {'MET   ' if met else 'MISSED'} {text}: {measured}", flush=True)
+
+    @property
+    def all_met(self) -> bool:
+        return all(t.met for t in self.targets if t.required)
 
     def markdown(self, header: str) -> str:
         out = [header, "", "| Section | Measured | req/s | p50 ms | p99 ms | memory MB | Note |",
                "|---|---|---:|---:|---:|---:|---|"]
         out += ["| " + _row_cells(r) + " |" for r in self.rows]
         out += ["", "## Targets", "", "| Section | Target | Measured | |", "|---|---|---|---|"]
-        out += [f"| {t.section} | {t.text} | {t.measured} | {'met' if t.met else '**missed**'} |" for t in self.targets]
+        out += [f"| {t.section} | {t.text} | {t.measured} | {_verdict(t)} |" for t in self.targets]
         if self.notes:
             out += ["", "## Notes", ""] + [f"- {n}" for n in self.notes]
         return "\n".join(out) + "\n"
+
+
+def _verdict(t: Target) -> str:
+    if t.met:
+        return "met"
+    return "**missed**" if t.required else "not met (informative)"
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:

@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + text)
     print(f"Written to {args.output}")
     shutil.rmtree(folder, ignore_errors=True)
-    return 0 if all(t.met for t in results.targets) else 1
+    return 0 if results.all_met else 1
 
 
 def _history(path: Path) -> str:

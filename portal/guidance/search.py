@@ -16,7 +16,8 @@ from __future__ import annotations
 import bisect
 import html
 import math
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -32,6 +33,7 @@ MIN_PARTIAL = 3          # shorter query words match whole words only
 MAX_QUERY_WORDS = 10
 MAX_QUERY_LENGTH = 200
 SNIPPET_WORDS = 32
+RESULT_CACHE = 256         # queries whose results are kept (per index, per process)
 
 # Swedish function words dropped from queries (never from the text).
 STOP_WORDS = frozenset(fold(w) for w in """
@@ -120,6 +122,8 @@ class SearchIndex:
         pairs = sorted({(t[i:], t) for t in self.vocabulary for i in range(len(t) - MIN_PARTIAL + 1)})
         self._suffixes = [p[0] for p in pairs]
         self._suffix_words = [p[1] for p in pairs]
+        self._results: OrderedDict[tuple[str, int], SearchResult] = OrderedDict()
+        self._lock = threading.Lock()
 
     def matching_tokens(self, word: str) -> dict[str, float]:
         if len(word) < MIN_PARTIAL:
@@ -156,6 +160,26 @@ class SearchIndex:
         return scores
 
     def search(self, query: str, limit: int = 50) -> SearchResult:
+        """The best `limit` hits, with snippets. Answers are kept for the RESULT_CACHE latest
+        queries: the content is fixed for the index's life, and a result is only read."""
+        key = (normalise_space(query)[:MAX_QUERY_LENGTH], limit)
+        with self._lock:
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+                return cached
+        result = self._search(query, limit)
+        with self._lock:
+            self._results[key] = result
+            while len(self._results) > RESULT_CACHE:
+                self._results.popitem(last=False)
+        return result
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._results.clear()
+
+    def _search(self, query: str, limit: int) -> SearchResult:
         wanted, ignored = query_words(query)
         result = SearchResult(query=normalise_space(query)[:MAX_QUERY_LENGTH], words=wanted, ignored=ignored)
         if not wanted:
