@@ -44,10 +44,13 @@ def index():
         query = query.where(Case.status == status)
     if q:
         query = query.where(case_search(q))
-    pages = paginate(query.order_by(Case.updated_at.desc(), Case.id.desc()))
+    # Count and sort ids only; then load the page's fifty cases.
+    total = db.session.scalar(select(func.count()).select_from(Case).where(query.whereclause))
+    pages = paginate(query.with_only_columns(Case.id).order_by(Case.updated_at.desc(), Case.id.desc()), total=total)
+    found = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(pages.items)))} if pages.items else {}
     directory = current_app.extensions["directory"]
-    return render_template("cases/index.html", cases=pages.items, pages=pages, status=status, q=q,
-                           directory=directory)
+    return render_template("cases/index.html", cases=[found[i] for i in pages.items if i in found], pages=pages,
+                           status=status, q=q, directory=directory)
 
 
 def case_search(q: str):
