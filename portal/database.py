@@ -27,6 +27,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # A page cache of 32 MiB a connection (the default is 2 MiB): lists that count a manager's
+    # thousands of reports read the same index and table pages on every request.
+    cur.execute("PRAGMA cache_size=-32768")
     # Deleted rows are overwritten with zeros, so retention leaves nothing readable in the file.
     cur.execute("PRAGMA secure_delete=ON")
     cur.close()

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from ..audit import record, record_and_commit
 from ..database import casefold
 from ..extensions import db
+from ..paging import paginate
 from ..timeutil import local, utcnow
 from .access import get_case_or_404, visible_cases_query
 from .forms import CaseForm, ConfirmForm, GuardianForm
@@ -32,9 +33,6 @@ def _changed(obj, form, fields) -> list[str]:
     return [f for f in fields if (getattr(obj, f) or "") != (getattr(form, f).data or "")]
 
 
-PER_PAGE = 50
-
-
 @bp.route("/")
 def index():
     status = request.args.get("status", "open")
@@ -46,15 +44,13 @@ def index():
         query = query.where(Case.status == status)
     if q:
         query = query.where(case_search(q))
-    page = request.args.get("sida", "1")
-    page = int(page) if page.isdigit() and 0 < len(page) < 6 else 1
-    query = query.order_by(Case.updated_at.desc(), Case.id.desc())
-    pages = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
-    if page > 1 and pages.pages and page > pages.pages:  # past the end: the last page
-        pages = db.paginate(query, page=pages.pages, per_page=PER_PAGE, error_out=False)
+    # Count and sort ids only; then load the page's fifty cases.
+    total = db.session.scalar(select(func.count()).select_from(Case).where(query.whereclause))
+    pages = paginate(query.with_only_columns(Case.id).order_by(Case.updated_at.desc(), Case.id.desc()), total=total)
+    found = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(pages.items)))} if pages.items else {}
     directory = current_app.extensions["directory"]
-    return render_template("cases/index.html", cases=pages.items, pages=pages, status=status, q=q,
-                           directory=directory)
+    return render_template("cases/index.html", cases=[found[i] for i in pages.items if i in found], pages=pages,
+                           status=status, q=q, directory=directory)
 
 
 def case_search(q: str):

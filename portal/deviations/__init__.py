@@ -56,8 +56,7 @@ def init_app(app: Flask) -> None:
 
 
 def _start_section(user):
-    from . import lifecycle
-    from .access import inbox_reports
+    from .access import waiting_count
     from .routes import unrouted_count
 
     if user.is_admin:
@@ -65,11 +64,8 @@ def _start_section(user):
         return {"kind": "admin", "count": count} if count else None
     if not user.works_with_cases:
         return None
-    items = inbox_reports(user)
-    waiting = [r for r, roles in items if lifecycle.waits_for(r.status, roles)]
-    if not waiting:
-        return None
-    return {"kind": "manager", "count": len(waiting)}
+    count = waiting_count(user)
+    return {"kind": "manager", "count": count} if count else None
 
 
 def _case_panel(case, user):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -91,12 +91,17 @@ class DeviationRecipient(db.Model):
     (or chosen by an administrator). Accounts are matched by e-mail and unit membership."""
 
     __tablename__ = "deviation_recipients"
+    # The inbox finds a manager's rows by e-mail, with the columns it matches on, so that SQLite
+    # reads the index only; on MySQL/MariaDB the e-mail's key is its first 191 characters (key
+    # columns stay within 191; every real address fits and the full e-mail is compared anyway).
+    __table_args__ = (Index("ix_deviation_recipients_inbox", "email", "capacity", "unit_key", "service_key",
+                            "report_id", mysql_length={"email": 191}),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("deviation_reports.id", ondelete="CASCADE"), index=True)
     capacity: Mapped[str] = mapped_column(String(20))  # recipient | copy | concerned
     name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254))  # not indexed: key columns stay ≤ 191 characters
+    email: Mapped[str] = mapped_column(String(254))  # stored in lower case (the inbox compares in SQL)
     role: Mapped[str] = mapped_column(String(60))
     # The manager's own unit; empty for a manager of the whole service.
     unit_key: Mapped[str] = mapped_column(String(100), default="")

@@ -21,9 +21,11 @@ from ..cases.models import Case
 from ..extensions import db
 from ..formdefs import build_form, get_definition, summary_sections
 from ..formkit import PortalForm
+from ..paging import paginate
 from ..timeutil import local, today_local, utcnow
 from . import lifecycle, service
-from .access import get_report_or_404, inbox_reports, matches
+from .access import (get_report_or_404, inbox_ids, inbox_list, inbox_summary, load_reports, matches,
+                     old_open_condition, waiting_condition, with_roles)
 from .compilation import ReportFacts, bar_geometry, compile_year, csv_rows
 from .forms import (AssignForm, DraftReportFormBase, ManualRouteForm, ReportFormBase, SignForm, action_form_class,
                     no_personal_number)
@@ -33,6 +35,7 @@ from .routing import explain_lines
 bp = Blueprint("deviations", __name__, template_folder="templates")
 DEFINITION = "deviation_report"
 OPEN_DAYS_DEFAULT = 30
+SHORT_LIST = 20  # the inbox lists at most this many reports under "Väntar på dig" and the old open ones
 
 
 EVENT_LABELS = {
@@ -443,16 +446,17 @@ def inbox():
     except ValueError:
         days = OPEN_DAYS_DEFAULT
     days = min(max(days, 1), 3650)
-    items = inbox_reports(current_user)
-    waiting = [(r, roles) for r, roles in items if lifecycle.waits_for(r.status, roles)]
-    counts = {s: 0 for s in lifecycle.SUBMITTED_STATUSES}
-    for r, _ in items:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    limit = utcnow() - dt.timedelta(days=days)
-    old_open = [r for r, _ in items if lifecycle.is_open(r.status) and r.submitted_at and r.submitted_at < limit]
-    return render_template("deviations/inbox.html", items=items, waiting=waiting, counts=counts, days=days,
-                           old_open=old_open, labels=lifecycle.STATUS_LABELS, directory=_directory())
-
+    user = current_user
+    old_before = utcnow() - dt.timedelta(days=days)
+    summary = inbox_summary(user, old_before)
+    pages = paginate(inbox_ids(user), total=summary.total)
+    waiting = with_roles(user, inbox_list(user, waiting_condition(user), limit=SHORT_LIST))
+    old_open = inbox_list(user, old_open_condition(), DeviationReport.submitted_at < old_before, limit=SHORT_LIST)
+    return render_template("deviations/inbox.html", items=with_roles(user, load_reports(pages.items)), pages=pages,
+                           waiting=waiting, waiting_total=summary.waiting, counts=summary.counts, days=days,
+                           old_open=old_open, old_open_total=summary.old_open, short_list=SHORT_LIST,
+                           days_arg=None if days == OPEN_DAYS_DEFAULT else days,
+                           labels=lifecycle.STATUS_LABELS, directory=_directory())
 
 
 # --- The yearly compilation -----------------------------------------------------------------

@@ -266,7 +266,7 @@ PDF_TEMPLATES.update({
     "deviations/summary_pdf.html": _deviation_pdf_sample("deviations/summary_pdf.html"),
 })
 VARIANTS.update({
-    "deviations.inbox": ["?dagar=1"],
+    "deviations.inbox": ["?dagar=1", "?dagar=7&sida=2"],
     # a year without reports: the compilation says so instead of drawing empty charts
     "deviations.summary": [f"?ar={__import__('datetime').date.today().year - 3}"],
 })
