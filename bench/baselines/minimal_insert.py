@@ -13,7 +13,8 @@ FIELDS = ("reporter_unit", "case_ref", "event__event_date-day", "event__event_da
           "event__concerned_unit", "event__kind", "client__initials_or_age", "description__reason",
           "description__consequences_child", "description__consequences_services",
           "description__proposed_measures", "signed_name")
-SCHEMA = "CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY, created_at TEXT DEFAULT CURRENT_TIMESTAMP, record TEXT)"
+SCHEMA = ("CREATE TABLE IF NOT EXISTS reports "
+          "(id INTEGER PRIMARY KEY, created_at TEXT DEFAULT CURRENT_TIMESTAMP, record TEXT)")
 
 
 _connection: sqlite3.Connection | None = None

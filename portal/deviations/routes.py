@@ -293,7 +293,8 @@ def review(ref: str):
             form.signed_name.errors.append(f"Skriv ditt namn som det står i ditt konto: {current_user.name}")
         else:
             result = service.submit(report, current_user, form.signed_name.data)
-            ref, waits_for_admin = report.ref, result.needs_admin or report.needs_routing   # before the commit expires them
+            # Read before the commit expires the report.
+            ref, waits_for_admin = report.ref, result.needs_admin or report.needs_routing
             db.session.commit()
             if waits_for_admin:
                 flash("Rapporten är skickad. Ingen chef kunde hittas automatiskt, så en administratör väljer "
