@@ -154,7 +154,8 @@ def run(ctx, results) -> None:
     portal = ctx.main_portal()
     browser = Browser(portal.url).login(STAFF)
     token = browser.csrf(FORM)
-    user_agent = dict(browser.opener.addheaders).get("User-agent", "")   # Flask-Login's strong session protection
+    # The User-Agent of the sign-in: otherwise Flask-Login's session protection marks the session not fresh.
+    user_agent = dict(browser.opener.addheaders).get("User-agent", "")
     form_body = urllib.parse.urlencode({"csrf_token": token, **FIELDS})   # BENCH_BODY_N survives quoting
     review_body = urllib.parse.urlencode({"csrf_token": token, "signed_name": SIGNED_NAME, "confirm": "y"})
     c, s = ctx.connections, ctx.seconds
