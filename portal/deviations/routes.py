@@ -104,8 +104,9 @@ def _report_form(report: DeviationReport | None, draft: bool):
                       base=DraftReportFormBase if draft else ReportFormBase)
     own_units = directory.unit_choices(current_user.unit_keys)
     form.reporter_unit.choices = ([] if len(own_units) == 1 else [("", "Välj")]) + own_units
-    form.case_ref.choices = [("", "Inget ärende")] + [(c.ref, f"{c.ref} – {c.child_name}") for c in _visible_cases()]
+    form.case_ref.choices = None   # the visible cases, loaded only when the form is shown (_case_choices)
     if request.method == "GET":
+        _case_choices(form)
         if report is not None:
             form.reporter_unit.data = report.reporter_unit_key
             form.case_ref.data = report.case.ref if report.case is not None and can_view(current_user, report.case) else ""
@@ -117,6 +118,12 @@ def _report_form(report: DeviationReport | None, draft: bool):
             if wanted and wanted in {value for value, _ in form.case_ref.choices}:
                 form.case_ref.data = wanted
     return form
+
+
+def _case_choices(form) -> None:
+    """The cases the reporter may link the report to, for showing the form. A successful POST
+    does not need them (_extra_checks looks the chosen case up), so they are not loaded then."""
+    form.case_ref.choices = [("", "Inget ärende")] + [(c.ref, f"{c.ref} – {c.child_name}") for c in _visible_cases()]
 
 
 def _extra_checks(form) -> Case | None:
@@ -163,12 +170,15 @@ def _edit(report: DeviationReport | None):
                 service.add_event(report, current_user, "create", to_status=lifecycle.DRAFT, detail="utkast skapat")
             audit("deviation.create" if created else "deviation.update", case_id=report.case_id,
                   object_type="deviation", object_id=report.id, detail="utkast" if draft else "utkast, komplett")
+            ref = report.ref   # read before the commit expires the report (no reload for the redirect)
             db.session.commit()
             if draft:
                 flash("Utkastet är sparat. Du hittar det under Mina avvikelserapporter.", "success")
-                return redirect(url_for("deviations.edit", ref=report.ref))
-            return redirect(url_for("deviations.review", ref=report.ref))
+                return redirect(url_for("deviations.edit", ref=ref))
+            return redirect(url_for("deviations.review", ref=ref))
     status = 400 if _has_errors(form) else 200
+    if form.case_ref.choices is None:
+        _case_choices(form)
     return render_template("deviations/form.html", form=form, report=report), status
 
 
@@ -286,13 +296,15 @@ def review(ref: str):
             form.signed_name.errors.append(f"Skriv ditt namn som det står i ditt konto: {current_user.name}")
         else:
             result = service.submit(report, current_user, form.signed_name.data)
+            # Read before the commit expires the report.
+            ref, waits_for_admin = report.ref, result.needs_admin or report.needs_routing
             db.session.commit()
-            if result.needs_admin or report.needs_routing:
+            if waits_for_admin:
                 flash("Rapporten är skickad. Ingen chef kunde hittas automatiskt, så en administratör väljer "
                       "mottagare. Rapporten finns kvar och du kan följa den här.", "success")
             else:
                 flash("Rapporten är skickad till din närmaste chef.", "success")
-            return redirect(url_for("deviations.view", ref=report.ref))
+            return redirect(url_for("deviations.view", ref=ref))
     status = 400 if (request.method == "POST" and (problems or form.errors)) else 200
     return render_template("deviations/review.html", report=report, sections=_summary(report), form=form,
                            problems=problems, routing=_routing_context(report), directory=_directory(),

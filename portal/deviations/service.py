@@ -108,10 +108,11 @@ def submit(report: DeviationReport, user, signed_name: str, *, quiet: bool = Fal
     report.routing_rule = result.matched_rule.key if result.matched_rule else ""
     problems = list(result.problems)
     db.session.flush()
-    if result.recipients and not accounts_for(report, ("recipient",)):
+    has_account = bool(accounts_for(report, ("recipient",)))
+    if result.recipients and not has_account:
         problems.append("Ingen av mottagarna har ett konto i portalen.")
     report.routing_problems = problems
-    report.needs_routing = result.needs_admin or not accounts_for(report, ("recipient",))
+    report.needs_routing = result.needs_admin or not has_account
     detail = f"{len(result.recipients)} mottagare, {len(result.copies)} kopior"
     if report.needs_routing:
         detail += ", väntar på mottagare"

@@ -30,12 +30,29 @@ def render_pdf_html(template: str, *, title: str, lang: str = "sv", **context) -
     return render_template(template, pdf_title=title, pdf_lang=lang, **context)
 
 
+_weasy: tuple | None = None
+
+
+def _stylesheet_and_fonts():
+    """pdf.css parsed once per process, with one FontConfiguration kept with it: a new one for
+    every PDF made WeasyPrint find and load the fonts again (bench/load_pdf.py). pdf.css has no
+    @font-face, so the configuration holds only the system fonts and does not grow."""
+    global _weasy
+    if _weasy is None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = FontConfiguration()
+        _weasy = (CSS(filename=str(STATIC / "css" / "pdf.css"), font_config=fonts), fonts)
+    return _weasy
+
+
 def render_pdf(template: str, *, title: str, lang: str = "sv", **context) -> bytes:
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
 
     html = render_pdf_html(template, title=title, lang=lang, **context)
-    stylesheet = CSS(filename=str(STATIC / "css" / "pdf.css"))
-    document = HTML(string=html, base_url=str(STATIC)).render(stylesheets=[stylesheet])
+    stylesheet, fonts = _stylesheet_and_fonts()
+    document = HTML(string=html, base_url=str(STATIC)).render(stylesheets=[stylesheet], font_config=fonts)
     return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True, uncompressed_pdf=False)
 
 
