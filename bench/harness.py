@@ -124,15 +124,41 @@ def wrk(url: str, paths: list[str], *, connections: int = 32, seconds: float = 1
            "BENCH_MAX": str(max(1, max_requests // threads))}
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
             "-s", str(LUA), url]
-    out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
-    line = next((ln for ln in out.splitlines() if ln.startswith("BENCH ")), None)
+    out = run_wrk(argv, env, threads, timeout=seconds + 60)
+    line = next((ln for ln in out if ln.startswith("BENCH ")), None)
     if line is None:
-        raise RuntimeError("wrk printed no summary:\n" + out)
+        raise RuntimeError("wrk printed no summary:\n" + "".join(out))
     d = json.loads(line[6:])
     return Load(requests=d["requests"], seconds=d["duration_us"] / 1e6, p50_ms=d["p50_us"] / 1000,
                 p90_ms=d["p90_us"] / 1000, p99_ms=d["p99_us"] / 1000, max_ms=d["max_us"] / 1000,
                 status={k: d[f"s{k}"] for k in ("2xx", "3xx", "4xx", "5xx")},
                 errors=d["connect_errors"] + d["read_errors"] + d["write_errors"] + d["timeouts"])
+
+
+def run_wrk(argv: list[str], env: dict, threads: int, timeout: float) -> list[str]:
+    """wrk's output lines. A thread that reached its count prints STOPPED; once every thread has,
+    wrk is interrupted (SIGINT: it prints its summary) instead of sleeping out its -d."""
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True)
+    lines, stopped = [], 0
+    deadline = time.monotonic() + timeout
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("STOPPED"):
+                stopped += 1
+                if stopped == threads:
+                    proc.send_signal(signal.SIGINT)
+            if time.monotonic() > deadline:
+                break
+        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if proc.returncode not in (0, -signal.SIGINT):
+        raise RuntimeError(f"wrk exited with {proc.returncode}:\n" + "".join(lines))
+    return lines
 
 
 def memory_kib(pid: int) -> tuple[int, int]:

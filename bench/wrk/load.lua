@@ -2,7 +2,8 @@
 -- Environment: BENCH_PATHS  paths separated by "|" (taken in turn, each thread from its own start)
 --              BENCH_COOKIE a Cookie header (a signed-in session), optional
 --              BENCH_BODY   a form body to POST to each path, optional (BENCH_BODY_N replaced by a counter)
---              BENCH_MAX    stop each thread after this many responses (the count bound; -d is the time bound)
+--              BENCH_MAX    stop each thread after this many responses (the count bound; -d is the time bound);
+--                           the thread prints STOPPED and the caller interrupts wrk once every thread has
 -- done() prints one line "BENCH {json}" with exact counts by status class and latency percentiles.
 local threads = {}
 local counter = 0
@@ -20,7 +21,7 @@ function init(args)
   body = os.getenv("BENCH_BODY")
   max = tonumber(os.getenv("BENCH_MAX") or "0")
   i = (id * 7) % #paths
-  n = 0; s2 = 0; s3 = 0; s4 = 0; s5 = 0
+  n = 0; s2 = 0; s3 = 0; s4 = 0; s5 = 0; stopped = false
 end
 
 function request()
@@ -39,7 +40,12 @@ function response(status, headers, resp_body)
   n = n + 1
   if status < 300 then s2 = s2 + 1 elseif status < 400 then s3 = s3 + 1
   elseif status < 500 then s4 = s4 + 1 else s5 = s5 + 1 end
-  if max > 0 and n >= max then wrk.thread:stop() end
+  if max > 0 and n >= max and not stopped then
+    -- wrk sleeps out its -d whatever the threads do: tell the caller, which interrupts it.
+    stopped = true
+    io.write("STOPPED\n"); io.flush()
+    wrk.thread:stop()
+  end
 end
 
 function done(summary, latency, requests)
