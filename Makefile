@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test system-deps system-deps-test db demo bench clean
+.PHONY: run test install install-test system-deps system-deps-test db demo bench bench-inprocess clean
 
 run: system-deps install db demo
 	@scripts/serve.sh $(HOST) $(PORT)
@@ -42,8 +42,11 @@ db: install
 demo: db
 	$(BIN)/portal seed-demo
 
-bench: install-test
-	$(BIN)/python bench/run.py
+bench:
+	@bench/run
+
+bench-inprocess: install-test
+	$(BIN)/python bench/inprocess.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

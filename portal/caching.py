@@ -89,7 +89,7 @@ class PublicPageCache:
         self.cookie_markers = tuple(f"{name}=" for name in cookie_names)
         self.version = version
         self.max_entries = max_entries
-        self.entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
+        self.entries: OrderedDict[tuple[str, ...], _Entry] = OrderedDict()
         self.lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -102,7 +102,9 @@ class PublicPageCache:
     def __call__(self, environ, start_response):
         if not self._cacheable_request(environ):
             return self.app(environ, start_response)
-        key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+        # The scheme as the proxy saw it is part of the key: a page over https carries HSTS.
+        key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), environ.get("HTTP_HOST", ""),
+               environ.get("wsgi.url_scheme", ""), environ.get("HTTP_X_FORWARDED_PROTO", ""))
         version = self.version()
         now = time.monotonic()
         with self.lock:

@@ -117,7 +117,7 @@ def test_cache_is_bounded_and_stores_only_successes(app, client):
         assert client.get(f"/sok?q={word}").status_code == 200
     assert len(cache.entries) == 3
     assert client.get("/riktlinjer/finns-inte").status_code == 404
-    assert ("/riktlinjer/finns-inte", "") not in cache.entries
+    assert not [key for key in cache.entries if key[0] == "/riktlinjer/finns-inte"]
     assert client.get("/riktlinjer/finns-inte").status_code == 404
 
 
@@ -234,3 +234,16 @@ def test_recommended_nginx_caches_guidance_and_never_personal_pages(app, portal_
     assert headers.get("X-Cache-Status") != "HIT"
     # Nor was the signed-in guideline page: anonymous visitors still get the shared one.
     assert b"Logga ut" not in _open(anonymous, url + GUIDELINE)[2]
+
+
+def test_a_page_over_https_is_kept_apart_from_the_same_page_over_http(app_factory):
+    app = app_factory(PORTAL_TRUSTED_PROXIES=1)
+    client = app.test_client()
+    plain = client.get(GUIDELINE, headers={"X-Forwarded-Proto": "http"})
+    secure = client.get(GUIDELINE, headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in plain.headers
+    assert "Strict-Transport-Security" in secure.headers
+    again = client.get(GUIDELINE, headers={"X-Forwarded-Proto": "http"})
+    assert "Strict-Transport-Security" not in again.headers
+    assert len(app.extensions["public_page_cache"].entries) == 2
+

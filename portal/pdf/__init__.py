@@ -9,6 +9,7 @@ The same HTML can be checked with axe in a browser: render_pdf_html() returns it
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from flask import Flask, Response, current_app, render_template
@@ -31,6 +32,7 @@ def render_pdf_html(template: str, *, title: str, lang: str = "sv", **context) -
 
 
 _weasy: tuple | None = None
+_render_lock = threading.Lock()
 
 
 def _stylesheet_and_fonts():
@@ -51,9 +53,13 @@ def render_pdf(template: str, *, title: str, lang: str = "sv", **context) -> byt
     from weasyprint import HTML
 
     html = render_pdf_html(template, title=title, lang=lang, **context)
-    stylesheet, fonts = _stylesheet_and_fonts()
-    document = HTML(string=html, base_url=str(STATIC)).render(stylesheets=[stylesheet], font_config=fonts)
-    return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True, uncompressed_pdf=False)
+    # One PDF at a time per process: the kept font configuration (Pango's font map) is not made
+    # for use from two threads at once (the threaded development server, the browser tests).
+    with _render_lock:
+        stylesheet, fonts = _stylesheet_and_fonts()
+        document = HTML(string=html, base_url=str(STATIC)).render(stylesheets=[stylesheet], font_config=fonts)
+        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True,
+                                  uncompressed_pdf=False)
 
 
 def pdf_response(data: bytes, filename: str, inline: bool = True) -> Response:

@@ -1,6 +1,8 @@
-"""Benchmarks: run every bench/*_bench.py and print their figures.
+"""In-process benchmarks: run every bench/*_bench.py and print their figures (no HTTP server).
 
-    .venv/bin/python bench/run.py            (or: make bench)
+    .venv/bin/python bench/inprocess.py      (or: make bench-inprocess)
+
+The load benchmarks against the baselines are bench/run (make bench).
 
 Figures are measured here, never asserted in tests."""
 from __future__ import annotations

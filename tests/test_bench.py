@@ -1,0 +1,36 @@
+"""bench/run keeps working as features land: a short run of the guidance and submission sections
+against real servers (gunicorn, nginx, wrk on loopback). Only what is not a matter of speed is
+asserted: every section writes its rows, the caching promises hold, and no report is lost."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.mark.bench
+def test_bench_sections_run_and_lose_nothing(tmp_path):
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
+            pytest.fail(f"{tool} is missing: `make test` installs it (sudo scripts/system-deps.sh test)")
+    output = tmp_path / "results.md"
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), "--quick", "--seconds", "1",
+                          "--only", "guidance,submit", "--output", str(output)],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert run.returncode in (0, 1), run.stdout[-3000:] + run.stderr[-3000:]   # 1: a speed target missed
+    text = output.read_text()
+    for row in ("minimal Flask app, cached HTML", "portal behind the recommended nginx", "nginx, static file",
+                "minimal Flask + SQLite insert", "form POST + signature POST"):
+        assert row in text, row
+    targets = {line.split(" | ")[1]: line for line in text.splitlines() if line.startswith("| 1 ") or line.startswith("| 3 ")}
+    caching = next(v for k, v in targets.items() if k.startswith("public pages"))
+    assert caching.rstrip().endswith("| met |"), caching
+    assert "NO" not in caching
+    lost = next(v for k, v in targets.items() if k.startswith("zero lost"))
+    assert lost.rstrip().endswith("| met |"), lost
