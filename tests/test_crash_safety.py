@@ -121,9 +121,9 @@ def _wait_until_up(base: str, timeout: float = 90) -> None:
         time.sleep(0.2)
 
 
-def _submitter(base: str, email: str, thread: int, tally: Tally, stop: threading.Event):
+def _submitter(base: str, email: str, thread: int, tally: Tally, stop: threading.Event, limit: int = PER_THREAD):
     session = None
-    for n in range(PER_THREAD):
+    for n in range(limit):
         if stop.is_set():
             return
         marker = MARKER.format(thread=thread, n=n)
@@ -218,7 +218,9 @@ def test_a_backup_taken_while_reports_come_in_restores_every_report_confirmed_be
     prepare_database(env, [(e, "staff", [UNIT]) for e in emails])
     server = Gunicorn(env, port, workers=3, log=tmp_path / "gunicorn.log").start()
     tally, stop = Tally(), threading.Event()
-    threads = [threading.Thread(target=_submitter, args=(server.url, e, i, tally, stop), daemon=True)
+    # The users go on reporting until the backup is done and some more reports came after it, however
+    # fast the portal takes them: the backup is always taken in the middle of the stream.
+    threads = [threading.Thread(target=_submitter, args=(server.url, e, i, tally, stop, 400), daemon=True)
                for i, e in enumerate(emails)]
     backup_file = tmp_path / "kopior" / "portal.bak"
     try:
@@ -233,6 +235,11 @@ def test_a_backup_taken_while_reports_come_in_restores_every_report_confirmed_be
                               capture_output=True, text=True, timeout=300)
         with tally.lock:
             confirmed_during = len(tally.confirmed) - len(confirmed_before)
+            after_backup = len(tally.confirmed) + 10
+        deadline = time.monotonic() + 120
+        while len(tally.confirmed) < after_backup and time.monotonic() < deadline and any(t.is_alive() for t in threads):
+            time.sleep(0.01)
+        stop.set()
         for t in threads:
             t.join(timeout=600)
     finally:
