@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
-import subprocess
 import urllib.parse
 from dataclasses import dataclass
 
-from harness import HERE, Row, gunicorn, ratio
+from harness import HERE, Row, gunicorn, ratio, run_wrk
 from load import MANAGER, STAFF, WORKERS, Browser
 
 LUA = HERE / "wrk" / "submit.lua"
@@ -85,21 +83,7 @@ def submit_load(url: str, *, form_body: str, review_body: str = "", cookie: str 
            "BENCH_SECONDS": str(max(1, round(seconds))), "BENCH_MAX": str(max(1, max_submissions // threads))}
     hard = max(1, round(seconds)) + 20   # wrk's own bound; the threads stop well before it
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{hard}s", "--timeout", "10s", "-s", str(LUA), url]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True)
-    lines, stopped = [], 0
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("STOPPED "):
-                stopped += 1
-                if stopped == threads:      # every request answered: wrk need not sleep out its -d
-                    proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=hard + 60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    lines = run_wrk(argv, env, threads, timeout=hard + 60)   # interrupted once every thread has stopped
     line = next((ln for ln in lines if ln.startswith("BENCH ")), None)
     if line is None:
         raise RuntimeError("wrk printed no summary:\n" + "".join(lines))
