@@ -269,7 +269,6 @@ http {{
     include /etc/nginx/mime.types;
     access_log off;
     sendfile on;
-    tcp_nopush on;
     keepalive_requests 100000;
     client_body_temp_path {folder}/body;
     proxy_temp_path {folder}/proxy;
