@@ -11,6 +11,8 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import personnummer as stdnum_pnr
 
+from .timeutil import today_local
+
 
 class PersonalNumberError(ValueError):
     """A personal number that is not valid, with a Swedish message for the user."""
@@ -30,7 +32,7 @@ class PersonalNumber:
 
 
 def parse_personal_number(text: str, today: dt.date | None = None) -> PersonalNumber:
-    today = today or dt.date.today()
+    today = today or today_local()
     raw = (text or "").strip()
     if not raw:
         raise PersonalNumberError("Ange personnummer eller samordningsnummer")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from stdnum import luhn
 
 from tests.helpers import login
+from portal.timeutil import today_local
 
 BASE = "http://portal.test"
 LINK_RE = re.compile(r"http://portal\.test(/samtycke/s/[A-Za-z0-9_-]{43})")
@@ -21,7 +22,7 @@ VC = "vera.vard@region.example"            # arjeplogs-vardcentral (not named)
 
 def personal_number_for_age(age: int, today: dt.date | None = None) -> str:
     """A valid personal number (check digit right) for someone who is `age` years old today."""
-    today = today or dt.date.today()
+    today = today or today_local()
     born = dt.date(today.year - age, 1, 1) if (today.month, today.day) > (1, 15) else dt.date(today.year - age - 1, 6, 1)
     serial = "238"
     body = f"{born:%y%m%d}{serial}"

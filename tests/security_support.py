@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import TEST_PASSWORD, login
+from portal.timeutil import today_local
 
 ROLES = ("anon", "own", "other", "manager", "admin", "guardian", "withdrawn")
 STAFF_ROLES = ("own", "other", "manager")
@@ -318,7 +319,7 @@ def _plans(app, world: World) -> None:
     response = staff.post(f"/arenden/{world.case_ref}/planer/ny", data={})
     assert response.status_code == 302
     plan_id = int(re.search(r"/planer/(\d+)/", response.headers["Location"]).group(1))
-    day = dt.date.today() + dt.timedelta(days=30)
+    day = today_local() + dt.timedelta(days=30)
     response = staff.post(f"/arenden/{world.case_ref}/moten/nytt", data={
         "day-day": str(day.day), "day-month": str(day.month), "day-year": str(day.year), "start": "13:00",
         "end": "14:00", "place": "Solbackens skola", "purpose": "En gemensam bild.", "agenda": "1. Behov",

@@ -8,6 +8,7 @@ from portal.audit.models import AuditEvent, AuditLogIsAppendOnly
 from portal.cases.models import Case
 from portal.extensions import db
 from tests.helpers import login
+from portal.timeutil import today_local
 
 VALID = "20120415-2381"
 
@@ -69,7 +70,7 @@ def test_samordningsnummer_is_accepted(client, make_user):
 def test_a_twenty_year_old_is_in_scope(client, make_user):
     make_user("anna@skola.example")
     login(client, "anna@skola.example")
-    born = dt.date.today().replace(year=dt.date.today().year - 20) - dt.timedelta(days=1)
+    born = today_local().replace(year=today_local().year - 20) - dt.timedelta(days=1)
     from stdnum import luhn
 
     base = born.strftime("%y%m%d") + "123"

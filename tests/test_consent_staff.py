@@ -12,6 +12,7 @@ from tests.consent_support import (BUP, STAFF, VC, ask_for_consent, deliver, lin
                                    setup_people, shown_hash, staff_client, text_of)
 from tests.helpers import csrf_token_from, login
 from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from portal.timeutil import today_local
 
 
 @pytest.fixture
@@ -170,7 +171,7 @@ def test_a_withdrawal_told_by_phone_removes_access_at_once_and_tells_plans(peopl
         assert covered_units(case) == {}
         gone = withdrawn_consents(case)
         assert len(gone) == 1 and gone[0].consent_id == consent_id and gone[0].method == "reported_to_staff"
-        assert gone[0].withdrawn_on == dt.date.today() and set(gone[0].unit_keys) == {"solbackens-skola", "bup-pite-alvdal"}
+        assert gone[0].withdrawn_on == today_local() and set(gone[0].unit_keys) == {"solbackens-skola", "bup-pite-alvdal"}
         status = consent_status_for_units(case, ["bup-pite-alvdal"])
         assert status.missing == ["bup-pite-alvdal"] and not status.all_covered
         event = db.session.scalar(select(ConsentEvent).where(ConsentEvent.consent_id == consent_id,
@@ -212,7 +213,7 @@ def test_a_consent_past_its_end_date_gives_no_access_and_portal_consent_expire_m
 
     from portal.extensions import db
 
-    today = dt.date.today()
+    today = today_local()
     with app.app_context():  # time passes: the consent is near its end
         db.session.execute(text("UPDATE consents SET valid_until = :d WHERE id = :c"),
                            {"d": today + dt.timedelta(days=10), "c": consent_id})
@@ -247,7 +248,7 @@ def test_reading_a_consent_past_its_end_marks_it_expired_without_the_job(people)
 
     with app.app_context():
         db.session.execute(text("UPDATE consents SET valid_until = :d WHERE id = :c"),
-                           {"d": dt.date.today() - dt.timedelta(days=1), "c": consent_id})
+                           {"d": today_local() - dt.timedelta(days=1), "c": consent_id})
         db.session.commit()
     detail = staff.get(f"/arenden/{ref}/samtycke/{consent_id}").get_data(as_text=True)
     assert "Upphört (tiden har gått ut)" in detail and "Länken har gått ut" in detail

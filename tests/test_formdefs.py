@@ -5,6 +5,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from portal.formdefs import FormDefinitionError, build_form, get_definition, load_definition, summary_sections
+from portal.timeutil import today_local
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_a_valid_submission_becomes_a_json_record_and_back(ctx):
 
 def test_future_date_impossible_date_too_long_text_and_unknown_choice_are_refused(ctx):
     definition = get_definition("deviation_report")
-    future = dt.date.today() + dt.timedelta(days=3)
+    future = today_local() + dt.timedelta(days=3)
     form = build_form(definition, formdata=MultiDict({
         "event__event_date-day": str(future.day), "event__event_date-month": str(future.month),
         "event__event_date-year": str(future.year), "event__kind": "finns-inte",

@@ -20,6 +20,7 @@ from tests.fuzz_support import FUZZ, check_answer, form_data, post_forms_with_ac
 from tests.security_support import client_for
 from tests.security_support import world_app, world_snapshot  # noqa: F401  (fixtures)
 from tests.test_access_matrix import MATRIX, _url
+from portal.timeutil import today_local
 
 # endpoint -> why no page in the world offers its form (it is still in the access matrix and the
 # CSRF test). Keep it short: every entry is a form no fuzzing reaches.
@@ -90,7 +91,7 @@ def _more_state(app, world, clients) -> dict[str, list[str]]:
 
     def submitted_plan() -> str:
         editor = new_plan(staff, ref)
-        today = dt.date.today()
+        today = today_local()
         own = f"solbackens-skola:{world.users['own']}"
         response = staff.post(editor, data={
             **date_fields("plan__established_on", today), "needs__needs": "Stöd i matten.",
@@ -108,7 +109,7 @@ def _more_state(app, world, clients) -> dict[str, list[str]]:
     view = staff.get(f"{approved}/v/1").get_data(as_text=True)
     for approval in re.findall(r'<option value="(\d+)"', view):
         done = staff.post(f"{approved}/v/1/underskrift", data={"approval": approval,
-                                                              **date_fields("signed_on", dt.date.today())})
+                                                              **date_fields("signed_on", today_local())})
         assert done.status_code == 302
     assert staff.post(f"{approved}/v/1/godkann", data={"unit_key": "solbackens-skola"}).status_code == 302
     assert bup.post(f"{approved}/v/1/godkann", data={"unit_key": "bup-pite-alvdal"}).status_code == 302
@@ -126,7 +127,7 @@ def _more_state(app, world, clients) -> dict[str, list[str]]:
     pages["guardian"].append(f"/min-plan/{plan_token}")
     pages["anon"] = [f"/min-plan/{plan_token}/kod"]  # someone with the link who has no code yet
 
-    step = staff.post(f"{case}/steg/{world.values['key']}", data=date_fields("done_on", dt.date.today()))
+    step = staff.post(f"{case}/steg/{world.values['key']}", data=date_fields("done_on", today_local()))
     assert step.status_code == 302
 
     sent = staff.post("/avvikelser/ny", data=report_form())

@@ -1,10 +1,10 @@
 """The green card checklist on the case page: tick, see who and when, history, access."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from tests.helpers import csrf_token_from, login
+from portal.timeutil import today_local
 
 ALL_ITEMS = ["iakttagelser-atgard", "fler-kompetenser", "chefens-syn", "samtal-barn-foraldrar", "barn-foraldrars-syn",
              "kallelse-praktiskt", "motesupplagg", "sip-hantering", "alla-klara-over-vad", "vem-gor-vad",
@@ -44,7 +44,7 @@ def test_ticking_saves_who_and_when_and_keeps_history(client, app, make_user, ma
     assert re.search(r'<input checked class="checkboxes__input" id="checklista-section_fore-2" name="checklista-section_fore"'
                      r' type="checkbox" value="chefens-syn">', html)
     label = re.search(r'for="checklista-section_fore-2">(.*?)</label>', html, re.S).group(1)
-    today = dt.date.today()
+    today = today_local()
     assert "Vad säger min chef?" in label and "Avbockad av Anna Andersson" in label
     assert f"{today.year} kl." in label
 

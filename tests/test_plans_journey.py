@@ -14,6 +14,7 @@ from tests.consent_support import code_in, deliver, link_in, mails_to, sign, tex
 from tests.plans_support import (IFO, SKOLA, client_for, date_fields, give_consent, intervention, make_people,
                                  new_plan, plan_id_from, value, version_status)
 from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from portal.timeutil import today_local
 
 GUARDIAN_1, GUARDIAN_2 = "vh1@familj.example", "vh2@familj.example"
 CHILD_NAME = "Testbarn Testsson"
@@ -62,7 +63,7 @@ def event_of(cal: Calendar):
 
 def test_invitations_updates_and_cancellation_carry_a_calendar_file(journey):
     app, sink, ref, ids, anna = journey
-    day = dt.date.today() + dt.timedelta(days=30)
+    day = today_local() + dt.timedelta(days=30)
     response = anna.post(f"/arenden/{ref}/moten/nytt", data={
         **date_fields("day", day), "start": "13:00", "end": "14:30", "place": "Solbackens skola, rum 12",
         "purpose": "Få en gemensam bild och koppla insatser till behoven.", "agenda": "1. Välkomna\n2. Behov",
@@ -157,7 +158,7 @@ def test_invitations_updates_and_cancellation_carry_a_calendar_file(journey):
 def test_the_family_approves_their_plan_with_a_personal_link_and_a_one_time_code(journey):
     app, sink, ref, ids, anna = journey
     editor = new_plan(anna, ref)
-    today = dt.date.today()
+    today = today_local()
     response = anna.post(editor, data={
         **date_fields("plan__established_on", today), "needs__needs": "Stöd i matten.",
         **intervention(0, "Läxhjälp", SKOLA, value("anna", ids)),

@@ -11,10 +11,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from portal.timeutil import today_local
 from tests.plans_support import (BUP, IFO, SKOLA, VC, client_for, date_fields, give_consent, intervention,
                                  make_people, new_plan, plan_id_from, signers_of, value, version_status)
 
-TODAY = dt.date.today()
+TODAY = today_local()
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
-import datetime as dt
 
 from wtforms import EmailField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..formkit import PersonalNumber, PortalForm, strip_filter
+from ..timeutil import today_local
 
 MAX_AGE = 20  # Norrbus: children and young people up to and including 20 years
 
@@ -28,7 +28,7 @@ class CaseForm(PortalForm):
         parsed = getattr(field, "parsed", None)
         if parsed is None:
             return
-        age = parsed.age_on(dt.date.today())
+        age = parsed.age_on(today_local())
         if age > MAX_AGE:
             raise ValidationError(
                 f"Personen är {age} år. Norrbus gäller barn och unga till och med 20 år, så portalen kan inte öppna ärendet")
@@ -47,7 +47,7 @@ class GuardianForm(PortalForm):
 
     def validate_personal_number(self, field):
         parsed = getattr(field, "parsed", None)
-        if parsed and parsed.age_on(dt.date.today()) < 15:
+        if parsed and parsed.age_on(today_local()) < 15:
             raise ValidationError("Personnumret tillhör ett barn. Kontrollera att det är vårdnadshavarens personnummer")
 
 

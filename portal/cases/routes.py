@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -10,7 +9,7 @@ from ..audit import record, record_and_commit
 from ..database import casefold
 from ..extensions import db
 from ..paging import paginate
-from ..timeutil import local, utcnow
+from ..timeutil import local, today_local, utcnow
 from .access import get_case_or_404, visible_cases_query
 from .forms import CaseForm, ConfirmForm, GuardianForm
 from .models import Case, Guardian
@@ -99,7 +98,7 @@ def view(ref: str):
     case = get_case_or_404(ref, current_user)
     record_and_commit("case.view", case=case, object_type="case", object_id=case.id)
     directory = current_app.extensions["directory"]
-    today = dt.date.today()
+    today = today_local()
     return render_template(
         "cases/view.html", case=case, directory=directory, age=case.age_on(today),
         panels=panels_for(case, current_user), confirm=ConfirmForm(),
@@ -148,7 +147,7 @@ def print_view(ref: str):
     case = get_case_or_404(ref, current_user)
     record_and_commit("case.print", case=case, object_type="case", object_id=case.id)
     directory = current_app.extensions["directory"]
-    return render_template("cases/print.html", case=case, directory=directory, age=case.age_on(dt.date.today()),
+    return render_template("cases/print.html", case=case, directory=directory, age=case.age_on(today_local()),
                            printed_at=local(utcnow()))
 
 

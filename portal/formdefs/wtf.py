@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..formkit import DateField, PersonalNumber, PortalForm, strip_filter
+from ..timeutil import today_local
 from .definition import FieldDef, FormDefinition
 
 ACTION = "formdefs_action"
@@ -57,7 +58,7 @@ def _choice_check(message):
 
 
 def _not_future(form, field):
-    if field.data and field.data > dt.date.today():
+    if field.data and field.data > today_local():
         raise ValidationError(f"{field.label.text} kan inte vara ett datum i framtiden")
 
 

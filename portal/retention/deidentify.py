@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Table, select, update
 
 from ..extensions import db
+from ..timeutil import today_local
 
 MARK = "_deidentified"
 # The only answers kept: the ones the compilation and the inbox filter on.
@@ -30,7 +31,7 @@ def kept_record(record: dict, today: dt.date) -> dict:
 
 def deidentify_reports(reports: Table, ids: list[int]) -> int:
     c = reports.c
-    today = dt.date.today()
+    today = today_local()
     blank = {col: "" for col in ("reporter_name", "line_manager_name", "line_manager_statement", "concerned_answer",
                                  "measures", "feedback") if col in c}
     done = 0

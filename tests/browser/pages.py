@@ -268,7 +268,7 @@ PDF_TEMPLATES.update({
 VARIANTS.update({
     "deviations.inbox": ["?dagar=1", "?dagar=7&sida=2"],
     # a year without reports: the compilation says so instead of drawing empty charts
-    "deviations.summary": [f"?ar={__import__('datetime').date.today().year - 3}"],
+    "deviations.summary": [f"?ar={__import__('portal.timeutil', fromlist=['today_local']).today_local().year - 3}"],
 })
 
 

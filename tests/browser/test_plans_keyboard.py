@@ -10,6 +10,7 @@ import pytest
 from .helpers import assert_no_violations
 from .pages import ROLES
 from .test_keyboard import sign_in
+from portal.timeutil import today_local
 
 pytestmark = pytest.mark.browser
 
@@ -106,11 +107,11 @@ def test_staff_fills_in_a_plan_with_two_interventions_with_the_keyboard_only(por
     assert page.locator("#roles__lead_service").input_value() == "arjeplog-ifo"
     kb.tab_to_field("roles__overall_authority")
     kb.type("Arj")
-    follow = dt.date.today() + dt.timedelta(days=60)
+    follow = today_local() + dt.timedelta(days=60)
     for part, value in (("day", follow.day), ("month", follow.month), ("year", follow.year)):
         kb.tab_to_field(f"followup__date-{part}")
         kb.type(str(value))
-    today = dt.date.today()
+    today = today_local()
     for part, value in (("day", today.day), ("month", today.month), ("year", today.year)):
         kb.tab_to_field(f"plan__established_on-{part}", backwards=True)
         kb.type(str(value))
