@@ -21,7 +21,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -54,7 +54,6 @@ class Context:
     quick: bool
     portal: Server | None = None
     app: object = None
-    env: dict = field(default_factory=dict)
     log: Path | None = None
 
     def main_portal(self) -> Server:

@@ -100,19 +100,15 @@ def plan_html(app, path: str) -> str:
     from portal.accounts.models import User
     from portal.extensions import db
     from portal.pdf import render_pdf_html
-    from portal.plans.readable import readable
-    from portal.plans.routes import _case, _plan, _version
-    from portal.timeutil import local, utcnow
+    from portal.plans.routes import _case, _plan, _version, plan_pdf_args
 
     ref, plan_id, number = path.split("/")[2], int(path.split("/")[4]), int(path.split("/")[6].split(".")[0])
     with app.test_request_context(path):
         login_user(db.session.scalar(select(User).where(User.email == STAFF)))
         case = _case(ref)
         plan = _plan(case, plan_id)
-        version = _version(plan, number)
-        r = readable(plan, version)
-        html = render_pdf_html("plans/plan_pdf.html", title=f"{r.title} – version {version.number}", case=case, r=r,
-                               printed_at=local(utcnow()))
+        template, context = plan_pdf_args(case, plan, _version(plan, number))
+        html = render_pdf_html(template, **context)
         db.session.remove()
     return html
 

@@ -262,14 +262,20 @@ def family_paper_approval(ref, plan_id, number):
     return render_template("plans/family_approval.html", case=case, plan=plan, version=version, form=form), 400
 
 
+def plan_pdf_args(case, plan, version) -> tuple[str, dict]:
+    """The template and context of a plan version's PDF (the route; bench/load_pdf.py renders the same)."""
+    r = readable(plan, version)
+    return "plans/plan_pdf.html", dict(title=f"{r.title} – version {version.number}", case=case, r=r,
+                                       printed_at=local(utcnow()))
+
+
 @bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>.pdf")
 def pdf(ref, plan_id, number):
     case = _case(ref)
     plan = _plan(case, plan_id)
     version = _version(plan, number)
-    r = readable(plan, version)
-    data = render_pdf("plans/plan_pdf.html", title=f"{r.title} – version {version.number}", case=case, r=r,
-                      printed_at=local(utcnow()))
+    template, context = plan_pdf_args(case, plan, version)
+    data = render_pdf(template, **context)
     record_and_commit("plan.print", case=case, object_type="plan_version", object_id=version.id, detail="pdf")
     return pdf_response(data, f"plan-{case.ref}-v{version.number}.pdf")
 
