@@ -148,6 +148,10 @@ def make_reports(n: int, manager_email: str = MANAGER_EMAIL, share: float = 0.05
     _insert(DeviationReport, reports)
     _insert(DeviationRecipient, recipients)
     db.session.commit()
+    # Bulk inserts pass by the session hook that keeps the managers' inbox entries: build them all.
+    from portal.deviations.inbox import rebuild
+
+    rebuild()
     return {"reports": n, "routed_to_manager": routed, "visible_to_manager": visible, "by_status": by_status}
 
 

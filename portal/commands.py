@@ -4,7 +4,7 @@ Features add theirs the same way in their init_app: app.cli.add_command(...)."""
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .dbtools import to_mysql_cmd
@@ -31,6 +31,11 @@ def db_upgrade():
 
     upgrade()
     click.echo("Databasen är uppdaterad.")
+    if "deviation_routing" in current_app.extensions:
+        # Derived rows built from the role rules and the directory, which may have changed.
+        from .deviations.inbox import rebuild
+
+        click.echo(f"Chefernas inkorgar är byggda på nytt ({rebuild()} rader).")
 
 
 @db.command("current")

@@ -82,7 +82,7 @@ def _fresh_database(template, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app_factory(migrated_template, tmp_path):
+def app_factory(migrated_template, tmp_path, request):
     """Builds an app on a fresh database; keyword arguments override configuration."""
     from portal import create_app
     from portal.extensions import db
@@ -109,6 +109,14 @@ def app_factory(migrated_template, tmp_path):
     for app in created:
         with app.app_context():
             db.session.remove()
+    if created and not request.node.get_closest_marker("inbox_unchecked"):
+        # Every test leaves the managers' inbox entries exactly as the role rules give them.
+        from tests.deviations_support import inbox_differences
+
+        missing, extra = inbox_differences(created[-1])
+        assert not missing and not extra, f"inbox entries differ from the rules: missing {missing}, extra {extra}"
+    for app in created:
+        with app.app_context():
             db.engine.dispose()
 
 

@@ -107,3 +107,30 @@ def file_report(client, name: str, **overrides) -> str:
 def act(client, ref: str, action: str, **data):
     prefixed = {f"{action}-{k}": v for k, v in data.items()}
     return client.post(f"/avvikelser/{ref}/atgard/{action}", data=prefixed)
+
+
+def inbox_differences(app) -> tuple[set, set]:
+    """(missing, extra): the managers' inbox entries the role rules give (access.roles_on, in
+    Python, over every report and account) that the table lacks, and those it has that the rules
+    do not give. Both empty when the entries are right."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.deviations.access import roles_on
+    from portal.deviations.lifecycle import CLOSED, waits_for
+    from portal.deviations.models import DeviationReport, InboxEntry
+    from portal.extensions import db
+
+    with app.app_context():
+        want = set()
+        users = db.session.scalars(select(User)).all()
+        for report in db.session.scalars(select(DeviationReport)):
+            for user in users:
+                roles = roles_on(user, report) - {"reporter"}
+                if roles and not report.is_draft:
+                    want.add((user.id, report.id, report.status, report.submitted_at,
+                              waits_for(report.status, roles), report.status != CLOSED))
+        have = {(e.user_id, e.report_id, e.status, e.submitted_at, e.waiting, e.is_open)
+                for e in db.session.scalars(select(InboxEntry))}
+        db.session.remove()
+    return want - have, have - want

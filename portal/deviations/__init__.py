@@ -37,8 +37,11 @@ def init_app(app: Flask) -> None:
     from ..cases.panels import register_case_panel
     from ..directory.loader import load_directory
     from ..main.start_sections import register_start_section
+    from . import inbox
     from .routes import TEMPLATE_GLOBALS, bp
     from .routing import load_rules
+
+    inbox.install()
 
     # The routing rules are configuration: a broken file stops start-up with file and line.
     directory = load_directory(app.config["PORTAL_CONTENT_DIR"])
@@ -56,7 +59,7 @@ def init_app(app: Flask) -> None:
 
 
 def _start_section(user):
-    from .access import waiting_count
+    from .inbox import waiting_count
     from .routes import unrouted_count
 
     if user.is_admin:

@@ -7,15 +7,13 @@ manager's, and the account belongs to the manager's unit (or, for a manager of a
 to one of the service's units). Everyone else gets 404; administrators never read reports."""
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 
 from flask import abort, current_app
-from sqlalchemy import and_, case, false, func, or_, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, false, or_, select, union_all
+from sqlalchemy.orm import load_only, selectinload
 
 from ..extensions import db
-from .lifecycle import CLOSED, COSIGNED, DRAFT, RECEIVED, SUBMITTED_STATUSES, waits_for
+from .lifecycle import COSIGNED, DRAFT, RECEIVED, SUBMITTED_STATUSES, waits_for
 from .models import DeviationRecipient, DeviationReport
 
 CAPACITY_ROLES = {"recipient": "line_manager", "copy": "copy", "concerned": "concerned"}
@@ -39,7 +37,8 @@ def matches(user, recipient: DeviationRecipient, service_keys: set[str] | None =
     return recipient.service_key in (service_keys if service_keys is not None else _service_keys(user))
 
 
-def roles_on(user, report: DeviationReport) -> set[str]:
+def roles_on(user, report: DeviationReport, services: set[str] | None = None) -> set[str]:
+    """The account's roles on the report (``services``: the account's services, when already known)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.works_with_cases:
         return set()
     roles = set()
@@ -47,7 +46,8 @@ def roles_on(user, report: DeviationReport) -> set[str]:
         roles.add("reporter")
     if report.status == DRAFT:
         return roles
-    services = _service_keys(user)
+    if services is None:
+        services = _service_keys(user)
     for recipient in report.recipients:
         if matches(user, recipient, services):
             role = CAPACITY_ROLES.get(recipient.capacity)
@@ -70,11 +70,11 @@ def get_report_or_404(ref: str, user) -> tuple[DeviationReport, set[str]]:
     return report, roles
 
 
-# --- The inbox in SQL ----------------------------------------------------------------------
+# --- The inbox rules in SQL ----------------------------------------------------------------
 # The candidate set below is exactly the reports on which roles_on() gives a role other than
-# reporter, so the inbox can count and paginate in the database: the same e-mail and unit/service
-# match as matches() (recipient e-mails are stored in lower case), the concerned party only after
-# the copy was sent, the handler by id. Drafts never.
+# reporter: the same e-mail and unit/service match as matches() (recipient e-mails are stored in
+# lower case), the concerned party only after the copy was sent, the handler by id. Drafts never.
+# portal/deviations/inbox.py builds an account's inbox entries from it.
 
 def _matching_recipients(user, capacities: tuple[str, ...]):
     """Recipient rows naming this account in one of the capacities (report_id only)."""
@@ -132,11 +132,6 @@ def inbox_condition(user):
     return and_(DeviationReport.id.in_(ids), DeviationReport.status != DRAFT)
 
 
-def inbox_query(user):
-    """SELECT of the reports in this account's inbox (not ordered)."""
-    return select(DeviationReport).where(inbox_condition(user))
-
-
 def waiting_condition(user):
     """The reports that wait for this account: a role that may take a forward action in the status."""
     parts = []
@@ -147,72 +142,31 @@ def waiting_condition(user):
     return or_(*parts) if parts else false()
 
 
-def old_open_condition():
-    """Open, among the inbox's submitted reports: not closed (written so, and not as status IN (…),
-    because SQLite would then probe the status index once per open status and candidate)."""
-    return DeviationReport.status != CLOSED
-
-
-@dataclass
-class InboxSummary:
-    counts: dict[str, int]  # every submitted status, 0 when none
-    waiting: int            # reports that wait for this account
-    old_open: int           # open reports submitted before the given time
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-def inbox_summary(user, old_before: dt.datetime) -> InboxSummary:
-    """The inbox's figures in one GROUP BY: per status, how many wait, how many are old and open."""
-    def tally(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    old = and_(old_open_condition(), DeviationReport.submitted_at < old_before)
-    query = (select(DeviationReport.status, func.count(), tally(waiting_condition(user)), tally(old))
-             .where(inbox_condition(user)).group_by(DeviationReport.status))
-    summary = InboxSummary({s: 0 for s in SUBMITTED_STATUSES}, 0, 0)
-    for status, n, waiting, old_open in db.session.execute(query):
-        summary.counts[status] = summary.counts.get(status, 0) + n
-        summary.waiting += int(waiting)
-        summary.old_open += int(old_open)
-    return summary
-
-
-def inbox_count(user, *conditions) -> int:
-    """How many reports in the inbox meet the further conditions."""
-    return db.session.scalar(select(func.count()).select_from(DeviationReport)
-                             .where(inbox_condition(user), *conditions)) or 0
-
-
-def waiting_count(user) -> int:
-    """How many reports wait for this account (the start page's figure)."""
-    return inbox_count(user, waiting_condition(user))
-
-
-def inbox_list(user, *conditions, limit: int) -> list[DeviationReport]:
-    """The newest ``limit`` inbox reports meeting the conditions."""
-    return load_reports(db.session.scalars(inbox_ids(user, *conditions).limit(limit)))
-
-
-def inbox_ids(user, *conditions):
-    """SELECT of the ids of the inbox reports meeting the conditions, newest first (to paginate or
-    limit: the database sorts ids only, and the page's reports are loaded by load_reports)."""
-    return (select(DeviationReport.id).where(inbox_condition(user), *conditions)
-            .order_by(DeviationReport.submitted_at.desc(), DeviationReport.id.desc()))
+# What an inbox row shows and what its roles are decided on: the lists load only these.
+_LISTED = (DeviationReport.ref, DeviationReport.status, DeviationReport.reporter_id, DeviationReport.handler_id,
+           DeviationReport.reporter_unit_key, DeviationReport.concerned_unit_key, DeviationReport.submitted_at)
+_MATCHED = (DeviationRecipient.report_id, DeviationRecipient.capacity, DeviationRecipient.email,
+            DeviationRecipient.unit_key, DeviationRecipient.service_key)
 
 
 def load_reports(ids) -> list[DeviationReport]:
-    """The reports with these ids, in the same order, with their recipients (they give the roles)."""
+    """The reports with these ids, in the same order, for a list: the listed columns and the
+    recipients' matched columns (they give the roles)."""
     ids = list(ids)
     if not ids:
         return []
-    found = {r.id: r for r in db.session.scalars(select(DeviationReport).where(DeviationReport.id.in_(ids))
-                                                 .options(selectinload(DeviationReport.recipients)))}
+    query = (select(DeviationReport).where(DeviationReport.id.in_(set(ids)))
+             .options(load_only(*_LISTED), selectinload(DeviationReport.recipients).load_only(*_MATCHED)))
+    found = {r.id: r for r in db.session.scalars(query)}
     return [found[i] for i in ids if i in found]
 
 
 def with_roles(user, reports) -> list[tuple[DeviationReport, set[str]]]:
-    """The inbox reports with this account's roles on each (the reporter role left out)."""
-    return [(report, roles_on(user, report) - {"reporter"}) for report in reports]
+    """The inbox reports with this account's roles on each (the reporter role left out); a report
+    on which the account has no such role is left out (the rules are checked on every report shown)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    user = getattr(user, "_get_current_object", lambda: user)()  # the account, not the request's proxy
+    services = _service_keys(user)
+    found = [(report, roles_on(user, report, services) - {"reporter"}) for report in reports]
+    return [(report, roles) for report, roles in found if roles]

@@ -135,3 +135,29 @@ class DeviationEvent(db.Model):
     detail: Mapped[str] = mapped_column(String(300), default="")
 
     report: Mapped[DeviationReport] = relationship(back_populates="events")
+
+
+class InboxEntry(db.Model):
+    """One submitted report in one account's inbox, with what the inbox sorts and counts on.
+
+    Derived data, kept by portal/deviations/inbox.py in the same transaction as every change to a
+    report, its recipients or an account: the role rules in access.py are the definition, and
+    ``portal db upgrade`` rebuilds every entry from them (after a change to the directory). With
+    it the inbox reads an index range per account (fifty rows, and a count over the account's own
+    entries) however many reports the county has."""
+
+    __tablename__ = "deviation_inbox"
+    __table_args__ = (
+        Index("ix_deviation_inbox_newest", "user_id", "submitted_at", "report_id"),
+        Index("ix_deviation_inbox_waiting", "user_id", "waiting", "submitted_at", "report_id"),
+        Index("ix_deviation_inbox_open", "user_id", "is_open", "submitted_at", "report_id"),
+        Index("ix_deviation_inbox_counts", "user_id", "status", "waiting", "is_open", "submitted_at"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("deviation_reports.id", ondelete="CASCADE"),
+                                           primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    waiting: Mapped[bool] = mapped_column(default=False)  # a forward action of the routine is this account's
+    is_open: Mapped[bool] = mapped_column(default=True)   # not closed

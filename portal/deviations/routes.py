@@ -24,8 +24,8 @@ from ..formkit import PortalForm
 from ..paging import paginate
 from ..timeutil import local, today_local, utcnow
 from . import lifecycle, service
-from .access import (get_report_or_404, inbox_ids, inbox_list, inbox_summary, load_reports, matches,
-                     old_open_condition, waiting_condition, with_roles)
+from . import inbox as inbox_entries
+from .access import get_report_or_404, load_reports, matches, with_roles
 from .compilation import ReportFacts, bar_geometry, compile_year, csv_rows
 from .forms import (AssignForm, DraftReportFormBase, ManualRouteForm, ReportFormBase, SignForm, action_form_class,
                     no_personal_number)
@@ -460,11 +460,16 @@ def inbox():
     days = min(max(days, 1), 3650)
     user = current_user
     old_before = utcnow() - dt.timedelta(days=days)
-    summary = inbox_summary(user, old_before)
-    pages = paginate(inbox_ids(user), total=summary.total)
-    waiting = with_roles(user, inbox_list(user, waiting_condition(user), limit=SHORT_LIST))
-    old_open = inbox_list(user, old_open_condition(), DeviationReport.submitted_at < old_before, limit=SHORT_LIST)
-    return render_template("deviations/inbox.html", items=with_roles(user, load_reports(pages.items)), pages=pages,
+    summary = inbox_entries.summary(user, old_before)
+    pages = paginate(inbox_entries.report_ids(user), total=summary.total)
+    waiting_ids = inbox_entries.waiting_ids(user, SHORT_LIST)
+    old_ids = inbox_entries.old_open_ids(user, old_before, SHORT_LIST)
+    # The three lists share their reports: each is loaded once, and its roles decided once.
+    roles = dict((r.id, (r, rs)) for r, rs in with_roles(user, load_reports(dict.fromkeys(
+        [*pages.items, *waiting_ids, *old_ids]))))
+    items, waiting = [roles[i] for i in pages.items if i in roles], [roles[i] for i in waiting_ids if i in roles]
+    old_open = [roles[i][0] for i in old_ids if i in roles]
+    return render_template("deviations/inbox.html", items=items, pages=pages,
                            waiting=waiting, waiting_total=summary.waiting, counts=summary.counts, days=days,
                            old_open=old_open, old_open_total=summary.old_open, short_list=SHORT_LIST,
                            days_arg=None if days == OPEN_DAYS_DEFAULT else days,
