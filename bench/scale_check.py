@@ -1,7 +1,7 @@
 """Does the inbox and the case list cost the same with 100 times the data?
 
 In-process (Flask test client, SQLite file): builds a small and a large database with
-bench/datagen.py, times /inkorg and /arenden/ (median of REQUESTS requests each) and prints
+bench/datagen.py, times /inkorg and /arenden/, pages 1 and 2 in turn (median of REQUESTS requests each) and prints
 the ratio large/small. The goal is a ratio of at most 1.5.
 
     .venv/bin/python bench/scale_check.py            # 1 000 vs 100 000 reports, 100 vs 10 000 cases
@@ -46,9 +46,9 @@ def measure(reports: int, cases: int) -> dict[str, float]:
         for _ in range(3):  # warm-up: templates, caches
             assert client.get(path).status_code == 200
         samples = []
-        for _ in range(REQUESTS):
+        for i in range(REQUESTS):
             t = time.perf_counter()
-            response = client.get(path)
+            response = client.get(path + ("?sida=2" if i % 2 else ""))  # pages 1 and 2, as bench/load_scale.py
             samples.append(time.perf_counter() - t)
             assert response.status_code == 200
         median, p95 = percentiles(samples)

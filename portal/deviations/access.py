@@ -7,13 +7,14 @@ manager's, and the account belongs to the manager's unit (or, for a manager of a
 to one of the service's units). Everyone else gets 404; administrators never read reports."""
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
 
 from flask import abort, current_app
 from sqlalchemy import and_, false, or_, select, union_all
-from sqlalchemy.orm import load_only, selectinload
 
 from ..extensions import db
-from .lifecycle import COSIGNED, DRAFT, RECEIVED, SUBMITTED_STATUSES, waits_for
+from .lifecycle import COSIGNED, DRAFT, RECEIVED, STATUS_LABELS, SUBMITTED_STATUSES, waits_for
 from .models import DeviationRecipient, DeviationReport
 
 CAPACITY_ROLES = {"recipient": "line_manager", "copy": "copy", "concerned": "concerned"}
@@ -142,22 +143,45 @@ def waiting_condition(user):
     return or_(*parts) if parts else false()
 
 
-# What an inbox row shows and what its roles are decided on: the lists load only these.
-_LISTED = (DeviationReport.ref, DeviationReport.status, DeviationReport.reporter_id, DeviationReport.handler_id,
-           DeviationReport.reporter_unit_key, DeviationReport.concerned_unit_key, DeviationReport.submitted_at)
+# What an inbox row shows and what its roles are decided on: the lists read only these, as rows.
+_LISTED = (DeviationReport.id, DeviationReport.ref, DeviationReport.status, DeviationReport.reporter_id,
+           DeviationReport.handler_id, DeviationReport.reporter_unit_key, DeviationReport.concerned_unit_key,
+           DeviationReport.submitted_at)
 _MATCHED = (DeviationRecipient.report_id, DeviationRecipient.capacity, DeviationRecipient.email,
             DeviationRecipient.unit_key, DeviationRecipient.service_key)
 
 
-def load_reports(ids) -> list[DeviationReport]:
-    """The reports with these ids, in the same order, for a list: the listed columns and the
-    recipients' matched columns (they give the roles)."""
+@dataclass
+class ListedReport:
+    """A report as a list shows it: the columns of _LISTED and its recipients' matched columns
+    (roles_on takes it as it takes a DeviationReport)."""
+    id: int
+    ref: str
+    status: str
+    reporter_id: int
+    handler_id: int | None
+    reporter_unit_key: str
+    concerned_unit_key: str
+    submitted_at: dt.datetime | None
+    recipients: list = field(default_factory=list)
+    href: str = ""  # the report's page, set by the list
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+def load_reports(ids) -> list[ListedReport]:
+    """The reports with these ids, in the same order, as list rows with their recipients."""
     ids = list(ids)
     if not ids:
         return []
-    query = (select(DeviationReport).where(DeviationReport.id.in_(set(ids)))
-             .options(load_only(*_LISTED), selectinload(DeviationReport.recipients).load_only(*_MATCHED)))
-    found = {r.id: r for r in db.session.scalars(query)}
+    wanted = set(ids)
+    found = {row.id: ListedReport(*row) for row in db.session.execute(select(*_LISTED).where(
+        DeviationReport.id.in_(wanted)))}
+    for row in db.session.execute(select(*_MATCHED).where(DeviationRecipient.report_id.in_(wanted))
+                                  .order_by(DeviationRecipient.id)):
+        found[row.report_id].recipients.append(row)
     return [found[i] for i in ids if i in found]
 
 

@@ -467,6 +467,9 @@ def inbox():
     # The three lists share their reports: each is loaded once, and its roles decided once.
     roles = dict((r.id, (r, rs)) for r, rs in with_roles(user, load_reports(dict.fromkeys(
         [*pages.items, *waiting_ids, *old_ids]))))
+    prefix = url_for("deviations.view", ref="_")[:-1]  # one URL built, not one per row (references are [A-Z2-9])
+    for report, _ in roles.values():
+        report.href = prefix + report.ref
     items, waiting = [roles[i] for i in pages.items if i in roles], [roles[i] for i in waiting_ids if i in roles]
     old_open = [roles[i][0] for i in old_ids if i in roles]
     return render_template("deviations/inbox.html", items=items, pages=pages,
