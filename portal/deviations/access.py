@@ -151,6 +151,16 @@ _MATCHED = (DeviationRecipient.report_id, DeviationRecipient.capacity, Deviation
             DeviationRecipient.unit_key, DeviationRecipient.service_key)
 
 
+@dataclass(frozen=True)
+class _Account:
+    """The account as roles_on reads it."""
+    id: int
+    email: str
+    unit_keys: frozenset
+    works_with_cases: bool
+    is_authenticated: bool = True
+
+
 @dataclass
 class ListedReport:
     """A report as a list shows it: the columns of _LISTED and its recipients' matched columns
@@ -190,7 +200,8 @@ def with_roles(user, reports) -> list[tuple[DeviationReport, set[str]]]:
     on which the account has no such role is left out (the rules are checked on every report shown)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    user = getattr(user, "_get_current_object", lambda: user)()  # the account, not the request's proxy
-    services = _service_keys(user)
-    found = [(report, roles_on(user, report, services) - {"reporter"}) for report in reports]
+    # What the rules read of the account, read once for the whole list (not per row and recipient).
+    account = _Account(user.id, (user.email or "").lower(), frozenset(user.unit_keys), user.works_with_cases)
+    services = _service_keys(account)
+    found = [(report, roles_on(account, report, services) - {"reporter"}) for report in reports]
     return [(report, roles) for report, roles in found if roles]
