@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -21,6 +21,12 @@ class Case(db.Model):
     """Ärende: the collaboration around one child or young person."""
 
     __tablename__ = "cases"
+    # The case list (access.visible_case_count, visible_cases_newest_first): a unit's cases newest
+    # first, with a status (and counted by status without reading the rows) or without one.
+    __table_args__ = (
+        Index("ix_cases_unit_status_updated", "unit_key", "status", "updated_at", "id"),
+        Index("ix_cases_unit_updated", "unit_key", "updated_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(16), unique=True, default=new_reference)
