@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import abort, current_app
-from sqlalchemy import and_, false, or_, select, union_all
+from sqlalchemy import and_, false, func, or_, select, union_all
 
 from ..extensions import db
 from .lifecycle import COSIGNED, DRAFT, RECEIVED, STATUS_LABELS, SUBMITTED_STATUSES, waits_for
@@ -181,15 +181,19 @@ class ListedReport:
         return STATUS_LABELS.get(self.status, self.status)
 
 
-def load_reports(ids) -> list[ListedReport]:
-    """The reports with these ids, in the same order, as list rows with their recipients."""
+def load_reports(ids, email: str) -> list[ListedReport]:
+    """The reports with these ids, in the same order, as list rows, each with its recipient rows
+    that name ``email`` (the only ones that can give that account a role: matches())."""
     ids = list(ids)
     if not ids:
         return []
     wanted = set(ids)
     found = {row.id: ListedReport(*row) for row in db.session.execute(select(*_LISTED).where(
         DeviationReport.id.in_(wanted)))}
-    for row in db.session.execute(select(*_MATCHED).where(DeviationRecipient.report_id.in_(wanted))
+    # lower(): the same test (e-mails are stored in lower case), written so that the database looks
+    # the rows up by report id and not through the e-mail index (every row the account ever had).
+    for row in db.session.execute(select(*_MATCHED).where(DeviationRecipient.report_id.in_(wanted),
+                                                         func.lower(DeviationRecipient.email) == (email or "").lower())
                                   .order_by(DeviationRecipient.id)):
         found[row.report_id].recipients.append(row)
     return [found[i] for i in ids if i in found]

@@ -466,7 +466,7 @@ def inbox():
     old_ids = inbox_entries.old_open_ids(user, old_before, SHORT_LIST)
     # The three lists share their reports: each is loaded once, and its roles decided once.
     roles = dict((r.id, (r, rs)) for r, rs in with_roles(user, load_reports(dict.fromkeys(
-        [*pages.items, *waiting_ids, *old_ids]))))
+        [*pages.items, *waiting_ids, *old_ids]), user.email)))
     prefix = url_for("deviations.view", ref="_")[:-1]  # one URL built, not one per row (references are [A-Z2-9])
     for report, _ in roles.values():
         report.href = prefix + report.ref
