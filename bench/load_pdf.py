@@ -120,7 +120,7 @@ def run(ctx, results) -> None:
         paths["plan"] = seed_plan(app)
 
     portal, app = ctx.new_portal("pdf", seed=seed)
-    n = 3 if ctx.quick else 5
+    n = 3 if ctx.quick else 9  # a PDF takes 0.1–0.2 s: nine each, interleaved, so one slow moment does not decide
     from weasyprint import CSS, HTML
 
     from portal.pdf import STATIC, _stylesheet_and_fonts
