@@ -21,7 +21,7 @@ class Case(db.Model):
     """Ärende: the collaboration around one child or young person."""
 
     __tablename__ = "cases"
-    # The case list (access.visible_case_count, visible_cases_newest_first): a unit's cases newest
+    # The case list (access.VisibleCases: count and newest_first): a unit's cases newest
     # first, with a status (and counted by status without reading the rows) or without one.
     __table_args__ = (
         Index("ix_cases_unit_status_updated", "unit_key", "status", "updated_at", "id"),
