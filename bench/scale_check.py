@@ -1,8 +1,10 @@
 """Does the inbox and the case list cost the same with 100 times the data?
 
 In-process (Flask test client, SQLite file): builds a small and a large database with
-bench/datagen.py, times /inkorg and /arenden/, pages 1 and 2 in turn (median of REQUESTS requests each) and prints
-the ratio large/small. The goal is a ratio of at most 1.5.
+bench/datagen.py, times /inkorg and /arenden/ (median of REQUESTS requests each) and prints the
+ratio large/small. The goal is a ratio of at most 1.5 on page 1, which shows the same rows at both
+sizes; pages 1 and 2 in turn are printed beside it, as in bench/load_scale.py (with 1 000 reports
+the rektor's page 2 holds 2 reports, so that ratio also counts the rows the large page shows more).
 
     .venv/bin/python bench/scale_check.py            # 1 000 vs 100 000 reports, 100 vs 10 000 cases
     SCALE_SMALL_REPORTS=500 .venv/bin/python bench/scale_check.py
@@ -23,6 +25,7 @@ FACTOR = int(os.environ.get("SCALE_FACTOR", "100"))
 REQUESTS = int(os.environ.get("SCALE_REQUESTS", "50"))
 PASSWORD = "mätning-lösenord-123"
 PAGES = ("/inkorg", "/arenden/")
+VIEWS = {"page 1": ("",), "pages 1 and 2": ("", "?sida=2")}
 
 
 def measure(reports: int, cases: int) -> dict[str, float]:
@@ -45,15 +48,16 @@ def measure(reports: int, cases: int) -> dict[str, float]:
         assert client.post("/logga-in", data={"email": email, "password": PASSWORD}).status_code in (302, 303)
         for _ in range(3):  # warm-up: templates, caches
             assert client.get(path).status_code == 200
-        samples = []
-        for i in range(REQUESTS):
-            t = time.perf_counter()
-            response = client.get(path + ("?sida=2" if i % 2 else ""))  # pages 1 and 2, as bench/load_scale.py
-            samples.append(time.perf_counter() - t)
-            assert response.status_code == 200
-        median, p95 = percentiles(samples)
-        result[path] = median
-        print(f"  {path:10} median {median:7.1f} ms, p95 {p95:7.1f} ms")
+        for view, paths in VIEWS.items():
+            samples = []
+            for i in range(REQUESTS):
+                t = time.perf_counter()
+                response = client.get(path + paths[i % len(paths)])
+                samples.append(time.perf_counter() - t)
+                assert response.status_code == 200
+            median, p95 = percentiles(samples)
+            result[path, view] = median
+            print(f"  {path:10} {view:14} median {median:7.1f} ms, p95 {p95:7.1f} ms")
     return result
 
 
@@ -63,9 +67,11 @@ def main() -> None:
     print(f"large: {SMALL_REPORTS * FACTOR} reports, {SMALL_CASES * FACTOR} cases")
     large = measure(SMALL_REPORTS * FACTOR, SMALL_CASES * FACTOR)
     for path in PAGES:
-        ratio = large[path] / small[path]
-        print(f"{path:10} {small[path]:7.1f} ms -> {large[path]:7.1f} ms  ratio {ratio:5.2f}"
-              f"  {'ok' if ratio <= 1.5 else 'TOO SLOW'} (goal <= 1.5)")
+        for view in VIEWS:
+            ratio = large[path, view] / small[path, view]
+            verdict = ("ok" if ratio <= 1.5 else "TOO SLOW") + " (goal <= 1.5)" if view == "page 1" else "(informative)"
+            print(f"{path:10} {view:14} {small[path, view]:7.1f} ms -> {large[path, view]:7.1f} ms  ratio {ratio:5.2f}"
+                  f"  {verdict}")
 
 
 if __name__ == "__main__":
