@@ -10,21 +10,39 @@ small size, and their ratios (informative) count that difference too."""
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 
 from harness import Load, Row, ratio, wrk
 from load import MANAGER, STAFF, Browser
 
+from portal.paging import PER_PAGE, last_page
+
 SMALL_REPORTS, SMALL_CASES, FACTOR = 1_000, 100, 100
 ROUNDS = 3           # each page, on each database in turn
 CONNECTIONS = 4      # a few readers at once: the time of one page, not the saturation of the server
-PER_PAGE = 50        # portal.paging.PER_PAGE
-PAGES = {"inbox": (MANAGER, "/inkorg", "visible_to_manager"), "case list": (STAFF, "/arenden/", "visible")}
 VIEWS = ("page 1", "pages 1 and 2", "last page")
 
 
-def view_paths(path: str, view: str, visible: int) -> list[str]:
-    last = max(1, -(-visible // PER_PAGE))
-    return {"page 1": [path], "pages 1 and 2": [path, path + "?sida=2"], "last page": [path + f"?sida={last}"]}[view]
+@dataclass(frozen=True)
+class Page:
+    email: str     # who reads it
+    path: str
+    counted: str   # what the data is counted in: datagen's key and word ("reports", "cases")
+    listed: str    # datagen's key for how many the reader's list holds
+    listed_as: str
+
+    def view(self, name: str, made: dict) -> tuple[list[str], str]:
+        """(paths loaded in turn, how the table names them) for one view on one database."""
+        if name == "page 1":
+            return [self.path], "page 1"
+        if name == "pages 1 and 2":
+            return [self.path, self.path + "?sida=2"], "pages 1 and 2 in turn"
+        last = last_page(made[self.listed], PER_PAGE)
+        return [self.path + f"?sida={last}"], f"the last page ({last})"
+
+
+PAGES = {"inbox": Page(MANAGER, "/inkorg", "reports", "visible_to_manager", "in the inbox"),
+         "case list": Page(STAFF, "/arenden/", "cases", "visible", "visible")}
 
 
 def seeder(reports: int, cases: int, made: dict):
@@ -58,22 +76,23 @@ def measure(ctx, sizes: dict[str, tuple[int, int]]) -> tuple[dict, dict]:
     try:
         for size, (reports, cases) in sizes.items():
             servers[size], _app = ctx.new_portal(f"scale-{size}", seed=seeder(reports, cases, made[size]))
-        cookies = {(size, page): Browser(server.url).login(email).cookie
-                   for size, server in servers.items() for page, (email, _p, _v) in PAGES.items()}
+        cookies = {(size, name): Browser(server.url).login(page.email).cookie
+                   for size, server in servers.items() for name, page in PAGES.items()}
         rounds: dict = {}
-        for page, (_email, path, visible) in PAGES.items():
+        for name, page in PAGES.items():
             for view in VIEWS:
                 # The target's page for the full time; the informative views for half of it.
                 seconds = max(1.0, (ctx.seconds if view == "page 1" else ctx.seconds / 2) / ROUNDS)
+                paths = {size: page.view(view, made[size])[0] for size in servers}
                 for size, server in servers.items():   # warm-up
-                    wrk(server.url, view_paths(path, view, made[size][visible]), connections=2, seconds=1,
-                        cookie=cookies[size, page], max_requests=20)
+                    wrk(server.url, paths[size], connections=2, seconds=1, cookie=cookies[size, name],
+                        max_requests=20)
                 for _ in range(ROUNDS):
                     for size, server in servers.items():
-                        load = wrk(server.url, view_paths(path, view, made[size][visible]), connections=CONNECTIONS,
-                                   seconds=seconds, cookie=cookies[size, page])
+                        load = wrk(server.url, paths[size], connections=CONNECTIONS, seconds=seconds,
+                                   cookie=cookies[size, name])
                         assert load.status["2xx"] == load.requests and not load.errors, f"failed requests: {load}"
-                        rounds.setdefault((size, page, view), []).append(load)
+                        rounds.setdefault((size, name, view), []).append(load)
     finally:
         for server in servers.values():
             server.stop()
@@ -83,23 +102,19 @@ def measure(ctx, sizes: dict[str, tuple[int, int]]) -> tuple[dict, dict]:
 def run(ctx, results) -> None:
     loads, made = measure(ctx, {"small": (SMALL_REPORTS, SMALL_CASES),
                                 "large": (SMALL_REPORTS * FACTOR, SMALL_CASES * FACTOR)})
-    for page, (_email, _path, visible) in PAGES.items():
-        what = ("reports", "in the inbox") if page == "inbox" else ("cases", "visible")
+    for name, page in PAGES.items():
         for view in VIEWS:
             for size in ("small", "large"):
-                load, m = loads[size, page, view], made[size]
-                last = max(1, -(-m[visible] // PER_PAGE))
-                shown = {"page 1": "page 1", "pages 1 and 2": "pages 1 and 2 in turn",
-                         "last page": f"the last page ({last})"}[view]
-                results.add(Row("5 scale", f"{page}, {m[what[0]]} {what[0]} ({m[visible]} {what[1]})", load.rps,
-                                load.p50_ms, load.p99_ms,
-                                note=f"{CONNECTIONS} connections, {shown}; median p50 of {ROUNDS} runs "
-                                     "interleaved with the other size's"))
+                load, m = loads[size, name, view], made[size]
+                results.add(Row("5 scale", f"{name}, {m[page.counted]} {page.counted} ({m[page.listed]} {page.listed_as})",
+                                load.rps, load.p50_ms, load.p99_ms,
+                                note=f"{CONNECTIONS} connections, {page.view(view, m)[1]}; median p50 of {ROUNDS} "
+                                     "runs interleaved with the other size's"))
         for view in VIEWS:
-            a, b = loads["small", page, view].p50_ms, loads["large", page, view].p50_ms
+            a, b = loads["small", name, view].p50_ms, loads["large", name, view].p50_ms
             growth = ratio(b, a)
             if view == "page 1":
-                text = f"{page} at 100 x the data <= 1.5 x the time (p50, page 1: the same rows at both sizes)"
+                text = f"{name} at 100 x the data <= 1.5 x the time (p50, page 1: the same rows at both sizes)"
             else:
                 text = f"the same, {view} (informative: the small database's page shows fewer rows)"
             results.target("5 scale", text, f"{a:.1f} -> {b:.1f} ms = {growth:.2f} x", growth <= 1.5,

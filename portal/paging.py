@@ -16,15 +16,24 @@ def requested_page() -> int:
     return int(page) if page.isdigit() and 0 < len(page) < 6 and int(page) > 0 else 1
 
 
+def last_page(total: int, per_page: int = PER_PAGE) -> int:
+    """The number of the last page of ``total`` rows (1 when there are none)."""
+    return max(1, -(-total // per_page))
+
+
+def shown_page(total: int, per_page: int = PER_PAGE) -> int:
+    """The page that paginate(..., total=total) shows for this request."""
+    return min(requested_page(), last_page(total, per_page))
+
+
 def paginate(query, per_page: int = PER_PAGE, total: int | None = None):
     """One page of ``query`` (ordered). Give ``total`` when it is already known (it saves the
     COUNT query); otherwise the pagination counts the rows itself."""
-    page = requested_page()
     if total is not None:
-        last = max(1, -(-total // per_page))
-        pages = db.paginate(query, page=min(page, last), per_page=per_page, error_out=False, count=False)
+        pages = db.paginate(query, page=shown_page(total, per_page), per_page=per_page, error_out=False, count=False)
         pages.total = total
         return pages
+    page = requested_page()
     pages = db.paginate(query, page=page, per_page=per_page, error_out=False)
     if page > 1 and pages.pages and page > pages.pages:  # past the end: the last page
         pages = db.paginate(query, page=pages.pages, per_page=per_page, error_out=False)
