@@ -34,3 +34,19 @@ def test_bench_sections_run_and_lose_nothing(tmp_path):
     assert "NO" not in caching
     lost = next(v for k, v in targets.items() if k.startswith("zero lost"))
     assert lost.rstrip().endswith("| met |"), lost
+
+
+@pytest.mark.bench
+def test_bench_pdf_section_compares_the_same_three_page_plan(tmp_path):
+    """Section 4: the portal's plan PDF and the bare WeasyPrint baselines (served by their own
+    gunicorn worker and in process) are all made from the same HTML and come out three pages long."""
+    output = tmp_path / "results.md"
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), "--quick", "--only", "pdf",
+                          "--output", str(output)], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert run.returncode in (0, 1), run.stdout[-3000:] + run.stderr[-3000:]   # 1: a speed target missed
+    text = output.read_text()
+    for row in ("bare WeasyPrint served by gunicorn", "bare WeasyPrint in the benchmark's process",
+                "portal (gunicorn, 1 worker): staff member fetches the plan PDF"):
+        assert row in text, row
+    target = next(line for line in text.splitlines() if line.startswith("| 4 plan PDF | plan PDF (3 pages)"))
+    assert "pages: portal 3, bare, served 3, bare, in process 3, bare, defaults 3" in target, target
