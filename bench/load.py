@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{' --quick' if args.quick else ''}{' --only ' + args.only if args.only else ''}` on {machine()}, "
               f"in {time.monotonic() - started:.0f} s. Each load is wrk on loopback, {seconds:g} s, "
               f"{ctx.connections} connections unless the row says otherwise; gunicorn runs {WORKERS} sync workers "
-              "for the portal and for every Python baseline.")
+              "for the portal and for every Python baseline (one each for the sequential PDF fetches).")
     text = results.markdown(header)
     Path(args.output).write_text(text + _history(Path(args.output)))
     print("\n" + text)
