@@ -124,3 +124,27 @@ def test_pages_follow_the_csp_and_print_cleanly(client):
     for selector in (".subnav", ".guidance-search", ".heading-anchor", ".breadcrumbs"):
         assert selector in block.split("}")[0]
     assert ".no-print" in open("static/css/print.css", encoding="utf-8").read()
+
+
+def _main(html: str) -> str:
+    return re.search(r'<main id="innehall".*?</main>', html, re.S).group()
+
+
+def test_every_reader_gets_the_same_guidance_text_inside_their_own_frame(app, make_user):
+    """The guidance's text is rendered once and shared (guidance/routes.py rendered_once): a
+    visitor, a staff member and an administrator read the same main content, each with their own
+    menu around it, whoever happened to load the page first."""
+    from tests.conftest import login
+
+    make_user("ada.admin@example.se", role="admin", units=())
+    make_user("anna.larare@example.se")
+    readers = {"visitor": app.test_client(), "admin": app.test_client(), "staff": app.test_client()}
+    login(readers["admin"], "ada.admin@example.se")
+    login(readers["staff"], "anna.larare@example.se")
+    for path in ("/riktlinjer/", "/riktlinjer/arjeplog-rutiner", "/roller/", "/ordlista/"):
+        pages = {who: c.get(path).get_data(as_text=True) for who, c in readers.items()}
+        mains = {who: _main(html) for who, html in pages.items()}
+        assert mains["admin"] == mains["visitor"] == mains["staff"], path
+        assert "Logga ut" not in pages["visitor"] and "Logga ut" in pages["admin"] and "Logga ut" in pages["staff"]
+        assert ">Konton</a>" in pages["admin"] and ">Konton</a>" not in pages["staff"]
+        assert ">Mina ärenden</a>" in pages["staff"] and ">Mina ärenden</a>" not in pages["admin"]

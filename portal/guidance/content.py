@@ -353,6 +353,9 @@ class Content:
     checklists: dict[str, Checklist]
     fingerprint: tuple
     search: Any = None                      # search.SearchIndex, built after loading
+    # HTML fragments rendered from this content, the same for every reader (guidance/routes.py):
+    # kept with the content, so a reload drops them with it.
+    rendered: dict = field(default_factory=dict, repr=False, compare=False)
 
     def term(self, slug: str) -> Term | None:
         return next((t for t in self.glossary if t.slug == slug), None)

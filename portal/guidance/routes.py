@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..audit import record
 from ..caching import content_last_modified, public_page
@@ -30,6 +32,18 @@ def current_content() -> Content:
     return current_app.extensions["guidance"].get()
 
 
+def rendered_once(content: Content, template: str, key: str, context: Callable[[], dict]) -> Markup:
+    """A part of a guidance page that is the same for every reader (the guideline's text, the
+    roles, the glossary): rendered once per content version and kept with it, so that a
+    signed-in reader's page renders only its frame (menu, session, the content's error notice)
+    around it. A reload makes a new Content, and with it new fragments."""
+    cache_key = (template, key, request.script_root)
+    html = content.rendered.get(cache_key)
+    if html is None:
+        html = content.rendered[cache_key] = Markup(render_template(template, **context()))
+    return html
+
+
 @bp.app_context_processor
 def _guidance_helpers():
     return {"guidance_nav": SECTION_NAV}
@@ -46,7 +60,9 @@ def _content_error():
 @public_page(content_last_modified)
 def index():
     content = current_content()
-    return render_template("guidance/index.html", content=content, guidelines=list(content.guidelines.values()))
+    body = rendered_once(content, "guidance/_index_body.html", "", lambda: {
+        "content": content, "guidelines": list(content.guidelines.values())})
+    return render_template("guidance/index.html", body=body, content=content)
 
 
 @bp.route("/riktlinjer/<slug>")
@@ -56,9 +72,10 @@ def guideline(slug: str):
     g = content.guidelines.get(slug)
     if g is None:
         abort(404)
-    terms = [content.term(s) for s in g.terms if content.term(s)]
-    related = _related_roles(content, slug)
-    return render_template("guidance/guideline.html", g=g, terms=terms, related=related, content=content)
+    article = rendered_once(content, "guidance/_guideline_article.html", slug, lambda: {
+        "g": g, "terms": [content.term(s) for s in g.terms if content.term(s)],
+        "related": _related_roles(content, slug)})
+    return render_template("guidance/guideline.html", g=g, article=article, content=content)
 
 
 @bp.route("/riktlinjer/<slug>.pdf")
@@ -89,14 +106,16 @@ def _related_roles(content: Content, slug: str):
 @public_page(content_last_modified)
 def roles():
     content = current_content()
-    return render_template("guidance/roles.html", content=content, groups=ROLE_GROUPS)
+    body = rendered_once(content, "guidance/_roles_body.html", "", lambda: {"content": content, "groups": ROLE_GROUPS})
+    return render_template("guidance/roles.html", body=body, content=content)
 
 
 @bp.route("/ordlista/")
 @public_page(content_last_modified)
 def glossary():
     content = current_content()
-    return render_template("guidance/glossary.html", content=content)
+    body = rendered_once(content, "guidance/_glossary_body.html", "", lambda: {"content": content})
+    return render_template("guidance/glossary.html", body=body, content=content)
 
 
 @bp.route("/sok")
