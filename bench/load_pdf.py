@@ -3,9 +3,9 @@ gunicorn, against WeasyPrint rendering the same HTML directly: served by the sma
 under gunicorn (bench/baselines/bare_pdf.py), so that both sides are fetched the same way, and in
 this process beside it.
 
-Sequential requests, the median of N, every side in turn. The portal's PDFs are tagged PDF/UA-1 (portal/pdf); the
-bare side is measured with the same options and with WeasyPrint's defaults, so that the cost of
-the tagging is visible on its own."""
+Sequential requests, the median of N, every side in turn. The portal's PDFs are tagged PDF/UA-1
+(portal/pdf); the bare side is measured with the same options and with WeasyPrint's defaults, so
+that the cost of the tagging is visible on its own."""
 from __future__ import annotations
 
 import datetime as dt
@@ -141,18 +141,12 @@ def run(ctx, results) -> None:
         served = gunicorn("bare-pdf", "bare_pdf:app", workers=1, cwd=HERE / "baselines", ready_path="/ok",
                           env={"BENCH_PDF_HTML": str(source), "BENCH_STATIC": str(STATIC)}, log=ctx.log).start()
 
-        def get(url: str, opener=None) -> bytes:
-            with (opener or browser.opener).open(url, timeout=120) as r:  # noqa: S310 (loopback)
-                assert r.status == 200 and r.headers["Content-Type"] == "application/pdf"
-                return r.read()
-
-        def fetch() -> bytes:
-            return get(portal.url + paths["plan"])
-
-        plain_opener = urllib.request.build_opener()
-
-        def fetch_bare() -> bytes:
-            return get(served.url + "/plan.pdf", plain_opener)
+        def get(opener, url: str):
+            def fetch() -> bytes:
+                with opener.open(url, timeout=120) as r:  # noqa: S310 (loopback)
+                    assert r.status == 200 and r.headers["Content-Type"] == "application/pdf"
+                    return r.read()
+            return fetch
 
         def bare(**options):
             def render() -> bytes:
@@ -165,9 +159,10 @@ def run(ctx, results) -> None:
             return HTML(string=html, base_url=str(STATIC)).render(stylesheets=[sheet], font_config=fonts).write_pdf(
                 **tagged)
 
-        sides = {"portal": fetch, "served": fetch_bare, "same": bare(**tagged), "plain": bare(), "kept": kept}
-        for fn in sides.values():     # warm-up: a worker's first PDF loads WeasyPrint and the fonts
-            fn()
+        sides = {"portal": get(browser.opener, portal.url + paths["plan"]),
+                 "served": get(urllib.request.build_opener(), served.url + "/plan.pdf"),
+                 "same": bare(**tagged), "plain": bare(), "kept": kept}
+        for fn in sides.values():     # warm-up: a worker's (and this process's) first PDF loads the fonts
             fn()
         # Interleaved, so that the other work on the machine weighs on every side alike.
         times = {k: [] for k in sides}

@@ -26,15 +26,9 @@ def shown_page(total: int, per_page: int = PER_PAGE) -> int:
     return min(requested_page(), last_page(total, per_page))
 
 
-def paginate(query, per_page: int = PER_PAGE, total: int | None = None):
-    """One page of ``query`` (ordered). Give ``total`` when it is already known (it saves the
-    COUNT query); otherwise the pagination counts the rows itself."""
-    if total is not None:
-        pages = db.paginate(query, page=shown_page(total, per_page), per_page=per_page, error_out=False, count=False)
-        pages.total = total
-        return pages
-    page = requested_page()
-    pages = db.paginate(query, page=page, per_page=per_page, error_out=False)
-    if page > 1 and pages.pages and page > pages.pages:  # past the end: the last page
-        pages = db.paginate(query, page=pages.pages, per_page=per_page, error_out=False)
+def paginate(query, *, total: int, per_page: int = PER_PAGE):
+    """One page of ``query`` (ordered), of ``total`` rows in all: every list counts its rows its
+    own cheap way (the case list per unit, the inbox from its entries), so no COUNT is run here."""
+    pages = db.paginate(query, page=shown_page(total, per_page), per_page=per_page, error_out=False, count=False)
+    pages.total = total
     return pages

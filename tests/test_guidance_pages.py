@@ -131,7 +131,7 @@ def _main(html: str) -> str:
 
 
 def test_every_reader_gets_the_same_guidance_text_inside_their_own_frame(app, make_user):
-    """The guidance's text is rendered once and shared (guidance/routes.py rendered_once): a
+    """The guidance's text is rendered once and shared (guidance/routes.py shared_page): a
     visitor, a staff member and an administrator read the same main content, each with their own
     menu around it, whoever happened to load the page first."""
     from tests.conftest import login

@@ -32,16 +32,18 @@ def current_content() -> Content:
     return current_app.extensions["guidance"].get()
 
 
-def rendered_once(content: Content, template: str, key: str, context: Callable[[], dict]) -> Markup:
-    """A part of a guidance page that is the same for every reader (the guideline's text, the
-    roles, the glossary): rendered once per content version and kept with it, so that a
-    signed-in reader's page renders only its frame (menu, session, the content's error notice)
-    around it. A reload makes a new Content, and with it new fragments."""
+def shared_page(content: Content, template: str, context: Callable[[], dict], *, title: str, key: str = "",
+                crumb: str | None = None) -> str:
+    """A guidance page whose body is the same for every reader (a guideline, the list, the roles,
+    the glossary). The body, ``template`` rendered with ``context()``, is rendered once per content
+    version and kept with it (a reload makes a new Content, and with it new bodies); the frame
+    around it (menu, session, the guidance menu, the content's error notice) is rendered for every
+    request, so a signed-in reader's page costs only that."""
     cache_key = (template, key, request.script_root)
-    html = content.rendered.get(cache_key)
-    if html is None:
-        html = content.rendered[cache_key] = Markup(render_template(template, **context()))
-    return html
+    body = content.rendered.get(cache_key)
+    if body is None:
+        body = content.rendered[cache_key] = Markup(render_template(template, **context()))
+    return render_template("guidance/page.html", title=title, crumb=crumb, body=body)
 
 
 @bp.app_context_processor
@@ -60,9 +62,8 @@ def _content_error():
 @public_page(content_last_modified)
 def index():
     content = current_content()
-    body = rendered_once(content, "guidance/_index_body.html", "", lambda: {
-        "content": content, "guidelines": list(content.guidelines.values())})
-    return render_template("guidance/index.html", body=body, content=content)
+    return shared_page(content, "guidance/_index_body.html",
+                       lambda: {"guidelines": list(content.guidelines.values())}, title="Riktlinjer och rutiner")
 
 
 @bp.route("/riktlinjer/<slug>")
@@ -72,10 +73,9 @@ def guideline(slug: str):
     g = content.guidelines.get(slug)
     if g is None:
         abort(404)
-    article = rendered_once(content, "guidance/_guideline_article.html", slug, lambda: {
+    return shared_page(content, "guidance/_guideline_body.html", lambda: {
         "g": g, "terms": [content.term(s) for s in g.terms if content.term(s)],
-        "related": _related_roles(content, slug)})
-    return render_template("guidance/guideline.html", g=g, article=article, content=content)
+        "related": _related_roles(content, slug)}, title=g.title, key=slug, crumb=g.title)
 
 
 @bp.route("/riktlinjer/<slug>.pdf")
@@ -106,16 +106,15 @@ def _related_roles(content: Content, slug: str):
 @public_page(content_last_modified)
 def roles():
     content = current_content()
-    body = rendered_once(content, "guidance/_roles_body.html", "", lambda: {"content": content, "groups": ROLE_GROUPS})
-    return render_template("guidance/roles.html", body=body, content=content)
+    return shared_page(content, "guidance/_roles_body.html", lambda: {"content": content, "groups": ROLE_GROUPS},
+                       title="Roller och ansvar")
 
 
 @bp.route("/ordlista/")
 @public_page(content_last_modified)
 def glossary():
     content = current_content()
-    body = rendered_once(content, "guidance/_glossary_body.html", "", lambda: {"content": content})
-    return render_template("guidance/glossary.html", body=body, content=content)
+    return shared_page(content, "guidance/_glossary_body.html", lambda: {"content": content}, title="Ordlista")
 
 
 @bp.route("/sok")
