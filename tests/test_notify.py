@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.notify import PersonalDataInEmail, queue_email
+from portal.notify import PersonalDataInEmail, queue_email, render_email
 from portal.notify.models import OutboxMessage
 from portal.notify.worker import backoff, clear_old_content, deliver_due, run_loop
 from portal.timeutil import utcnow
@@ -114,6 +114,40 @@ def test_a_dedupe_key_queues_one_message_even_when_asked_twice(smtp_app, smtp_si
         deliver_due()
     assert count_rows(smtp_app) == 1
     assert len(smtp_sink.messages) == 1
+
+
+def test_an_email_rendered_once_reaches_each_address_as_its_own_message(smtp_app, smtp_sink):
+    """render_email renders before the caller's first write; queue_email(rendered=...) stores a
+    message per address that is delivered like one rendered from its template."""
+    smtp_sink.start()
+    with smtp_app.app_context():
+        rendered = render_email("testmail/note", {"heading": "Ny avvikelse", "note": "Läs rapporten",
+                                                  "link": "http://portal.test/avvikelser/A1"})
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # rendering stores nothing
+        for address in ("chef@example.org", "kopia@example.org"):
+            queue_email(address, kind="deviation.routed", rendered=rendered)
+        db.session.commit()
+        assert deliver_due().sent == 2
+    assert sorted(env[1][0] for env in smtp_sink.envelopes) == ["chef@example.org", "kopia@example.org"]
+    for mail in smtp_sink.messages:
+        assert mail["Subject"] == "Ny avvikelse"
+        assert "Läs rapporten" in mail.get_body(("plain",)).get_content()
+        assert '<a href="http://portal.test/avvikelser/A1">' in mail.get_body(("html",)).get_content()
+    assert len({m["Message-ID"] for m in smtp_sink.messages}) == 2
+
+
+def test_a_rendered_email_is_still_checked_for_personal_numbers_and_needs_one_source(smtp_app):
+    with smtp_app.app_context():
+        rendered = render_email("testmail/note", {"note": "Gäller 20120415-2381", "link": "y"})
+        with pytest.raises(PersonalDataInEmail):
+            queue_email("a@example.org", kind="t", rendered=rendered)
+        with pytest.raises(ValueError):
+            queue_email("a@example.org", "testmail/note", {"note": "x", "link": "y"}, kind="t",
+                        rendered=render_email("testmail/note", {"note": "x", "link": "y"}))
+        with pytest.raises(ValueError):
+            queue_email("a@example.org", kind="t")
+        db.session.commit()
+    assert count_rows(smtp_app) == 0
 
 
 def test_queue_email_does_not_commit_by_itself(smtp_app):

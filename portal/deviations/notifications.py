@@ -42,17 +42,32 @@ MESSAGES = {
 }
 
 
-def notify(event: str, addresses, report, history_event, path: str | None = None) -> int:
-    """Queue one e-mail per address (deduplicated per history event). Returns how many."""
-    from ..notify import queue_email
+def prepare(event: str, report, path: str | None = None):
+    """The e-mail about this event, rendered once: it is the same for every address (no personal
+    data, a link to the report or to ``path``)."""
+    from ..notify import render_email
 
     headline, lead, action = MESSAGES[event]
     link = current_app.config["PORTAL_BASE_URL"] + (path or url_for("deviations.view", ref=report.ref))
+    return render_email("deviations/email/notice",
+                        {"headline": headline, "lead": lead, "action": action, "link": link, "contact": CONTACT})
+
+
+def queue(event: str, rendered, addresses, report, history_event) -> int:
+    """Queue the prepared e-mail once per address (deduplicated per history event). Returns how many."""
+    from ..notify import queue_email
+
     count = 0
     for address in sorted({a.strip().lower() for a in addresses if a and a.strip()}):
-        queue_email(address, template="deviations/email/notice",
-                    context={"headline": headline, "lead": lead, "action": action, "link": link, "contact": CONTACT},
-                    kind=f"deviation.{event}", case_id=None,
+        queue_email(address, kind=f"deviation.{event}", case_id=None, rendered=rendered,
                     dedupe_key=f"deviation:{report.id}:{history_event.id}:{event}:{address}"[:191])
         count += 1
     return count
+
+
+def notify(event: str, addresses, report, history_event, path: str | None = None) -> int:
+    """Queue one e-mail per address (deduplicated per history event). Returns how many."""
+    addresses = list(addresses)
+    if not any(a and a.strip() for a in addresses):
+        return 0
+    return queue(event, prepare(event, report, path), addresses, report, history_event)

@@ -15,7 +15,7 @@ from ..timeutil import utcnow
 from . import lifecycle
 from .access import matches
 from .models import DeviationEvent, DeviationRecipient, DeviationReport
-from .notifications import notify
+from .notifications import notify, prepare, queue
 from .routing import RoutingResult, route
 
 
@@ -70,7 +70,11 @@ def _recipient_row(m: Manager, capacity: str, source: str) -> DeviationRecipient
 
 def accounts_for(report: DeviationReport, capacities: tuple[str, ...]) -> list[User]:
     """Active accounts matching the report's managers in the given capacities."""
-    rows = [r for r in report.recipients if r.capacity in capacities]
+    return _matching_accounts([r for r in report.recipients if r.capacity in capacities])
+
+
+def _matching_accounts(rows) -> list[User]:
+    """Active accounts matching these recipient rows (stored or not yet added)."""
     if not rows:
         return []
     users = db.session.scalars(select(User).where(User.active.is_(True))
@@ -90,40 +94,54 @@ def _admin_emails() -> list[str]:
 def submit(report: DeviationReport, user, signed_name: str, *, quiet: bool = False) -> RoutingResult:
     """The reporter signs and sends: the report is routed, and never lost when nobody is found.
 
+    Everything that reads or renders (routing, the recipients' accounts, the e-mails) comes before
+    the first write: on SQLite that write takes the database's write lock until the commit, and a
+    submission that held it through its routing and e-mails made every other writer wait (two
+    workers sent no more reports than one).
+
     quiet=True (demo data only, like the demo case) writes no audit event and queues no e-mail."""
     before = report.status
-    report.status = lifecycle.next_status(before, "submit")
-    now = utcnow()
-    report.reporter_name = signed_name.strip()
-    report.reporter_signed_at = now
-    report.submitted_at = now
+    after = lifecycle.next_status(before, "submit")
     result = preview_routing(report.reporter_unit_key, report.concerned_unit_key)
     source = f"rule:{result.matched_rule.key}" if result.matched_rule else ""
-    for m in result.recipients:
-        report.recipients.append(_recipient_row(m, "recipient", source))
-    for m in result.copies:
-        report.recipients.append(_recipient_row(m, "copy", source))
-    for m in result.concerned_copies:
-        report.recipients.append(_recipient_row(m, "concerned", "concerned"))
-    report.routing_rule = result.matched_rule.key if result.matched_rule else ""
+    rows = ([_recipient_row(m, "recipient", source) for m in result.recipients]
+            + [_recipient_row(m, "copy", source) for m in result.copies]
+            + [_recipient_row(m, "concerned", "concerned") for m in result.concerned_copies])
+    every = list(report.recipients) + rows   # the stored ones loaded now, while nothing waits to be written
     problems = list(result.problems)
-    db.session.flush()
-    has_account = bool(accounts_for(report, ("recipient",)))
+    has_account = bool(_matching_accounts([r for r in every if r.capacity == "recipient"]))
     if result.recipients and not has_account:
         problems.append("Ingen av mottagarna har ett konto i portalen.")
-    report.routing_problems = problems
-    report.needs_routing = result.needs_admin or not has_account
+    needs_routing = result.needs_admin or not has_account
     detail = f"{len(result.recipients)} mottagare, {len(result.copies)} kopior"
-    if report.needs_routing:
+    if needs_routing:
         detail += ", väntar på mottagare"
+    mails = []
+    if not quiet:
+        def emails(capacity):
+            return [r.email for r in every if r.capacity == capacity]
+        mails = [("routed", emails("recipient"), None), ("copy", emails("copy"), None)]
+        if needs_routing:
+            mails.append(("unrouted", _admin_emails(), url_for("deviations.unrouted")))
+        mails = [(name, addresses, prepare(name, report, path)) for name, addresses, path in mails if addresses]
+
+    # The writes, flushed together with the history event.
+    with db.session.no_autoflush:
+        now = utcnow()
+        report.status = after
+        report.reporter_name = signed_name.strip()
+        report.reporter_signed_at = now
+        report.submitted_at = now
+        report.recipients.extend(rows)
+        report.routing_rule = result.matched_rule.key if result.matched_rule else ""
+        report.routing_problems = problems
+        report.needs_routing = needs_routing
     event = add_event(report, user, "submit", from_status=before, to_status=report.status, detail=detail)
     if quiet:
         return result
     _audit("submit", report, f"status: {report.status}; regel: {report.routing_rule or 'ingen'}; {detail}", user)
-    notify("routed", _emails(report, ("recipient",)), report, event)
-    notify("copy", _emails(report, ("copy",)), report, event)
-    if report.needs_routing:
-        notify("unrouted", _admin_emails(), report, event, path=url_for("deviations.unrouted"))
+    for name, addresses, rendered in mails:
+        queue(name, rendered, addresses, report, event)
     return result
 
 

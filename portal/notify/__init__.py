@@ -20,6 +20,7 @@ import base64
 import os
 import re
 import secrets
+from dataclasses import dataclass
 from email.utils import parseaddr
 
 from flask import Flask, current_app, render_template
@@ -63,10 +64,35 @@ def _tidy_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
-def queue_email(to: str, template: str, context: dict | None = None, *, kind: str,
+@dataclass(frozen=True)
+class RenderedEmail:
+    """An e-mail's subject and bodies, rendered from its templates (the same for every address)."""
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def render_email(template: str, context: dict | None = None) -> RenderedEmail:
+    """Render <template>.subject.txt, .txt and .html. Reads nothing from the database, so a caller
+    can render before its transaction's first write (on SQLite that write holds the lock until
+    the commit) and queue the result for one or many addresses with queue_email(rendered=...)."""
+    values = dict(context or {})
+    values.setdefault("base_url", current_app.config.get("PORTAL_BASE_URL", ""))
+    values.setdefault("mail_reply_to", current_app.config.get("PORTAL_MAIL_REPLY_TO", ""))
+    subject = " ".join(render_template(f"{template}.subject.txt", **values).split())
+    if not subject:
+        raise ValueError("the e-mail subject is empty")
+    values.setdefault("subject", subject)
+    body_text = _tidy_text(render_template(f"{template}.txt", **values))
+    body_html = render_template(f"{template}.html", **values)
+    return RenderedEmail(subject, body_text, body_html)
+
+
+def queue_email(to: str, template: str = "", context: dict | None = None, *, kind: str,
                 case_id: int | None = None, attachments: list[tuple[str, str, bytes]] | None = None,
-                dedupe_key: str | None = None):
-    """Render an e-mail and add it to the outbox in the caller's transaction (no commit).
+                dedupe_key: str | None = None, rendered: RenderedEmail | None = None):
+    """Render an e-mail (or take the ``rendered`` one) and add it to the outbox in the caller's
+    transaction (no commit).
 
     Returns the OutboxMessage; with a dedupe_key that was queued before, the existing one.
     Raises ValueError for a bad address and PersonalDataInEmail when the rendered message
@@ -78,6 +104,8 @@ def queue_email(to: str, template: str, context: dict | None = None, *, kind: st
         raise ValueError("queue_email needs exactly one e-mail address")
     if not kind or len(kind) > 60:
         raise ValueError("queue_email needs a short kind")
+    if (rendered is None) == (not template):
+        raise ValueError("queue_email needs a template or a rendered e-mail, not both")
     if dedupe_key is not None:
         if len(dedupe_key) > 191:
             raise ValueError("dedupe_key is at most 191 characters")
@@ -85,15 +113,9 @@ def queue_email(to: str, template: str, context: dict | None = None, *, kind: st
         if existing is not None:
             return existing
 
-    values = dict(context or {})
-    values.setdefault("base_url", current_app.config.get("PORTAL_BASE_URL", ""))
-    values.setdefault("mail_reply_to", current_app.config.get("PORTAL_MAIL_REPLY_TO", ""))
-    subject = " ".join(render_template(f"{template}.subject.txt", **values).split())
-    if not subject:
-        raise ValueError("the e-mail subject is empty")
-    values.setdefault("subject", subject)
-    body_text = _tidy_text(render_template(f"{template}.txt", **values))
-    body_html = render_template(f"{template}.html", **values)
+    if rendered is None:
+        rendered = render_email(template, context)
+    subject, body_text, body_html = rendered.subject, rendered.body_text, rendered.body_html
 
     stored = []
     parts = {"subject": subject, "text": body_text, "HTML": body_html}
