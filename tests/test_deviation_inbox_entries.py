@@ -173,3 +173,26 @@ def test_a_wrong_entry_never_shows_a_report_to_someone_without_a_role(app, peopl
     page = outsider.get("/inkorg").get_data(as_text=True)
     assert f"Rapport {ref}" not in page and ref not in page
     assert outsider.get(f"/avvikelser/{ref}").status_code == 404
+
+
+def test_accounts_loaded_ahead_are_kept_for_the_commit_and_forgotten_when_an_account_changes(app, people):
+    """deviations.service.submit loads the inbox's accounts before its first write; the commit
+    uses them only while no account or unit in the transaction has changed."""
+    from portal.deviations import inbox
+
+    ref = file_report(client_for(app, REPORTER), "Anna Lärarsson")
+    with app.app_context():
+        report = db.session.scalar(select(DeviationReport).where(DeviationReport.ref == ref))
+        ahead = inbox.accounts_ahead([r.email for r in report.recipients], report.handler_id)
+        assert people[RUT] in {u.id for u in ahead}
+        report.status = "closed"
+        db.session.flush()                      # a change to a report keeps them
+        assert inbox._ACCOUNTS in db.session.info
+        db.session.get(User, people[GRETA]).name = "Greta Ändrad"
+        db.session.flush()                      # a change to an account forgets them
+        assert inbox._ACCOUNTS not in db.session.info
+        inbox.accounts_ahead([r.email for r in report.recipients], report.handler_id)
+        db.session.commit()                     # and the transaction's end
+        assert inbox._ACCOUNTS not in db.session.info
+    assert entries(app, ref)[people[RUT]] == ("closed", False, False)
+    assert_as_the_rules_say(app)

@@ -376,3 +376,21 @@ def test_ordinary_numbers_are_not_mistaken_for_personal_numbers(smtp_app):
     for text in ["Ring 0470-12 34 56", "Ärendenummer 2024-1234", "Möte kl. 09.00 den 2026-03-02",
                  "Mötes-id 4512345678", "Telefon 0701234567", "Länk http://portal.test/s/Ab3kT9x2Pq"]:
         assert not contains_personal_number(text), text
+
+
+def test_a_new_key_skips_the_lookup_but_the_outbox_still_refuses_a_duplicate(smtp_app):
+    """new_key=True: the key names something this transaction has just made, so queue_email does
+    not look for an earlier message; a caller that breaks that promise gets no second e-mail."""
+    from sqlalchemy.exc import IntegrityError
+
+    with smtp_app.app_context():
+        context = {"note": "x", "link": "y"}
+        queue_email("a@example.org", "testmail/note", context, kind="t", dedupe_key="event:1:a")
+        db.session.commit()
+        with pytest.raises(ValueError):
+            queue_email("a@example.org", "testmail/note", context, kind="t", new_key=True)
+        queue_email("a@example.org", "testmail/note", context, kind="t", dedupe_key="event:1:a", new_key=True)
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+    assert count_rows(smtp_app) == 1

@@ -35,6 +35,7 @@ from .lifecycle import CLOSED, DRAFT, SUBMITTED_STATUSES, waits_for
 from .models import DeviationRecipient, DeviationReport, InboxEntry
 
 _PENDING = "deviation_inbox_pending"
+_ACCOUNTS = "deviation_inbox_accounts"   # accounts_ahead(): (e-mails, handler id) -> accounts
 _REPORT_FIELDS = ("status", "handler_id", "submitted_at")
 _USER_FIELDS = ("email", "role")
 
@@ -103,20 +104,47 @@ def _entry(user_id: int, report_id: int, status: str, submitted_at, waiting: boo
                 waiting=bool(waiting), is_open=status != CLOSED)
 
 
-def entries_for_report(report: DeviationReport) -> list[dict]:
-    """The entries the rules give this report: its matching accounts, each with a role."""
-    if report.status == DRAFT:
-        return []
-    emails = sorted({r.email.lower() for r in report.recipients if r.email})
+def _people(emails, handler_id) -> tuple[tuple[str, ...], int | None]:
+    return tuple(sorted({e.lower() for e in emails if e})), handler_id
+
+
+def _load_accounts(session: Session, people) -> list[User]:
+    emails, handler_id = people
     who = []
     if emails:
         who.append(func.lower(User.email).in_(emails))
-    if report.handler_id is not None:
-        who.append(User.id == report.handler_id)
+    if handler_id is not None:
+        who.append(User.id == handler_id)
     if not who:
         return []
+    return list(session.scalars(select(User).where(or_(*who)).options(selectinload(User.memberships))))
+
+
+def accounts_ahead(emails, handler_id: int | None = None, session: Session | None = None) -> list[User]:
+    """The accounts (active or not, with their units) that a report with these recipients' e-mails
+    and this handler will have entries for, loaded now and kept for this transaction's commit.
+
+    For a change that reads before its first write (deviations.service.submit): the commit's
+    entries then need no query while SQLite's write lock is held. Kept until the transaction ends,
+    and forgotten at once when a flush changes an account or its units."""
+    session = session or db.session
+    people = _people(emails, handler_id)
+    accounts = _load_accounts(session, people)
+    session.info.setdefault(_ACCOUNTS, {})[people] = accounts
+    return accounts
+
+
+def entries_for_report(report: DeviationReport, session: Session | None = None) -> list[dict]:
+    """The entries the rules give this report: its matching accounts, each with a role."""
+    if report.status == DRAFT:
+        return []
+    session = session or db.session
+    people = _people((r.email for r in report.recipients), report.handler_id)
+    accounts = session.info.get(_ACCOUNTS, {}).get(people)
+    if accounts is None:
+        accounts = _load_accounts(session, people)
     rows = []
-    for user in db.session.scalars(select(User).where(or_(*who)).options(selectinload(User.memberships))):
+    for user in accounts:
         roles = roles_on(user, report) - {"reporter"}
         if roles:
             rows.append(_entry(user.id, report.id, report.status, report.submitted_at, waits_for(report.status, roles)))
@@ -151,7 +179,7 @@ def sync_reports(ids, session: Session | None = None, *, reload: bool = True) ->
                                   .execution_options(populate_existing=True)).all()
     else:
         reports = [r for r in (session.get(DeviationReport, i) for i in ids) if r is not None]
-    rows = list(chain.from_iterable(entries_for_report(r) for r in reports))
+    rows = list(chain.from_iterable(entries_for_report(r, session) for r in reports))
     _write(session, InboxEntry.report_id.in_(ids), rows)
 
 
@@ -209,6 +237,8 @@ def _note(session: Session, _flush_context) -> None:
                 users.add(obj.id)
         elif isinstance(obj, UserUnit):
             users.add(_user_id_of(obj))
+    if users or any(isinstance(obj, (User, UserUnit)) for obj in chain(session.new, session.dirty, deleted)):
+        session.info.pop(_ACCOUNTS, None)   # accounts_ahead's accounts may no longer be what the rules see
     if reports or users:
         pending = session.info.setdefault(_PENDING, (set(), set()))
         pending[0].update(reports)
@@ -231,6 +261,13 @@ def _sync(session: Session) -> None:
 def _forget(session: Session, _previous_transaction=None) -> None:
     """after_rollback: what was noted was never committed."""
     session.info.pop(_PENDING, None)
+    session.info.pop(_ACCOUNTS, None)
+
+
+def _end(session: Session, transaction) -> None:
+    """after_transaction_end: accounts_ahead's accounts belong to the transaction that loaded them."""
+    if transaction.parent is None:
+        session.info.pop(_ACCOUNTS, None)
 
 
 def install() -> None:
@@ -241,3 +278,4 @@ def install() -> None:
         event.listen(session_class, "after_flush", _note)
         event.listen(session_class, "before_commit", _sync)
         event.listen(session_class, "after_rollback", _forget)
+        event.listen(session_class, "after_transaction_end", _end)

@@ -54,13 +54,16 @@ def prepare(event: str, report, path: str | None = None):
 
 
 def queue(event: str, rendered, addresses, report, history_event) -> int:
-    """Queue the prepared e-mail once per address (deduplicated per history event). Returns how many."""
+    """Queue the prepared e-mail once per address (deduplicated per history event). Returns how many.
+
+    ``history_event`` is the event this transaction has just written (service.add_event): no
+    e-mail queued before can carry its key, so the outbox does not look for one."""
     from ..notify import queue_email
 
     count = 0
     for address in sorted({a.strip().lower() for a in addresses if a and a.strip()}):
         queue_email(address, kind=f"deviation.{event}", case_id=None, rendered=rendered,
-                    dedupe_key=f"deviation:{report.id}:{history_event.id}:{event}:{address}"[:191])
+                    dedupe_key=f"deviation:{report.id}:{history_event.id}:{event}:{address}"[:191], new_key=True)
         count += 1
     return count
 

@@ -12,7 +12,7 @@ from ..audit import record as audit
 from ..directory.loader import Manager
 from ..extensions import db
 from ..timeutil import utcnow
-from . import lifecycle
+from . import inbox, lifecycle
 from .access import matches
 from .models import DeviationEvent, DeviationRecipient, DeviationReport
 from .notifications import notify, prepare, queue
@@ -109,7 +109,9 @@ def submit(report: DeviationReport, user, signed_name: str, *, quiet: bool = Fal
             + [_recipient_row(m, "concerned", "concerned") for m in result.concerned_copies])
     every = list(report.recipients) + rows   # the stored ones loaded now, while nothing waits to be written
     problems = list(result.problems)
-    has_account = bool(_matching_accounts([r for r in every if r.capacity == "recipient"]))
+    # The accounts the inbox entries will be written for at the commit, loaded now (inbox.accounts_ahead).
+    accounts = inbox.accounts_ahead([r.email for r in every], report.handler_id)
+    has_account = any(u.active and matches(u, r) for u in accounts for r in every if r.capacity == "recipient")
     if result.recipients and not has_account:
         problems.append("Ingen av mottagarna har ett konto i portalen.")
     needs_routing = result.needs_admin or not has_account
@@ -125,7 +127,7 @@ def submit(report: DeviationReport, user, signed_name: str, *, quiet: bool = Fal
             mails.append(("unrouted", _admin_emails(), url_for("deviations.unrouted")))
         mails = [(name, addresses, prepare(name, report, path)) for name, addresses, path in mails if addresses]
 
-    # The writes, flushed together with the history event.
+    # The writes, flushed together with the history event (the e-mails need its id).
     with db.session.no_autoflush:
         now = utcnow()
         report.status = after
@@ -136,10 +138,10 @@ def submit(report: DeviationReport, user, signed_name: str, *, quiet: bool = Fal
         report.routing_rule = result.matched_rule.key if result.matched_rule else ""
         report.routing_problems = problems
         report.needs_routing = needs_routing
+        if not quiet:   # in the same flush as the history event
+            _audit("submit", report, f"status: {report.status}; regel: {report.routing_rule or 'ingen'}; {detail}",
+                   user)
     event = add_event(report, user, "submit", from_status=before, to_status=report.status, detail=detail)
-    if quiet:
-        return result
-    _audit("submit", report, f"status: {report.status}; regel: {report.routing_rule or 'ingen'}; {detail}", user)
     for name, addresses, rendered in mails:
         queue(name, rendered, addresses, report, event)
     return result

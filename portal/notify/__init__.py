@@ -22,6 +22,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from email.utils import parseaddr
+from functools import cached_property
 
 from flask import Flask, current_app, render_template
 from sqlalchemy import select
@@ -30,7 +31,7 @@ from ..extensions import db
 from ..templating import add_nav
 from ..timeutil import utcnow
 from .calendar import meeting_ics  # noqa: F401  (public API)
-from .guard import PersonalDataInEmail, check_no_personal_number  # noqa: F401
+from .guard import PersonalDataInEmail, check_no_personal_number, contains_personal_number  # noqa: F401
 
 _ADDRESS = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
 
@@ -71,6 +72,13 @@ class RenderedEmail:
     body_text: str
     body_html: str
 
+    @cached_property
+    def part_with_personal_number(self) -> str | None:
+        """The first part (subject, text, HTML) that looks like it holds a personal identity number,
+        or None. Looked for once per rendered e-mail, however many addresses it is queued for."""
+        parts = {"subject": self.subject, "text": self.body_text, "HTML": self.body_html}
+        return next((where for where, text in parts.items() if contains_personal_number(text)), None)
+
 
 def render_email(template: str, context: dict | None = None) -> RenderedEmail:
     """Render <template>.subject.txt, .txt and .html. Reads nothing from the database, so a caller
@@ -90,11 +98,15 @@ def render_email(template: str, context: dict | None = None) -> RenderedEmail:
 
 def queue_email(to: str, template: str = "", context: dict | None = None, *, kind: str,
                 case_id: int | None = None, attachments: list[tuple[str, str, bytes]] | None = None,
-                dedupe_key: str | None = None, rendered: RenderedEmail | None = None):
+                dedupe_key: str | None = None, rendered: RenderedEmail | None = None, new_key: bool = False):
     """Render an e-mail (or take the ``rendered`` one) and add it to the outbox in the caller's
     transaction (no commit).
 
     Returns the OutboxMessage; with a dedupe_key that was queued before, the existing one.
+    ``new_key=True`` says the dedupe_key names something made in this transaction (a history
+    event just written), so no earlier message can carry it: the lookup is skipped (inside a
+    write transaction on SQLite every statement is time under the write lock). The unique
+    index on the key still refuses a duplicate.
     Raises ValueError for a bad address and PersonalDataInEmail when the rendered message
     looks like it contains a personal identity number."""
     from .models import OutboxMessage
@@ -106,9 +118,11 @@ def queue_email(to: str, template: str = "", context: dict | None = None, *, kin
         raise ValueError("queue_email needs a short kind")
     if (rendered is None) == (not template):
         raise ValueError("queue_email needs a template or a rendered e-mail, not both")
-    if dedupe_key is not None:
-        if len(dedupe_key) > 191:
-            raise ValueError("dedupe_key is at most 191 characters")
+    if new_key and dedupe_key is None:
+        raise ValueError("new_key needs a dedupe_key")
+    if dedupe_key is not None and len(dedupe_key) > 191:
+        raise ValueError("dedupe_key is at most 191 characters")
+    if dedupe_key is not None and not new_key:
         existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
@@ -117,8 +131,11 @@ def queue_email(to: str, template: str = "", context: dict | None = None, *, kin
         rendered = render_email(template, context)
     subject, body_text, body_html = rendered.subject, rendered.body_text, rendered.body_html
 
-    stored = []
-    parts = {"subject": subject, "text": body_text, "HTML": body_html}
+    if rendered.part_with_personal_number is not None:
+        raise PersonalDataInEmail(f"e-mail {rendered.part_with_personal_number} looks like it contains "
+                                  "a personal identity number")
+    stored = []   # text attachments are looked at for each message: they may differ
+    parts = {}
     for filename, mimetype, data in attachments or ():
         if mimetype.lower().startswith("text/"):
             parts[f"attachment {len(stored) + 1}"] = data.decode("utf-8", errors="replace")
