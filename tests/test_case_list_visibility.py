@@ -124,6 +124,8 @@ def test_the_parts_are_exactly_the_visible_set_in_order_with_the_total(app, peop
             for first in (1, 7, 50, 100, 150, 1000):
                 got = list(db.session.scalars(visible.newest_first(first).limit(first)))
                 assert got == want[:first], (who, label, first)
+                oldest = list(db.session.scalars(visible.ordered(first, newest=False).limit(first)))
+                assert oldest == want[::-1][:first], (who, label, first)
             pages = []
             for page in range(1, len(want) // 50 + 2):
                 pages += db.session.scalars(visible.newest_first(page * 50).offset((page - 1) * 50).limit(50))
@@ -172,6 +174,31 @@ def test_the_case_list_pages_show_every_visible_case_once_newest_first(app, clie
         assert listed.count("Samtycke dubbel") == 1 and listed.count("Egen med samtycke") == 1
         assert GRANTED <= set(listed) and not HIDDEN & set(listed)
         assert page == 3 and len(listed) == 117
+
+
+@pytest.mark.parametrize("per_page", [1, 7, 50, 200])
+def test_every_page_is_the_same_from_either_end_of_the_list(app, people, cases, per_page):
+    """paginate_from_either_end reads a back page from the oldest end: it must hold exactly the
+    rows that skipping from the newest end gives, in the same order, on every page."""
+    from portal.paging import paginate_from_either_end
+
+    with app.app_context():
+        user = db.session.get(User, people["bertil"])
+        for label, conditions in _filters().items():
+            want = _reference(user, *conditions)
+            visible = VisibleCases(user, *conditions)
+            last = max(1, -(-len(want) // per_page))
+            listed = []
+            for page in range(1, last + 2):   # and one past the end: the last page again
+                with app.test_request_context(f"/arenden/?sida={page}"):
+                    pages = paginate_from_either_end(visible.ordered, total=len(want), per_page=per_page)
+                shown = min(page, last)
+                assert pages.page == shown and pages.pages == -(-len(want) // per_page), (label, page)
+                assert pages.total == len(want)
+                assert pages.items == want[(shown - 1) * per_page:shown * per_page], (label, per_page, page)
+                if page <= last:
+                    listed += pages.items
+            assert listed == want, (label, per_page)
 
 
 def test_a_grant_that_ends_leaves_the_list_and_the_total_at_once(app, client, people, cases):

@@ -104,19 +104,30 @@ class VisibleCases:
         and stopping there; the granted cases opened elsewhere come whole. Every part holds
         its own top ``first`` and the order is total (id breaks ties), so the top ``first`` of
         their union is the top ``first`` of the visible set."""
+        return self.ordered(first)
+
+    def ordered(self, first: int, newest: bool = True) -> Select:
+        """newest_first(first), or with newest=False the same ids in the opposite order
+        (updated_at ASC, id ASC), exact for the first ``first``: the back pages of a long list
+        read from that end, through the same indexes walked the other way, instead of
+        skipping thousands of newer cases (paging.paginate_from_either_end)."""
         if self.units is None:
             return select(Case.id).where(False)
+
+        def order(updated, ident):
+            return (updated.desc(), ident.desc()) if newest else (updated.asc(), ident.asc())
+
         parts = []
         for unit in self.units:
-            newest = (select(Case.id, Case.updated_at).where(Case.unit_key == unit, *self.conditions)
-                      .order_by(Case.updated_at.desc(), Case.id.desc()).limit(first).subquery())
-            parts.append(select(newest.c.id, newest.c.updated_at))
+            end = (select(Case.id, Case.updated_at).where(Case.unit_key == unit, *self.conditions)
+                   .order_by(*order(Case.updated_at, Case.id)).limit(first).subquery())
+            parts.append(select(end.c.id, end.c.updated_at))
         if self._elsewhere is not None:
             parts.append(self._elsewhere.where(*self.conditions))
         # UNION, not UNION ALL: the parts are disjoint, but should two unit keys ever compare equal
         # (a case-insensitive collation), a case is still listed once; it sorts at most a page's worth.
         merged = (union(*parts) if len(parts) > 1 else parts[0]).subquery()
-        return select(merged.c.id).order_by(merged.c.updated_at.desc(), merged.c.id.desc())
+        return select(merged.c.id).order_by(*order(merged.c.updated_at, merged.c.id))
 
 
 def units_with_access(case: Case) -> set[str]:

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from ..audit import record, record_and_commit
 from ..database import casefold
 from ..extensions import db
-from ..paging import PER_PAGE, paginate, shown_page
+from ..paging import paginate_from_either_end
 from ..timeutil import local, today_local, utcnow
 from .access import VisibleCases, get_case_or_404
 from .forms import CaseForm, ConfirmForm, GuardianForm
@@ -46,7 +46,7 @@ def index():
     # Count and order ids only (per unit, through an index; see access.py); then load the page's fifty cases.
     visible = VisibleCases(current_user, *conditions)
     total = visible.count()
-    pages = paginate(visible.newest_first(first=shown_page(total) * PER_PAGE), total=total)
+    pages = paginate_from_either_end(visible.ordered, total=total)
     found = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(pages.items)))} if pages.items else {}
     directory = current_app.extensions["directory"]
     return render_template("cases/index.html", cases=[found[i] for i in pages.items if i in found], pages=pages,
