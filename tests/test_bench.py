@@ -26,7 +26,7 @@ def test_bench_sections_run_and_lose_nothing(tmp_path):
     assert run.returncode in (0, 1), run.stdout[-3000:] + run.stderr[-3000:]   # 1: a speed target missed
     text = output.read_text()
     for row in ("minimal Flask app, cached HTML", "portal behind the recommended nginx", "nginx, static file",
-                "minimal Flask + SQLite insert", "form POST + signature POST"):
+                "minimal Flask + SQLite insert", "form POST + signature POST", "hand-written floor of the same flow"):
         assert row in text, row
     targets = {line.split(" | ")[1]: line for line in text.splitlines() if line.startswith("| 1 ") or line.startswith("| 3 ")}
     caching = next(v for k, v in targets.items() if k.startswith("public pages"))
@@ -34,6 +34,7 @@ def test_bench_sections_run_and_lose_nothing(tmp_path):
     assert "NO" not in caching
     lost = next(v for k, v in targets.items() if k.startswith("zero lost"))
     assert lost.rstrip().endswith("| met |"), lost
+    assert "hand-written floor: wrk " in lost, lost   # the floor's submissions counted in its database too
 
 
 @pytest.mark.bench

@@ -6,6 +6,7 @@ import os
 import sqlite3
 
 from flask import Flask, redirect, request
+from worker_sqlite import connection
 
 app = Flask(__name__)
 DATABASE = os.environ["BENCH_DATABASE"]
@@ -17,25 +18,10 @@ SCHEMA = ("CREATE TABLE IF NOT EXISTS reports "
           "(id INTEGER PRIMARY KEY, created_at TEXT DEFAULT CURRENT_TIMESTAMP, record TEXT)")
 
 
-_connection: sqlite3.Connection | None = None
-
-
-def connection() -> sqlite3.Connection:
-    """One connection per worker process, opened after the fork and kept (as SQLAlchemy's pool
-    keeps the portal's): gunicorn's sync workers serve one request at a time."""
-    global _connection
-    if _connection is None:
-        _connection = sqlite3.connect(DATABASE, timeout=10)
-        _connection.execute("PRAGMA journal_mode=WAL")
-        _connection.execute("PRAGMA synchronous=NORMAL")
-        _connection.execute("PRAGMA busy_timeout=10000")
-    return _connection
-
-
 @app.post("/avvikelser/ny")
 def insert():
     record = {name: request.form.get(name, "") for name in FIELDS}
-    db = connection()
+    db = connection(DATABASE)
     with db:
         db.execute("INSERT INTO reports (record) VALUES (?)", (json.dumps(record, ensure_ascii=False),))
     return redirect("/avvikelser/ok", code=303)
