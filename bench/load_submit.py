@@ -153,63 +153,59 @@ def floor_counts(path) -> dict[str, int]:
                               "(SELECT count(*) FROM outbox)")}
 
 
-def floor_load(ctx, c: int, s: float) -> tuple[Submissions, dict[str, int]]:
-    """The same two POSTs against the hand-written floor, signed in and with its CSRF token."""
-    folder = ctx.folder / "floor-submit"
+def signed_in(url: str) -> dict:
+    """submit_load's keywords for the two POSTs as the staff account makes them on this server:
+    signed in, with the session's cookie and CSRF token."""
+    browser = Browser(url).login(STAFF)
+    token = browser.csrf(FORM)
+    # The User-Agent of the sign-in: otherwise Flask-Login's session protection marks the session not fresh.
+    return {"form_body": urllib.parse.urlencode({"csrf_token": token, **FIELDS}),   # BENCH_BODY_N survives quoting
+            "review_body": urllib.parse.urlencode({"csrf_token": token, "signed_name": SIGNED_NAME, "confirm": "y"}),
+            "cookie": browser.cookie, "user_agent": dict(browser.opener.addheaders).get("User-agent", "")}
+
+
+def baseline(ctx, name: str, ready_path: str, env: dict | None = None):
+    """(server, database): bench/baselines/<name>.py under gunicorn with a new SQLite file of its own."""
+    folder = ctx.folder / name
     folder.mkdir(parents=True, exist_ok=True)
-    database = folder / "floor.sqlite3"
-    floor = gunicorn("floor-submit", "floor_submit:app", workers=WORKERS, cwd=HERE / "baselines",
-                     env={"BENCH_DATABASE": str(database), "BENCH_NAME": SIGNED_NAME}, ready_path="/logga-in",
-                     log=ctx.log).start()
-    try:
-        browser = Browser(floor.url).login(STAFF)
-        token = browser.csrf(FORM)
-        user_agent = dict(browser.opener.addheaders).get("User-agent", "")
-        load = submit_load(floor.url, form_body=urllib.parse.urlencode({"csrf_token": token, **FIELDS}),
-                           review_body=urllib.parse.urlencode({"csrf_token": token, "signed_name": SIGNED_NAME,
-                                                               "confirm": "y"}),
-                           cookie=browser.cookie, user_agent=user_agent, connections=c, seconds=s)
-    finally:
-        floor.stop()
-    return load, floor_counts(database)
+    database = folder / f"{name}.sqlite3"
+    server = gunicorn(name, f"{name}:app", workers=WORKERS, cwd=HERE / "baselines", ready_path=ready_path,
+                      env={"BENCH_DATABASE": str(database), **(env or {})}, log=ctx.log).start()
+    return server, database
 
 
 def run(ctx, results) -> None:
     portal = ctx.main_portal()
-    browser = Browser(portal.url).login(STAFF)
-    token = browser.csrf(FORM)
-    # The User-Agent of the sign-in: otherwise Flask-Login's session protection marks the session not fresh.
-    user_agent = dict(browser.opener.addheaders).get("User-agent", "")
-    form_body = urllib.parse.urlencode({"csrf_token": token, **FIELDS})   # BENCH_BODY_N survives quoting
-    review_body = urllib.parse.urlencode({"csrf_token": token, "signed_name": SIGNED_NAME, "confirm": "y"})
+    flow = signed_in(portal.url)
     c, s = ctx.connections, ctx.seconds
 
     # One submission by hand first: the flow works as wrk will drive it (and warms the workers).
     before = portal_counts(ctx.app)
-    check = submit_load(portal.url, form_body=form_body, review_body=review_body, cookie=browser.cookie,
-                        user_agent=user_agent, connections=1, threads=1, seconds=1, max_submissions=1)
+    check = submit_load(portal.url, **flow, connections=1, threads=1, seconds=1, max_submissions=1)
     after = portal_counts(ctx.app)
     assert check.completed == 1 and after["submitted"] - before["submitted"] == 1, \
         f"the submission flow does not work under wrk: {check.counts}, {before} -> {after}"
 
     before = after
-    mine = submit_load(portal.url, form_body=form_body, review_body=review_body, cookie=browser.cookie,
-                       user_agent=user_agent, connections=c, seconds=s)
+    mine = submit_load(portal.url, **flow, connections=c, seconds=s)
     after = portal_counts(ctx.app)
     delta = {k: after[k] - before[k] for k in after}
 
-    folder = ctx.folder / "minimal-insert"
-    folder.mkdir(parents=True, exist_ok=True)
-    database = folder / "reports.sqlite3"
-    minimal = gunicorn("minimal-insert", "minimal_insert:app", workers=WORKERS, cwd=HERE / "baselines",
-                       env={"BENCH_DATABASE": str(database)}, ready_path="/avvikelser/ok", log=ctx.log).start()
+    minimal, database = baseline(ctx, "minimal_insert", "/avvikelser/ok")
     try:
         baseline_body = urllib.parse.urlencode({**FIELDS, "signed_name": SIGNED_NAME})
         base = submit_load(minimal.url, form_body=baseline_body, connections=c, seconds=s)
     finally:
         minimal.stop()
     base_rows = baseline_rows(database)
-    floor, floor_db = floor_load(ctx, c, s)
+
+    # The floor: the same two POSTs, signed in on its own server, counted in its own database.
+    server, floor_database = baseline(ctx, "floor_submit", "/logga-in", {"BENCH_NAME": SIGNED_NAME})
+    try:
+        floor = submit_load(server.url, **signed_in(server.url), connections=c, seconds=s)
+    finally:
+        server.stop()
+    floor_db = floor_counts(floor_database)
 
     for name, load in (("portal", mine), ("minimal insert", base), ("hand-written floor", floor)):
         assert load.failures == 0, f"{name}: failed or unanswered requests: {load.counts}"

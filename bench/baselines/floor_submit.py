@@ -4,38 +4,46 @@ guarantees, to show what any implementation of that flow reaches on this machine
 The same two POSTs as a reporter makes them, under the same Flask and the same Flask-WTF CSRF
 check as the portal, for a signed-in user (Flask's signed session cookie):
 
-1. POST /avvikelser/ny: the required fields and the event date checked, then in one transaction
-   the draft report, its history event and its audit row (3 rows); 303 to .../granska.
+1. POST /avvikelser/ny: the fields the form definition (forms/deviation_report.yaml) requires,
+   the kind among its choices, both units known and the event date real and not in the future;
+   then in one transaction the draft report, its history event and its audit row (3 rows); 303
+   to .../granska.
 2. POST /avvikelser/<ref>/granska: the signed name must be the account's and the report the
    user's own draft; the recipients looked up in a dict (the routing), then in one transaction the
    report marked submitted, three recipients, the history event, the audit row and two outbox
    e-mails (7 rows and an update); 303 to the report.
 
-About ten rows a submission, as the portal writes. No ORM, no form definition, no templates,
-no inbox, no personal-number guard: raw sqlite3 with the pragmas portal/database.py sets."""
+About ten rows a submission, as the portal writes. No ORM, no forms built from the definition,
+no templates, no inbox, no personal-number guard: raw sqlite3 with the pragmas portal/database.py
+sets."""
 import datetime as dt
 import json
 import os
 import secrets
-import sqlite3
+from pathlib import Path
 
+import yaml
 from flask import Flask, abort, redirect, request, session
 from flask_wtf.csrf import CSRFProtect, generate_csrf
-from worker_sqlite import connection
+from worker_sqlite import connection, prepare
 
 app = Flask(__name__)
 app.config["SECRET_KEY"] = os.environ.get("BENCH_SECRET", "floor-baseline-secret-key-on-loopback")
 CSRFProtect(app)
 DATABASE = os.environ["BENCH_DATABASE"]
-ACCOUNT_NAME = os.environ.get("BENCH_NAME", "Anna Lärare")
-REQUIRED = ("reporter_unit", "event__concerned_unit", "event__kind", "description__reason",
-            "description__consequences_child")
-FIELDS = REQUIRED + ("case_ref", "client__initials_or_age", "description__consequences_services",
-                     "description__proposed_measures")
-KINDS = {"kallelse", "information", "samordning", "annat"}
-# The routing, by hand: the reporter's unit -> its manager, the concerned unit -> its manager.
+ACCOUNT_NAME = os.environ["BENCH_NAME"]
+# The fields, which are required and the kinds to choose from: read once from the portal's form
+# definition (the data, not the portal's code that builds forms from it).
+_DEFINITION = yaml.safe_load((Path(__file__).resolve().parents[2] / "forms" / "deviation_report.yaml")
+                             .read_text(encoding="utf-8"))
+_DEFINED = [(f"{s['key']}__{f['key']}", f) for s in _DEFINITION["sections"] for f in s["fields"]]
+REQUIRED = ("reporter_unit",) + tuple(k for k, f in _DEFINED if f.get("required") and f["type"] != "date")
+FIELDS = ("reporter_unit", "case_ref") + tuple(k for k, f in _DEFINED if f["type"] != "date")
+KINDS = {c["value"] for k, f in _DEFINED if k == "event__kind" for c in f["choices"]}
+# The routing, by hand, for the benchmark's two units (content/directory.yaml): the reporter's
+# unit -> its rektor, the concerned unit -> its enhetschef.
 MANAGERS = {"solbackens-skola": "rut.rektorsson@arjeplog.example",
-            "ifo-barn-och-familj": "sofia.socialchefsson@arjeplog.example"}
+            "ifo-barn-och-familj": "erik.enhetsson@arjeplog.example"}
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY, ref TEXT UNIQUE, status TEXT, reporter TEXT,
     record TEXT, created_at TEXT, submitted_at TEXT, signed_name TEXT);
@@ -45,6 +53,7 @@ CREATE TABLE IF NOT EXISTS recipients (id INTEGER PRIMARY KEY, report_id INTEGER
 CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, dedupe_key TEXT UNIQUE, to_addr TEXT, subject TEXT,
     body TEXT, created_at TEXT);
 """
+
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat()
@@ -79,12 +88,15 @@ def new_page():
 def new():
     user = session.get("user") or abort(403)
     form = request.form
-    if any(not form.get(name, "").strip() for name in REQUIRED) or form.get("event__kind") not in KINDS:
+    if (any(not form.get(name, "").strip() for name in REQUIRED) or form["event__kind"] not in KINDS
+            or form["reporter_unit"] not in MANAGERS or form["event__concerned_unit"] not in MANAGERS):
         abort(422)
     try:
         day = dt.date(int(form["event__event_date-year"]), int(form["event__event_date-month"]),
                       int(form["event__event_date-day"]))
     except (KeyError, ValueError):
+        abort(422)
+    if day > dt.date.today():
         abort(422)
     record = {name: form.get(name, "") for name in FIELDS} | {"event_date": day.isoformat()}
     ref = "AV-" + secrets.token_hex(5).upper()
@@ -129,7 +141,4 @@ def review(ref: str):
     return redirect(f"/avvikelser/{ref}", code=303)
 
 
-_setup = sqlite3.connect(DATABASE, timeout=10)
-_setup.execute("PRAGMA journal_mode=WAL")
-_setup.executescript(SCHEMA)
-_setup.close()
+prepare(DATABASE, SCHEMA)

@@ -3,10 +3,9 @@ one row into SQLite (WAL, synchronous=NORMAL, busy_timeout as portal/database.py
 then answers 303. No CSRF, no session, no validation, no routing, no outbox, no audit."""
 import json
 import os
-import sqlite3
 
 from flask import Flask, redirect, request
-from worker_sqlite import connection
+from worker_sqlite import connection, prepare
 
 app = Flask(__name__)
 DATABASE = os.environ["BENCH_DATABASE"]
@@ -32,7 +31,4 @@ def ok():
     return "ok"
 
 
-_setup = sqlite3.connect(DATABASE, timeout=10)
-_setup.execute("PRAGMA journal_mode=WAL")
-_setup.execute(SCHEMA)
-_setup.close()
+prepare(DATABASE, SCHEMA)

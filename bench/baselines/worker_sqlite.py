@@ -14,3 +14,11 @@ def connection(path: str) -> sqlite3.Connection:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=10000")
     return db
+
+
+def prepare(path: str, schema: str) -> None:
+    """At import, before the workers fork: WAL on and the tables made."""
+    db = sqlite3.connect(path, timeout=10)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(schema)
+    db.close()
