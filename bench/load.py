@@ -19,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -167,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in wanted:
             print(f"== {name}", flush=True)
             importlib.import_module(SECTIONS[name]).run(ctx, results)
+    except Exception:   # a section that broke is not a missed target: exit 2, with its traceback and the servers' log
+        traceback.print_exc()
+        print(f"A section failed; the servers' log is {ctx.log}", file=sys.stderr)
+        return 2
     finally:
         if ctx.portal:
             ctx.portal.stop()

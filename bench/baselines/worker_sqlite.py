@@ -1,6 +1,7 @@
-"""The baselines' SQLite connection: one per worker process, opened after the fork and kept (as
-SQLAlchemy's pool keeps the portal's; gunicorn's sync workers serve one request at a time), with
-the pragmas portal/database.py sets."""
+"""The baselines' SQLite database: its set-up once, and one connection per worker process, opened
+and kept (as SQLAlchemy's pool keeps the portal's; gunicorn's sync workers serve one request at a
+time), with the pragmas portal/database.py sets."""
+import fcntl
 import sqlite3
 
 _connections: dict[str, sqlite3.Connection] = {}
@@ -17,8 +18,14 @@ def connection(path: str) -> sqlite3.Connection:
 
 
 def prepare(path: str, schema: str) -> None:
-    """At import, before the workers fork: WAL on and the tables made."""
-    db = sqlite3.connect(path, timeout=10)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(schema)
-    db.close()
+    """WAL on and the tables made, at import. gunicorn imports the app in every worker at once,
+    and switching to WAL answers "database is locked" at once (no busy wait) while another
+    process holds the file, so the workers take turns under a lock file."""
+    with open(path + ".setup-lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        db = sqlite3.connect(path, timeout=10)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(schema)
+        finally:
+            db.close()
