@@ -66,6 +66,10 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # Flask-WTF's strict check wants a Referer on every HTTPS post; the portal's own
+        # same-origin check (security.same_origin_problem) reads Origin and Sec-Fetch-Site instead,
+        # which browsers send whatever the referrer policy. See SECURITY.md.
+        "WTF_CSRF_SSL_STRICT": False,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "PREFERRED_URL_SCHEME": "https" if base_url.startswith("https://") else "http",
     }
