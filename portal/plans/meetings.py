@@ -11,7 +11,8 @@ from flask import current_app, url_for
 from ..audit import record
 from ..cases.models import Case
 from ..extensions import db
-from ..notify import meeting_ics, queue_email
+from ..notify import contains_personal_number, meeting_ics, queue_email
+from ..notify.calendar import web_link
 from ..timeutil import STOCKHOLM, local, utcnow
 from . import rules
 from .models import Meeting, MeetingParticipant
@@ -77,10 +78,23 @@ def _link(case: Case, meeting: Meeting) -> str:
     return current_app.config["PORTAL_BASE_URL"] + url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id)
 
 
+def _place(meeting: Meeting) -> str:
+    """The place as e-mails and calendar files may carry it: the form refuses a personal number,
+    but a meeting stored before that rule is sent without its place (it stays in the portal)."""
+    return "" if contains_personal_number(meeting.place) else meeting.place
+
+
+def _digital_link(meeting: Meeting) -> str:
+    """The link when it is one http(s) address without a personal number, else "" (as _place)."""
+    link = web_link(meeting.digital_link)
+    return link if link and not contains_personal_number(link) else ""
+
+
 def _location(meeting: Meeting) -> str:
-    if meeting.place and meeting.digital_link:
-        return f"{meeting.place} eller digitalt"
-    return meeting.place or ("Digitalt möte" if meeting.digital_link else "")
+    place, link = _place(meeting), _digital_link(meeting)
+    if place and link:
+        return f"{place} eller digitalt"
+    return place or ("Digitalt möte" if link else "")
 
 
 def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingParticipant) -> bytes:
@@ -91,7 +105,7 @@ def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingPartici
     return meeting_ics(
         uid=meeting.uid, sequence=meeting.sequence, method=method,
         start=aware(meeting.starts_at), end=aware(meeting.ends_at), summary=word, location=_location(meeting),
-        url=meeting.digital_link or None, organizer=_organizer(meeting), attendees=recipients,
+        url=_digital_link(meeting) or None, organizer=_organizer(meeting), attendees=recipients,
         description=f"{word} i Samverkansportalen. Logga in för att läsa syfte, dagordning och deltagare: "
                     f"{_link(case, meeting)}")
 
@@ -99,8 +113,8 @@ def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingPartici
 def _context(case: Case, meeting: Meeting, participant: MeetingParticipant) -> dict:
     start, end = local(meeting.starts_at), local(meeting.ends_at)
     return {
-        "word": meeting_word(case), "start": start, "end": end, "place": meeting.place,
-        "digital_link": meeting.digital_link,
+        "word": meeting_word(case), "start": start, "end": end, "place": _place(meeting),
+        "digital_link": _digital_link(meeting),
         "link": _link(case, meeting) if participant.kind in ("staff", "unit") else "",
         "organizer": _organizer(meeting)[0] if participant.kind in ("guardian", "child") else "",
         "professional": participant.kind in ("staff", "unit"),
