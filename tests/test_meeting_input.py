@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from portal.timeutil import today_local
 from tests.consent_support import deliver, request_data, text_of
-from tests.plans_support import IFO, SKOLA, client_for, date_fields, give_consent, make_people, value
+from tests.plans_support import IFO, SKOLA, case_with_people, date_fields, give_consent, value
 from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 PERSONAL_NUMBER = "20120415-2381"   # the test case's child (valid check digit)
@@ -21,11 +21,7 @@ INJECTED = "https://mote.example/abc\r\nBcc: utomstaende@example.org\r\nATTENDEE
 
 @pytest.fixture
 def world(app_factory, make_user, make_case, smtp_sink):
-    app = app_factory(**smtp_sink.config())
-    smtp_sink.start()
-    ids = make_people(make_user)
-    ref = make_case(ids["anna"])
-    anna = client_for(app, "anna")
+    app, ids, ref, anna = case_with_people(app_factory, make_user, make_case, smtp_sink)
     give_consent(app, anna, ref, (SKOLA, IFO))
     deliver(app, smtp_sink)
     smtp_sink.messages.clear()

@@ -3,6 +3,7 @@ so an <img src="file:///etc/passwd"> or an http:// URL in it made the server rea
 call any address. The portal's fetcher (portal/pdf/fetcher.py) reads only its own static files."""
 from __future__ import annotations
 
+import base64
 import io
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -73,7 +74,7 @@ def test_a_pdf_fetches_no_local_file_and_no_web_address(app, tmp_path, web_serve
                        f'<link rel="stylesheet" href="{base}/stil.css">'
                        f'<div class="x" style="background: url({base}/bakgrund.png)">x</div>'
                        '<img src="../pyproject.toml" alt="utanför static">'
-                       f'<img src="data:image/png;base64,{__import__("base64").b64encode(png()).decode()}" alt="data">')
+                       f'<img src="data:image/png;base64,{base64.b64encode(png()).decode()}" alt="data">')
     assert asked == []
     assert images_in(data) == 0
     assert "Prov" in PdfReader(io.BytesIO(data)).pages[0].extract_text()
