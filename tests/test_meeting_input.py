@@ -79,6 +79,15 @@ def store(app, meeting: str, **values) -> None:
         db.session.commit()
 
 
+def rename_participant(app, name: str, new: str) -> None:
+    from portal.extensions import db
+    from portal.plans.models import MeetingParticipant
+
+    with app.app_context():
+        db.session.scalar(select(MeetingParticipant).where(MeetingParticipant.name == name)).name = new
+        db.session.commit()
+
+
 def calendar_of(mail) -> Calendar:
     parts = [p for p in mail.walk() if p.get_content_type() == "text/calendar"]
     assert len(parts) == 1
@@ -145,7 +154,7 @@ def test_a_place_with_a_phone_number_is_still_fine(world):
 
 def test_stored_values_from_before_the_rule_never_break_invitation_update_or_cancellation(world):
     """A link with CR/LF and a place with a personal number, stored before the form refused them,
-    and a personal number in every other free-text field of a meeting (purpose, agenda, who
+    a guardian's name typed with a personal number, and a personal number in every other free-text field of a meeting (purpose, agenda, who
     speaks for the child, a participant's purpose, an absence note, the notes): invitation,
     update, absence, shared notes and cancellation are all sent, and none carries any of them."""
     app, sink, ref, ids, anna = world
@@ -155,8 +164,12 @@ def test_stored_values_from_before_the_rule_never_break_invitation_update_or_can
     for who in (f"staff:{value('samir', ids)}", f"staff:{value('anna', ids)}"):
         response = anna.post(f"{meeting}/deltagare", data={"who": who, "purpose": f"Stöd {PERSONAL_NUMBER}"})
         assert response.status_code == 302
+    guardian = re.search(r'<option value="(guardian:\d+)">Vårdnadshavare: Vårdnadshavare 1<',
+                         anna.get(meeting).get_data(as_text=True)).group(1)
+    assert anna.post(f"{meeting}/deltagare", data={"who": guardian, "purpose": ""}).status_code == 302
     page = anna.get(meeting).get_data(as_text=True)
     samir = re.search(r'<option value="(\d+)">Samir Socialsson</option>', page).group(1)
+    rename_participant(app, "Vårdnadshavare 1", f"Vårdnadshavare {PERSONAL_NUMBER}")   # a name typed with a number
 
     assert anna.post(f"{meeting}/kalla").status_code == 302
     # An update: a new time (the stored link and place stay as they were).
@@ -171,7 +184,7 @@ def test_stored_values_from_before_the_rule_never_break_invitation_update_or_can
     assert anna.post(f"{meeting}/stall-in").status_code == 302
     deliver(app, sink)
     subjects = sorted(m["Subject"].split(":")[0] for m in sink.messages)
-    assert subjects.count("Kallelse") == 2 and subjects.count("Ändrat") == 2 and subjects.count("Inställt") == 2
+    assert subjects.count("Kallelse") == 3 and subjects.count("Ändrat") == 3 and subjects.count("Inställt") == 3
     assert any("Minnesanteckningar" in s for s in subjects)
     for mail in sink.messages:
         assert mail["Bcc"] is None and "utomstaende@example.org" not in whole(mail)
@@ -230,3 +243,22 @@ def test_the_calendar_file_leaves_out_any_link_that_is_not_one_web_address(url):
     assert [line.rsplit(":", 1)[1] for line in lines if line.startswith("ATTENDEE")] == ["samir@kommun.example"]
     assert [line.rsplit(":", 1)[1] for line in lines if line.startswith("ORGANIZER")] == ["anna@skola.example"]
     assert str(event["LOCATION"]).split() == ["Rum", "12", "ATTENDEE:mailto:x@example.org"]  # escaped: one line
+
+
+def test_a_personal_number_in_a_name_is_refused_next_to_the_field(world):
+    """The child's and a guardian's names stand in the calendar file of their own invitation."""
+    from portal.cases.models import Case
+    from portal.extensions import db
+
+    app, _sink, ref, _ids, anna = world
+    message = "Skriv bara namnet här. Personnumret har ett eget fält"
+    response = anna.post("/arenden/nytt", data={"child_name": f"Elsa Exempel {PERSONAL_NUMBER}",
+                                                "personal_number": PERSONAL_NUMBER, "unit_key": SKOLA})
+    assert response.status_code == 400 and field_error(response.get_data(as_text=True), "child_name") == message
+    response = anna.post(f"/arenden/{ref}/vardnadshavare/ny", data={"name": "Maria 19800101-1231",
+                                                                    "has_custody": "ja"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and field_error(html, "name") == message
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Case.id))) == 1
+        assert len(db.session.scalar(select(Case).where(Case.ref == ref)).guardians) == 2

@@ -67,7 +67,7 @@ def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None) 
 def _organizer(meeting: Meeting) -> tuple[str, str]:
     user = meeting.created_by
     if user is not None:
-        return user.name, user.email
+        return _mailable(user.name), user.email
     from email.utils import parseaddr
 
     name, address = parseaddr(current_app.config["PORTAL_MAIL_FROM"])
@@ -78,16 +78,20 @@ def _link(case: Case, meeting: Meeting) -> str:
     return current_app.config["PORTAL_BASE_URL"] + url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id)
 
 
+def _mailable(text: str) -> str:
+    """Stored text as e-mails and calendar files may carry it: "" when it holds a personal number.
+    The forms refuse one in the place and link; a value stored before that rule, or a name typed
+    with a number, is left out (it stays in the portal) instead of stopping the e-mail."""
+    return "" if contains_personal_number(text) else text
+
+
 def _place(meeting: Meeting) -> str:
-    """The place as e-mails and calendar files may carry it: the form refuses a personal number,
-    but a meeting stored before that rule is sent without its place (it stays in the portal)."""
-    return "" if contains_personal_number(meeting.place) else meeting.place
+    return _mailable(meeting.place)
 
 
 def _digital_link(meeting: Meeting) -> str:
-    """The link when it is one http(s) address without a personal number, else "" (as _place)."""
-    link = web_link(meeting.digital_link)
-    return link if link and not contains_personal_number(link) else ""
+    """The link when it is one http(s) address without a personal number, else ""."""
+    return _mailable(web_link(meeting.digital_link) or "")
 
 
 def _location(meeting: Meeting) -> str:
@@ -101,7 +105,7 @@ def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingPartici
     """The calendar file for one recipient. It names only the recipient as attendee: who else
     takes part (a guardian's name with a network meeting) is personal data and stays in the portal."""
     word = meeting_word(case)
-    recipients = [(recipient.name, recipient.email)] if recipient.email else []
+    recipients = [(_mailable(recipient.name), recipient.email)] if recipient.email else []
     return meeting_ics(
         uid=meeting.uid, sequence=meeting.sequence, method=method,
         start=aware(meeting.starts_at), end=aware(meeting.ends_at), summary=word, location=_location(meeting),
