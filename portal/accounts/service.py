@@ -10,6 +10,7 @@ from ..extensions import db
 from ..timeutil import utcnow
 from .models import ROLES, User, UserUnit
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
+from .sessions import end_all
 
 
 class AccountError(ValueError):
@@ -18,6 +19,21 @@ class AccountError(ValueError):
 
 def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+
+
+def is_locked(user: User, now: dt.datetime | None = None) -> bool:
+    return bool(user.locked_until and user.locked_until > (now or utcnow()))
+
+
+def count_failure(user: User, now: dt.datetime | None = None) -> bool:
+    """One more failed password (at sign-in or on /konto); locks the account for a while after
+    PORTAL_LOGIN_MAX_FAILURES. True when this failure locked it. The caller commits."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= current_app.config["PORTAL_LOGIN_MAX_FAILURES"]:
+        user.locked_until = (now or utcnow()) + dt.timedelta(minutes=current_app.config["PORTAL_LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
+        return True
+    return False
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -30,13 +46,10 @@ def authenticate(email: str, password: str) -> User | None:
     ok = verify_password(user.password_hash if user else None, password)
     if user is None:
         return None
-    if user.locked_until and user.locked_until > now:
+    if is_locked(user, now):
         return None
     if not ok or not user.active:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= current_app.config["PORTAL_LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + dt.timedelta(minutes=current_app.config["PORTAL_LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
+        count_failure(user, now)
         db.session.commit()
         return None
     user.failed_logins = 0
@@ -68,15 +81,22 @@ def create_user(email: str, name: str, password: str, role: str = "staff", units
     return user
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, keep_session: int | None = None) -> None:
+    """A new password; every session of the account ends except `keep_session` (the changer's own)."""
     problem = password_problem(password, email=user.email, name=user.name)
     if problem:
         raise AccountError(problem)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    user.session_version = (user.session_version or 1) + 1
     user.failed_logins = 0
     user.locked_until = None
+    end_all(user.id, "password", keep=keep_session)
+
+
+def deactivate(user: User) -> None:
+    """Close the account: it can no longer sign in, and every session of it ends now."""
+    user.active = False
+    end_all(user.id, "deactivated")
 
 
 def set_units(user: User, units: list[str]) -> None:
