@@ -253,3 +253,29 @@ def test_signing_in_prunes_the_accounts_own_finished_sessions(app, make_user):
         rows = db.session.scalars(select(AccountSession)).all()
         # Anna's ended row is gone; Bo's stays until Bo signs in again or `portal sessions prune`.
         assert sorted((r.ended_at is None) for r in rows) == [False, True]
+
+
+def test_a_view_that_writes_before_it_reads_the_user_still_touches_the_session(app, client, make_user):
+    """The session is read (and touched) before the view runs: on SQLite, touching it after the
+    view took the write lock would wait for that lock and fail."""
+    from flask import render_template_string
+    from flask_login import current_user
+
+    uid = make_user(ANNA)
+
+    def rename():
+        db.session.get(User, uid).name = "Anna Omdöpt"
+        db.session.flush()  # the write lock of the request's transaction, as a view writing first takes it
+        html = render_template_string("{{ current_user.name }}")
+        db.session.commit()
+        return html if current_user.is_authenticated else "ingen"
+
+    app.add_url_rule("/test/skriv-forst", "write_first", rename, methods=["POST"])
+    with time_machine.travel(START, tick=False) as clock:
+        login(client, ANNA)
+        clock.shift(dt.timedelta(minutes=5))
+        response = client.post("/test/skriv-forst")
+        assert response.status_code == 200 and response.get_data(as_text=True) == "Anna Omdöpt"
+    with app.app_context():
+        row = db.session.scalars(select(AccountSession)).one()
+        assert row.last_seen_at == (START + dt.timedelta(minutes=5)).replace(tzinfo=None)

@@ -1,5 +1,6 @@
 """Staff accounts: login, logout, password change, administration."""
-from flask import Flask
+from flask import Flask, request, session
+from flask_login import current_user
 
 from ..extensions import login_manager
 from ..templating import add_nav
@@ -23,6 +24,14 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(sessions.load_user)
     user_logged_in.connect(sessions.start)
     register_labels(AUDIT_LABELS)
+
+    @app.before_request
+    def _read_the_session_first():
+        # Read (and, once a minute, touch) the sign-in session before any view writes: on SQLite
+        # the touch's own short transaction would otherwise wait for the view's write lock.
+        if request.endpoint != "static" and "_user_id" in session:
+            current_user._get_current_object()
+
     app.cli.add_command(sessions_group)
 
     app.register_blueprint(bp)
