@@ -180,6 +180,10 @@ def test_log_out_other_devices_from_the_account_page(app, make_user):
     assert signed_in(laptop)
     again = laptop.post("/konto/andra-enheter/logga-ut", follow_redirects=True)
     assert "Du var inte inloggad på någon annan enhet." in again.get_data(as_text=True)
+    with app.app_context():
+        details = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "account.sessions_ended")
+                                     .order_by(AuditEvent.id)).all()
+        assert details == ["2 sessioner", "0 sessioner"]
 
 
 def test_log_out_other_devices_needs_the_csrf_token(app_factory, make_user):

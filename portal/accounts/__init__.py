@@ -12,7 +12,8 @@ def init_app(app: Flask) -> None:
     from ..audit.log import register_labels
     from . import sessions
     from .cli import sessions_group
-    from .routes import AUDIT_LABELS, bp
+    from .routes import bp
+    from .service import AUDIT_LABELS
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Logga in för att se sidan."

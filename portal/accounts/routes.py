@@ -6,25 +6,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..audit import record
 from ..extensions import db, limiter
 from ..timeutil import utcnow
 from . import sessions
 from .forms import ChangePasswordForm, EndOtherSessionsForm, LoginForm, UserForm
 from .models import ROLES, User
-from .passwords import verify_password
-from .service import (AccountError, authenticate, count_failure, create_user, deactivate, is_locked, set_password,
-                      set_units)
+from .service import (AccountError, authenticate, change_own_password, create_user, deactivate, log_out_other_devices,
+                      set_password, set_units)
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
-
-AUDIT_LABELS = {
-    "account.password_wrong": "Angav fel nuvarande lösenord på Mitt konto",
-    "account.locked": "Kontot spärrades efter för många felaktiga lösenord",
-    "account.password_changed": "Bytte lösenord (andra inloggningar avslutades)",
-    "account.sessions_ended": "Loggade ut från andra enheter",
-}
-LOCKED = "För många felaktiga lösenord. Vänta en stund och försök igen."
 
 LOGIN_FAILED = (
     "Inloggningen misslyckades. Kontrollera e-postadress och lösenord. "
@@ -87,18 +77,13 @@ def account():
     form = ChangePasswordForm()
     form._email = current_user.email
     if form.validate_on_submit():
-        if is_locked(current_user):
-            form.current_password.errors.append(LOCKED)
-        elif not verify_password(current_user.password_hash, form.current_password.data):
-            # A guess counts like a failed sign-in: a stolen session cannot try passwords freely.
-            record("account.password_wrong", object_type="user", object_id=current_user.id)
-            if count_failure(current_user):
-                record("account.locked", object_type="user", object_id=current_user.id)
-            db.session.commit()
-            form.current_password.errors.append("Det nuvarande lösenordet stämmer inte")
+        try:
+            change_own_password(current_user, form.current_password.data, form.new_password.data,
+                                keep_session=sessions.current_id())
+        except AccountError as exc:
+            db.session.commit()  # the failure counts toward the lock
+            form.current_password.errors.append(str(exc))
         else:
-            set_password(current_user, form.new_password.data, keep_session=sessions.current_id())
-            record("account.password_changed", object_type="user", object_id=current_user.id)
             db.session.commit()
             flash("Ditt lösenord är bytt. Du är utloggad på alla andra enheter.", "success")
             return redirect(url_for("accounts.account"))
@@ -111,8 +96,7 @@ def end_other_sessions():
     form = EndOtherSessionsForm()
     if not form.validate_on_submit():
         return _account_page(ChangePasswordForm(formdata=None), form), 400
-    ended = sessions.end_all(current_user.id, "other_devices", keep=sessions.current_id())
-    record("account.sessions_ended", object_type="user", object_id=current_user.id, detail=f"{ended} sessioner")
+    ended = log_out_other_devices(current_user, keep_session=sessions.current_id())
     db.session.commit()
     flash("Du är utloggad från alla andra enheter." if ended else "Du var inte inloggad på någon annan enhet.",
           "success")

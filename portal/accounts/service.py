@@ -6,6 +6,7 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..audit import record
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import ROLES, User, UserUnit
@@ -15,6 +16,14 @@ from .sessions import end_all
 
 class AccountError(ValueError):
     pass
+
+
+AUDIT_LABELS = {
+    "account.password_wrong": "Angav fel nuvarande lösenord på Mitt konto",
+    "account.locked": "Kontot spärrades efter för många felaktiga lösenord",
+    "account.password_changed": "Bytte lösenord (andra inloggningar avslutades)",
+    "account.sessions_ended": "Loggade ut från andra enheter",
+}
 
 
 def find_by_email(email: str) -> User | None:
@@ -91,6 +100,28 @@ def set_password(user: User, password: str, keep_session: int | None = None) -> 
     user.failed_logins = 0
     user.locked_until = None
     end_all(user.id, "password", keep=keep_session)
+
+
+def change_own_password(user: User, current: str, new: str, keep_session: int | None) -> None:
+    """/konto: the current password first. A wrong one counts like a failed sign-in (a stolen
+    session cannot guess freely) and is audited; while the account is locked nothing is changed.
+    Raises AccountError with the message for the field; the caller commits either way."""
+    if is_locked(user):
+        raise AccountError("För många felaktiga lösenord. Vänta en stund och försök igen.")
+    if not verify_password(user.password_hash, current):
+        record("account.password_wrong", object_type="user", object_id=user.id, user=user)
+        if count_failure(user):
+            record("account.locked", object_type="user", object_id=user.id, user=user)
+        raise AccountError("Det nuvarande lösenordet stämmer inte")
+    set_password(user, new, keep_session=keep_session)
+    record("account.password_changed", object_type="user", object_id=user.id, user=user)
+
+
+def log_out_other_devices(user: User, keep_session: int | None) -> int:
+    """"Logga ut från andra enheter": every session of the account but this one ends (audited)."""
+    ended = end_all(user.id, "other_devices", keep=keep_session)
+    record("account.sessions_ended", object_type="user", object_id=user.id, detail=f"{ended} sessioner", user=user)
+    return ended
 
 
 def deactivate(user: User) -> None:
