@@ -283,3 +283,20 @@ def test_a_view_that_writes_before_it_reads_the_user_still_touches_the_session(a
     with app.app_context():
         row = db.session.scalars(select(AccountSession)).one()
         assert row.last_seen_at == (START + dt.timedelta(minutes=5)).replace(tzinfo=None)
+
+
+def test_the_database_keeps_only_a_hash_of_the_session_token(app, client, make_user):
+    import hashlib
+
+    make_user(ANNA)
+    client.environ_base["HTTP_USER_AGENT"] = FIREFOX
+    login(client, ANNA)
+    cookie = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
+    token = cookie["_sid"]
+    assert len(token) >= 43  # 32 random bytes
+    with app.app_context():
+        row = db.session.scalars(select(AccountSession)).one()
+        stored = " ".join(str(v) for v in db.session.execute(select(AccountSession.__table__)).one())
+    assert token not in stored
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert row.device == "Firefox på Windows"  # no version, no address
