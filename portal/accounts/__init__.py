@@ -1,14 +1,12 @@
 """Staff accounts: login, logout, password change, administration."""
 from flask import Flask, request, session
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 
 from ..extensions import login_manager
 from ..templating import add_nav
 
 
 def init_app(app: Flask) -> None:
-    from flask_login import user_logged_in
-
     from ..audit.log import register_labels
     from . import sessions
     from .cli import sessions_group
