@@ -92,3 +92,18 @@ class PersonalNumber:
 
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class NoPersonalNumber:
+    """Refuses text that holds a personnummer or samordningsnummer, by the same rule as the
+    e-mail guard (portal.notify.guard): for fields that end up in e-mails or calendar files, so
+    the mistake is shown next to the field instead of failing when the message is made."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        from .notify.guard import contains_personal_number
+
+        if isinstance(field.data, str) and contains_personal_number(field.data):
+            raise ValidationError(self.message)

@@ -1,7 +1,8 @@
-"""Lists shown 50 rows a page (?sida=N): the case list, the managers' inbox.
+"""Lists shown 50 rows a page (?sida=N): the case list, the managers' inbox, the audit log.
 
-A page past the end shows the last page; a page that is not a number shows the first. The
-template side is portal/templates/macros/pagination.html (``showing`` and ``pagination``)."""
+A page past the end shows the last page, however large its number; a page that is not a
+positive whole number (letters, 0, -1, "²") shows the first. The template side is
+portal/templates/macros/pagination.html (``showing`` and ``pagination``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,11 +14,17 @@ from sqlalchemy import Select
 from .extensions import db
 
 PER_PAGE = 50
+# More pages than any list has: a longer number is past the end (and never reaches int() or SQL).
+_BEYOND_ANY_LIST = 10 ** 9
 
 
 def requested_page() -> int:
-    page = request.args.get("sida", "1")
-    return int(page) if page.isdigit() and 0 < len(page) < 6 and int(page) > 0 else 1
+    page = request.args.get("sida", "1").strip()
+    if not (page.isascii() and page.isdigit()):
+        return 1
+    if len(page) > 9:
+        return _BEYOND_ANY_LIST
+    return int(page) or 1
 
 
 def last_page(total: int, per_page: int = PER_PAGE) -> int:

@@ -40,6 +40,16 @@ def make_people(make_user) -> dict[str, int]:
     return {key: make_user(email, units=(unit,), name=name) for key, (email, name, unit) in PEOPLE.items()}
 
 
+def case_with_people(app_factory, make_user, make_case, smtp_sink):
+    """An app sending to the SMTP sink, everyone in PEOPLE, a case opened by Anna and Anna's client:
+    (app, ids, ref, anna)."""
+    app = app_factory(**smtp_sink.config())
+    smtp_sink.start()
+    ids = make_people(make_user)
+    ref = make_case(ids["anna"])
+    return app, ids, ref, client_for(app, "anna")
+
+
 def client_for(app, key: str):
     client = app.test_client()
     login(client, PEOPLE[key][0])

@@ -233,8 +233,8 @@ def consent_links(app, address: str) -> dict[int, str]:
     for body in outbox_texts_to(app, address):
         for token in re.findall(LINK_RE, body):
             with app.app_context():
-                link = find_link(token)
-                if link is not None and link.kind == "sign":
+                link = find_link(token, kinds=("sign",))
+                if link is not None:
                     tokens[link.signer.consent_id] = token
                 db.session.remove()
     return tokens

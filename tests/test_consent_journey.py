@@ -353,10 +353,11 @@ def test_a_phone_number_that_looks_like_a_personal_number_is_explained_not_a_cra
     staff = staff_client(app)
     page = staff.get(f"/arenden/{ref}/samtycke/nytt").get_data(as_text=True)
     data = request_data(page, contact__phone=personal_number_for_age(40).replace("-", ""))
-    check_url = staff.post(f"/arenden/{ref}/samtycke/nytt", data=data).headers["Location"]
-    response = staff.post(check_url, data={})
+    # Refused next to the field before anything is saved (issue 27), not when the e-mail is made.
+    response = staff.post(f"/arenden/{ref}/samtycke/nytt", data=data)
     assert response.status_code == 400
+    assert 'id="contact__phone-error"' in response.get_data(as_text=True)
     assert "ser ut som ett personnummer" in response.get_data(as_text=True)
     deliver(app, sink)
     assert sink.messages == []
-    assert "Utkast (inte skickat)" in staff.get(f"/arenden/{ref}").get_data(as_text=True)
+    assert "Utkast (inte skickat)" not in staff.get(f"/arenden/{ref}").get_data(as_text=True)

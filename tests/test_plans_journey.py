@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 
 from tests.consent_support import code_in, deliver, link_in, mails_to, sign, text_of, verify_by_code
-from tests.plans_support import (IFO, SKOLA, client_for, date_fields, give_consent, intervention, make_people,
+from tests.plans_support import (IFO, SKOLA, case_with_people, client_for, date_fields, give_consent, intervention,
                                  new_plan, plan_id_from, value, version_status)
 from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 from portal.timeutil import today_local
@@ -23,11 +23,7 @@ PERSONAL_NUMBER = "20120415-2381"
 
 @pytest.fixture
 def journey(app_factory, make_user, make_case, smtp_sink):
-    app = app_factory(**smtp_sink.config())
-    smtp_sink.start()
-    ids = make_people(make_user)
-    ref = make_case(ids["anna"])
-    anna = client_for(app, "anna")
+    app, ids, ref, anna = case_with_people(app_factory, make_user, make_case, smtp_sink)
     consent_id = give_consent(app, anna, ref, (SKOLA, IFO), channel="email")
     # Each guardian signs from the link in their e-mail after a one-time code.
     deliver(app, smtp_sink, expect=2)

@@ -58,7 +58,7 @@ def _link(app, token):
     from portal.extensions import db
 
     with app.app_context():
-        link = find_link(token)
+        link = find_link(token, kinds=("sign",))
         db.session.expunge(link)
         return link
 
@@ -189,7 +189,7 @@ def test_token_and_code_checks_compare_in_constant_time(sent, monkeypatch):
 
     monkeypatch.setattr(token_module.hmac, "compare_digest", spy)
     with app.app_context():
-        link = token_module.find_link(tokens[VERA])
+        link = token_module.find_link(tokens[VERA], kinds=("sign",))
         assert link is not None and calls, "find_link did not use compare_digest"
         calls.clear()
         assert token_module.code_matches(link, "123456") is False  # no code issued yet: refused before comparing

@@ -1,7 +1,7 @@
 """Managers read the audit log of their units' cases."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -9,6 +9,7 @@ from ..accounts.models import User
 from ..cases.access import get_case_or_404
 from ..cases.models import Case
 from ..extensions import db
+from ..paging import shown_page
 from .log import ACTION_LABELS, record_and_commit
 from .models import AuditEvent
 
@@ -38,12 +39,11 @@ def _base():
 @bp.route("/")
 def index():
     """Every event on cases opened by the manager's units."""
-    page = max(1, request.args.get("sida", 1, type=int) or 1)
     units = current_user.unit_keys
-    query = _base().where(Case.unit_key.in_(units))
-    rows, more = _rows(query, page)
     total = db.session.scalar(select(func.count(AuditEvent.id)).join(Case, Case.id == AuditEvent.case_id)
                               .where(Case.unit_key.in_(units)))
+    page = shown_page(total, PAGE_SIZE)   # past the end: the last page
+    rows, more = _rows(_base().where(Case.unit_key.in_(units)), page)
     record_and_commit("audit.view", object_type="audit", detail=f"sida {page}")
     return render_template("audit/index.html", rows=rows, more=more, page=page, total=total, labels=ACTION_LABELS,
                            directory=current_app.extensions["directory"], case=None)
@@ -54,7 +54,8 @@ def case_log(ref: str):
     case = get_case_or_404(ref, current_user)
     if case.unit_key not in current_user.unit_keys:
         abort(404)  # only the opening unit's managers read a case's log
-    page = max(1, request.args.get("sida", 1, type=int) or 1)
+    total = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.case_id == case.id))
+    page = shown_page(total, PAGE_SIZE)
     rows, more = _rows(_base().where(AuditEvent.case_id == case.id), page)
     record_and_commit("audit.view", case=case, object_type="audit", detail=f"sida {page}")
     return render_template("audit/index.html", rows=rows, more=more, page=page, total=None, labels=ACTION_LABELS,

@@ -2,10 +2,12 @@
 from wtforms import EmailField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..formkit import PersonalNumber, PortalForm, strip_filter
+from ..formkit import NoPersonalNumber, PersonalNumber, PortalForm, strip_filter
 from ..timeutil import today_local
 
 MAX_AGE = 20  # Norrbus: children and young people up to and including 20 years
+# A name stands in the calendar file of the person's own meeting invitation.
+NUMBER_NOT_IN_NAME = NoPersonalNumber("Skriv bara namnet här. Personnumret har ett eget fält")
 
 
 def _email_validators():
@@ -14,7 +16,7 @@ def _email_validators():
 
 class CaseForm(PortalForm):
     child_name = StringField("Barnets eller den unges namn", filters=[strip_filter],
-                             validators=[DataRequired("Ange barnets eller den unges namn"), Length(max=200)])
+                             validators=[DataRequired("Ange barnets eller den unges namn"), Length(max=200), NUMBER_NOT_IN_NAME])
     personal_number = StringField(
         "Personnummer eller samordningsnummer", filters=[strip_filter],
         description="12 siffror, till exempel 20150314-1234",
@@ -35,7 +37,8 @@ class CaseForm(PortalForm):
 
 
 class GuardianForm(PortalForm):
-    name = StringField("Namn", filters=[strip_filter], validators=[DataRequired("Ange vårdnadshavarens namn"), Length(max=200)])
+    name = StringField("Namn", filters=[strip_filter], validators=[DataRequired("Ange vårdnadshavarens namn"), Length(max=200),
+                                                                           NUMBER_NOT_IN_NAME])
     personal_number = StringField("Personnummer", filters=[strip_filter], description="Frivilligt. 12 siffror, till exempel 19800101-1234",
                                   validators=[Optional(), PersonalNumber()])
     address = StringField("Adress", filters=[strip_filter], validators=[Optional(), Length(max=300)])

@@ -112,7 +112,21 @@ def validate_request(form) -> bool:
                 f"Ange e-postadressen till {form.case.child_name}, eller välj att hen skriver under här på plats")
     if not options.guardians and not child_included(form):
         ok = False
+    _no_personal_number_in_contact(form)
     return ok and not any(f.errors for f in form)
+
+
+def _no_personal_number_in_contact(form) -> None:
+    """The contact's e-mail and phone stand in every e-mail to the signers; the e-mail guard
+    refuses a message with something like a personal number, so say so here, next to the field."""
+    from ..notify.guard import contains_personal_number
+
+    for key, message in (("contact__phone", "Telefonnumret ser ut som ett personnummer. Skriv det med mellanslag, "
+                                            "till exempel 070-123 45 67"),
+                         ("contact__email", "Skriv inte personnummer i e-postadressen")):
+        field = form._fields.get(key)
+        if field is not None and not field.errors and contains_personal_number(field.data or ""):
+            field.errors.append(message)
 
 
 def signer_plan(form) -> list[dict]:

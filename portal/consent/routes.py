@@ -19,7 +19,7 @@ from . import rules, service
 from .forms import (ConfirmForm, DeclineForm, InPersonIdentityForm, SignForm, StaffWithdrawForm, WithdrawForm,
                     request_form, signer_fields, signer_plan, validate_request)
 from .identity import InPersonProvider, Verified, assurance_label, enabled_remote_providers, get_provider, provider_label
-from .models import (CHILD, DRAFT, EVENT_LABELS, GUARDIAN, LINK_WITHDRAW, ROLE_LABELS, S_DECLINED, S_SIGNED, S_WITHDRAWN,
+from .models import (CHILD, DRAFT, EVENT_LABELS, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, ROLE_LABELS, S_DECLINED, S_SIGNED, S_WITHDRAWN,
                      SIGNER_STATUS_LABELS, Consent, ConsentSigner)
 from .readability import lix
 from .text import plain_text, render_html
@@ -65,8 +65,10 @@ def _verified_for(link) -> Verified | None:
 
 
 def _link_or_page(token: str):
-    """(link, None) when the link works, else (None, a page that explains why)."""
-    link = find_link(token)
+    """(link, None) when the link works, else (None, a page that explains why). Only the links
+    sent for the consent (to sign, and to withdraw with the receipt) open the signer's pages and
+    the registerutdrag; the family's plan link is unknown here."""
+    link = find_link(token, kinds=(LINK_SIGN, LINK_WITHDRAW))
     if link is None:
         return None, (render_template("consent/signer/link_state.html", state="invalid", consent=None), 404)
     state = service.link_state(link)

@@ -1,7 +1,9 @@
 """Personal link tokens and one-time codes.
 
 A link token is 32 random bytes (URL-safe base64). Only its SHA-256 is stored, and a token is
-looked up by its hash and then compared with hmac.compare_digest. One-time codes are six
+looked up by its hash and then compared with hmac.compare_digest. Each link has the kind it was
+sent for ("sign", "withdraw", the family's "plan"): find_link asks which kinds the page takes, and
+a link of another kind is as unknown as a wrong token. One-time codes are six
 digits, stored as an HMAC-SHA256 keyed with the application's secret key and bound to the link."""
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Collection
 
 from flask import current_app
 from sqlalchemy import select
@@ -32,15 +35,18 @@ def looks_like_token(token: str) -> bool:
     return bool(_TOKEN_RE.match(token or ""))
 
 
-def find_link(token: str):
-    """The ConsentLink for a token, or None (malformed, unknown or tampered)."""
+def find_link(token: str, *, kinds: Collection[str]):
+    """The ConsentLink for a token if it is of one of ``kinds`` (what the page asking is for),
+    else None (malformed, unknown, tampered, or sent for something else)."""
     from .models import ConsentLink
 
+    if not kinds or isinstance(kinds, str):
+        raise TypeError("find_link needs the collection of link kinds the page takes")
     if not looks_like_token(token):
         return None
     digest = hash_token(token)
     link = db.session.scalar(select(ConsentLink).where(ConsentLink.token_hash == digest))
-    if link is None or not hmac.compare_digest(link.token_hash, digest):
+    if link is None or not hmac.compare_digest(link.token_hash, digest) or link.kind not in kinds:
         return None
     return link
 

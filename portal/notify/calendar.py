@@ -7,6 +7,8 @@ Europe/Stockholm with a VTIMEZONE. Attach to queue_email as
 from __future__ import annotations
 
 import datetime as dt
+import re
+from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
@@ -14,12 +16,31 @@ from ..timeutil import STOCKHOLM
 
 PRODID = "-//Samverkansportalen//Samverkansportalen//SV"
 METHODS = ("REQUEST", "CANCEL")
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
+def web_link(value: str | None) -> str | None:
+    """``value`` when it is one http(s) address: one line, no spaces or control characters, a
+    host. Anything else (a stored value with CR/LF, javascript:, a bare word) gives None, so a
+    calendar file or an e-mail leaves it out instead of failing or carrying extra lines."""
+    value = (value or "").strip()
+    if not value or _SPACE_OR_CONTROL.search(value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    return value if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+def _one_line(text: str) -> str:
+    return " ".join((text or "").split())
 
 
 def _address(name: str, email: str, **params) -> vCalAddress:
     address = vCalAddress(f"mailto:{email}")
-    if name:
-        address.params["CN"] = vText(name)
+    if _one_line(name):
+        address.params["CN"] = vText(_one_line(name))
     for key, value in params.items():
         address.params[key.replace("_", "-").upper()] = vText(value)
     return address
@@ -29,7 +50,9 @@ def meeting_ics(*, uid: str, sequence: int, method: str, start: dt.datetime, end
                 summary: str, location: str = "", url: str | None = None,
                 organizer: tuple[str, str], attendees: list[tuple[str, str]] | tuple = (),
                 description: str = "", stamp: dt.datetime | None = None) -> bytes:
-    """An iCalendar file with one VEVENT; `start` and `end` must be timezone-aware."""
+    """An iCalendar file with one VEVENT; `start` and `end` must be timezone-aware.
+
+    Text values are escaped by icalendar; a `url` that is not one http(s) address is left out."""
     method = method.upper()
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
@@ -56,6 +79,7 @@ def meeting_ics(*, uid: str, sequence: int, method: str, start: dt.datetime, end
     if location:
         event.add("location", location)
     text = description or ""
+    url = web_link(url)
     if url:
         event.add("url", url)
         # Many calendar programs show only the description: put the link there too.

@@ -31,6 +31,13 @@ def render_pdf_html(template: str, *, title: str, lang: str = "sv", **context) -
     return render_template(template, pdf_title=title, pdf_lang=lang, **context)
 
 
+def static_fetcher():
+    """WeasyPrint reads the portal's static files and nothing else (portal/pdf/fetcher.py)."""
+    from .fetcher import StaticFilesOnly
+
+    return StaticFilesOnly(STATIC)
+
+
 _weasy: tuple | None = None
 _render_lock = threading.Lock()
 
@@ -45,7 +52,7 @@ def _stylesheet_and_fonts():
         from weasyprint.text.fonts import FontConfiguration
 
         fonts = FontConfiguration()
-        _weasy = (CSS(filename=str(STATIC / "css" / "pdf.css"), font_config=fonts), fonts)
+        _weasy = (CSS(filename=str(STATIC / "css" / "pdf.css"), font_config=fonts, url_fetcher=static_fetcher()), fonts)
     return _weasy
 
 
@@ -57,7 +64,8 @@ def render_pdf(template: str, *, title: str, lang: str = "sv", **context) -> byt
     # for use from two threads at once (the threaded development server, the browser tests).
     with _render_lock:
         stylesheet, fonts = _stylesheet_and_fonts()
-        document = HTML(string=html, base_url=str(STATIC)).render(stylesheets=[stylesheet], font_config=fonts)
+        document = HTML(string=html, base_url=str(STATIC), url_fetcher=static_fetcher()).render(
+            stylesheets=[stylesheet], font_config=fonts)
         return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True,
                                   uncompressed_pdf=False)
 

@@ -103,8 +103,8 @@ def _link_or_page(token: str):
     if parts is None:
         abort(404)
     models, _, service, tokens = parts
-    link = tokens.find_link(token)
-    if link is None or link.kind != LINK_KIND:
+    link = tokens.find_link(token, kinds=(LINK_KIND,))
+    if link is None:
         return None, (render_template("plans/family/link_state.html", state="invalid"), 404)
     state = service.link_state(link)
     db.session.commit()

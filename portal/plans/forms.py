@@ -7,7 +7,8 @@ import re
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..formkit import DateField, PortalForm, strip_filter
+from ..formkit import DateField, NoPersonalNumber, PortalForm, strip_filter
+from ..notify.calendar import web_link
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
@@ -56,11 +57,16 @@ class MeetingForm(PortalForm):
     end = StringField("Slutar klockan", validators=[DataRequired("Ange när mötet slutar, till exempel 14:30"),
                                                     Clock("Skriv tiden som timmar och minuter, till exempel 14:30")],
                       filters=[strip_filter])
-    place = StringField("Plats", validators=[Optional(), Length(max=300, message="Platsen får ha högst 300 tecken")],
+    # Place and link are the meeting's only words in the invitation e-mail and calendar file.
+    place = StringField("Plats", validators=[Optional(), Length(max=300, message="Platsen får ha högst 300 tecken"),
+                                             NoPersonalNumber("Skriv inte personnummer i mötesplatsen. Platsen står "
+                                                              "i kallelsen och i kalenderinbjudan.")],
                         filters=[strip_filter],
                         description="Till exempel ett rum i en av verksamheterna. Skriv inte familjens adress – "
                                     "platsen står i kalenderinbjudan.")
-    digital_link = StringField("Länk till digitalt möte", validators=[Optional(), Length(max=500, message="Länken får ha högst 500 tecken")],
+    digital_link = StringField("Länk till digitalt möte", validators=[Optional(), Length(max=500, message="Länken får ha högst 500 tecken"),
+                                                                      NoPersonalNumber("Skriv inte personnummer i länken. Länken står "
+                                                                                       "i kallelsen och i kalenderinbjudan.")],
                                filters=[strip_filter])
     purpose = TextAreaField("Syfte med mötet", validators=[DataRequired("Skriv syftet med mötet"),
                                                            Length(max=2000, message="Syftet får ha högst 2000 tecken")],
@@ -85,8 +91,12 @@ class MeetingForm(PortalForm):
             raise ValidationError("Mötet måste sluta efter att det börjar")
 
     def validate_digital_link(self, field):
-        if field.data and not field.data.startswith(("https://", "http://")):
-            raise ValidationError("Länken ska börja med https://")
+        if not field.data:
+            return
+        if "\r" in field.data or "\n" in field.data:
+            raise ValidationError("Länken ska vara en enda rad. Klistra bara in adressen till mötet.")
+        if web_link(field.data) is None:
+            raise ValidationError("Länken ska vara en webbadress som börjar med https://, utan mellanslag")
 
     def validate_child_voice_by(self, field):
         if self.child_participation.data == "not_present" and not field.data:

@@ -11,7 +11,8 @@ from flask import current_app, url_for
 from ..audit import record
 from ..cases.models import Case
 from ..extensions import db
-from ..notify import meeting_ics, queue_email
+from ..notify import contains_personal_number, meeting_ics, queue_email
+from ..notify.calendar import web_link
 from ..timeutil import STOCKHOLM, local, utcnow
 from . import rules
 from .models import Meeting, MeetingParticipant
@@ -66,7 +67,7 @@ def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None) 
 def _organizer(meeting: Meeting) -> tuple[str, str]:
     user = meeting.created_by
     if user is not None:
-        return user.name, user.email
+        return _mailable(user.name), user.email
     from email.utils import parseaddr
 
     name, address = parseaddr(current_app.config["PORTAL_MAIL_FROM"])
@@ -77,21 +78,38 @@ def _link(case: Case, meeting: Meeting) -> str:
     return current_app.config["PORTAL_BASE_URL"] + url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id)
 
 
+def _mailable(text: str) -> str:
+    """Stored text as e-mails and calendar files may carry it: "" when it holds a personal number.
+    The forms refuse one in the place and link; a value stored before that rule, or a name typed
+    with a number, is left out (it stays in the portal) instead of stopping the e-mail."""
+    return "" if contains_personal_number(text) else text
+
+
+def _place(meeting: Meeting) -> str:
+    return _mailable(meeting.place)
+
+
+def _digital_link(meeting: Meeting) -> str:
+    """The link when it is one http(s) address without a personal number, else ""."""
+    return _mailable(web_link(meeting.digital_link) or "")
+
+
 def _location(meeting: Meeting) -> str:
-    if meeting.place and meeting.digital_link:
-        return f"{meeting.place} eller digitalt"
-    return meeting.place or ("Digitalt möte" if meeting.digital_link else "")
+    place, link = _place(meeting), _digital_link(meeting)
+    if place and link:
+        return f"{place} eller digitalt"
+    return place or ("Digitalt möte" if link else "")
 
 
 def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingParticipant) -> bytes:
     """The calendar file for one recipient. It names only the recipient as attendee: who else
     takes part (a guardian's name with a network meeting) is personal data and stays in the portal."""
     word = meeting_word(case)
-    recipients = [(recipient.name, recipient.email)] if recipient.email else []
+    recipients = [(_mailable(recipient.name), recipient.email)] if recipient.email else []
     return meeting_ics(
         uid=meeting.uid, sequence=meeting.sequence, method=method,
         start=aware(meeting.starts_at), end=aware(meeting.ends_at), summary=word, location=_location(meeting),
-        url=meeting.digital_link or None, organizer=_organizer(meeting), attendees=recipients,
+        url=_digital_link(meeting) or None, organizer=_organizer(meeting), attendees=recipients,
         description=f"{word} i Samverkansportalen. Logga in för att läsa syfte, dagordning och deltagare: "
                     f"{_link(case, meeting)}")
 
@@ -99,8 +117,8 @@ def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingPartici
 def _context(case: Case, meeting: Meeting, participant: MeetingParticipant) -> dict:
     start, end = local(meeting.starts_at), local(meeting.ends_at)
     return {
-        "word": meeting_word(case), "start": start, "end": end, "place": meeting.place,
-        "digital_link": meeting.digital_link,
+        "word": meeting_word(case), "start": start, "end": end, "place": _place(meeting),
+        "digital_link": _digital_link(meeting),
         "link": _link(case, meeting) if participant.kind in ("staff", "unit") else "",
         "organizer": _organizer(meeting)[0] if participant.kind in ("guardian", "child") else "",
         "professional": participant.kind in ("staff", "unit"),

@@ -108,7 +108,7 @@ def sign_token() -> str:
 
     consent = pages_consent()
     token = _tokens.get(consent.id)
-    link = find_link(token) if token else None
+    link = find_link(token, kinds=("sign",)) if token else None
     if link is None or link.revoked_at is not None or link.locked_at is not None:
         token = _tokens[consent.id] = new_sign_token(consent)
     return token
