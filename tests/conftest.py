@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "docs" / "sources"      # the original routines as text (docs/sources/README.md)
 TEST_PASSWORD = "Testlösenord-för-portalen-1"
 MYSQL_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 
