@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "docs" / "sources"      # the original routines as text (docs/sources/README.md)
 TEST_PASSWORD = "Testlösenord-för-portalen-1"
 MYSQL_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 
@@ -184,10 +184,16 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
+# How long a browser test's waiting assertion (Playwright's expect) waits: Playwright's 5 s is too
+# short on a busy machine. Read what a page shows with expect(...), never is_visible() after a click.
+BROWSER_TIMEOUT_MS = 15_000
+
+
 @pytest.fixture(scope="session")
 def playwright_instance():
     """The one sync Playwright of the test session (tests/browser and any other browser test)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         yield playwright

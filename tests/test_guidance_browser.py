@@ -1,10 +1,12 @@
 """The guidance in a real browser (Debian's Chromium): axe, keyboard, and the static search from a file share."""
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -61,15 +63,19 @@ def test_the_case_page_with_the_checklist_passes_axe_and_ticks_by_keyboard(brows
     page.goto(live + "/logga-in")
     page.fill("#email", "anna.andersson@skola.example")
     page.fill("#password", TEST_PASSWORD)
-    page.click("button[type=submit]")
+    page.get_by_role("button", name="Logga in").click()
+    # Waits for the page after the sign-in: a goto before it would cut the login short.
+    expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
     page.goto(f"{live}/arenden/{ref}")
     assert _axe(page) == []
     page.get_by_label("Vad säger min chef?").focus()
     page.keyboard.press("Space")
+    expect(page.get_by_label("Vad säger min chef?")).to_be_checked()
     page.get_by_role("button", name="Spara checklistan").click()
-    assert page.get_by_text("Checklistan är sparad (1 ändring).").is_visible()
-    assert page.get_by_label("Vad säger min chef?").is_checked()
-    assert page.get_by_text("Avbockad av Anna Andersson").is_visible()
+    # The saved page comes back after the POST: wait for it (the old page has the box ticked too).
+    expect(page.get_by_text("Checklistan är sparad (1 ändring).")).to_be_visible()
+    expect(page.get_by_text("Avbockad av Anna Andersson")).to_be_visible()
+    expect(page.get_by_label("Vad säger min chef?")).to_be_checked()
     assert _axe(page) == []
 
 
@@ -77,10 +83,10 @@ def test_heading_links_appear_on_keyboard_focus(browser, live):
     page = browser.new_page()
     page.goto(live + "/riktlinjer/norrbus-riktlinjer")
     anchor = page.locator('a.heading-anchor[href="#lansdelsniva"]')
-    assert anchor.evaluate("a => getComputedStyle(a).opacity") == "0"
+    expect(anchor).to_have_css("opacity", "0")
     anchor.focus()
-    assert anchor.evaluate("a => getComputedStyle(a).opacity") == "1"
-    assert page.get_by_role("link", name="Länk till avsnittet ”Länsdelsnivå”").count() == 1
+    expect(anchor).to_have_css("opacity", "1")
+    expect(page.get_by_role("link", name="Länk till avsnittet ”Länsdelsnivå”")).to_have_count(1)
 
 
 def test_the_static_search_works_from_a_file_share_like_the_portal(browser, app, tmp_path):
@@ -99,20 +105,20 @@ def test_the_static_search_works_from_a_file_share_like_the_portal(browser, app,
     page.on("pageerror", lambda e: errors.append(str(e)))
     for query in ("möte", "vardnadshavare", "samordnad individuell plan", "xylofon"):
         page.goto((out / "sok" / "index.html").as_uri() + "?q=" + query)
-        page.wait_for_selector("#sokresultat-rubrik")
         expected = index.search(query)
         if not expected.hits:
-            assert page.locator("#sokresultat-rubrik").inner_text() == f"Inga träffar för ”{query}”"
+            expect(page.locator("#sokresultat-rubrik")).to_have_text(f"Inga träffar för ”{query}”")
             continue
-        links = page.locator(".search-result__title a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
         python = [rewriter.url(h.doc.url, "sok/index.html") for h in expected.hits]
+        hits = page.locator(".search-result__title a")
+        expect(hits).to_have_count(len(python))   # the script has rendered the hits
+        links = hits.evaluate_all("els => els.map(a => a.getAttribute('href'))")
         assert links == python, query    # same hits in the same order as the portal's search
-        assert page.locator("form[role=search] input[name=q]").input_value() == query
+        expect(page.locator("form[role=search] input[name=q]")).to_have_value(query)
     page.goto((out / "sok" / "index.html").as_uri() + "?q=m%C3%B6te")
-    page.wait_for_selector(".search-result")
-    marks = {m.lower() for m in page.locator("mark").all_inner_texts()}
-    assert {"nätverksmöte", "samverkansmöte"} <= marks
+    for word in ("nätverksmöte", "samverkansmöte"):
+        expect(page.locator("mark").filter(has_text=re.compile(f"^{word}$", re.IGNORECASE)).first).to_be_visible()
     # Following a hit opens the guideline file at the heading.
     page.locator(".search-result__title a", has_text="Mötesklimat").first.click()
-    assert page.url.endswith("riktlinjer/kronoberg-samverkansmote-barnets-plan.html#2-motesklimat")
+    expect(page).to_have_url(re.compile(r"riktlinjer/kronoberg-samverkansmote-barnets-plan\.html#2-motesklimat$"))
     assert errors == []

@@ -15,13 +15,15 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from tests.conftest import BROWSER_TIMEOUT_MS
+
 from .helpers import INCOMPLETE, login_as, node_message
 from .pages import ROLES, SETUP
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = BROWSER_TIMEOUT_MS  # actions and navigations wait as long as the waiting assertions
 
 
 @pytest.hookimpl(tryfirst=True)

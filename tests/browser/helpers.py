@@ -14,6 +14,7 @@ from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -119,8 +120,8 @@ def login_as(page, email: str, password: str | None = None) -> None:
     page.get_by_label("Lösenord", exact=True).fill(password or DEMO_PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Logga in").click()
-    assert "/logga-in" not in page.url, f"login as {email} failed"
-    assert page.get_by_role("button", name="Logga ut").count() == 1
+    expect(page, f"login as {email} failed").not_to_have_url(re.compile(r"/logga-in"))
+    expect(page.get_by_role("button", name="Logga ut"), f"login as {email} failed").to_have_count(1)
 
 
 SCREENSHOT_MAX_HEIGHT = 4000  # CSS px: the top of a very long page (a guideline) is enough to look at

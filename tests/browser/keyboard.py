@@ -9,6 +9,7 @@ what the person does:
     kb.press("Enter", navigates=True)
     kb.tab_to_field("has_custody-0")
     kb.press("ArrowRight")            # radios: arrow keys move and select
+    kb.expect_focus_on("#has_custody-1")  # waits: read what the page shows with expect(...)
     kb.tab_to_button("Skicka")
     kb.press("Space", navigates=True)
     kb.assert_tab_reaches_footer()    # not trapped
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import re
 from typing import Callable
+
+from playwright.sync_api import expect
 
 from .helpers import focused, screenshot
 
@@ -75,6 +78,16 @@ class KeyboardUser:
     # --- what has focus ---------------------------------------------------------------------
     def focused(self) -> dict:
         return focused(self.page)
+
+    def expect_focus_on(self, selector: str) -> None:
+        """Waits (Playwright's expect) until the element has keyboard focus: a script that moves
+        focus (the error summary, its links) may run a moment after the key press or the load."""
+        expect(self.page.locator(selector), f"{self.name}: focus is not on {selector}").to_be_focused()
+
+    def expect_error_summary_focused(self) -> None:
+        """After a failed submit, focus lands on the error summary (WCAG 3.3.1), and it shows."""
+        self.expect_focus_on("[data-error-summary]")
+        self.assert_focus_visible()
 
     def assert_focus_visible(self) -> None:
         info = self.page.evaluate(_FOCUS_JS)

@@ -6,6 +6,7 @@ consent, staff files a deviation report, a manager co-signs, a plan with two int
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.demo import DEMO_PASSWORD
 
@@ -26,7 +27,7 @@ def sign_in(kb, email: str) -> None:
     kb.tab_to_field("password")
     kb.type(DEMO_PASSWORD)
     kb.press("Enter", navigates=True)
-    assert kb.page.get_by_role("button", name="Logga ut").count() == 1, f"{kb.name}: sign-in failed"
+    expect(kb.page.get_by_role("button", name="Logga ut"), f"{kb.name}: sign-in failed").to_have_count(1)
 
 
 def test_skip_link_takes_focus_to_the_main_content(keyboard_user):
@@ -35,7 +36,7 @@ def test_skip_link_takes_focus_to_the_main_content(keyboard_user):
     first = kb.tab()
     assert first["tag"] == "a" and first["text"] == "Hoppa till innehållet", "the skip link is not the first Tab stop"
     kb.press("Enter")
-    assert kb.focused()["id"] == "innehall", "the skip link did not move focus to <main>"
+    kb.expect_focus_on("#innehall")  # the skip link moves focus to <main>
     after = kb.tab()
     assert kb.page.evaluate("!!document.activeElement.closest('main')"), f"Tab after the skip link left main: {after}"
 
@@ -49,11 +50,11 @@ def test_staff_opens_a_case_fixes_errors_and_adds_a_guardian_with_the_keyboard_o
     kb.assert_tab_reaches_footer()
     kb.tab_to_link("Mina ärenden")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == "Mina ärenden"
+    expect(page.locator("h1")).to_have_text("Mina ärenden")
 
     kb.tab_to_link("Öppna ett nytt ärende")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == "Öppna ett nytt ärende"
+    expect(page.locator("h1")).to_have_text("Öppna ett nytt ärende")
     kb.assert_tab_reaches_footer()
 
     # Submit with only an address: the errors come back and focus moves to the summary.
@@ -62,40 +63,39 @@ def test_staff_opens_a_case_fixes_errors_and_adds_a_guardian_with_the_keyboard_o
     kb.tab_to_button("Öppna ärendet")
     response = kb.press("Enter", navigates=True)
     assert response.status == 400
-    assert kb.focused()["error_summary"], f"focus is on {kb.focused()} instead of the error summary"
-    kb.assert_focus_visible()
+    kb.expect_error_summary_focused()
     kb.screenshot("errors")
-    assert page.locator("#address").input_value() == "Skolgatan 3, 930 90 Arjeplog", "typed text was lost"
+    expect(page.locator("#address"), "typed text was lost").to_have_value("Skolgatan 3, 930 90 Arjeplog")
 
     # The first Tab from the summary reaches its first link; Enter moves focus to the field.
     link = kb.tab()
     assert link["tag"] == "a" and link["text"] == "Ange barnets eller den unges namn"
     kb.press("Enter")
-    assert kb.focused()["id"] == "child_name", "the error link did not move focus to its field"
+    kb.expect_focus_on("#child_name")  # the error link moves focus to its field
     kb.type(CHILD_NAME)
 
     # Back up (Shift+Tab) to the next error's link.
     kb.tab_to_link("Ange personnummer eller samordningsnummer", backwards=True)
     kb.press("Enter")
-    assert kb.focused()["id"] == "personal_number"
+    kb.expect_focus_on("#personal_number")
     kb.type(PERSONAL_NUMBER)
 
     kb.tab_to_field("unit_key")
     kb.type("Sol")  # type-ahead picks the option in the select
-    assert page.locator("#unit_key").input_value() == "solbackens-skola"
+    expect(page.locator("#unit_key")).to_have_value("solbackens-skola")
 
     kb.tab_to_button("Öppna ärendet")
     response = kb.press("Space", navigates=True)
     assert response.status == 200
-    assert page.locator("h1").inner_text() == CHILD_NAME
-    assert page.get_by_role("status").filter(has_text="Ärendet är öppnat").count() == 1
+    expect(page.locator("h1")).to_have_text(CHILD_NAME)
+    expect(page.get_by_role("status").filter(has_text="Ärendet är öppnat")).to_have_count(1)
     kb.screenshot("case-opened")
     assert_no_violations(page, "new case page with its success message")
 
     # Add a guardian; custody chosen with the arrow keys.
     kb.tab_to_link("Lägg till vårdnadshavare")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == "Lägg till vårdnadshavare"
+    expect(page.locator("h1")).to_have_text("Lägg till vårdnadshavare")
     kb.tab_to_field("name")
     kb.type(GUARDIAN_NAME)
     kb.tab_to_field("email")
@@ -103,20 +103,20 @@ def test_staff_opens_a_case_fixes_errors_and_adds_a_guardian_with_the_keyboard_o
     first_radio = kb.tab_to_field("has_custody-0")
     assert not first_radio["checked"], "Tab alone must not choose custody"
     kb.press("ArrowRight")
-    now = kb.focused()
-    assert now["id"] == "has_custody-1" and now["checked"], f"ArrowRight did not move to and choose 'Nej': {now}"
+    kb.expect_focus_on("#has_custody-1")
+    expect(page.locator("#has_custody-1"), "ArrowRight did not choose 'Nej'").to_be_checked()
     kb.press("ArrowLeft")
-    now = kb.focused()
-    assert now["id"] == "has_custody-0" and now["checked"], f"ArrowLeft did not choose 'Ja': {now}"
-    assert not page.locator("#has_custody-1").is_checked()
+    kb.expect_focus_on("#has_custody-0")
+    expect(page.locator("#has_custody-0"), "ArrowLeft did not choose 'Ja'").to_be_checked()
+    expect(page.locator("#has_custody-1")).not_to_be_checked()
     kb.screenshot("guardian-form")
 
     kb.tab_to_button("Spara")
     response = kb.press("Space", navigates=True)
     assert response.status == 200
-    assert page.get_by_role("status").filter(has_text="Vårdnadshavaren är tillagd").count() == 1
+    expect(page.get_by_role("status").filter(has_text="Vårdnadshavaren är tillagd")).to_have_count(1)
     guardians = page.locator("section[aria-labelledby=vardnadshavare]")
-    assert guardians.get_by_role("heading", name=GUARDIAN_NAME).count() == 1
-    assert "Har vårdnaden" in guardians.inner_text()
+    expect(guardians.get_by_role("heading", name=GUARDIAN_NAME)).to_have_count(1)
+    expect(guardians).to_contain_text("Har vårdnaden")
     kb.screenshot("guardian-added")
     kb.assert_tab_reaches_footer()

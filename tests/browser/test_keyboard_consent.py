@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from . import consent_data
 from .helpers import assert_no_violations
@@ -44,13 +45,13 @@ def _code_in(body: str) -> str:
 def _open_and_verify(kb, app, base: str, address: str, path: str, wrong_first: bool = False) -> None:
     page = kb.page
     page.goto(path)
-    assert page.locator("h1").inner_text() == "Bekräfta att det är du"
-    assert "Elsa" not in page.locator("main").inner_text(), "the child's name shows before verification"
+    expect(page.locator("h1")).to_have_text("Bekräfta att det är du")
+    expect(page.locator("main"), "the child's name shows before verification").not_to_contain_text("Elsa")
     assert_no_violations(page, "signer: verify page")
     kb.tab_to_button("Skicka kod till min e-post")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == "Skriv koden"
-    assert page.get_by_role("status").filter(has_text="Vi har skickat en kod").count() == 1
+    expect(page.locator("h1")).to_have_text("Skriv koden")
+    expect(page.get_by_role("status").filter(has_text="Vi har skickat en kod")).to_have_count(1)
     assert_no_violations(page, "signer: code page")
     code = _code_in(_latest_mail(app, address, "consent.code"))
     kb.tab_to_field("code")
@@ -59,12 +60,12 @@ def _open_and_verify(kb, app, base: str, address: str, path: str, wrong_first: b
         kb.tab_to_button("Fortsätt")
         response = kb.press("Enter", navigates=True)
         assert response.status == 400
-        assert kb.focused()["error_summary"], "focus did not move to the error summary"
+        kb.expect_error_summary_focused()
         assert_no_violations(page, "signer: wrong code")
         link = kb.tab()
         assert link["tag"] == "a" and link["text"].startswith("Koden stämmer inte"), link
         kb.press("Enter")
-        assert kb.focused()["id"] == "code"
+        kb.expect_focus_on("#code")
         kb.press("Control+a")
     kb.type(code)
     kb.tab_to_button("Fortsätt")
@@ -81,9 +82,9 @@ def test_a_guardian_signs_a_consent_with_the_keyboard_only(keyboard_user, portal
     kb = keyboard_user(name="guardian-signs-consent")
     page = kb.page
     _open_and_verify(kb, app, base, address, path, wrong_first=True)
-    assert page.locator("h1").inner_text() == "Fråga om samtycke"
-    text = page.locator("#samtyckestext").inner_text()
-    assert "Elsa Exempeldotter" in text and "IFO barn och familj" in text
+    expect(page.locator("h1")).to_have_text("Fråga om samtycke")
+    expect(page.locator("#samtyckestext")).to_contain_text("Elsa Exempeldotter")
+    expect(page.locator("#samtyckestext")).to_contain_text("IFO barn och familj")
     assert_no_violations(page, "signer: the consent text and the signing form")
     kb.screenshot("read")
 
@@ -93,19 +94,19 @@ def test_a_guardian_signs_a_consent_with_the_keyboard_only(keyboard_user, portal
     kb.tab_to_button("Ja, jag skriver under")
     response = kb.press("Enter", navigates=True)
     assert response.status == 400
-    assert kb.focused()["error_summary"], f"focus is on {kb.focused()} instead of the error summary"
-    assert page.locator("#name").input_value() == "Maria Exempeldotter", "the typed name was lost"
+    kb.expect_error_summary_focused()
+    expect(page.locator("#name"), "the typed name was lost").to_have_value("Maria Exempeldotter")
     assert_no_violations(page, "signer: signing form with an error")
     link = kb.tab()
     assert link["tag"] == "a" and link["text"] == "Kryssa i att du har läst och förstått texten"
     kb.press("Enter")
-    assert kb.focused()["id"] == "understood"
+    kb.expect_focus_on("#understood")
     kb.press("Space")
-    assert kb.focused()["checked"], "Space did not tick the box"
+    expect(page.locator("#understood"), "Space did not tick the box").to_be_checked()
     kb.tab_to_button("Ja, jag skriver under")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == "Du har skrivit under"
-    assert page.get_by_role("status").filter(has_text="Tack! Du har skrivit under.").count() == 1
+    expect(page.locator("h1")).to_have_text("Du har skrivit under")
+    expect(page.get_by_role("status").filter(has_text="Tack! Du har skrivit under.")).to_have_count(1)
     assert_no_violations(page, "signer: signed")
     kb.screenshot("signed")
     kb.assert_tab_reaches_footer()
@@ -113,11 +114,12 @@ def test_a_guardian_signs_a_consent_with_the_keyboard_only(keyboard_user, portal
     # The withdrawal page, and its error state, work by keyboard too (nothing is withdrawn here).
     kb.tab_to_link("Återkalla samtycket")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == "Återkalla samtycket"
+    expect(page.locator("h1")).to_have_text("Återkalla samtycket")
     assert_no_violations(page, "signer: withdraw page")
     kb.tab_to_button("Återkalla samtycket")
     response = kb.press("Enter", navigates=True)
-    assert response.status == 400 and kb.focused()["error_summary"]
+    assert response.status == 400
+    kb.expect_error_summary_focused()
     assert_no_violations(page, "signer: withdraw page with an error")
 
     from portal.consent.models import Consent
@@ -141,12 +143,12 @@ def test_a_guardian_says_no_with_the_keyboard_only(keyboard_user, portal_server)
     _open_and_verify(kb, app, base, address, path)
     kb.tab_to_link("Jag vill inte ge samtycke")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == "Du vill inte ge samtycke"
+    expect(page.locator("h1")).to_have_text("Du vill inte ge samtycke")
     assert_no_violations(page, "signer: decline page")
     kb.tab_to_field("reason")
     kb.type("Vi vill vänta till efter sommaren.")
     kb.tab_to_button("Skicka mitt nej")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == "Du har sagt nej"
+    expect(page.locator("h1")).to_have_text("Du har sagt nej")
     assert_no_violations(page, "signer: declined")
     kb.assert_tab_reaches_footer()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from .helpers import assert_no_violations
@@ -22,9 +23,9 @@ def test_a_staff_member_files_a_deviation_report_with_the_keyboard_only(keyboard
     page.goto("/")
     kb.tab_to_link("Rapportera en avvikelse")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == "Rapportera en avvikelse"
+    expect(page.locator("h1")).to_have_text("Rapportera en avvikelse")
     # Anna works at one unit: it is already chosen.
-    assert page.locator("#reporter_unit").input_value() == "solbackens-skola"
+    expect(page.locator("#reporter_unit")).to_have_value("solbackens-skola")
 
     kb.tab_to_field("event__event_date-day")
     kb.type("3")
@@ -34,12 +35,12 @@ def test_a_staff_member_files_a_deviation_report_with_the_keyboard_only(keyboard
     kb.type("2026")
     kb.tab_to_field("event__concerned_unit")
     kb.type("IFO")  # type-ahead in the select
-    assert page.locator("#event__concerned_unit").input_value() == "ifo-barn-och-familj"
+    expect(page.locator("#event__concerned_unit")).to_have_value("ifo-barn-och-familj")
     first = kb.tab_to_field("event__kind-0")
     assert not first["checked"], "Tab alone must not choose a routine"
     kb.press("ArrowDown")
-    now = kb.focused()
-    assert now["id"] == "event__kind-1" and now["checked"], f"ArrowDown did not choose the second routine: {now}"
+    kb.expect_focus_on("#event__kind-1")
+    expect(page.locator("#event__kind-1"), "ArrowDown did not choose the second routine").to_be_checked()
     kb.tab_to_field("description__reason")
     kb.type(REASON)
 
@@ -47,22 +48,21 @@ def test_a_staff_member_files_a_deviation_report_with_the_keyboard_only(keyboard
     kb.tab_to_button("Fortsätt till granskning")
     response = kb.press("Enter", navigates=True)
     assert response.status == 400
-    assert kb.focused()["error_summary"], f"focus is on {kb.focused()} instead of the error summary"
-    kb.assert_focus_visible()
+    kb.expect_error_summary_focused()
     kb.screenshot("errors")
-    assert page.locator("#description__reason").input_value() == REASON, "typed text was lost"
+    expect(page.locator("#description__reason"), "typed text was lost").to_have_value(REASON)
     link = kb.tab()
     assert link["tag"] == "a" and link["text"] == "Beskriv konsekvenserna för barnet eller den unge"
     kb.press("Enter")
-    assert kb.focused()["id"] == "description__consequences_child"
+    kb.expect_focus_on("#description__consequences_child")
     kb.type("Barnet fick vänta på stöd i skolan.")
     kb.tab_to_field("description__proposed_measures")
     kb.type("Påminnelse efter fem arbetsdagar.")
     kb.tab_to_button("Fortsätt till granskning")
     response = kb.press("Enter", navigates=True)
     assert response.status == 200
-    assert page.locator("h1").inner_text() == "Granska och skicka rapporten"
-    assert "Rut Rektorsson, Rektor" in page.locator("#mottagare").locator("..").inner_text()
+    expect(page.locator("h1")).to_have_text("Granska och skicka rapporten")
+    expect(page.locator("#mottagare").locator("..")).to_contain_text("Rut Rektorsson, Rektor")
     assert_no_violations(page, "check answers of a deviation report")
 
     # Sign: the name and the confirmation, then send.
@@ -70,12 +70,12 @@ def test_a_staff_member_files_a_deviation_report_with_the_keyboard_only(keyboard
     kb.type("Anna Lärarsson")
     kb.tab_to_field("confirm")
     kb.press("Space")
-    assert page.locator("#confirm").is_checked()
+    expect(page.locator("#confirm")).to_be_checked()
     kb.tab_to_button("Skriv under och skicka rapporten")
     response = kb.press("Enter", navigates=True)
     assert response.status == 200
-    assert re.fullmatch(r"Avvikelserapport [A-Z0-9]{8}", page.locator("h1").inner_text())
-    assert page.get_by_role("status").filter(has_text="Rapporten är skickad till din närmaste chef").count() == 1
+    expect(page.locator("h1")).to_have_text(re.compile(r"^Avvikelserapport [A-Z0-9]{8}$"))
+    expect(page.get_by_role("status").filter(has_text="Rapporten är skickad till din närmaste chef")).to_have_count(1)
     kb.screenshot("sent")
     assert_no_violations(page, "a sent deviation report as its reporter")
     kb.assert_tab_reaches_footer()
@@ -99,32 +99,32 @@ def test_a_manager_co_signs_a_deviation_report_with_the_keyboard_only(keyboard_u
     page.goto("/")
     kb.tab_to_link("Inkorg")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == "Inkorg"
+    expect(page.locator("h1")).to_have_text("Inkorg")
     kb.tab_to_link(f"Rapport {ref}")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == f"Avvikelserapport {ref}"
+    expect(page.locator("h1")).to_have_text(f"Avvikelserapport {ref}")
     assert_no_violations(page, "a deviation report as its line manager")
 
     # Signing without a statement: errors, focus on the summary, its link leads to the field.
     kb.tab_to_button("Skriv under som närmaste chef")
     response = kb.press("Enter", navigates=True)
     assert response.status == 400
-    assert kb.focused()["error_summary"], f"focus is on {kb.focused()} instead of the error summary"
+    kb.expect_error_summary_focused()
     kb.screenshot("errors")
     link = kb.tab()
     assert link["tag"] == "a" and link["text"] == "Skriv ditt yttrande innan du skriver under"
     kb.press("Enter")
-    assert kb.focused()["id"] == "cosign-text"
+    kb.expect_focus_on("#cosign-text")
     kb.type("Jag instämmer. Vi tar upp kallelserutinen med IFO.")
     kb.tab_to_field("cosign-confirm")
     kb.press("Space")
-    assert page.locator("#cosign-confirm").is_checked()
+    expect(page.locator("#cosign-confirm")).to_be_checked()
     kb.tab_to_button("Skriv under som närmaste chef")
     response = kb.press("Enter", navigates=True)
     assert response.status == 200
-    assert page.get_by_role("status").filter(has_text="Du har skrivit under rapporten").count() == 1
-    assert "Underskriven av närmaste chef" in page.locator(".status-tag").inner_text()
-    assert "Rut Rektorsson" in page.locator("section[aria-labelledby=underskrifter]").inner_text()
+    expect(page.get_by_role("status").filter(has_text="Du har skrivit under rapporten")).to_have_count(1)
+    expect(page.locator(".status-tag")).to_contain_text("Underskriven av närmaste chef")
+    expect(page.locator("section[aria-labelledby=underskrifter]")).to_contain_text("Rut Rektorsson")
     kb.screenshot("cosigned")
     assert_no_violations(page, "a co-signed deviation report")
     kb.assert_tab_reaches_footer()

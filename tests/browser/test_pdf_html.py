@@ -8,6 +8,7 @@ import re
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
+from playwright.sync_api import expect
 
 from .helpers import check_pdf_html, format_results
 from .pages import PDF_TEMPLATES
@@ -62,7 +63,7 @@ def test_pdf_templates_html_passes_axe(portal_server, pdf_page):
             documents = [(kwargs["title"], render_pdf_html(template, **kwargs)) for kwargs in samples]
         for title, html in documents:
             report = check_pdf_html(pdf_page, html, f"PDF {template} ({title})")
-            assert pdf_page.title() == title
+            expect(pdf_page).to_have_title(title)
             if report.violations:
                 failures.append(format_results(report.label, report.violations))
     if failures:
@@ -81,7 +82,7 @@ def _render_probe(app_factory, source: str, title: str) -> str:
 def test_the_pdf_base_layout_passes_axe(app_factory, pdf_page):
     html = _render_probe(app_factory, PROBE, "Samordnad individuell plan")
     report = check_pdf_html(pdf_page, html, "PDF base layout with a typical document")
-    assert pdf_page.title() == "Samordnad individuell plan"
+    expect(pdf_page).to_have_title("Samordnad individuell plan")
     assert pdf_page.evaluate("document.documentElement.lang") == "sv"
     assert not report.violations, format_results(report.label, report.violations)
 

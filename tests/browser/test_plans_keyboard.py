@@ -4,8 +4,10 @@ focus to the error summary, its link moves focus to the field, and the plan goes
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from .helpers import assert_no_violations
 from .pages import ROLES
@@ -61,7 +63,7 @@ def test_staff_fills_in_a_plan_with_two_interventions_with_the_keyboard_only(por
 
     kb.tab_to_button("Skriv en ny SIP")
     kb.press("Enter", navigates=True)
-    assert page.locator("h1").inner_text() == "Samordnad individuell plan (SIP) – version 1"
+    expect(page.locator("h1")).to_have_text("Samordnad individuell plan (SIP) – version 1")
 
     kb.tab_to_field("needs__needs")
     kb.type("Behöver stöd med läsningen och lugnare raster.")
@@ -69,22 +71,22 @@ def test_staff_fills_in_a_plan_with_two_interventions_with_the_keyboard_only(por
     kb.type("Lästräning med speciallärare")
     kb.tab_to_field("interventions-0-unit")
     kb.type("Sol")                                   # type-ahead in the select
-    assert page.locator("#interventions-0-unit").input_value() == "solbackens-skola"
+    expect(page.locator("#interventions-0-unit")).to_have_value("solbackens-skola")
     kb.tab_to_field("interventions-0-contact")
     kb.type("Anna")
-    assert page.locator("#interventions-0-contact").input_value().startswith("solbackens-skola:")
+    expect(page.locator("#interventions-0-contact")).to_have_value(re.compile(r"^solbackens-skola:"))
 
     # A second intervention: the click saves the draft, and nothing typed is lost.
     kb.tab_to_button("Lägg till en insats")
     response = kb.press("Enter", navigates=True)
     assert response.status == 200
-    assert page.get_by_role("status").filter(has_text="Utkastet är sparat").count() == 1
-    assert page.locator("#interventions-0-what").input_value() == "Lästräning med speciallärare"
+    expect(page.get_by_role("status").filter(has_text="Utkastet är sparat")).to_have_count(1)
+    expect(page.locator("#interventions-0-what")).to_have_value("Lästräning med speciallärare")
     kb.tab_to_field("interventions-1-what")
     kb.type("Föräldrastöd")
     kb.tab_to_field("interventions-1-unit")
     kb.type("IFO")
-    assert page.locator("#interventions-1-unit").input_value() == "ifo-barn-och-familj"
+    expect(page.locator("#interventions-1-unit")).to_have_value("ifo-barn-och-familj")
     kb.tab_to_field("interventions-1-contact")
     kb.type("Samir")
     kb.screenshot("two-interventions")
@@ -93,18 +95,18 @@ def test_staff_fills_in_a_plan_with_two_interventions_with_the_keyboard_only(por
     kb.tab_to_button("Klar – skicka för godkännande")
     response = kb.press("Enter", navigates=True)
     assert response.status == 400
-    assert kb.focused()["error_summary"], f"focus is on {kb.focused()} instead of the error summary"
-    assert page.locator("#interventions-1-what").input_value() == "Föräldrastöd", "typed text was lost"
+    kb.expect_error_summary_focused()
+    expect(page.locator("#interventions-1-what"), "typed text was lost").to_have_value("Föräldrastöd")
     assert_no_violations(page, "plan editor with errors")
     kb.screenshot("errors")
     kb.tab_to_link("Välj en samordnare")
     kb.press("Enter")
-    assert kb.focused()["id"] == "roles__coordinator"
+    kb.expect_focus_on("#roles__coordinator")
     kb.type("Samir")
 
     kb.tab_to_field("roles__lead_service")
     kb.type("Ind")
-    assert page.locator("#roles__lead_service").input_value() == "arjeplog-ifo"
+    expect(page.locator("#roles__lead_service")).to_have_value("arjeplog-ifo")
     kb.tab_to_field("roles__overall_authority")
     kb.type("Arj")
     follow = today_local() + dt.timedelta(days=60)
@@ -119,9 +121,9 @@ def test_staff_fills_in_a_plan_with_two_interventions_with_the_keyboard_only(por
     kb.tab_to_button("Klar – skicka för godkännande")
     response = kb.press("Space", navigates=True)
     assert response.status == 200
-    assert page.get_by_role("status").filter(has_text="skickad för godkännande").count() == 1
-    assert "Lästräning med speciallärare" in page.locator("main").inner_text()
-    assert "Föräldrastöd" in page.locator("main").inner_text()
+    expect(page.get_by_role("status").filter(has_text="skickad för godkännande")).to_have_count(1)
+    expect(page.locator("main")).to_contain_text("Lästräning med speciallärare")
+    expect(page.locator("main")).to_contain_text("Föräldrastöd")
     kb.screenshot("sent-for-approval")
     assert_no_violations(page, "plan sent for approval")
     kb.assert_tab_reaches_footer()
