@@ -69,7 +69,7 @@ class MeetingForm(PortalForm):
                            filters=[strip_filter])
     child_participation = RadioField("Hur är barnet med på mötet?", validators=[InputRequired("Välj hur barnet är med på mötet")],
                                      validate_choice=False)
-    child_voice_by = StringField("Vem för fram barnets röst på mötet?", validators=[Optional(), Length(max=200, message="Högst 200 tecken")],
+    child_voice_by = StringField("Vem för fram barnets röst på mötet?", validators=[Optional(), Length(max=200, message="Svaret får vara högst 200 tecken")],
                                  filters=[strip_filter], description="Till exempel den som har pratat med barnet före mötet.")
     lead_time_agreed = BooleanField("Vi har kommit överens med familjen och verksamheterna om kortare framförhållning")
 
@@ -119,7 +119,7 @@ class RolesForm(PortalForm):
 class AbsenceForm(PortalForm):
     participant = SelectField("Vem har förhinder?", validators=[InputRequired("Välj vem som har förhinder")],
                               validate_choice=False)
-    note = StringField("Kommentar", validators=[Optional(), Length(max=300, message="Högst 300 tecken")],
+    note = StringField("Kommentar", validators=[Optional(), Length(max=300, message="Kommentaren får vara högst 300 tecken")],
                        filters=[strip_filter], description="Frivilligt, till exempel vem som kommer i stället.")
 
 
