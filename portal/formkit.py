@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.meta import DefaultMeta
 from wtforms.utils import unset_value
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import Length, StopValidation, ValidationError
 
 from .personal_number import PersonalNumberError, parse_personal_number
 
@@ -82,6 +82,18 @@ class DateField(Field):
 
     def __call__(self, **kwargs):  # rendered by the date_input macro
         return ""
+
+
+class MaxLength(Length):
+    """A limit in characters. Over it: "<label> får vara högst N tecken" (unless a message is given)."""
+
+    def __init__(self, max: int, message: str | None = None):
+        super().__init__(max=max, message=message)
+
+    def __call__(self, form, field):
+        if self.message is None and field.data is not None and len(field.data) > self.max:
+            raise ValidationError(f"{field.label.text} får vara högst {self.max} tecken")
+        super().__call__(form, field)
 
 
 class PersonalNumber:
