@@ -138,3 +138,15 @@ def test_every_free_text_field_of_every_definition_has_its_own_limit(app):
                     assert isinstance(fd.max_length, int) and fd.max_length > 0, (path.name, section.key, fd.key)
                     seen += 1
     assert seen >= 30
+
+
+def test_a_service_refuses_a_record_over_its_limits_drafts_too(ctx):
+    from portal.formdefs import refuse_over_limit
+    from portal.formdefs.definition import RecordTooLong
+
+    definition = get_definition("sip")
+    ok = {"needs": {"needs": "x" * 4000}, "interventions": [{"what": "y" * 2000}]}
+    refuse_over_limit(definition, ok)
+    for record in ({"needs": {"needs": "x" * 4001}}, {"interventions": [{"what": "ok"}, {"what": "y" * 2001}]}):
+        with pytest.raises(RecordTooLong):
+            refuse_over_limit(definition, record)

@@ -17,7 +17,7 @@ Repeating groups add/remove entries with ordinary submit buttons (no JavaScript 
 from flask import Flask
 
 from .definition import (FieldDef, FormDefinition, FormDefinitionError, SectionDef, get_definition,  # noqa: F401
-                         load_definition, over_limit)
+                         load_definition, over_limit, refuse_over_limit)
 from .wtf import build_form, handle_repeat_buttons, limit_errors, summary_sections  # noqa: F401
 
 

@@ -109,6 +109,18 @@ def over_limit(definition: FormDefinition, record: dict) -> list[str]:
     return over
 
 
+class RecordTooLong(ValueError):
+    """A record with text over its definition's limits reached a service: a form failed to refuse it."""
+
+
+def refuse_over_limit(definition: FormDefinition, record: dict) -> None:
+    """The guard every service that stores a definition's record calls first (drafts too): such
+    text is never stored, nor cut."""
+    too_long = over_limit(definition, record)
+    if too_long:
+        raise RecordTooLong(f"{definition.key}: text over its limit in {', '.join(too_long)}")
+
+
 def check_all(forms_dir: Path) -> list[str]:
     errors = []
     for path in sorted(Path(forms_dir).glob("*.yaml")):
