@@ -5,14 +5,22 @@
     return pdf_response(data, "samtycke-kvitto.pdf")
 
 Templates extend "pdf/base.html" (print styles, page numbers, confidentiality footer).
-The same HTML can be checked with axe in a browser: render_pdf_html() returns it."""
+The same HTML can be checked with axe in a browser: render_pdf_html() returns it.
+
+Every PDF has a budget (issue 27, docs/pdf.md): HTML over PORTAL_PDF_MAX_CHARS characters is not
+rendered, and a render that takes longer than PORTAL_PDF_SECONDS is stopped. Either way the route
+answers 503 with a Swedish page (PdfBudgetExceeded) instead of pinning the worker until gunicorn
+kills it."""
 from __future__ import annotations
 
 import logging
+import signal
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask, Response, current_app, render_template
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("portal.pdf")
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
@@ -25,6 +33,79 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(Blueprint("pdf", __name__, template_folder="templates"))
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    app.register_error_handler(PdfBudgetExceeded, _budget_page)
+
+
+class PdfBudgetExceeded(HTTPException):
+    """A PDF over its budget: the route answers 503 with a Swedish page (no route needs to catch it)."""
+
+    code = 503
+
+    def __init__(self, description: str, *, retry: bool):
+        super().__init__(description)
+        self.retry = retry
+
+
+TOO_LARGE = ("PDF:en blir för stor för att skapas. Skriv ut sidan från webbläsaren i stället, "
+             "eller be portalens administratör om hjälp.")
+TOO_SLOW = ("PDF:en tog för lång tid att skapa. Försök igen om en stund, eller skriv ut sidan från "
+            "webbläsaren i stället. Ingenting du har sparat har gått förlorat.")
+
+
+def _budget_page(error: PdfBudgetExceeded):
+    html = render_template("errors/error.html", code=error.code, title="PDF:en kunde inte skapas",
+                           message=error.description)
+    response = Response(html, status=error.code, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    if error.retry:
+        response.headers["Retry-After"] = "60"
+    return response
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+class _TimeBudget:
+    """Raises _OutOfTime in the render after `seconds`, by SIGALRM.
+
+    Only the main thread can take signals: gunicorn's sync workers run requests there. In another
+    thread (the threaded development server) the render runs without a timer and only the size
+    cap bounds it. The timer repeats every 50 ms until the render stops: an exception raised while
+    Python runs a weakref callback or a C library's callback is printed and dropped, and the next
+    one lands in ordinary code. A timer already set (a test runner's, say) is put back afterwards
+    with its remaining time."""
+
+    REPEAT = 0.05
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.active = False
+        self.previous = None
+
+    def _expire(self, signum, frame):
+        if self.active:
+            raise _OutOfTime()
+
+    def start(self) -> None:
+        if self.seconds <= 0 or threading.current_thread() is not threading.main_thread():
+            return
+        self.started = time.monotonic()
+        self.active = True
+        handler = signal.signal(signal.SIGALRM, self._expire)
+        self.previous = (handler, *signal.setitimer(signal.ITIMER_REAL, self.seconds, self.REPEAT))
+
+    def stop(self) -> None:
+        """Idempotent: called again when a signal landed in it before the timer was cleared."""
+        self.active = False
+        if self.previous is None:
+            return
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        handler, delay, interval = self.previous
+        self.previous = None
+        signal.signal(signal.SIGALRM, handler)
+        if delay:
+            signal.setitimer(signal.ITIMER_REAL, max(delay - (time.monotonic() - self.started), 1e-3), interval)
 
 
 def render_pdf_html(template: str, *, title: str, lang: str = "sv", **context) -> str:
@@ -53,13 +134,29 @@ def render_pdf(template: str, *, title: str, lang: str = "sv", **context) -> byt
     from weasyprint import HTML
 
     html = render_pdf_html(template, title=title, lang=lang, **context)
+    limit = current_app.config["PORTAL_PDF_MAX_CHARS"]
+    if len(html) > limit:
+        log.warning("PDF %s not rendered: %d characters of HTML, the limit is %d", template, len(html), limit)
+        raise PdfBudgetExceeded(TOO_LARGE, retry=False)
+    seconds = current_app.config["PORTAL_PDF_SECONDS"]
     # One PDF at a time per process: the kept font configuration (Pango's font map) is not made
     # for use from two threads at once (the threaded development server, the browser tests).
     with _render_lock:
-        stylesheet, fonts = _stylesheet_and_fonts()
-        document = HTML(string=html, base_url=str(STATIC)).render(stylesheets=[stylesheet], font_config=fonts)
-        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True,
-                                  uncompressed_pdf=False)
+        started, budget = time.monotonic(), _TimeBudget(seconds)
+        try:
+            try:
+                budget.start()
+                stylesheet, fonts = _stylesheet_and_fonts()
+                document = HTML(string=html, base_url=str(STATIC)).render(stylesheets=[stylesheet], font_config=fonts)
+                return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True,
+                                          uncompressed_pdf=False)
+            finally:
+                budget.stop()
+        except _OutOfTime:
+            budget.stop()
+            log.warning("PDF %s stopped after %.1f s (budget %s s, %d characters of HTML)", template,
+                        time.monotonic() - started, seconds, len(html))
+            raise PdfBudgetExceeded(TOO_SLOW, retry=True) from None
 
 
 def pdf_response(data: bytes, filename: str, inline: bool = True) -> Response:
