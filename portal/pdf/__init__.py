@@ -17,6 +17,7 @@ import logging
 import signal
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from flask import Flask, Response, current_app, render_template
@@ -113,6 +114,7 @@ def render_pdf_html(template: str, *, title: str, lang: str = "sv", **context) -
 
 
 _weasy: tuple | None = None
+RENDERS: Counter[str] = Counter()  # PDFs rendered by this process, per template (what the caches save)
 _render_lock = threading.Lock()
 
 
@@ -134,6 +136,7 @@ def render_pdf(template: str, *, title: str, lang: str = "sv", **context) -> byt
     from weasyprint import HTML
 
     html = render_pdf_html(template, title=title, lang=lang, **context)
+    RENDERS[template] += 1
     limit = current_app.config["PORTAL_PDF_MAX_CHARS"]
     if len(html) > limit:
         log.warning("PDF %s not rendered: %d characters of HTML, the limit is %d", template, len(html), limit)
