@@ -123,6 +123,12 @@ def test_a_free_text_field_without_a_limit_names_file_and_line(tmp_path, field, 
     with pytest.raises(FormDefinitionError) as err:
         load_definition(path)
     assert "nolimit.yaml, rad 8" in str(err.value) and problem in str(err.value)
+    # A plan's area fields (outside the sections) too.
+    path.write_text("key: nolimit\ntitle: Utan gräns\narea_fields:\n  - {key: ok, type: boolean, label: Prioriterat}\n"
+                    f"  - {field}\nsections:\n  - key: a\n    title: A\n    fields:\n      - {{key: ok, type: date, label: Datum}}\n")
+    with pytest.raises(FormDefinitionError) as err:
+        load_definition(path)
+    assert "nolimit.yaml, rad 5" in str(err.value) and problem in str(err.value)
 
 
 def test_every_free_text_field_of_every_definition_has_its_own_limit(app):
@@ -130,12 +136,18 @@ def test_every_free_text_field_of_every_definition_has_its_own_limit(app):
 
     from portal.formdefs.definition import FREE_TEXT
 
+    from portal.plans.definitions import PLAN_KINDS, plan_definition
+
     seen = 0
-    for path in sorted(Path(app.config["PORTAL_FORMS_DIR"]).glob("*.yaml")):
-        for section in load_definition(path).sections:
+    with app.app_context():  # a plan's form with its areas' fields (barnets_plan.yaml: area_fields)
+        definitions = {path.stem: load_definition(path)
+                       for path in sorted(Path(app.config["PORTAL_FORMS_DIR"]).glob("*.yaml"))}
+        definitions.update({kind: plan_definition(kind) for kind in PLAN_KINDS})
+    for path, definition in definitions.items():
+        for section in definition.sections:
             for fd in section.fields:
                 if fd.type in FREE_TEXT:
-                    assert isinstance(fd.max_length, int) and fd.max_length > 0, (path.name, section.key, fd.key)
+                    assert isinstance(fd.max_length, int) and fd.max_length > 0, (path, section.key, fd.key)
                     seen += 1
     assert seen >= 30
 

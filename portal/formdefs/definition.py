@@ -156,6 +156,8 @@ class _Parser:
                 self.fail(snode, f"avsnittet '{section.key}' finns redan")
             seen.add(section.key)
             sections.append(section)
+        for fnode in data.get("area_fields") or []:  # the fields of each area of a plan (portal/plans/definitions.py)
+            self.field(fnode, "area_fields")
         extra = {k: v for k, v in data.items() if k not in {"key", "title", "source", "intro", "sections", "__line__"}}
         return FormDefinition(key, self.req(data, "title", "formuläret"), str(data.get("source") or ""),
                               str(data.get("intro") or ""), tuple(sections), self.path, _strip_lines(extra))
