@@ -106,3 +106,15 @@ def test_the_textarea_tells_its_limit_in_the_hint(client, make_user):
     html = client.get("/avvikelser/ny").get_data(as_text=True)
     assert "Du kan skriva högst 4000 tecken." in html and "Du kan skriva högst 3000 tecken." in html
     assert not re.search(r"\smaxlength=", html)
+
+
+def test_a_post_larger_than_the_portal_takes_is_refused_with_a_swedish_page(client, make_user, make_case):
+    """Above MAX_CONTENT_LENGTH (5 MB) no field is read: the whole post is refused (413)."""
+    from tests.helpers import login
+
+    make_user("anna@skola.example", units=("solbackens-skola",))
+    login(client, "anna@skola.example")
+    response = client.post("/avvikelser/ny", data={"description__reason": "å" * 1_000_000})   # 6 MB encoded
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Det du skickade är för stort" in html and "korta texten" in html

@@ -218,7 +218,7 @@ def test_every_post_route_is_fuzzed_with_the_form_that_posts_to_it(world_app):
 
 # Longer than every limit (the longest is the meeting notes' 20 000 characters), ASCII so that it
 # reads the same in a JSON column, and posted in at most TOO_LONG_FIELDS fields at a time so that a
-# form stays under Flask's MAX_FORM_MEMORY_SIZE (500 kB).
+# form stays well under MAX_CONTENT_LENGTH (5 MB; over it the whole post is a 413).
 TOO_LONG = "zq" * 10_001
 TOO_LONG_FIELDS = 20
 # Forms whose only text is a fixed format, refused with the format's message rather than a length.
