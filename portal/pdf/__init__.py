@@ -68,45 +68,53 @@ class _OutOfTime(Exception):
 
 
 class _TimeBudget:
-    """Raises _OutOfTime in the render after `seconds`, by SIGALRM.
+    """`with _TimeBudget(seconds, template, size):` stops the block after `seconds` by SIGALRM and
+    raises PdfBudgetExceeded instead.
 
     Only the main thread can take signals: gunicorn's sync workers run requests there. In another
-    thread (the threaded development server) the render runs without a timer and only the size
-    cap bounds it. The timer repeats every 50 ms until the render stops: an exception raised while
+    thread (the threaded development server) the block runs without a timer and only the size
+    cap bounds it. The timer repeats every 50 ms until the block ends: an exception raised while
     Python runs a weakref callback or a C library's callback is printed and dropped, and the next
-    one lands in ordinary code. A timer already set (a test runner's, say) is put back afterwards
-    with its remaining time."""
+    one lands in ordinary code. It never raises inside __enter__ or __exit__ (they would leave the
+    timer running). A timer already set (a test runner's, say) is put back afterwards with its
+    remaining time."""
 
     REPEAT = 0.05
 
-    def __init__(self, seconds: float):
-        self.seconds = seconds
+    def __init__(self, seconds: float, template: str, size: int):
+        self.seconds, self.template, self.size = seconds, template, size
         self.active = False
         self.previous = None
 
     def _expire(self, signum, frame):
-        if self.active:
+        if self.active and (frame is None or frame.f_code not in _BUDGET_FRAMES):
             raise _OutOfTime()
 
-    def start(self) -> None:
-        if self.seconds <= 0 or threading.current_thread() is not threading.main_thread():
-            return
+    def __enter__(self):
         self.started = time.monotonic()
-        self.active = True
+        if self.seconds <= 0 or threading.current_thread() is not threading.main_thread():
+            return self
         handler = signal.signal(signal.SIGALRM, self._expire)
+        self.active = True
         self.previous = (handler, *signal.setitimer(signal.ITIMER_REAL, self.seconds, self.REPEAT))
+        return self
 
-    def stop(self) -> None:
-        """Idempotent: called again when a signal landed in it before the timer was cleared."""
+    def __exit__(self, exc_type, exc, tb):
         self.active = False
-        if self.previous is None:
-            return
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        handler, delay, interval = self.previous
-        self.previous = None
-        signal.signal(signal.SIGALRM, handler)
-        if delay:
-            signal.setitimer(signal.ITIMER_REAL, max(delay - (time.monotonic() - self.started), 1e-3), interval)
+        if self.previous is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            handler, delay, interval = self.previous
+            signal.signal(signal.SIGALRM, handler)
+            if delay:
+                signal.setitimer(signal.ITIMER_REAL, max(delay - (time.monotonic() - self.started), 1e-3), interval)
+        if exc_type is _OutOfTime:
+            log.warning("PDF %s stopped after %.1f s (budget %s s, %d characters of HTML)", self.template,
+                        time.monotonic() - self.started, self.seconds, self.size)
+            raise PdfBudgetExceeded(TOO_SLOW, retry=True) from None
+        return False
+
+
+_BUDGET_FRAMES = {_TimeBudget.__enter__.__code__, _TimeBudget.__exit__.__code__}
 
 
 def render_pdf_html(template: str, *, title: str, lang: str = "sv", **context) -> str:
@@ -136,30 +144,18 @@ def render_pdf(template: str, *, title: str, lang: str = "sv", **context) -> byt
     from weasyprint import HTML
 
     html = render_pdf_html(template, title=title, lang=lang, **context)
-    RENDERS[template] += 1
     limit = current_app.config["PORTAL_PDF_MAX_CHARS"]
     if len(html) > limit:
         log.warning("PDF %s not rendered: %d characters of HTML, the limit is %d", template, len(html), limit)
         raise PdfBudgetExceeded(TOO_LARGE, retry=False)
-    seconds = current_app.config["PORTAL_PDF_SECONDS"]
+    RENDERS[template] += 1
     # One PDF at a time per process: the kept font configuration (Pango's font map) is not made
     # for use from two threads at once (the threaded development server, the browser tests).
-    with _render_lock:
-        started, budget = time.monotonic(), _TimeBudget(seconds)
-        try:
-            try:
-                budget.start()
-                stylesheet, fonts = _stylesheet_and_fonts()
-                document = HTML(string=html, base_url=str(STATIC)).render(stylesheets=[stylesheet], font_config=fonts)
-                return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True,
-                                          uncompressed_pdf=False)
-            finally:
-                budget.stop()
-        except _OutOfTime:
-            budget.stop()
-            log.warning("PDF %s stopped after %.1f s (budget %s s, %d characters of HTML)", template,
-                        time.monotonic() - started, seconds, len(html))
-            raise PdfBudgetExceeded(TOO_SLOW, retry=True) from None
+    with _render_lock, _TimeBudget(current_app.config["PORTAL_PDF_SECONDS"], template, len(html)):
+        stylesheet, fonts = _stylesheet_and_fonts()
+        document = HTML(string=html, base_url=str(STATIC)).render(stylesheets=[stylesheet], font_config=fonts)
+        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True,
+                                  uncompressed_pdf=False)
 
 
 def pdf_response(data: bytes, filename: str, inline: bool = True) -> Response:
