@@ -11,7 +11,7 @@ from wtforms import Form as BaseForm
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..formkit import DateField, PersonalNumber, PortalForm, render_without_maxlength, strip_filter
+from ..formkit import DateField, MaxLength, PersonalNumber, PortalForm, render_without_maxlength, strip_filter
 from ..timeutil import today_local
 from .definition import FREE_TEXT, FieldDef, FormDefinition
 
@@ -81,7 +81,7 @@ def _field(fd: FieldDef, draft: bool, choices: dict):
     elif fd.type not in ("boolean", "date"):
         validators.append(Optional())
     if fd.max_length and fd.type in FREE_TEXT:
-        validators.append(Length(max=fd.max_length, message=f"{label} får vara högst {fd.max_length} tecken"))
+        validators.append(MaxLength(fd.max_length))  # "<label> får vara högst N tecken"
     kw = {"description": fd.help, "validators": validators}
     text = {"filters": [strip_filter]}
     t = fd.type
@@ -233,24 +233,27 @@ def limit_errors(form) -> bool:
     their messages on the fields. True when some text is over its limit: such a form is refused,
     even as a draft, and nothing already saved is replaced (issue 27)."""
     over = False
-    for field in _leaf_fields(form):
+    for owner, field in _leaf_fields(form):
         if not isinstance(field.data, str):
             continue
         for validator in field.validators:
-            if isinstance(validator, Length) and 0 <= validator.max < len(field.data):
-                field.errors = list(field.errors or []) + [
-                    validator.message or f"{field.label.text} får vara högst {validator.max} tecken"]
-                over = True
+            if isinstance(validator, Length):
+                try:
+                    validator(owner, field)
+                except ValidationError as exc:
+                    field.errors = list(field.errors or []) + [str(exc)]
+                    over = True
     return over
 
 
 def _leaf_fields(form):
+    """(the form that holds it, field) for every field, entries of repeating groups included."""
     for field in form:
         if isinstance(field, FieldList):
             for entry in field.entries:
-                yield from (_leaf_fields(entry.form) if isinstance(entry, FormField) else [entry])
+                yield from (_leaf_fields(entry.form) if isinstance(entry, FormField) else [(form, entry)])
         else:
-            yield field
+            yield form, field
 
 
 def display_value(fd: FieldDef, value, labels: dict | None = None) -> str:
