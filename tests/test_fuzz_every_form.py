@@ -106,6 +106,7 @@ def _more_state(app, world, clients) -> dict[str, list[str]]:
 
     waiting = submitted_plan()
     pages["own"].append(f"{waiting}/v/1")
+    pages["own"].append(new_plan(staff, ref, "barnets_plan"))   # the other plan form: areas and their fields
     approved = submitted_plan()
     view = staff.get(f"{approved}/v/1").get_data(as_text=True)
     for approval in re.findall(r'<option value="(\d+)"', view):
@@ -284,3 +285,4 @@ def test_every_save_path_refuses_text_over_its_limit_and_stores_none_of_it(world
     assert not stored, f"text over a limit was stored (whole or cut) in: {sorted(set(stored))}"
     assert not silent, f"over-limit text not refused with '… högst N tecken': {silent}"
     assert {"plans.edit", "deviations.new", "consent.new"} <= set(refused)
+    assert len(forms["plans.edit"]) >= 2, "both plan forms (SIP and Barnets plan) are walked"
