@@ -9,7 +9,8 @@ Two parts, with the same rule as the recommended nginx configuration (deploy/ngi
 - `PublicPageCache` is WSGI middleware that keeps such responses in memory and serves a
   repeated request from a visitor without a session cookie before Flask is entered: a guideline
   page costs about what a static file does. It stores only a 200 to a GET without cookies whose
-  headers say `public` and set no cookie, for at most its max-age, in a bounded LRU.
+  headers say `public` and set no cookie, for at most its max-age, in a bounded LRU, keyed on
+  the path and only the query parameters the page declares (`public_page(query=("q",))`).
 """
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 from flask import Flask, current_app, make_response, request, session
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import is_resource_modified, parse_date
 
 PUBLIC_MAX_AGE = 300
@@ -35,8 +38,13 @@ def visitor_is_anonymous() -> bool:
     return not current_user.is_authenticated and not session
 
 
-def public_page(last_modified: Callable[[], dt.datetime | None] | None = None, max_age: int = PUBLIC_MAX_AGE):
-    """Decorator for views whose page is the same for every visitor without a session."""
+def public_page(last_modified: Callable[[], dt.datetime | None] | None = None, max_age: int = PUBLIC_MAX_AGE,
+                query: tuple[str, ...] = ()):
+    """Decorator for views whose page is the same for every visitor without a session.
+
+    `query` names the query parameters the page reads (the search reads `q`); the caches key the
+    page on its path and those only, so `?n=1`, `?n=2`, … cannot make it render again (issue 27).
+    nginx's proxy_cache_key (deploy/nginx/portal-locations.conf) must name the same ones."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -51,6 +59,7 @@ def public_page(last_modified: Callable[[], dt.datetime | None] | None = None, m
                 response.last_modified = when
             return response.make_conditional(request)
 
+        wrapper.public_query = tuple(query)
         return wrapper
 
     return decorate
@@ -83,8 +92,10 @@ class PublicPageCache:
     """WSGI middleware: repeated public pages for visitors without a session, from memory."""
 
     def __init__(self, app, cookie_names: tuple[str, ...], version: Callable[[], object] = lambda: None,
-                 bypass: Callable[[], bool] = lambda: False, max_entries: int = MAX_ENTRIES):
+                 bypass: Callable[[], bool] = lambda: False, max_entries: int = MAX_ENTRIES,
+                 query_of: Callable[[str], tuple[str, ...] | None] = lambda path: ()):
         self.app = app
+        self.query_of = query_of   # path -> the query parameters its public page reads; None: not a public page
         self.bypass = bypass
         self.cookie_markers = tuple(f"{name}=" for name in cookie_names)
         self.version = version
@@ -102,9 +113,16 @@ class PublicPageCache:
     def __call__(self, environ, start_response):
         if not self._cacheable_request(environ):
             return self.app(environ, start_response)
-        # The scheme as the proxy saw it is part of the key: a page over https carries HSTS.
-        key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), environ.get("HTTP_HOST", ""),
-               environ.get("wsgi.url_scheme", ""), environ.get("HTTP_X_FORWARDED_PROTO", ""))
+        path = environ.get("PATH_INFO", "")
+        params = self.query_of(path)
+        if params is None:
+            return self.app(environ, start_response)
+        # Only the parameters the page reads are part of the key: any other query string is the
+        # same page. The scheme as the proxy saw it is too: a page over https carries HSTS.
+        query = tuple((k, v) for k, v in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+                      if k in params)
+        key = (path, query, environ.get("HTTP_HOST", ""), environ.get("wsgi.url_scheme", ""),
+               environ.get("HTTP_X_FORWARDED_PROTO", ""))
         version = self.version()
         now = time.monotonic()
         with self.lock:
@@ -164,6 +182,14 @@ def init_app(app: Flask) -> None:
     if not app.config.get("PORTAL_PUBLIC_CACHE", True):
         return
     store = app.extensions.get("guidance")
+    urls = app.url_map.bind("")
+
+    def query_of(path: str) -> tuple[str, ...] | None:
+        try:
+            endpoint, _ = urls.match(path, method="GET")
+        except HTTPException:  # not found, a redirect, another method
+            return None
+        return getattr(app.view_functions.get(endpoint), "public_query", None)
 
     app.wsgi_app = PublicPageCache(
         app.wsgi_app,
@@ -172,7 +198,8 @@ def init_app(app: Flask) -> None:
         # The static export renders the same paths differently (portal freeze).
         version=lambda: app.config.get("PORTAL_STATIC_EXPORT", False),
         # Content re-read on every change in development: pages are rendered each time.
-        bypass=lambda: store is not None and store.reloading)
+        bypass=lambda: store is not None and store.reloading,
+        query_of=query_of)
     app.extensions["public_page_cache"] = app.wsgi_app
 
 

@@ -75,6 +75,9 @@ def from_environment(instance_path: Path) -> dict:
         # which browsers send whatever the referrer policy. See SECURITY.md.
         "WTF_CSRF_SSL_STRICT": False,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        # The PDF budget (portal/pdf, docs/pdf.md): characters of HTML, and seconds of rendering.
+        "PORTAL_PDF_MAX_CHARS": int(env("PORTAL_PDF_MAX_CHARS", "500000")),
+        "PORTAL_PDF_SECONDS": float(env("PORTAL_PDF_SECONDS", "20")),
         "PREFERRED_URL_SCHEME": "https" if base_url.startswith("https://") else "http",
     }
 

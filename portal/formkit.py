@@ -6,10 +6,19 @@ import datetime as dt
 
 from flask_wtf import FlaskForm
 from wtforms import Field
+from wtforms.meta import DefaultMeta
 from wtforms.utils import unset_value
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import Length, StopValidation, ValidationError
 
 from .personal_number import PersonalNumberError, parse_personal_number
+
+
+def render_without_maxlength(meta, field, render_kw):
+    """Renders a field without the HTML maxlength attribute WTForms takes from a Length validator.
+
+    The browser's maxlength cuts pasted text silently (issue 29). The limit is told in the hint
+    (the character count of the textarea macro) and the server refuses longer text with a message."""
+    return DefaultMeta.render_field(meta, field, {**render_kw, "maxlength": False})
 
 
 class PortalForm(FlaskForm):
@@ -17,6 +26,7 @@ class PortalForm(FlaskForm):
 
     class Meta:
         locales = ["sv_SE", "sv"]
+        render_field = render_without_maxlength
 
         def get_translations(self, form):  # WTForms' bundled Swedish translations
             from wtforms.i18n import get_translations
@@ -72,6 +82,18 @@ class DateField(Field):
 
     def __call__(self, **kwargs):  # rendered by the date_input macro
         return ""
+
+
+class MaxLength(Length):
+    """A limit in characters. Over it: "<label> får vara högst N tecken" (unless a message is given)."""
+
+    def __init__(self, max: int, message: str | None = None):
+        super().__init__(max=max, message=message)
+
+    def __call__(self, form, field):
+        if self.message is None and field.data is not None and len(field.data) > self.max:
+            raise ValidationError(f"{field.label.text} får vara högst {self.max} tecken")
+        super().__call__(form, field)
 
 
 class PersonalNumber:

@@ -31,7 +31,7 @@ ERROR_TITLES = {
     403: "Du har inte behörighet",
     404: "Sidan finns inte",
     405: "Metoden är inte tillåten",
-    413: "Filen är för stor",
+    413: "Det du skickade är för stort",
     429: "För många försök",
     500: "Något gick fel",
 }

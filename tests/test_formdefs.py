@@ -59,7 +59,7 @@ def test_future_date_impossible_date_too_long_text_and_unknown_choice_are_refuse
         "description__reason": "x" * 4001, "event__concerned_unit": "okand-enhet"}), choices={"unit": []})
     assert not form.validate()
     assert "kan inte vara ett datum i framtiden" in form["event__event_date"].errors[0]
-    assert form["description__reason"].errors == ["Anledning till avvikelserapportering och kort beskrivning av avvikelsen får ha högst 4000 tecken"]
+    assert form["description__reason"].errors == ["Anledning till avvikelserapportering och kort beskrivning av avvikelsen får vara högst 4000 tecken"]
     assert form["event__kind"].errors[0].startswith("Välj ett av alternativen")
     assert form["event__concerned_unit"].errors[0].startswith("Välj ett av alternativen")
     bad = build_form(definition, formdata=MultiDict({"event__event_date-day": "30", "event__event_date-month": "2",
@@ -79,7 +79,7 @@ def test_repeating_groups_add_remove_and_minimum(tmp_path, app):
     (tmp_path / "plan_probe.yaml").write_text(
         "key: plan_probe\ntitle: Prov\nsections:\n"
         "  - key: interventions\n    title: Insatser\n    repeat: {min: 1, max: 3, item_label: Insats}\n"
-        "    fields:\n      - {key: what, label: Insats, required: true}\n      - {key: unit, type: unit, label: Ansvarig enhet}\n")
+        "    fields:\n      - {key: what, label: Insats, required: true, max_length: 200}\n      - {key: unit, type: unit, label: Ansvarig enhet}\n")
     definition = load_definition(tmp_path / "plan_probe.yaml")
     with app.test_request_context(method="POST", data={"formdefs_action": "add:interventions",
                                                        "interventions-0-what": "Samtal"}):
@@ -107,3 +107,58 @@ def test_a_broken_definition_names_file_and_line(tmp_path):
     with pytest.raises(FormDefinitionError) as err:
         load_definition(path)
     assert "broken.yaml, rad 7" in str(err.value) and "okänd typ 'kalender'" in str(err.value)
+
+
+@pytest.mark.parametrize("field, problem", [
+    ("{key: x, label: X}", "fältet 'x' saknar 'max_length'"),
+    ("{key: x, type: textarea, label: X}", "fältet 'x' saknar 'max_length'"),
+    ("{key: x, type: email, label: X, max_length: 0}", "'max_length' i fältet 'x' ska vara ett heltal större än 0"),
+    ("{key: x, type: phone, label: X, max_length: lång}", "'max_length' i fältet 'x' ska vara ett heltal större än 0"),
+])
+def test_a_free_text_field_without_a_limit_names_file_and_line(tmp_path, field, problem):
+    path = tmp_path / "nolimit.yaml"
+    path.write_text("key: nolimit\ntitle: Utan gräns\nsections:\n  - key: a\n    title: A\n    fields:\n"
+                    "      - {key: ok, type: date, label: Datum}\n"
+                    f"      - {field}\n")
+    with pytest.raises(FormDefinitionError) as err:
+        load_definition(path)
+    assert "nolimit.yaml, rad 8" in str(err.value) and problem in str(err.value)
+    # A plan's area fields (outside the sections) too.
+    path.write_text("key: nolimit\ntitle: Utan gräns\narea_fields:\n  - {key: ok, type: boolean, label: Prioriterat}\n"
+                    f"  - {field}\nsections:\n  - key: a\n    title: A\n    fields:\n      - {{key: ok, type: date, label: Datum}}\n")
+    with pytest.raises(FormDefinitionError) as err:
+        load_definition(path)
+    assert "nolimit.yaml, rad 5" in str(err.value) and problem in str(err.value)
+
+
+def test_every_free_text_field_of_every_definition_has_its_own_limit(app):
+    from pathlib import Path
+
+    from portal.formdefs.definition import FREE_TEXT
+
+    from portal.plans.definitions import PLAN_KINDS, plan_definition
+
+    seen = 0
+    with app.app_context():  # a plan's form with its areas' fields (barnets_plan.yaml: area_fields)
+        definitions = {path.stem: load_definition(path)
+                       for path in sorted(Path(app.config["PORTAL_FORMS_DIR"]).glob("*.yaml"))}
+        definitions.update({kind: plan_definition(kind) for kind in PLAN_KINDS})
+    for path, definition in definitions.items():
+        for section in definition.sections:
+            for fd in section.fields:
+                if fd.type in FREE_TEXT:
+                    assert isinstance(fd.max_length, int) and fd.max_length > 0, (path, section.key, fd.key)
+                    seen += 1
+    assert seen >= 30
+
+
+def test_a_service_refuses_a_record_over_its_limits_drafts_too(ctx):
+    from portal.formdefs import refuse_over_limit
+    from portal.formdefs.definition import RecordTooLong
+
+    definition = get_definition("sip")
+    ok = {"needs": {"needs": "x" * 4000}, "interventions": [{"what": "y" * 2000}]}
+    refuse_over_limit(definition, ok)
+    for record in ({"needs": {"needs": "x" * 4001}}, {"interventions": [{"what": "ok"}, {"what": "y" * 2001}]}):
+        with pytest.raises(RecordTooLong):
+            refuse_over_limit(definition, record)

@@ -11,6 +11,7 @@ that looks like markup comes back unescaped. Routes that end or destroy somethin
 the access matrix's order."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin, urlsplit
 
 from hypothesis import given, settings
@@ -107,6 +108,7 @@ def _more_state(app, world, clients) -> dict[str, list[str]]:
 
     waiting = submitted_plan()
     pages["own"].append(f"{waiting}/v/1")
+    pages["own"].append(new_plan(staff, ref, "barnets_plan"))   # the other plan form: areas and their fields
     approved = submitted_plan()
     view = staff.get(f"{approved}/v/1").get_data(as_text=True)
     for approval in re.findall(r'<option value="(\d+)"', view):
@@ -173,7 +175,8 @@ def _pages(app, world, role, client, extra=()) -> dict[str, list[tuple[str, dict
     return found
 
 
-def test_every_post_route_is_fuzzed_with_the_form_that_posts_to_it(world_app):
+def _every_form(world_app):
+    """(app, clients, POST endpoints in the access matrix's order, endpoint -> [(url, fields)], endpoint -> role)."""
     app, world = world_app()
     posts = sorted({r.endpoint for r in app.url_map.iter_rules() if "POST" in r.methods},
                    key=lambda e: (MATRIX[e].get("order", 0), e))
@@ -186,6 +189,11 @@ def test_every_post_route_is_fuzzed_with_the_form_that_posts_to_it(world_app):
         for endpoint, found in _pages(app, world, role, clients[role], extra.get(role, ())).items():
             if endpoint not in forms:  # the first role that is offered the form fuzzes it
                 forms[endpoint], role_of[endpoint] = found, role
+    return app, clients, posts, forms, role_of
+
+
+def test_every_post_route_is_fuzzed_with_the_form_that_posts_to_it(world_app):
+    app, clients, posts, forms, role_of = _every_form(world_app)
 
     missing = sorted(set(posts) - set(forms) - set(NO_FORM))
     assert not missing, f"POST routes with no form on any page of the world (fuzz them or explain in NO_FORM): {missing}"
@@ -209,3 +217,74 @@ def test_every_post_route_is_fuzzed_with_the_form_that_posts_to_it(world_app):
             fuzzed.append(url)
     assert {role_of[e] for e in forms} >= {"own", "manager", "admin", "guardian", "anon", "own_device"}
     assert len(fuzzed) >= len(posts) - len(NO_FORM)
+
+
+# Longer than every limit (the longest is the meeting notes' 20 000 characters), ASCII so that it
+# reads the same in a JSON column, and posted in at most TOO_LONG_FIELDS fields at a time so that a
+# form stays well under MAX_CONTENT_LENGTH (5 MB; over it the whole post is a 413).
+TOO_LONG = "zq" * 10_001
+TOO_LONG_FIELDS = 20
+# Forms whose only text is a fixed format, refused with the format's message rather than a length.
+FORMAT_ONLY = {"plans_family.code": "the six-digit code: 'Koden har sex siffror'"}
+FREE_TEXT_KINDS = {"text", "textarea", "email", "tel", "search", "url", "password", "number"}
+
+
+def _valid_value(f):
+    if f.kind == "date-part":
+        today = today_local()
+        return {"day": today.day, "month": today.month, "year": today.year}[f.name.rsplit("-", 1)[1]]
+    if f.kind == "checkbox" and len(f.values) > 1:
+        return f.values[:1]
+    if f.values:
+        return next((v for v in f.values if v), f.values[0])
+    return "Text"
+
+
+def _stored_text_holding(app, needle: str) -> list[str]:
+    """table.column of every stored value (text and JSON columns alike) that holds `needle`."""
+    import json
+
+    from sqlalchemy import inspect, select, table, column
+
+    from portal.extensions import db
+
+    found = []
+    with app.app_context():
+        inspector = inspect(db.engine)
+        for name in inspector.get_table_names():
+            columns = [c["name"] for c in inspector.get_columns(name)]
+            for row in db.session.execute(select(*(column(c) for c in columns)).select_from(table(name))):
+                for key, value in zip(columns, row):
+                    text = value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else ""
+                    if needle in text:
+                        found.append(f"{name}.{key}")
+    return found
+
+
+def test_every_save_path_refuses_text_over_its_limit_and_stores_none_of_it(world_app):
+    """Issue 27: every form that saves something (final saves and drafts alike) is posted text
+    longer than any limit in each free-text field. It is refused with a message in the error
+    summary (a 400), never a 500, and no part of it is stored: neither whole nor cut."""
+    app, clients, posts, forms, role_of = _every_form(world_app)
+    refused, silent = [], []
+    for endpoint in posts:
+        client = clients.get(role_of.get(endpoint))
+        for url, fields in forms.get(endpoint, []):
+            texts = [name for name, f in fields.items() if f.kind in FREE_TEXT_KINDS]
+            for start in range(0, len(texts), TOO_LONG_FIELDS):
+                chunk = set(texts[start:start + TOO_LONG_FIELDS])
+                data = {name: TOO_LONG if name in chunk else _valid_value(f) for name, f in fields.items()}
+                response = client.post(url, data=data)
+                html = check_answer(response, data.values(), allowed=(200, 302, 303, 400, 403, 404, 409))
+                if chunk and response.status_code == 400:
+                    refused.append(endpoint)
+                    summary = html.split('class="error-summary"', 1)[-1].split("</ul>", 1)[0]
+                    if "högst" not in summary and endpoint not in FORMAT_ONLY:
+                        silent.append(f"{endpoint}: {re.findall(r'<a href=[^>]*>([^<]+)', summary)}")
+                elif chunk:
+                    silent.append(f"{endpoint}: {response.status_code}")
+    stored = _stored_text_holding(app, TOO_LONG[:50])
+    assert not stored, f"text over a limit was stored (whole or cut) in: {sorted(set(stored))}"
+    assert not silent, f"over-limit text not refused with '… högst N tecken': {silent}"
+    assert {"plans.edit", "deviations.new", "consent.new"} <= set(refused)
+    assert len(forms["plans.edit"]) >= 2, "both plan forms (SIP and Barnets plan) are walked"

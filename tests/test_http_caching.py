@@ -121,6 +121,49 @@ def test_cache_is_bounded_and_stores_only_successes(app, client):
     assert client.get("/riktlinjer/finns-inte").status_code == 404
 
 
+def test_a_query_string_the_page_does_not_read_is_the_same_page(app, client):
+    """Issue 27: ?n=1, ?n=2, … used to render the page again each time. The search reads only q."""
+    cache = app.extensions["public_page_cache"]
+    first = client.get(GUIDELINE + "?n=1")
+    hits, misses = cache.hits, cache.misses
+    for query in ("?n=2", "?n=3&utm_source=x", "", "?"):
+        again = client.get(GUIDELINE + query)
+        assert again.status_code == 200 and again.data == first.data
+    assert (cache.hits, cache.misses) == (hits + 4, misses)
+    assert client.get("/sok?q=skola&n=1").status_code == 200
+    hits, misses = cache.hits, cache.misses
+    assert client.get("/sok?q=skola&n=2").status_code == 200 and cache.hits == hits + 1
+    other = client.get("/sok?q=rektor")
+    assert cache.misses == misses + 1 and "rektor" in other.data.decode()
+    empty = client.get("/sok?q=")   # "you wrote nothing" is another page than /sok
+    assert "Du skrev inget att söka efter" in empty.data.decode()
+    assert "Du skrev inget att söka efter" not in client.get("/sok?n=1").data.decode()
+
+
+def test_the_guideline_pdf_is_rendered_once_per_content_version_whatever_the_query(app_factory, tmp_path, make_user):
+    from portal.pdf import RENDERS
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    # Without the page cache in front: the PDF itself is kept with the content version.
+    app = app_factory(PORTAL_CONTENT_DIR=str(content), PORTAL_PUBLIC_CACHE=False)
+    client = app.test_client()
+    before = RENDERS["guidance/guideline_pdf.html"]
+    answers = [client.get(f"{GUIDELINE}.pdf?n={n}") for n in range(1, 4)]
+    make_user("anna@skola.example", units=("solbackens-skola",))
+    signed_in = app.test_client()
+    login(signed_in, "anna@skola.example")
+    answers.append(signed_in.get(f"{GUIDELINE}.pdf?n=4"))
+    assert {a.status_code for a in answers} == {200} and len({a.data for a in answers}) == 1
+    assert RENDERS["guidance/guideline_pdf.html"] == before + 1
+    # A new content version is a new PDF.
+    path = content / "guidelines" / "norrbus-riktlinjer.md"
+    path.write_text(path.read_text() + "\n\nEtt nytt stycke.\n")
+    fresh = app_factory(PORTAL_CONTENT_DIR=str(content), PORTAL_PUBLIC_CACHE=False).test_client()
+    assert fresh.get(f"{GUIDELINE}.pdf?n=5").status_code == 200
+    assert RENDERS["guidance/guideline_pdf.html"] == before + 2
+
+
 def test_static_export_is_not_served_from_the_live_cache(app, client, tmp_path):
     from portal.guidance.freeze import freeze
 
@@ -205,6 +248,13 @@ def test_recommended_nginx_caches_guidance_and_never_personal_pages(app, portal_
     anonymous = urllib.request.build_opener()
     statuses = [_open(anonymous, url + GUIDELINE)[1].get("X-Cache-Status") for _ in range(2)]
     assert statuses == ["MISS", "HIT"]
+    # The key holds only the parameters the portal reads (q on /sok): ?n=… is the same page.
+    statuses = [_open(anonymous, url + GUIDELINE + f"?n={n}")[1].get("X-Cache-Status") for n in range(1, 4)]
+    assert statuses == ["MISS", "HIT", "HIT"]
+    statuses = [_open(anonymous, url + path)[1].get("X-Cache-Status")
+                for path in ("/sok?q=skola", "/sok?q=rektor", "/sok?q=skola&n=1")]
+    assert statuses == ["MISS", "MISS", "HIT"]
+    assert "rektor".encode() in _open(anonymous, url + "/sok?q=rektor")[2]
     status, headers, body = _open(anonymous, url + GUIDELINE)
     assert status == 200 and b"Logga in" in body
     assert _open(anonymous, url + GUIDELINE, {"If-None-Match": headers["ETag"]})[0] == 304

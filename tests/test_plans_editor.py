@@ -128,6 +128,24 @@ def test_drafts_are_saved_on_every_add_and_remove_click_and_on_spara_utkast(worl
     assert "Ändrat behov" in anna.get(editor).get_data(as_text=True)
 
 
+@pytest.mark.parametrize("button", [{"save_draft": "1"}, {"formdefs_action": "add:interventions"}, {"submit": "1"}])
+def test_a_draft_with_text_over_its_limit_is_refused_and_the_saved_draft_stays(world, button):
+    app, ref, ids, anna = world
+    editor = new_plan(anna, ref)
+    assert anna.post(editor, data={"needs__needs": "Behov som redan är sparat", "save_draft": "1"}).status_code == 302
+    pasted = "Lång text. " * 500   # 5 000 characters in a field of at most 4 000, as pasted from another system
+    response = anna.post(editor, data={"needs__needs": pasted, **intervention(0, "x" * 2001, SKOLA, value("anna", ids)),
+                                       **button})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    summary = html.split('class="error-summary"', 1)[1].split("</ul>", 1)[0]
+    assert "Barnets eller den unges behov får vara högst 4000 tecken" in summary and "Insats får vara högst 2000 tecken" in summary
+    assert 'id="needs__needs-error"' in html and pasted.strip() in html   # next to the field, and nothing typed lost
+    assert not re.search(r"\smaxlength=", html)   # the browser would cut pasted text silently
+    saved = client_for(app, "anna").get(editor).get_data(as_text=True)
+    assert "Behov som redan är sparat" in saved and "Lång text." not in saved
+
+
 def _approve_all(app, ref, editor, ids):
     """Staff of each participating unit approve; the guardians' paper signatures are recorded."""
     view = editor.replace("/redigera", "")

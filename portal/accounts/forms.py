@@ -1,16 +1,16 @@
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..formkit import PortalForm, strip_filter
+from ..formkit import MaxLength, PortalForm, strip_filter
 from .models import ROLES
 from .passwords import password_problem
 
 
 class LoginForm(PortalForm):
     email = EmailField("E-postadress", filters=[strip_filter],
-                       validators=[DataRequired("Ange din e-postadress"), Length(max=254)])
-    password = PasswordField("Lösenord", validators=[DataRequired("Ange ditt lösenord"), Length(max=256)])
+                       validators=[DataRequired("Ange din e-postadress"), MaxLength(254)])
+    password = PasswordField("Lösenord", validators=[DataRequired("Ange ditt lösenord"), MaxLength(256)])
 
 
 class ChangePasswordForm(PortalForm):
@@ -39,10 +39,10 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class UserForm(PortalForm):
-    name = StringField("Namn", filters=[strip_filter], validators=[DataRequired("Ange namn"), Length(max=200)])
+    name = StringField("Namn", filters=[strip_filter], validators=[DataRequired("Ange namn"), MaxLength(200)])
     email = EmailField("E-postadress", filters=[strip_filter], validators=[
         DataRequired("Ange e-postadress"), Email("Ange en e-postadress i rätt format, till exempel namn@kommun.se"),
-        Length(max=254)])
+        MaxLength(254)])
     role = RadioField("Roll", choices=list(ROLES.items()), default="staff",
                       validators=[DataRequired("Välj en roll")])
     units = MultiCheckboxField("Enheter", description="Kontot ser ärenden där någon av dessa enheter har behörighet.")

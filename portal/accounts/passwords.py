@@ -33,7 +33,7 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     if len(password) < MIN_LENGTH:
         return f"Lösenordet måste ha minst {MIN_LENGTH} tecken"
     if len(password) > 256:
-        return "Lösenordet får ha högst 256 tecken"
+        return "Lösenordet får vara högst 256 tecken"
     lowered = password.lower()
     if email and email.split("@")[0].lower() in lowered:
         return "Lösenordet får inte innehålla din e-postadress"

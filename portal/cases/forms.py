@@ -1,8 +1,8 @@
 
 from wtforms import EmailField, RadioField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
-from ..formkit import NoPersonalNumber, PersonalNumber, PortalForm, strip_filter
+from ..formkit import MaxLength, NoPersonalNumber, PersonalNumber, PortalForm, strip_filter
 from ..timeutil import today_local
 
 MAX_AGE = 20  # Norrbus: children and young people up to and including 20 years
@@ -11,18 +11,18 @@ NUMBER_NOT_IN_NAME = NoPersonalNumber("Skriv bara namnet här. Personnumret har 
 
 
 def _email_validators():
-    return [Optional(), Email("Ange en e-postadress i rätt format, till exempel namn@exempel.se"), Length(max=254)]
+    return [Optional(), Email("Ange en e-postadress i rätt format, till exempel namn@exempel.se"), MaxLength(254)]
 
 
 class CaseForm(PortalForm):
     child_name = StringField("Barnets eller den unges namn", filters=[strip_filter],
-                             validators=[DataRequired("Ange barnets eller den unges namn"), Length(max=200), NUMBER_NOT_IN_NAME])
+                             validators=[DataRequired("Ange barnets eller den unges namn"), MaxLength(200), NUMBER_NOT_IN_NAME])
     personal_number = StringField(
         "Personnummer eller samordningsnummer", filters=[strip_filter],
         description="12 siffror, till exempel 20150314-1234",
         validators=[DataRequired("Ange personnummer eller samordningsnummer"), PersonalNumber()])
-    address = StringField("Adress", filters=[strip_filter], validators=[Optional(), Length(max=300)])
-    phone = TelField("Telefon", filters=[strip_filter], validators=[Optional(), Length(max=40)])
+    address = StringField("Adress", filters=[strip_filter], validators=[Optional(), MaxLength(300)])
+    phone = TelField("Telefon", filters=[strip_filter], validators=[Optional(), MaxLength(40)])
     email = EmailField("E-postadress", filters=[strip_filter], validators=_email_validators())
     unit_key = SelectField("Enhet som öppnar ärendet", validators=[DataRequired("Välj vilken enhet som öppnar ärendet")])
 
@@ -37,12 +37,12 @@ class CaseForm(PortalForm):
 
 
 class GuardianForm(PortalForm):
-    name = StringField("Namn", filters=[strip_filter], validators=[DataRequired("Ange vårdnadshavarens namn"), Length(max=200),
+    name = StringField("Namn", filters=[strip_filter], validators=[DataRequired("Ange vårdnadshavarens namn"), MaxLength(200),
                                                                            NUMBER_NOT_IN_NAME])
     personal_number = StringField("Personnummer", filters=[strip_filter], description="Frivilligt. 12 siffror, till exempel 19800101-1234",
                                   validators=[Optional(), PersonalNumber()])
-    address = StringField("Adress", filters=[strip_filter], validators=[Optional(), Length(max=300)])
-    phone = TelField("Telefon", filters=[strip_filter], validators=[Optional(), Length(max=40)])
+    address = StringField("Adress", filters=[strip_filter], validators=[Optional(), MaxLength(300)])
+    phone = TelField("Telefon", filters=[strip_filter], validators=[Optional(), MaxLength(40)])
     email = EmailField("E-postadress", filters=[strip_filter], description="Behövs för att kunna skicka samtycken och kallelser digitalt.",
                        validators=_email_validators())
     has_custody = RadioField("Har personen vårdnaden om barnet?", choices=[("ja", "Ja"), ("nej", "Nej")],

@@ -19,7 +19,7 @@ YES_NO = [("ja", "Ja"), ("nej", "Nej")]
 
 def _email(name_hint: str):
     return [Optional(), Email(f"Ange e-postadressen till {name_hint} i rätt format, till exempel namn@exempel.se"),
-            Length(max=254, message="E-postadressen får ha högst 254 tecken")]
+            Length(max=254, message="E-postadressen får vara högst 254 tecken")]
 
 
 def _signer_base(options, case, plan: list[dict] | None):
@@ -160,7 +160,7 @@ class SignForm(PortalForm):
                               validators=[DataRequired("Kryssa i att du har läst och förstått texten")])
     name = StringField("Skriv ditt namn", filters=[strip_filter],
                        validators=[DataRequired("Skriv ditt namn för att skriva under"),
-                                   Length(max=200, message="Namnet får ha högst 200 tecken")])
+                                   Length(max=200, message="Namnet får vara högst 200 tecken")])
     text_sha256 = HiddenField()
 
 
@@ -187,7 +187,7 @@ class StaffWithdrawForm(PortalForm):
     confirm = BooleanField("Personen har själv sagt att hen återkallar samtycket, och jag är säker på vem hen är",
                            validators=[DataRequired("Kryssa i att personen själv har återkallat samtycket")])
     reason = TextAreaField("Anteckning", filters=[strip_filter], description="Frivilligt. Skriv inga känsliga uppgifter.",
-                           validators=[Optional(), Length(max=1000, message="Anteckningen får ha högst 1000 tecken")])
+                           validators=[Optional(), Length(max=1000, message="Anteckningen får vara högst 1000 tecken")])
 
 
 class InPersonIdentityForm(PortalForm):

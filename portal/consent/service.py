@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ..audit import record
 from ..cases.models import Case, Guardian
 from ..extensions import db
+from ..formdefs import get_definition, refuse_over_limit
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
 from .chain import GENESIS, canonical_json, entry_fields, entry_hash, first_break, sha256_text
@@ -267,6 +268,7 @@ def signer_options(case: Case, today: dt.date | None = None) -> SignerOptions:
 
 
 def save_draft(case: Case, consent: Consent | None, record_: dict, signer_plan: list[dict], user) -> Consent:
+    refuse_over_limit(get_definition("consent_request"), record_)
     if consent is None:
         consent = Consent(case_id=case.id, created_by_id=user.id, status=DRAFT)
         db.session.add(consent)

@@ -41,7 +41,7 @@ class SignForm(PortalForm):
     signed_name = StringField("Ditt namn", filters=[strip_filter],
                               description="Skriv ditt namn som underskrift.",
                               validators=[DataRequired("Skriv ditt namn för att skriva under rapporten"),
-                                          Length(max=200, message="Namnet får ha högst 200 tecken")])
+                                          Length(max=200, message="Namnet får vara högst 200 tecken")])
     confirm = BooleanField("Jag intygar att uppgifterna stämmer och att jag har informerat min närmaste chef "
                            "om händelsen",
                            validators=[DataRequired("Kryssa i att uppgifterna stämmer och att du har informerat "
@@ -53,7 +53,7 @@ def action_form_class(action: str):
     spec = ACTIONS[action]
     attrs = {}
     if spec.text_label:
-        validators = [Length(max=TEXT_MAX, message=f"{spec.text_label} får ha högst {TEXT_MAX} tecken")]
+        validators = [Length(max=TEXT_MAX, message=f"{spec.text_label} får vara högst {TEXT_MAX} tecken")]
         validators.insert(0, DataRequired(spec.text_error) if spec.text_required else Optional())
         attrs["text"] = TextAreaField(spec.text_label, filters=[strip_filter], validators=validators)
     if action == "cosign":

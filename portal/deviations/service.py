@@ -11,6 +11,7 @@ from ..accounts.models import User
 from ..audit import record as audit
 from ..directory.loader import Manager
 from ..extensions import db
+from ..formdefs import get_definition, refuse_over_limit
 from ..timeutil import utcnow
 from . import inbox, lifecycle
 from .access import matches
@@ -37,6 +38,7 @@ def preview_routing(reporter_unit: str, concerned_unit: str | None) -> RoutingRe
 
 def apply_record(report: DeviationReport, record: dict) -> None:
     """Keep the answers and copy the fields the inbox and the compilation filter on."""
+    refuse_over_limit(get_definition("deviation_report"), record)
     report.record = record
     event = record.get("event") or {}
     report.concerned_unit_key = event.get("concerned_unit") or ""

@@ -16,8 +16,9 @@ Repeating groups add/remove entries with ordinary submit buttons (no JavaScript 
 `handle_repeat_buttons(form)` returns True when the POST was an add/remove click."""
 from flask import Flask
 
-from .definition import FieldDef, FormDefinition, FormDefinitionError, SectionDef, get_definition, load_definition  # noqa: F401
-from .wtf import build_form, handle_repeat_buttons, summary_sections  # noqa: F401
+from .definition import (FieldDef, FormDefinition, FormDefinitionError, SectionDef, get_definition,  # noqa: F401
+                         load_definition, over_limit, refuse_over_limit)
+from .wtf import build_form, handle_repeat_buttons, limit_errors, summary_sections  # noqa: F401
 
 
 def init_app(app: Flask) -> None:

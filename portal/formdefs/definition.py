@@ -13,6 +13,8 @@ FIELD_TYPES = {
     "text", "textarea", "date", "choice", "multichoice", "select", "unit", "boolean",
     "email", "phone", "personal_number", "number",
 }
+# Free text: refused over its max_length, which every such field must give (issue 27).
+FREE_TEXT = ("text", "textarea", "email", "phone")
 
 
 class FormDefinitionError(ContentFileError):
@@ -88,6 +90,37 @@ def get_definition(key: str) -> FormDefinition:
     return definition
 
 
+def over_limit(definition: FormDefinition, record: dict) -> list[str]:
+    """The fields ("section.field") of a stored record whose text is longer than its definition allows.
+
+    The last guard before a record is written: services refuse such a record (drafts too), the
+    forms have already told the user which field is too long."""
+    over = []
+    for section in definition.sections:
+        value = record.get(section.key)
+        entries = value if section.repeat and isinstance(value, list) else [value]
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            for fd in section.fields:
+                text = entry.get(fd.key)
+                if fd.max_length and isinstance(text, str) and len(text) > fd.max_length:
+                    over.append(f"{section.key}.{fd.key}")
+    return over
+
+
+class RecordTooLong(ValueError):
+    """A record with text over its definition's limits reached a service: a form failed to refuse it."""
+
+
+def refuse_over_limit(definition: FormDefinition, record: dict) -> None:
+    """The guard every service that stores a definition's record calls first (drafts too): such
+    text is never stored, nor cut."""
+    too_long = over_limit(definition, record)
+    if too_long:
+        raise RecordTooLong(f"{definition.key}: text over its limit in {', '.join(too_long)}")
+
+
 def check_all(forms_dir: Path) -> list[str]:
     errors = []
     for path in sorted(Path(forms_dir).glob("*.yaml")):
@@ -123,6 +156,8 @@ class _Parser:
                 self.fail(snode, f"avsnittet '{section.key}' finns redan")
             seen.add(section.key)
             sections.append(section)
+        for fnode in data.get("area_fields") or []:  # the fields of each area of a plan (portal/plans/definitions.py)
+            self.field(fnode, "area_fields")
         extra = {k: v for k, v in data.items() if k not in {"key", "title", "source", "intro", "sections", "__line__"}}
         return FormDefinition(key, self.req(data, "title", "formuläret"), str(data.get("source") or ""),
                               str(data.get("intro") or ""), tuple(sections), self.path, _strip_lines(extra))
@@ -157,10 +192,10 @@ class _Parser:
             raw = self.req(node, "choices", f"fältet '{key}'")
             choices = tuple((str(c["value"]), str(c["label"])) if isinstance(c, dict) else (str(c), str(c)) for c in raw)
         max_length = node.get("max_length")
-        if max_length is None and ftype in ("text", "email", "phone"):
-            max_length = 200
-        if max_length is None and ftype == "textarea":
-            max_length = 4000
+        if ftype in FREE_TEXT and max_length is None:
+            self.fail(node, f"fältet '{key}' saknar 'max_length' (varje fritextfält ska ha en längsta längd i tecken)")
+        if max_length is not None and (type(max_length) is not int or max_length < 1):
+            self.fail(node, f"'max_length' i fältet '{key}' ska vara ett heltal större än 0")
         return FieldDef(
             key=key, type=ftype, label=self.req(node, "label", f"fältet '{key}'"), help=str(node.get("help") or ""),
             required=bool(node.get("required", False)), max_length=max_length, choices=choices,

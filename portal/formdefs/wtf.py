@@ -11,9 +11,9 @@ from wtforms import Form as BaseForm
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..formkit import DateField, PersonalNumber, PortalForm, strip_filter
+from ..formkit import DateField, MaxLength, PersonalNumber, PortalForm, render_without_maxlength, strip_filter
 from ..timeutil import today_local
-from .definition import FieldDef, FormDefinition
+from .definition import FREE_TEXT, FieldDef, FormDefinition
 
 ACTION = "formdefs_action"
 
@@ -23,6 +23,7 @@ class _EntryForm(BaseForm):
 
     class Meta:
         locales = ["sv_SE", "sv"]
+        render_field = render_without_maxlength
 
 
 class _RepeatList(FieldList):
@@ -79,8 +80,8 @@ def _field(fd: FieldDef, draft: bool, choices: dict):
             validators.append(DataRequired(fd.error or f"Fyll i {low}"))
     elif fd.type not in ("boolean", "date"):
         validators.append(Optional())
-    if fd.max_length and fd.type in ("text", "textarea", "email", "phone"):
-        validators.append(Length(max=fd.max_length, message=f"{label} får ha högst {fd.max_length} tecken"))
+    if fd.max_length and fd.type in FREE_TEXT:
+        validators.append(MaxLength(fd.max_length))  # "<label> får vara högst N tecken"
     kw = {"description": fd.help, "validators": validators}
     text = {"filters": [strip_filter]}
     t = fd.type
@@ -225,6 +226,34 @@ def handle_repeat_buttons(form) -> bool:
         field.entries = [e for i, e in enumerate(field.entries) if i != index]
         return True
     return True
+
+
+def limit_errors(form) -> bool:
+    """Checks only the length limits of every field (entries of repeating groups too) and puts
+    their messages on the fields. True when some text is over its limit: such a form is refused,
+    even as a draft, and nothing already saved is replaced (issue 27)."""
+    over = False
+    for owner, field in _leaf_fields(form):
+        if not isinstance(field.data, str):
+            continue
+        for validator in field.validators:
+            if isinstance(validator, Length):
+                try:
+                    validator(owner, field)
+                except ValidationError as exc:
+                    field.errors = list(field.errors or []) + [str(exc)]
+                    over = True
+    return over
+
+
+def _leaf_fields(form):
+    """(the form that holds it, field) for every field, entries of repeating groups included."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from (_leaf_fields(entry.form) if isinstance(entry, FormField) else [(form, entry)])
+        else:
+            yield form, field
 
 
 def display_value(fd: FieldDef, value, labels: dict | None = None) -> str:

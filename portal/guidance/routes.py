@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from .models import ChecklistTick
 from .search import KIND_LABELS, MAX_QUERY_LENGTH
 
 bp = Blueprint("guidance", __name__, template_folder="templates")
+_pdf_lock = threading.Lock()
 
 # The guidance's own navigation, shown on each of its pages.
 SECTION_NAV = [
@@ -88,10 +90,19 @@ def guideline_pdf(slug: str):
     if g is None:
         abort(404)
     base = current_app.config["PORTAL_BASE_URL"]
-    # Links in a PDF must work outside the portal: make portal paths absolute.
-    body = re.sub(r'href="/', f'href="{base}/', g.pdf_html)
-    terms = [content.term(s) for s in g.terms if content.term(s)]
-    data = render_pdf("guidance/guideline_pdf.html", title=g.title, g=g, body=body, terms=terms, base_url=base)
+    # Rendered once per content version and kept with it (1.5–5 s each), whoever asks and whatever
+    # the query string: the same for every visitor, like the pages' bodies (shared_page).
+    cache_key = ("pdf", slug, base)
+    data = content.rendered.get(cache_key)
+    if data is None:
+        with _pdf_lock:  # one render per PDF, even when many ask at once (threaded servers)
+            data = content.rendered.get(cache_key)
+            if data is None:
+                # Links in a PDF must work outside the portal: make portal paths absolute.
+                body = re.sub(r'href="/', f'href="{base}/', g.pdf_html)
+                terms = [content.term(s) for s in g.terms if content.term(s)]
+                data = content.rendered[cache_key] = render_pdf(
+                    "guidance/guideline_pdf.html", title=g.title, g=g, body=body, terms=terms, base_url=base)
     response = pdf_response(data, f"{slug}.pdf")
     # Published guidance holds no personal data: it may be cached like any public document.
     response.headers["Cache-Control"] = "public, max-age=300"
@@ -118,7 +129,7 @@ def glossary():
 
 
 @bp.route("/sok")
-@public_page(content_last_modified)
+@public_page(content_last_modified, query=("q",))
 def search():
     content = current_content()
     query = (request.args.get("q") or "").strip()[:MAX_QUERY_LENGTH]

@@ -39,7 +39,7 @@ class ProcessForm(PortalForm):
 
 class StepForm(PortalForm):
     done_on = DateField("Datum", validators=[DataRequired("Ange datum då steget gjordes")])
-    note = StringField("Kommentar", validators=[Optional(), Length(max=300, message="Kommentaren får ha högst 300 tecken")],
+    note = StringField("Kommentar", validators=[Optional(), Length(max=300, message="Kommentaren får vara högst 300 tecken")],
                        filters=[strip_filter], description="Frivilligt. Skriv inga uppgifter om barnet här.")
 
     def validate_done_on(self, field):
@@ -58,24 +58,24 @@ class MeetingForm(PortalForm):
                                                     Clock("Skriv tiden som timmar och minuter, till exempel 14:30")],
                       filters=[strip_filter])
     # Place and link are the meeting's only words in the invitation e-mail and calendar file.
-    place = StringField("Plats", validators=[Optional(), Length(max=300, message="Platsen får ha högst 300 tecken"),
+    place = StringField("Plats", validators=[Optional(), Length(max=300, message="Platsen får vara högst 300 tecken"),
                                              NoPersonalNumber("Skriv inte personnummer i mötesplatsen. Platsen står "
                                                               "i kallelsen och i kalenderinbjudan.")],
                         filters=[strip_filter],
                         description="Till exempel ett rum i en av verksamheterna. Skriv inte familjens adress – "
                                     "platsen står i kalenderinbjudan.")
-    digital_link = StringField("Länk till digitalt möte", validators=[Optional(), Length(max=500, message="Länken får ha högst 500 tecken"),
+    digital_link = StringField("Länk till digitalt möte", validators=[Optional(), Length(max=500, message="Länken får vara högst 500 tecken"),
                                                                       NoPersonalNumber("Skriv inte personnummer i länken. Länken står "
                                                                                        "i kallelsen och i kalenderinbjudan.")],
                                filters=[strip_filter])
     purpose = TextAreaField("Syfte med mötet", validators=[DataRequired("Skriv syftet med mötet"),
-                                                           Length(max=2000, message="Syftet får ha högst 2000 tecken")],
+                                                           Length(max=2000, message="Syftet får vara högst 2000 tecken")],
                             filters=[strip_filter], description="Vilka förväntningar finns på mötet?")
-    agenda = TextAreaField("Dagordning", validators=[Optional(), Length(max=4000, message="Dagordningen får ha högst 4000 tecken")],
+    agenda = TextAreaField("Dagordning", validators=[Optional(), Length(max=4000, message="Dagordningen får vara högst 4000 tecken")],
                            filters=[strip_filter])
     child_participation = RadioField("Hur är barnet med på mötet?", validators=[InputRequired("Välj hur barnet är med på mötet")],
                                      validate_choice=False)
-    child_voice_by = StringField("Vem för fram barnets röst på mötet?", validators=[Optional(), Length(max=200, message="Högst 200 tecken")],
+    child_voice_by = StringField("Vem för fram barnets röst på mötet?", validators=[Optional(), Length(max=200, message="Svaret får vara högst 200 tecken")],
                                  filters=[strip_filter], description="Till exempel den som har pratat med barnet före mötet.")
     lead_time_agreed = BooleanField("Vi har kommit överens med familjen och verksamheterna om kortare framförhållning")
 
@@ -106,7 +106,7 @@ class MeetingForm(PortalForm):
 class ParticipantForm(PortalForm):
     who = SelectField("Vem ska vara med?", validators=[InputRequired("Välj vem som ska vara med")], validate_choice=False)
     purpose = TextAreaField("Syftet med att hen är med", filters=[strip_filter],
-                            validators=[Optional(), Length(max=500, message="Syftet får ha högst 500 tecken")],
+                            validators=[Optional(), Length(max=500, message="Syftet får vara högst 500 tecken")],
                             description="Varför ska just den här professionen vara med? Vad förväntas hen bidra med? "
                                         "Behövs inte för barnet och vårdnadshavarna.")
 
@@ -129,12 +129,12 @@ class RolesForm(PortalForm):
 class AbsenceForm(PortalForm):
     participant = SelectField("Vem har förhinder?", validators=[InputRequired("Välj vem som har förhinder")],
                               validate_choice=False)
-    note = StringField("Kommentar", validators=[Optional(), Length(max=300, message="Högst 300 tecken")],
+    note = StringField("Kommentar", validators=[Optional(), Length(max=300, message="Kommentaren får vara högst 300 tecken")],
                        filters=[strip_filter], description="Frivilligt, till exempel vem som kommer i stället.")
 
 
 class NotesForm(PortalForm):
-    notes = TextAreaField("Minnesanteckningar", validators=[Optional(), Length(max=20000, message="Anteckningarna får ha högst 20000 tecken")],
+    notes = TextAreaField("Minnesanteckningar", validators=[Optional(), Length(max=20000, message="Anteckningarna får vara högst 20000 tecken")],
                           filters=[strip_filter])
 
 

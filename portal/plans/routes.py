@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..audit import record, record_and_commit
 from ..cases.access import get_case_or_404
 from ..extensions import db
-from ..formdefs import handle_repeat_buttons
+from ..formdefs import handle_repeat_buttons, limit_errors
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local, today_local, utcnow
 from . import meetings as meeting_service
@@ -161,7 +161,11 @@ def edit(ref, plan_id, number):
         form = service.build_plan_form(case, plan, version, formdata=request.form)
         if not ConfirmForm().validate_on_submit():  # CSRF for the plain buttons too
             abort(400)
-        if handle_repeat_buttons(form):
+        if limit_errors(form):
+            # Text over a limit is refused with a message, even in a draft; the saved draft stays as it was.
+            extra_errors = _entry_errors_to_summary(form)
+            status = 400
+        elif handle_repeat_buttons(form):
             # Autosave on every add/remove click: nothing typed is lost.
             changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,
                                            detail="autosparat utkast")

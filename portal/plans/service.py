@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from ..audit import record
 from ..cases.models import Case, Guardian
 from ..extensions import db
-from ..formdefs import build_form
+from ..formdefs import build_form, refuse_over_limit
 from ..formdefs.wtf import display_value as formdefs_display
 from ..timeutil import local, today_local, utcnow
 from . import consent_gate, rules
@@ -375,6 +375,7 @@ def save_content(case: Case, version: PlanVersion, record_: dict, user, *, detai
     Editing a proposed version takes it back to a draft and clears the approvals given so far."""
     if not version.editable:
         raise ValueError("only drafts and proposals can be edited")
+    refuse_over_limit(plan_definition(version.plan.kind), record_)  # the editor has refused it (limit_errors)
     if record_ == (version.content or {}):
         return False
     version.content = copy.deepcopy(record_)
