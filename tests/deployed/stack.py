@@ -26,7 +26,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.mariadb_server import MariaDBServer
+from tests.mariadb_server import MariaDBServer, _die_with_parent
 from tests.smtp_server import SmtpSink, free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -59,7 +59,8 @@ class Process:
     def start(self) -> Process:
         with open(self.log, "ab") as out:
             self.popen = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
-                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                          preexec_fn=_die_with_parent)  # SIGTERM if the test process dies
         return self
 
     def alive(self) -> bool:
@@ -124,6 +125,14 @@ def wait_for_http(process: Process, url: str, timeout: float = START_TIMEOUT, co
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)
     raise StackFailed(f"{process.name} svarade inte på {url} inom {timeout:.0f} s:\n{process.tail()}")
+
+
+def _control_socket(path: Path) -> list[str]:
+    """gunicorn 24+ opens a control socket, by default one per user (~/.gunicorn/gunicorn.ctl) that
+    every instance on the machine would share: each instance gets its own."""
+    from gunicorn.config import Config
+
+    return ["--control-socket", str(path)] if "control_socket" in Config().settings else []
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:
@@ -267,7 +276,7 @@ class Stack:
         port = old.port if old else free_port()
         command = [PYTHON, "-m", "gunicorn", "--workers", "2", "--timeout", "120", "--bind", f"127.0.0.1:{port}",
                    "--access-logfile", "-", "--access-logformat", f"{name} %(m)s %(U)s %(s)s",
-                   "portal:create_app()"]
+                   *_control_socket(self.folder / f"{name}.ctl"), "portal:create_app()"]
         process = Process(name, command, self.logs / f"{name}.log", env=self.env(), port=port)
         self.processes[name] = process.start()
         wait_for_http(process, f"http://127.0.0.1:{port}/logga-in")
