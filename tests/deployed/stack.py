@@ -75,21 +75,28 @@ class Process:
                 pass
             self.popen.wait(timeout=10)
 
+    def terminate(self) -> None:
+        """SIGTERM to the process group: the program shuts down as it would under systemd."""
+        if self.popen is not None and self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
     def stop(self, timeout: float = 15) -> None:
         if self.popen is None:
             return
+        self.terminate()
         try:
-            os.killpg(self.popen.pid, signal.SIGTERM)
             self.popen.wait(timeout=timeout)
-        except ProcessLookupError:
-            pass
         except subprocess.TimeoutExpired:
-            self.kill()
+            pass
         # Whatever is left in the group (a worker that outlived its master) goes too.
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        self.popen.wait(timeout=10)
 
     def tail(self, lines: int = 40) -> str:
         try:
@@ -222,21 +229,34 @@ class Stack:
     # -- start ----------------------------------------------------------------------------
     def start(self) -> Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
+        self._started = time.monotonic()
         try:
             self.nginx_port = free_port()
             self._start_mariadb()
             self._start_redis()
             self.smtp.start()
+            self._mark("MariaDB, Redis, SMTP")
             self._portal("db", "upgrade")
+            self._mark("migrations")
+            # The worker and both instances import the app while the demo data goes in.
+            self._start_worker(wait=False)
+            apps = [self.start_app(name, wait=False) for name in ("app1", "app2")]
             self._portal("seed-demo")
-            self._start_worker()
-            for name in ("app1", "app2"):
-                self.start_app(name)
+            self._mark("demo data")
+            self._wait_for_worker()
+            for app in apps:
+                self.wait_for_app(app)
+            self._mark("outbox worker, app1, app2")
             self._start_nginx()
+            self._mark("nginx")
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _mark(self, what: str) -> None:
+        with (self.logs / "timing.log").open("a") as log:
+            log.write(f"{time.monotonic() - self._started:6.1f} s  {what}\n")
 
     def _start_mariadb(self) -> None:
         self.mariadb.start()
@@ -260,18 +280,23 @@ class Stack:
         if result.returncode != 0:
             raise StackFailed(f"`python -m portal {' '.join(args)}` misslyckades:\n{result.stdout[-3000:]}")
 
-    def _start_worker(self) -> None:
+    def _start_worker(self, wait: bool = True) -> None:
         process = Process("outbox", [PYTHON, "-m", "portal", "outbox", "run", "--loop"], self.logs / "outbox.log",
                           env=self.env())
         self.processes["outbox"] = process.start()
+        if wait:
+            self._wait_for_worker()
+
+    def _wait_for_worker(self) -> None:
+        process = self.processes["outbox"]
         deadline = time.monotonic() + START_TIMEOUT
         while "Utskicksarbetaren skickar" not in process.tail():
             if not process.alive() or time.monotonic() > deadline:
                 raise StackFailed(f"utskicksarbetaren startade inte:\n{process.tail()}")
             time.sleep(0.1)
 
-    def start_app(self, name: str) -> Process:
-        """Starts (or starts again, on the same port) gunicorn instance `name` and waits until it serves."""
+    def start_app(self, name: str, wait: bool = True) -> Process:
+        """Starts (or starts again, on the same port) gunicorn instance `name`; waits until it serves."""
         old = self.processes.get(name)
         port = old.port if old else free_port()
         command = [PYTHON, "-m", "gunicorn", "--workers", "2", "--timeout", "120", "--bind", f"127.0.0.1:{port}",
@@ -279,8 +304,13 @@ class Stack:
                    *_control_socket(self.folder / f"{name}.ctl"), "portal:create_app()"]
         process = Process(name, command, self.logs / f"{name}.log", env=self.env(), port=port)
         self.processes[name] = process.start()
-        wait_for_http(process, f"http://127.0.0.1:{port}/logga-in")
+        if wait:
+            self.wait_for_app(process)
         return process
+
+    @staticmethod
+    def wait_for_app(process: Process) -> None:
+        wait_for_http(process, f"http://127.0.0.1:{process.port}/logga-in")
 
     def _start_nginx(self) -> None:
         folder = self.folder / "nginx"
@@ -301,15 +331,18 @@ class Stack:
 
     def log_tails(self, lines: int = 40) -> str:
         parts = [f"--- {name} ({p.log}) ---\n{p.tail(lines)}" for name, p in self.processes.items()]
-        for extra in (self.folder / "nginx" / "error.log", self.logs / "portal-cli.log"):
+        for extra in (self.folder / "nginx" / "error.log", self.logs / "portal-cli.log", self.logs / "timing.log"):
             if extra.exists():
                 parts.append(f"--- {extra} ---\n" + "\n".join(extra.read_text(errors="replace").splitlines()[-lines:]))
         return "\n".join(parts)
 
     # -- stop -----------------------------------------------------------------------------
     def stop(self) -> None:
-        for name in reversed(list(self.processes)):
-            self.processes[name].stop()
+        processes = list(reversed(self.processes.values()))
+        for process in processes:  # all at once: nginx, both instances, the worker and Redis stop in parallel
+            process.terminate()
+        for process in processes:
+            process.stop()
         self.smtp.stop()
         self.mariadb.stop()
 

@@ -176,6 +176,7 @@ def test_journeys_over_https_survive_a_killed_app_instance(stack, new_context):
     assert "Elsa Exempeldotter" in pdf and "Samordnad individuell plan" in pdf
     assert len(stack.served_by("app2")) > served_by_app2 + 10
     assert not stack.processes["app1"].alive()
+    restarted = stack.start_app("app1", wait=False)  # back for the next test, while we look
 
     consent, report = confirmed_in_database(stack, consent_id, ref)
     assert consent == {"status": "valid", "signed": {first: first_name, second: second_name}}
@@ -183,4 +184,4 @@ def test_journeys_over_https_survive_a_killed_app_instance(stack, new_context):
     # The receipts reach the guardians through the worker, also after the crash.
     for address in GUARDIANS:
         mail_to(sink, address, "Kvitto")
-    stack.start_app("app1")
+    stack.wait_for_app(restarted)
