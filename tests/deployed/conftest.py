@@ -1,29 +1,21 @@
 """The deployed stack (tests/deployed/stack.py) for the tests in this folder, once per session.
 
-Every test here gets the `deployed` marker. When a test fails, the end of every process's log
-is added to its report; the stack's folder is removed at the end unless something failed."""
+Every test module here sets `pytestmark = pytest.mark.deployed`. When a test fails, the end of
+every process's log is added to its report; the stack's folder is removed at the end unless
+something failed. Chromium is tests/browser's session `browser`."""
 from __future__ import annotations
 
+import contextlib
 import shutil
-from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import browser  # noqa: F401  (the session's Chromium, fixture)
+
 from .stack import Stack, start_stack
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 20_000
 _running: list[Stack] = []
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.deployed)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -48,24 +40,15 @@ def stack(request):
         print(f"\nThe deployed stack's logs are kept in {stack.logs}")
 
 
-@pytest.fixture(scope="session")
-def deployed_browser(playwright_instance):
-    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-
-
 @pytest.fixture
-def new_context(deployed_browser, stack):
+def new_context(browser, stack):  # noqa: F811
     """new_context() -> a fresh browser context on https://127.0.0.1:<nginx>/ (the test certificate accepted)."""
-    contexts = []
+    with contextlib.ExitStack() as opened:
+        def make(**options):
+            options = {"base_url": stack.url, "ignore_https_errors": True, "locale": "sv-SE", **options}
+            context = browser.new_context(**options)
+            opened.callback(context.close)
+            context.set_default_timeout(TIMEOUT_MS)
+            return context
 
-    def make(**options):
-        context = deployed_browser.new_context(base_url=stack.url, ignore_https_errors=True, locale="sv-SE", **options)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
+        yield make

@@ -67,13 +67,24 @@ class Process:
         return self.popen is not None and self.popen.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL to the whole process group (a gunicorn master and its workers), like a crash."""
-        if self.popen is not None:
+        """SIGKILL to the whole process group (a gunicorn master and its workers), like a crash.
+
+        Returns when the port refuses connections: until the last worker is gone the kernel still
+        queues connections on the listening socket, and nginx's request on one of them fails."""
+        if self.popen is None:
+            return
+        try:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.popen.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while self.port and time.monotonic() < deadline:
             try:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.popen.wait(timeout=10)
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            except OSError:
+                return
+            time.sleep(0.05)
 
     def terminate(self) -> None:
         """SIGTERM to the process group: the program shuts down as it would under systemd."""

@@ -10,10 +10,13 @@ import io
 import re
 import time
 
+import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from portal.demo import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.deployed, pytest.mark.browser]
 
 STAFF = "anna.larare@arjeplog.example"
 MANAGER = "rut.rektorsson@arjeplog.example"

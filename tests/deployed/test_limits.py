@@ -11,7 +11,10 @@ import re
 import ssl
 import urllib.parse
 
+import pytest
 import redis
+
+pytestmark = pytest.mark.deployed
 
 ATTEMPTS = 10  # portal/accounts/routes.py: "10 per minute" on POST /logga-in
 CLIENT = "127.0.0.2"
