@@ -73,10 +73,7 @@ class Process:
         queues connections on the listening socket, and nginx's request on one of them fails."""
         if self.popen is None:
             return
-        try:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        self._signal_group(signal.SIGKILL)
         self.popen.wait(timeout=10)
         deadline = time.monotonic() + 10
         while self.port and time.monotonic() < deadline:
@@ -86,13 +83,16 @@ class Process:
                 return
             time.sleep(0.05)
 
+    def _signal_group(self, sig: int) -> None:
+        try:
+            os.killpg(self.popen.pid, sig)
+        except ProcessLookupError:
+            pass
+
     def terminate(self) -> None:
         """SIGTERM to the process group: the program shuts down as it would under systemd."""
         if self.popen is not None and self.popen.poll() is None:
-            try:
-                os.killpg(self.popen.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+            self._signal_group(signal.SIGTERM)
 
     def stop(self, timeout: float = 15) -> None:
         if self.popen is None:
@@ -103,10 +103,7 @@ class Process:
         except subprocess.TimeoutExpired:
             pass
         # Whatever is left in the group (a worker that outlived its master) goes too.
-        try:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        self._signal_group(signal.SIGKILL)
         self.popen.wait(timeout=10)
 
     def tail(self, lines: int = 40) -> str:
@@ -339,6 +336,18 @@ class Stack:
         """The access log lines of app instance `name` ("app1 POST /logga-in 302")."""
         return [line for line in self.processes[name].log.read_text(errors="replace").splitlines()
                 if line.startswith(f"{name} ")]
+
+    def wait_until_both_serve(self, timeout: float = 30) -> None:
+        """Until nginx sends requests to both instances again: after a failed connection it leaves an
+        instance out for fail_timeout (10 s), also when the instance is already back."""
+        seen = {name: len(self.served_by(name)) for name in ("app1", "app2")}
+        deadline = time.monotonic() + timeout
+        context = ssl._create_unverified_context()
+        while any(len(self.served_by(name)) == n for name, n in seen.items()):
+            if time.monotonic() > deadline:
+                raise StackFailed(f"nginx sent nothing to one of the instances within {timeout:.0f} s")
+            urllib.request.urlopen(f"{self.url}/logga-in", timeout=10, context=context).read()
+            time.sleep(0.2)
 
     def log_tails(self, lines: int = 40) -> str:
         parts = [f"--- {name} ({p.log}) ---\n{p.tail(lines)}" for name, p in self.processes.items()]
