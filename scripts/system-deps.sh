@@ -5,7 +5,7 @@ set -euo pipefail
 what=${1:-run}
 pkgs=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core fonts-liberation2 sqlite3)
 if [ "$what" = test ]; then
-  pkgs+=(chromium mariadb-server mariadb-client poppler-utils nginx wrk)
+  pkgs+=(chromium mariadb-server mariadb-client poppler-utils nginx wrk nodejs)
 fi
 if [ "$what" = bench ]; then
   pkgs+=(wrk nginx)
