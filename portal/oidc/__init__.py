@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     from .citizen import OidcCitizenProvider, require_eid_filter
     from .config import load_identity_config
     from .routes import bp
+    from .rules import acr_label
 
     path = app.config.get("PORTAL_IDENTITY_FILE") or os.environ.get("PORTAL_IDENTITY_FILE") \
         or os.path.join(app.config["PORTAL_CONTENT_DIR"], "identity.yaml")
@@ -44,5 +45,6 @@ def init_app(app: Flask) -> None:
         app.config["PORTAL_CONSENT_IDENTITY_PROVIDERS"] = ",".join(citizen + [n for n in names if n not in citizen])
     register_provider_filter(require_eid_filter)
     register_labels(AUDIT_LABELS)
+    app.jinja_env.filters["acr_label"] = acr_label
     app.register_blueprint(bp)
     service.init_hooks(app)

@@ -16,6 +16,7 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import login_user, user_logged_out
+from joserfc.errors import JoseError
 from sqlalchemy import select
 
 from ..accounts.models import User
@@ -102,7 +103,7 @@ def finish(p: ProviderConfig, state: str | None) -> tuple[dict, dict]:
     except requests.RequestException:
         log.warning("oidc provider %s unavailable (token)", p.key)
         raise OidcFailure(UNAVAILABLE.format(label=p.label), 503) from None
-    except (AuthlibBaseError, ValueError, KeyError) as exc:
+    except (AuthlibBaseError, JoseError, ValueError, KeyError) as exc:
         log.warning("oidc sign-in refused for provider %s: %s", p.key, type(exc).__name__)
         raise OidcFailure(f"Inloggningen hos {p.label} kunde inte kontrolleras och har inte godtagits. "
                           "Börja om. Om felet finns kvar: kontakta personalen.") from None
