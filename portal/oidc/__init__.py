@@ -34,7 +34,11 @@ def init_app(app: Flask) -> None:
 
     path = app.config.get("PORTAL_IDENTITY_FILE") or os.environ.get("PORTAL_IDENTITY_FILE") \
         or os.path.join(app.config["PORTAL_CONTENT_DIR"], "identity.yaml")
-    config = load_identity_config(path)
+    from ..directory.loader import load_directory
+
+    # Unit keys of the group mapping must exist (create_app loads the directory after the features).
+    unit_keys = set(load_directory(app.config["PORTAL_CONTENT_DIR"]).units) if os.path.exists(path) else None
+    config = load_identity_config(path, unit_keys=unit_keys)
     app.extensions["identity"] = config
     service.register_clients(app, config)
     citizen = [p.key for p in config.of_kind("citizen")]
