@@ -98,6 +98,9 @@ def finish(p: ProviderConfig, state: str | None) -> tuple[dict, dict]:
     if time.time() - flow.get("at", 0) > identity_config().state_minutes * 60:
         c.framework.clear_state_data(session, state)
         raise OidcFailure("Inloggningen tog för lång tid och har gått ut. Börja om.")
+    if request.args.get("error"):
+        c.framework.clear_state_data(session, state)
+        raise OidcFailure(f"Inloggningen hos {p.label} avbröts eller nekades. Börja om om du vill försöka igen.")
     try:
         token = c.authorize_access_token()
     except requests.RequestException:

@@ -253,6 +253,19 @@ def test_a_guardian_signs_with_e_legitimation_that_matches(page, oidc_portal):
     for expected in ("Leverantör: BankID (test)", "LoA3", "legitimationen: Maria Exempeldotter"):
         assert expected in signers, signers
 
+    # The staff member's consent page says the same.
+    from tests.browser.consent_data import _case
+
+    from .helpers import login_as
+
+    ref = in_app(oidc_portal.app, lambda: _case().ref)
+    page.context.clear_cookies()
+    login_as(page, "anna.larare@arjeplog.example")
+    page.goto(f"/arenden/{ref}/samtycke/{consent_id}")
+    row = page.get_by_role("row").filter(has_text="Maria Exempeldotter")
+    expect(row).to_contain_text("BankID (test) (tillitsnivå väsentlig, LoA3)")
+    expect(row).to_contain_text("Namn enligt e-legitimationen: Maria Exempeldotter")
+
 
 def test_a_guardian_whose_e_legitimation_is_someone_else_cannot_sign(page, oidc_portal):
     consent_id, token = _new_link(oidc_portal.app)
