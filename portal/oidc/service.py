@@ -122,6 +122,9 @@ def finish(p: ProviderConfig, state: str | None) -> tuple[dict, dict]:
 def staff_account(p: ProviderConfig, claims: dict) -> User:
     """The account for a verified staff sign-in: by subject, or on first sign-in by e-mail
     (the subject is stored then). Units follow the configured group mapping, if any."""
+    if not rules.meets(rules.assurance_of(p, claims), p.minimum_assurance):
+        raise OidcFailure(f"Inloggningen hos {p.label} har för låg tillitsnivå för portalen. "
+                          "Logga in på ett annat sätt, till exempel med ditt SITHS-kort.", 403)
     subject = str(claims["sub"])[:150]
     link = db.session.scalar(select(AccountIdentity).where(AccountIdentity.provider == p.key,
                                                            AccountIdentity.subject == subject))
