@@ -14,6 +14,8 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The test OpenID provider (tests/oidc) is installed with npm: NodeSource's nodejs brings it, Debian's does not.
+if [ "$what" = test ] && ! command -v npm >/dev/null; then missing+=(npm); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" = 0 ]; then
