@@ -112,3 +112,30 @@ def test_a_provider_that_cannot_be_reached_gets_a_clear_message(app_factory, tmp
     assert response.status_code == 503
     assert "Inloggningen hos Arjeplogs kommuns inloggning fungerar inte just nu" in response.get_data(as_text=True)
     assert client.get("/logga-in/org/finns-inte").status_code == 404
+
+
+def test_when_the_eid_provider_is_down_the_signer_is_told_and_e_mail_codes_remain_where_allowed(app_factory, tmp_path):
+    from portal.demo import seed_demo
+    from tests.browser.consent_data import new_sign_token, send_new_consent
+
+    down = _closed_port_url()
+    path = _write(tmp_path, identity_yaml(staff_discovery=down, eid_discovery=down))
+    app = app_factory(PORTAL_IDENTITY_FILE=str(path))
+    with app.app_context():
+        assert seed_demo()
+        token = new_sign_token(send_new_consent())
+    client = app.test_client()
+    page = client.get(f"/samtycke/s/{token}").get_data(as_text=True)
+    assert "Legitimera dig med BankID (test)" in page and "Skicka kod till min e-post" in page
+    response = client.get(f"/samtycke/s/{token}/identifiera/eid")
+    assert response.status_code == 503
+    body = response.get_data(as_text=True)
+    assert "Inloggningen hos BankID (test) fungerar inte just nu" in body and f'href="/samtycke/s/{token}"' in body
+
+    required = tmp_path / "required.yaml"
+    required.write_text(identity_yaml(staff_discovery=down, eid_discovery=down, require_eid_for=("arjeplogs-kommun",)),
+                        encoding="utf-8")
+    app.extensions["identity"] = load_identity_config(required)
+    page = client.get(f"/samtycke/s/{token}").get_data(as_text=True)
+    assert "Legitimera dig med BankID (test)" in page and "Skicka kod till min e-post" not in page
+    assert client.post(f"/samtycke/s/{token}/identifiera/email_otp", data={"action": "send"}).status_code == 404
