@@ -139,3 +139,19 @@ def test_when_the_eid_provider_is_down_the_signer_is_told_and_e_mail_codes_remai
     page = client.get(f"/samtycke/s/{token}").get_data(as_text=True)
     assert "Legitimera dig med BankID (test)" in page and "Skicka kod till min e-post" not in page
     assert client.post(f"/samtycke/s/{token}/identifiera/email_otp", data={"action": "send"}).status_code == 404
+
+
+def test_an_administrator_can_see_and_remove_an_accounts_link_to_a_provider(app, runner, make_user):
+    from portal.extensions import db
+    from portal.oidc.models import AccountIdentity
+
+    user_id = make_user("per.personal@skola.example")
+    with app.app_context():
+        db.session.add(AccountIdentity(user_id=user_id, provider="kommunen", subject="abc-123"))
+        db.session.commit()
+    assert "kommunen: kopplat" in runner.invoke(args=["identity", "links", "per.personal@skola.example"]).output
+    result = runner.invoke(args=["identity", "unlink", "per.personal@skola.example", "kommunen"])
+    assert result.exit_code == 0 and "Kopplingen är borttagen." in result.output
+    assert "inte kopplat till någon" in runner.invoke(args=["identity", "links", "per.personal@skola.example"]).output
+    assert runner.invoke(args=["identity", "unlink", "per.personal@skola.example", "kommunen"]).exit_code == 2
+    assert "Inga leverantörer" in runner.invoke(args=["identity", "check"]).output

@@ -18,6 +18,7 @@ from flask import Flask
 AUDIT_LABELS = {
     "account.sso_login": "Loggade in med organisationens inloggning",
     "account.sso_linked": "Kopplade kontot till organisationens inloggning",
+    "account.sso_unlinked": "Kopplingen till organisationens inloggning togs bort",
     "account.sso_units": "Enheterna ändrades efter organisationens gruppmappning",
     "consent.eid_refused": "E-legitimationen stämde inte med personen som ska skriva under",
 }
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     from ..audit.log import register_labels
     from ..consent.identity import register_provider, register_provider_filter
     from . import service
+    from .cli import identity as identity_cli
     from .citizen import OidcCitizenProvider, require_eid_filter
     from .config import load_identity_config
     from .routes import bp
@@ -51,4 +53,5 @@ def init_app(app: Flask) -> None:
     register_labels(AUDIT_LABELS)
     app.jinja_env.filters["acr_label"] = acr_label
     app.register_blueprint(bp)
+    app.cli.add_command(identity_cli)
     service.init_hooks(app)
