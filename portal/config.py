@@ -57,6 +57,9 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "PORTAL_LOGIN_MAX_FAILURES": int(env("PORTAL_LOGIN_MAX_FAILURES", "5")),
         "PORTAL_LOGIN_LOCK_MINUTES": int(env("PORTAL_LOGIN_LOCK_MINUTES", "15")),
+        # Server-side sessions (accounts/sessions.py): idle timeout and absolute lifetime (a working day).
+        "PORTAL_SESSION_IDLE_MINUTES": int(env("PORTAL_SESSION_IDLE_MINUTES", "120")),
+        "PORTAL_SESSION_LIFETIME_HOURS": int(env("PORTAL_SESSION_LIFETIME_HOURS", "10")),
         "PORTAL_DEV_RELOAD_CONTENT": _bool(env("PORTAL_DEV_RELOAD_CONTENT"), False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -64,7 +67,8 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # The cookie lives no longer than the server-side session may.
+        "PERMANENT_SESSION_LIFETIME": int(env("PORTAL_SESSION_LIFETIME_HOURS", "10")) * 3600,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         # Flask-WTF's strict check wants a Referer on every HTTPS post; the portal's own
         # same-origin check (security.same_origin_problem) reads Origin and Sec-Fetch-Site instead,

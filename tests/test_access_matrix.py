@@ -71,6 +71,7 @@ MATRIX: dict[str, dict] = {
     "accounts.login": {"GET": redirect_for_signed_in(200), "POST": redirect_for_signed_in(400)},
     "accounts.logout": {"POST": same(302), "order": 99},
     "accounts.account": {"GET": SIGNED_IN, "POST": roles(SIGNED_IN, own=400, other=400, manager=400, admin=400)},
+    "accounts.end_other_sessions": {"POST": roles(SIGNED_IN, own=302, other=302, manager=302, admin=302)},
     "accounts.admin_users": {"GET": ADMIN},
     "accounts.admin_user_new": {"GET": ADMIN, "POST": roles(ADMIN, admin=400)},
     "accounts.admin_user_edit": {"GET": ADMIN, "POST": ADMIN_POST},

@@ -26,6 +26,8 @@ from portal.timeutil import today_local
 # CSRF test). Keep it short: every entry is a form no fuzzing reaches.
 NO_FORM: dict[str, str] = {
     "accounts.logout": "the header's sign-out button: no field but the CSRF token (tests/test_csrf.py)",
+    "accounts.end_other_sessions": "/konto's 'Logga ut från andra enheter' button: no field but the CSRF token "
+                                   "(tests/test_csrf.py, tests/test_sessions.py)",
 }
 
 # Fewer examples per form than the focused fuzz tests: this one covers breadth, every form.

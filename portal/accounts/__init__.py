@@ -1,29 +1,37 @@
 """Staff accounts: login, logout, password change, administration."""
-from flask import Flask
+from flask import Flask, request, session
+from flask_login import current_user, user_logged_in
 
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..templating import add_nav
 
 
 def init_app(app: Flask) -> None:
-    from .models import User
+    from ..audit.log import register_labels
+    from . import sessions
+    from .cli import sessions_group
     from .routes import bp
+    from .service import AUDIT_LABELS
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Logga in för att se sidan."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def _load(user_id: str):
-        try:
-            uid, version = (int(x) for x in user_id.split(":"))
-        except ValueError:
-            return None
-        user = db.session.get(User, uid)
-        if user is None or user.session_version != version or not user.active:
-            return None
-        return user
+    # Sessions live in the database (accounts/sessions.py): every sign-in starts one, and the
+    # loader refuses an ended, idle or too old one on every instance.
+    login_manager.user_loader(sessions.load_user)
+    user_logged_in.connect(sessions.start)
+    register_labels(AUDIT_LABELS)
+
+    @app.before_request
+    def _read_the_session_first():
+        # Read (and, once a minute, touch) the sign-in session before any view writes: on SQLite
+        # the touch's own short transaction would otherwise wait for the view's write lock.
+        if request.endpoint != "static" and "_user_id" in session:
+            current_user._get_current_object()
+
+    app.cli.add_command(sessions_group)
 
     app.register_blueprint(bp)
     add_nav("accounts.admin_users", "Konton", lambda u: u.is_authenticated and u.is_admin)

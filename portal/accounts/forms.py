@@ -29,6 +29,10 @@ class ChangePasswordForm(PortalForm):
             raise ValidationError(problem)
 
 
+class EndOtherSessionsForm(PortalForm):
+    """"Logga ut från andra enheter": no fields, only the CSRF token."""
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

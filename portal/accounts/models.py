@@ -26,7 +26,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-    # Bumped on password change or deactivation: invalidates every other session.
+    # No longer read: sign-in sessions live in account_sessions (AccountSession) since issue 27.
     session_version: Mapped[int] = mapped_column(default=1)
 
     memberships: Mapped[list[UserUnit]] = relationship(
@@ -38,7 +38,7 @@ class User(UserMixin, db.Model):
         return bool(self.active)
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return str(self.id)
 
     @property
     def unit_keys(self) -> set[str]:
@@ -71,3 +71,21 @@ class UserUnit(db.Model):
     unit_key: Mapped[str] = mapped_column(String(100), index=True)
 
     user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class AccountSession(db.Model):
+    """One sign-in on one device. The session cookie carries a random token; only its SHA-256
+    is stored. Ended (logout, password change, deactivation, "log out other devices") rows, and
+    rows past the idle timeout or the absolute lifetime, are refused by the user loader."""
+    __tablename__ = "account_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Written at most once a minute (accounts.sessions.TOUCH_EVERY), never by the page's own transaction.
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    end_reason: Mapped[str] = mapped_column(String(20), default="")
+    # Browser and operating system only ("Firefox på Windows"): no address, no version, no person.
+    device: Mapped[str] = mapped_column(String(100), default="")

@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..timeutil import utcnow
-from .forms import ChangePasswordForm, LoginForm, UserForm
+from . import sessions
+from .forms import ChangePasswordForm, EndOtherSessionsForm, LoginForm, UserForm
 from .models import ROLES, User
-from .passwords import verify_password
-from .service import AccountError, authenticate, create_user, set_password, set_units
+from .service import (AccountError, authenticate, change_own_password, create_user, deactivate, log_out_other_devices,
+                      set_password, set_units)
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -62,6 +63,8 @@ def login():
 
 @bp.route("/logga-ut", methods=["POST"])
 def logout():
+    sessions.end_current("logout")
+    db.session.commit()
     logout_user()
     session.clear()
     flash("Du är utloggad.", "info")
@@ -74,17 +77,37 @@ def account():
     form = ChangePasswordForm()
     form._email = current_user.email
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append("Det nuvarande lösenordet stämmer inte")
+        try:
+            change_own_password(current_user, form.current_password.data, form.new_password.data,
+                                keep_session=sessions.current_id())
+        except AccountError as exc:
+            db.session.commit()  # the failure counts toward the lock
+            form.current_password.errors.append(str(exc))
         else:
-            set_password(current_user, form.new_password.data)
             db.session.commit()
-            login_user(current_user)  # the session version changed: keep this session
-            flash("Ditt lösenord är bytt. Andra inloggningar med det gamla lösenordet har loggats ut.", "success")
+            flash("Ditt lösenord är bytt. Du är utloggad på alla andra enheter.", "success")
             return redirect(url_for("accounts.account"))
+    return _account_page(form, EndOtherSessionsForm()), (400 if form.errors else 200)
+
+
+@bp.route("/konto/andra-enheter/logga-ut", methods=["POST"])
+@login_required
+def end_other_sessions():
+    form = EndOtherSessionsForm()
+    if not form.validate_on_submit():
+        return _account_page(ChangePasswordForm(formdata=None), form), 400
+    ended = log_out_other_devices(current_user, keep_session=sessions.current_id())
+    db.session.commit()
+    flash("Du är utloggad från alla andra enheter." if ended else "Du var inte inloggad på någon annan enhet.",
+          "success")
+    return redirect(url_for("accounts.account"))
+
+
+def _account_page(form: ChangePasswordForm, end_form: EndOtherSessionsForm) -> str:
     directory = current_app.extensions["directory"]
     units = [directory.unit_label(k) for k in sorted(current_user.unit_keys)]
-    return render_template("accounts/account.html", form=form, units=units), (400 if form.errors else 200)
+    return render_template("accounts/account.html", form=form, end_form=end_form, units=units,
+                           live_sessions=sessions.live_sessions(current_user.id), this_session=sessions.current_id())
 
 
 # --- Administration -----------------------------------------------------------------
@@ -142,9 +165,10 @@ def admin_user_edit(user_id: int):
             user.active = form.active.data
             set_units(user, form.units.data)
             if form.password.data:
-                set_password(user, form.password.data)
-            elif was_active and not user.active:
-                user.session_version += 1
+                own = sessions.current_id() if user.id == current_user.id else None
+                set_password(user, form.password.data, keep_session=own)
+            if was_active and not user.active:
+                deactivate(user)
             db.session.commit()
             flash(f"Kontot för {user.name} är sparat.", "success")
             return redirect(url_for("accounts.admin_users"))

@@ -6,18 +6,43 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..audit import record
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import ROLES, User, UserUnit
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
+from .sessions import end_all
 
 
 class AccountError(ValueError):
     pass
 
 
+AUDIT_LABELS = {
+    "account.password_wrong": "Angav fel nuvarande lösenord på Mitt konto",
+    "account.locked": "Kontot spärrades efter för många felaktiga lösenord",
+    "account.password_changed": "Bytte lösenord (andra inloggningar avslutades)",
+    "account.sessions_ended": "Loggade ut från andra enheter",
+}
+
+
 def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+
+
+def is_locked(user: User, now: dt.datetime | None = None) -> bool:
+    return bool(user.locked_until and user.locked_until > (now or utcnow()))
+
+
+def count_failure(user: User, now: dt.datetime | None = None) -> bool:
+    """One more failed password (at sign-in or on /konto); locks the account for a while after
+    PORTAL_LOGIN_MAX_FAILURES. True when this failure locked it. The caller commits."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= current_app.config["PORTAL_LOGIN_MAX_FAILURES"]:
+        user.locked_until = (now or utcnow()) + dt.timedelta(minutes=current_app.config["PORTAL_LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
+        return True
+    return False
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -30,13 +55,10 @@ def authenticate(email: str, password: str) -> User | None:
     ok = verify_password(user.password_hash if user else None, password)
     if user is None:
         return None
-    if user.locked_until and user.locked_until > now:
+    if is_locked(user, now):
         return None
     if not ok or not user.active:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= current_app.config["PORTAL_LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + dt.timedelta(minutes=current_app.config["PORTAL_LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
+        count_failure(user, now)
         db.session.commit()
         return None
     user.failed_logins = 0
@@ -68,15 +90,44 @@ def create_user(email: str, name: str, password: str, role: str = "staff", units
     return user
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, keep_session: int | None = None) -> None:
+    """A new password; every session of the account ends except `keep_session` (the changer's own)."""
     problem = password_problem(password, email=user.email, name=user.name)
     if problem:
         raise AccountError(problem)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    user.session_version = (user.session_version or 1) + 1
     user.failed_logins = 0
     user.locked_until = None
+    end_all(user.id, "password", keep=keep_session)
+
+
+def change_own_password(user: User, current: str, new: str, keep_session: int | None) -> None:
+    """/konto: the current password first. A wrong one counts like a failed sign-in (a stolen
+    session cannot guess freely) and is audited; while the account is locked nothing is changed.
+    Raises AccountError with the message for the field; the caller commits either way."""
+    if is_locked(user):
+        raise AccountError("För många felaktiga lösenord. Vänta en stund och försök igen.")
+    if not verify_password(user.password_hash, current):
+        record("account.password_wrong", object_type="user", object_id=user.id, user=user)
+        if count_failure(user):
+            record("account.locked", object_type="user", object_id=user.id, user=user)
+        raise AccountError("Det nuvarande lösenordet stämmer inte")
+    set_password(user, new, keep_session=keep_session)
+    record("account.password_changed", object_type="user", object_id=user.id, user=user)
+
+
+def log_out_other_devices(user: User, keep_session: int | None) -> int:
+    """"Logga ut från andra enheter": every session of the account but this one ends (audited)."""
+    ended = end_all(user.id, "other_devices", keep=keep_session)
+    record("account.sessions_ended", object_type="user", object_id=user.id, detail=f"{ended} sessioner", user=user)
+    return ended
+
+
+def deactivate(user: User) -> None:
+    """Close the account: it can no longer sign in, and every session of it ends now."""
+    user.active = False
+    end_all(user.id, "deactivated")
 
 
 def set_units(user: User, units: list[str]) -> None:

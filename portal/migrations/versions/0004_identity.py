@@ -4,7 +4,7 @@ account_identities: one row per account and staff provider (portal.oidc), stored
 the account is matched by its e-mail address; later sign-ins are matched by (provider, subject).
 
 Revision ID: 0004_identity
-Revises: 0002_case_list_indexes
+Revises: 0003_account_sessions
 Create Date: 2026-12-05 09:10:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_identity'
-down_revision = '0002_case_list_indexes'
+down_revision = '0003_account_sessions'
 branch_labels = None
 depends_on = None
 
