@@ -113,8 +113,28 @@ def finish(p: ProviderConfig, state: str | None) -> tuple[dict, dict]:
     claims = dict(token.get("userinfo") or {})
     if not claims.get("sub"):
         raise OidcFailure(f"Inloggningen hos {p.label} kunde inte kontrolleras och har inte godtagits. Börja om.")
+    _add_userinfo(p, c, token, claims)
     flow["id_token"] = bool(token.get("id_token"))
     return flow, claims
+
+
+def _add_userinfo(p: ProviderConfig, c, token: dict, claims: dict) -> None:
+    """Providers that keep the scope's claims out of the ID token (as the OpenID Connect Core
+    spec has it for the code flow) give them at the userinfo endpoint: read it when the claim the
+    portal needs is missing, and only for the same subject. The ID token's claims win."""
+    needed = p.claim("personal_number") if p.kind == "citizen" else p.claim("email")
+    if claims.get(needed) or not c.load_server_metadata().get("userinfo_endpoint"):
+        return
+    try:
+        extra = dict(c.userinfo(token=token))
+    except requests.RequestException:
+        log.warning("oidc provider %s unavailable (userinfo)", p.key)
+        raise OidcFailure(UNAVAILABLE.format(label=p.label), 503) from None
+    except (AuthlibBaseError, ValueError):
+        return
+    if extra.get("sub") == claims["sub"]:
+        for name, value in extra.items():
+            claims.setdefault(name, value)
 
 
 # --------------------------------------------------------------------------- staff

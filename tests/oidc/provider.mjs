@@ -40,7 +40,9 @@ server.listen(0, '127.0.0.1', () => {
       groups: ['groups'],
       'https://id.oidc.se/scope/naturalPersonNumber': ['https://id.oidc.se/claim/personalIdentityNumber'],
     },
-    conformIdTokenClaims: false,
+    // true (the default): the scopes' claims come from the userinfo endpoint only, as the spec has
+    // it for the code flow; a config with "claimsInIdToken": true puts them in the ID token too.
+    conformIdTokenClaims: !config.claimsInIdToken,
     acrValues: ['http://id.elegnamnden.se/loa/1.0/loa2', 'http://id.elegnamnden.se/loa/1.0/loa3',
       'http://id.elegnamnden.se/loa/1.0/loa4'],
     pkce: { required: () => true },
