@@ -28,8 +28,9 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e .
 	@touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml tests/oidc/package-lock.json
 	$(BIN)/pip install -q -e '.[test]'
+	npm ci --prefix tests/oidc --no-audit --no-fund --silent
 	@touch $@
 
 install: $(VENV)/.installed

@@ -25,6 +25,7 @@ FEATURES = [
     "portal.plans",
     "portal.retention",
     "portal.subject_access",
+    "portal.oidc",
 ]
 
 

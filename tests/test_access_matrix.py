@@ -173,6 +173,11 @@ MATRIX: dict[str, dict] = {
     "subject_access.signer_pdf": {"GET": LINK_VERIFIED},
     "subject_access.staff_page": {"GET": MANAGERS},
     "subject_access.staff_pdf": {"GET": MANAGERS},
+    # OpenID Connect: no provider is configured in the demo content (the journeys through a real
+    # provider are in tests/browser/test_oidc_journeys.py).
+    "oidc.login": {"GET": same(404)},
+    "oidc.callback": {"GET": same(404)},
+    "oidc.signed_out": {"GET": PUBLIC},
 }
 # Query strings some routes need (besides the URL's own variables).
 QUERY: dict[str, dict] = {"subject_access.staff_pdf": {"for": "barnet"}}

@@ -27,6 +27,8 @@ class Verified:
     method: str
     assurance: str
     staff_user_id: int | None = None
+    verified_name: str = ""   # the name the eID provider vouches for
+    acr: str = ""             # the provider's authentication context (e.g. LoA3)
 
 
 class IdentityProvider(Protocol):
@@ -53,6 +55,23 @@ def get_provider(name: str):
 def enabled_remote_providers(config) -> list:
     names = [n.strip() for n in str(config.get("PORTAL_CONSENT_IDENTITY_PROVIDERS", "email_otp")).split(",") if n.strip()]
     return [p for n in names if (p := _providers.get(n)) is not None and p.remote]
+
+
+_filters: list = []
+
+
+def register_provider_filter(fn) -> None:
+    """fn(link, providers) -> providers: e.g. only e-legitimation where the authority requires it."""
+    if fn not in _filters:
+        _filters.append(fn)
+
+
+def providers_for(link, config) -> list:
+    """The remote providers a signer with this link may use."""
+    providers = enabled_remote_providers(config)
+    for fn in _filters:
+        providers = fn(link, providers)
+    return providers
 
 
 def provider_label(name: str) -> str:

@@ -18,7 +18,7 @@ from ..timeutil import local, today_local, utcnow
 from . import rules, service
 from .forms import (ConfirmForm, DeclineForm, InPersonIdentityForm, SignForm, StaffWithdrawForm, WithdrawForm,
                     request_form, signer_fields, signer_plan, validate_request)
-from .identity import InPersonProvider, Verified, assurance_label, enabled_remote_providers, get_provider, provider_label
+from .identity import InPersonProvider, Verified, assurance_label, get_provider, provider_label, providers_for
 from .models import (CHILD, DRAFT, EVENT_LABELS, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, ROLE_LABELS, S_DECLINED, S_SIGNED, S_WITHDRAWN,
                      SIGNER_STATUS_LABELS, Consent, ConsentSigner)
 from .readability import lix
@@ -46,14 +46,14 @@ def _verified_sessions() -> dict:
 def _remember_verified(link, verified: Verified) -> None:
     entries = _verified_sessions()
     entries[str(link.id)] = {"at": int(time.time()), "provider": verified.provider, "method": verified.method,
-                             "assurance": verified.assurance}
+                             "assurance": verified.assurance, "acr": verified.acr}
     # keep the session small: the newest few links only
     session["consent_verified"] = dict(sorted(entries.items(), key=lambda kv: kv[1]["at"])[-5:])
 
 
 def _verified_for(link) -> Verified | None:
     entry = _verified_sessions().get(str(link.id))
-    if not isinstance(entry, dict):
+    if not isinstance(entry, dict) or entry.get("provider") not in _allowed(link):
         return None
     if time.time() - entry.get("at", 0) > current_app.config["PORTAL_CONSENT_SESSION_MINUTES"] * 60:
         return None
@@ -61,7 +61,11 @@ def _verified_for(link) -> Verified | None:
     entries = _verified_sessions()
     entries[str(link.id)] = {**entry, "at": int(time.time())}
     session["consent_verified"] = entries
-    return Verified(entry.get("provider", ""), entry.get("method", ""), entry.get("assurance", ""))
+    return Verified(entry.get("provider", ""), entry.get("method", ""), entry.get("assurance", ""), acr=entry.get("acr", ""))
+
+
+def _allowed(link) -> set[str]:
+    return {p.name for p in providers_for(link, current_app.config)}
 
 
 def _link_or_page(token: str):
@@ -99,7 +103,7 @@ def signer_home(token: str):
     signer = link.signer
     verified = _verified_for(link)
     if verified is None:
-        return render_template("consent/signer/verify.html", token=token, providers=enabled_remote_providers(current_app.config),
+        return render_template("consent/signer/verify.html", token=token, providers=providers_for(link, current_app.config),
                                send_form=ConfirmForm(), young=signer.audience == "child", link=link)
     return _answer_page(signer, token=token, link=link)
 
@@ -135,7 +139,7 @@ def identify(token: str, provider: str):
     if page is not None:
         return page
     chosen = get_provider(provider)
-    if chosen is None or chosen not in enabled_remote_providers(current_app.config):
+    if chosen is None or chosen not in providers_for(link, current_app.config):
         abort(404)
     result = chosen.handle(link, token)
     if isinstance(result, Verified):

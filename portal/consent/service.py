@@ -579,7 +579,10 @@ def mark_verified(signer: ConsentSigner, verified: Verified, *, link: ConsentLin
     signer.verified_at = now_s()
     if signer.status in (S_WAITING, S_SENT, S_OPENED, S_EXPIRED):
         signer.status = S_VERIFIED
+    signer.verified_name, signer.identity_acr = verified.verified_name, verified.acr
     data = {"provider": verified.provider, "method": verified.method, "assurance": verified.assurance}
+    if verified.acr:
+        data["acr"] = verified.acr
     if link is not None:
         data["link_id"] = link.id
     if verified.staff_user_id:
@@ -606,8 +609,12 @@ def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha25
     signer.status = S_SIGNED
     signer.identity_provider, signer.identity_method, signer.assurance = verified.provider, verified.method, verified.assurance
     signer.verified_by_id = verified.staff_user_id
+    if verified.acr != signer.identity_acr:  # verified again since, in another way
+        signer.verified_name, signer.identity_acr = "", verified.acr
     data = {"text_sha256": signer.text_sha256, "signed_name_sha256": sha256_text(signer.signed_name),
             "provider": verified.provider, "method": verified.method, "assurance": verified.assurance}
+    if signer.verified_name:
+        data.update(acr=signer.identity_acr, verified_name_sha256=sha256_text(signer.verified_name))
     if verified.staff_user_id:
         data["staff_user_id"] = verified.staff_user_id
     append_event(consent, "signed", actor=signer_actor(signer), signer=signer, data=data)

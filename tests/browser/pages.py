@@ -344,3 +344,10 @@ EXCLUDED.update({
     "subject_access.staff_pdf": "A PDF (its HTML is checked through PDF_TEMPLATES)",
 })
 PDF_TEMPLATES["subject_access/report_pdf.html"] = _subject_access_sample
+
+
+EXCLUDED.update({
+    "oidc.login": "A redirect to an organisation's OpenID provider (none in the demo configuration); the journeys "
+                  "through a real provider, with axe on the portal's pages, are in test_oidc_journeys.py",
+    "oidc.callback": "The provider's redirect back (needs a sign-in in progress); see test_oidc_journeys.py",
+})

@@ -1,0 +1,26 @@
+"""consent: e-legitimation on a signature (the name the provider vouched for and its acr)
+
+Revision ID: 0503_consent_eid
+Revises: 0500_consent
+Create Date: 2026-12-05 09:12:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0503_consent_eid'
+down_revision = '0500_consent'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('consent_signers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('verified_name', sa.String(length=200), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('identity_acr', sa.String(length=100), nullable=False, server_default=''))
+
+
+def downgrade():
+    with op.batch_alter_table('consent_signers', schema=None) as batch_op:
+        batch_op.drop_column('identity_acr')
+        batch_op.drop_column('verified_name')
