@@ -75,6 +75,7 @@ MATRIX: dict[str, dict] = {
     "accounts.admin_user_new": {"GET": ADMIN, "POST": roles(ADMIN, admin=400)},
     "accounts.admin_user_edit": {"GET": ADMIN, "POST": ADMIN_POST},
     "accounts.admin_user_unlock": {"POST": roles(ADMIN, admin=302)},
+    "accounts.unit_members": {"GET": MANAGERS},
     "notify.outbox": {"GET": ADMIN},
     "notify.retry": {"POST": roles(ADMIN, admin=302)},
     "notify.dev_mailbox": {"GET": ADMIN},
