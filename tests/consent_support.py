@@ -78,6 +78,7 @@ def setup_people(app, make_user, make_case, *, age: int = 15, guardians: int = 2
     staff_id = make_user(STAFF, units=("solbackens-skola",), name="Anna Lärarsson")
     bup_id = make_user(BUP, units=("bup-pite-alvdal",), name="Britt Bupsson")
     vc_id = make_user(VC, units=("arjeplogs-vardcentral",), name="Vera Vårdsson")
+    case_fields.setdefault("email", "ung@familj.example")  # the young person's address lives on the case
     ref = make_case(staff_id, guardians=guardians, personal_number=personal_number_for_age(age), **case_fields)
     return Setup(app, None, ref, staff_id, {"bup": bup_id, "vc": vc_id})
 

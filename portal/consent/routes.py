@@ -125,6 +125,12 @@ def _answer_page(signer: ConsentSigner, *, token: str | None = None, link=None, 
     return render_template("consent/signer/answered.html", **ctx), status
 
 
+def _name_refused(signer: ConsentSigner, form: SignForm, exc: Exception, **where):
+    """The sign form again (400) with the name refused next to its field; nothing was stored."""
+    form.name.errors = [*form.name.errors, str(exc)]
+    return _answer_page(signer, form=form, status=400, **where)
+
+
 @bp.route("/samtycke/s/<token>/identifiera/<provider>", methods=["GET", "POST"])
 @limiter.limit(CODE_LIMIT, methods=["POST"])
 @limiter.limit(SIGNER_LIMIT)
@@ -168,6 +174,9 @@ def sign(token: str):
     if form.validate_on_submit():
         try:
             service.sign(signer, verified, form.name.data, form.text_sha256.data or "")
+        except service.NameMismatch as exc:
+            db.session.rollback()
+            return _name_refused(signer, form, exc, token=token, link=link)
         except service.ConsentError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -322,7 +331,7 @@ def _plan_rows(case, consent):
         else:
             g = guardians.get(p.get("guardian_id"))
             who = f"{g.name if g else 'Okänd'} (vårdnadshavare)"
-        how = f"Länk i e-post till {p.get('email')}" if p.get("channel") == "email" else "Här på plats"
+        how = f"Länk i e-post till {service.signer_address(case, p)}" if p.get("channel") == "email" else "Här på plats"
         rows.append((who, how))
     return rows
 
@@ -568,6 +577,9 @@ def in_person_sign(ref: str, consent_id: int, signer_id: int):
         if form.validate_on_submit():
             try:
                 service.sign(signer, verified, form.name.data, form.text_sha256.data or "")
+            except service.NameMismatch as exc:
+                db.session.rollback()
+                return _name_refused(signer, form, exc, in_person=True)
             except service.ConsentError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
