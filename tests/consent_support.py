@@ -182,6 +182,14 @@ def main_text(html: str) -> str:
     return re.sub(r"[ \t]+", " ", "".join(parser.parts))
 
 
+def unlock_device(client, password=None) -> None:
+    """In-person signing locks the staff member's session; their password takes the device back."""
+    from tests.helpers import TEST_PASSWORD
+
+    response = client.post("/samtycke/pa-plats/las-upp", data={"password": password or TEST_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
 def staff_client(app, email=STAFF):
     client = app.test_client()
     login(client, email)

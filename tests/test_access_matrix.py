@@ -122,6 +122,7 @@ MATRIX: dict[str, dict] = {
     "consent.in_person": {"GET": CASE_REDIRECT, "POST": CASE_REDIRECT},
     "consent.in_person_sign": {"GET": CASE_REDIRECT, "POST": CASE_REDIRECT},
     "consent.in_person_decline": {"GET": CASE_REDIRECT, "POST": CASE_REDIRECT},
+    "consent.in_person_unlock": {"GET": roles(same(LOGIN), own=302, other=302, manager=302, admin=302), "POST": roles(same(LOGIN), own=302, other=302, manager=302, admin=302)},
     # --- plans and meetings on the case ---
     "plans.choose_process": {"GET": CASE, "POST": CASE_POST},
     "plans.record_step": {"GET": CASE, "POST": CASE_POST},

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.consent_support import (BUP, STAFF, VC, ask_for_consent, deliver, link_in, mails_to, request_data,
-                                   setup_people, shown_hash, staff_client, text_of)
+                                   setup_people, shown_hash, staff_client, text_of, unlock_device)
 from tests.helpers import csrf_token_from, login
 from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 from portal.timeutil import today_local
@@ -48,7 +48,7 @@ def _sees(app, email, ref) -> int:
     return client.get(f"/arenden/{ref}").status_code
 
 
-def sign_in_person(client, ref, consent_id, signer_id, name):
+def sign_in_person(client, ref, consent_id, signer_id, name, unlock=True):
     base = f"/arenden/{ref}/samtycke/{consent_id}/undertecknare/{signer_id}/pa-plats"
     refused = client.post(base, data={})
     assert refused.status_code == 400 and "Kryssa i att du har kontrollerat personens identitet" in refused.get_data(as_text=True)
@@ -56,6 +56,8 @@ def sign_in_person(client, ref, consent_id, signer_id, name):
     page = client.get(f"{base}/las").get_data(as_text=True)
     response = client.post(f"{base}/las", data={"understood": "y", "name": name, "text_sha256": shown_hash(page)})
     assert response.status_code == 302
+    if unlock:
+        unlock_device(client)
 
 
 def make_valid_in_person(app, ref, staff, **kwargs):
@@ -118,9 +120,10 @@ def test_in_person_signing_records_the_staff_member_and_makes_the_consent_valid(
     assert status == "pending"
     detail = staff.get(f"/arenden/{ref}/samtycke/{consent_id}").get_data(as_text=True)
     assert "Väntar på underskrift på plats" in detail and "Länken är skickad" in detail
-    sign_in_person(staff, ref, consent_id, child_id, "Testbarn Testsson")
+    sign_in_person(staff, ref, consent_id, child_id, "Testbarn Testsson", unlock=False)
     done = staff.get(f"/arenden/{ref}/samtycke/{consent_id}/undertecknare/{child_id}/pa-plats/las").get_data(as_text=True)
     assert "Du har skrivit under" in done and "Lämna tillbaka datorn" in done
+    unlock_device(staff)
 
     from portal.consent.models import ConsentEvent, ConsentSigner
     from portal.extensions import db

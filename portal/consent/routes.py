@@ -24,6 +24,7 @@ from .models import (CHILD, DRAFT, EVENT_LABELS, GUARDIAN, LINK_WITHDRAW, ROLE_L
 from .readability import lix
 from .text import plain_text, render_html
 from .tokens import find_link
+from . import kiosk
 
 bp = Blueprint("consent", __name__, template_folder="templates")
 
@@ -560,6 +561,7 @@ def in_person(ref: str, consent_id: int, signer_id: int):
         entries = session.get("consent_in_person") if isinstance(session.get("consent_in_person"), dict) else {}
         entries[str(signer.id)] = {"at": int(time.time()), "staff": current_user.id}
         session["consent_in_person"] = dict(list(entries.items())[-5:])
+        kiosk.lock(case, consent, signer)  # the device is the signer's until the staff member's password
         return redirect(url_for("consent.in_person_sign", ref=case.ref, consent_id=consent.id, signer_id=signer.id))
     return render_template("consent/in_person_identity.html", case=case, consent=consent, signer=signer, form=form), \
         (400 if form.errors else 200)
@@ -611,3 +613,31 @@ def in_person_decline(ref: str, consent_id: int, signer_id: int):
         return redirect(back)
     return render_template("consent/signer/decline.html", form=form, back=back, young=signer.audience == "child",
                            in_person=True), (400 if form.errors else 200)
+
+
+bp.before_app_request(kiosk.guard)
+
+
+@bp.route("/samtycke/pa-plats/las-upp", methods=["GET", "POST"])
+@login_required
+def in_person_unlock():
+    """The staff member takes the device back with their password (the lock screen's form)."""
+    entry = kiosk.current_lock()
+    if entry is None:
+        return redirect(url_for("main.index"))
+    form = kiosk.UnlockForm()
+    if not form.validate_on_submit():
+        return kiosk.lock_screen(form, status=400 if request.method == "POST" else 200)
+    result = kiosk.unlock(form.password.data)
+    if result == "locked_out":
+        flash("Du är utloggad efter för många fel lösenord. Logga in igen senare.", "error")
+        return redirect(url_for("accounts.login"))
+    if result == "wrong":
+        form.password.errors.append("Lösenordet stämmer inte")
+        return kiosk.lock_screen(form, status=400)
+    entries = session.get("consent_in_person")
+    if isinstance(entries, dict):  # the identity check was for that signer only
+        entries.pop(str(entry["signer"]), None)
+        session["consent_in_person"] = entries
+    flash("Datorn är upplåst.", "success")
+    return redirect(url_for("consent.detail", ref=entry["ref"], consent_id=entry["consent"]))
