@@ -26,6 +26,8 @@ from portal.timeutil import today_local
 # CSRF test). Keep it short: every entry is a form no fuzzing reaches.
 NO_FORM: dict[str, str] = {
     "accounts.logout": "the header's sign-out button: no field but the CSRF token (tests/test_csrf.py)",
+    "consent.in_person_unlock": "the lock screen's password field, shown only on a device locked for in-person "
+                                "signing; wrong passwords lock the account (tests/test_in_person_lock.py)",
 }
 
 # Fewer examples per form than the focused fuzz tests: this one covers breadth, every form.
