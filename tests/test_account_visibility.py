@@ -105,10 +105,9 @@ def test_the_manager_sees_the_units_members_and_when_each_was_added(app, make_us
 
 
 def test_reads_through_a_new_account_are_in_the_managers_audit_log(app, make_user, make_case):
-    from portal.consent.models import Consent  # noqa: F401  (the consent access provider is registered)
-
     make_user("rektor@skola.example", role="manager", units=("solbackens-skola",))
-    other = make_user("ifo@ifo.example", units=("ifo-barn-och-familj",))
+    ifo = make_user("ifo@ifo.example", units=("ifo-barn-och-familj",), name="Ingrid Ifosson")
+    ifo_case = make_case(ifo, unit_key="ifo-barn-och-familj", child_name="Annat Barn")
     own_case = make_case(make_user("anna@skola.example"), child_name="Egen Elev")
     admin = _admin(app, make_user)
     admin.post("/admin/konton/nytt", data={"name": "Kim Kurator", "email": "kim@skola.example", "role": "staff",
@@ -116,10 +115,12 @@ def test_reads_through_a_new_account_are_in_the_managers_audit_log(app, make_use
     kim = app.test_client()
     login(kim, "kim@skola.example", NEW_PASSWORD)
     assert kim.get(f"/arenden/{own_case}").status_code == 200
+    other = app.test_client()
+    login(other, "ifo@ifo.example")
+    assert other.get(f"/arenden/{ifo_case}").status_code == 200
     manager = app.test_client()
     login(manager, "rektor@skola.example")
     log = manager.get("/granskning/").get_data(as_text=True)
     assert "Kim Kurator" in log and "Läste ärendet" in log and own_case in log
     assert "Skapade ett konto i enheten" in log
-    assert other  # the IFO account exists but is not in this unit's log
-    assert "Ifo" not in log
+    assert "Ingrid Ifosson" not in log and ifo_case not in log  # another unit's reads stay in its own log
