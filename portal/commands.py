@@ -91,6 +91,9 @@ def user_create(email, name, role, units, password):
 
     try:
         u = create_user(email, name, password, role, list(units))
+        from .accounts.visibility import CREATE, announce
+
+        announce(CREATE, u, u.unit_keys, actor="cli")
         database.session.commit()
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None

@@ -78,6 +78,7 @@ def setup_people(app, make_user, make_case, *, age: int = 15, guardians: int = 2
     staff_id = make_user(STAFF, units=("solbackens-skola",), name="Anna Lärarsson")
     bup_id = make_user(BUP, units=("bup-pite-alvdal",), name="Britt Bupsson")
     vc_id = make_user(VC, units=("arjeplogs-vardcentral",), name="Vera Vårdsson")
+    case_fields.setdefault("email", "ung@familj.example")  # the young person's address lives on the case
     ref = make_case(staff_id, guardians=guardians, personal_number=personal_number_for_age(age), **case_fields)
     return Setup(app, None, ref, staff_id, {"bup": bup_id, "vc": vc_id})
 
@@ -179,6 +180,14 @@ def main_text(html: str) -> str:
     parser = Text()
     parser.feed(main.split(">", 1)[1])
     return re.sub(r"[ \t]+", " ", "".join(parser.parts))
+
+
+def unlock_device(client, password=None) -> None:
+    """In-person signing locks the staff member's session; their password takes the device back."""
+    from tests.helpers import TEST_PASSWORD
+
+    response = client.post("/samtycke/pa-plats/las-upp", data={"password": password or TEST_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
 
 
 def staff_client(app, email=STAFF):

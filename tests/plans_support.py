@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from tests.consent_support import ask_for_consent
+from tests.consent_support import ask_for_consent, unlock_device
 from tests.helpers import login
 
 SKOLA = "solbackens-skola"          # grundskola (skola)
@@ -82,6 +82,7 @@ def give_consent(app, client, ref: str, units, *, channel: str = "in_person", **
         assert client.post(base, data={"confirm": "y"}).status_code == 302
         signed = client.post(f"{base}/las", data={"understood": "y", "name": name, "text_sha256": digest})
         assert signed.status_code == 302, signed.get_data(as_text=True)[:2000]
+        unlock_device(client)
     from portal.consent.models import Consent
     from portal.extensions import db
 

@@ -76,6 +76,7 @@ MATRIX: dict[str, dict] = {
     "accounts.admin_user_new": {"GET": ADMIN, "POST": roles(ADMIN, admin=400)},
     "accounts.admin_user_edit": {"GET": ADMIN, "POST": ADMIN_POST},
     "accounts.admin_user_unlock": {"POST": roles(ADMIN, admin=302)},
+    "accounts.unit_members": {"GET": MANAGERS},
     "notify.outbox": {"GET": ADMIN},
     "notify.retry": {"POST": roles(ADMIN, admin=302)},
     "notify.dev_mailbox": {"GET": ADMIN},
@@ -122,6 +123,7 @@ MATRIX: dict[str, dict] = {
     "consent.in_person": {"GET": CASE_REDIRECT, "POST": CASE_REDIRECT},
     "consent.in_person_sign": {"GET": CASE_REDIRECT, "POST": CASE_REDIRECT},
     "consent.in_person_decline": {"GET": CASE_REDIRECT, "POST": CASE_REDIRECT},
+    "consent.in_person_unlock": {"GET": roles(same(LOGIN), own=302, other=302, manager=302, admin=302), "POST": roles(same(LOGIN), own=302, other=302, manager=302, admin=302)},
     # --- plans and meetings on the case ---
     "plans.choose_process": {"GET": CASE, "POST": CASE_POST},
     "plans.record_step": {"GET": CASE, "POST": CASE_POST},

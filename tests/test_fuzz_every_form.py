@@ -29,6 +29,8 @@ NO_FORM: dict[str, str] = {
     "accounts.logout": "the header's sign-out button: no field but the CSRF token (tests/test_csrf.py)",
     "accounts.end_other_sessions": "/konto's 'Logga ut från andra enheter' button: no field but the CSRF token "
                                    "(tests/test_csrf.py, tests/test_sessions.py)",
+    "consent.in_person_unlock": "the lock screen's password field, shown only on a device locked for in-person "
+                                "signing; wrong passwords lock the account (tests/test_in_person_lock.py)",
 }
 
 # Fewer examples per form than the focused fuzz tests: this one covers breadth, every form.

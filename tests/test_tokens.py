@@ -82,7 +82,7 @@ def test_a_link_locks_after_five_wrong_codes_and_then_refuses_even_the_right_one
     after = _try(client, token, right)
     assert "Länken är låst" in after.get_data(as_text=True)
     assert client.post(f"/samtycke/s/{token}/identifiera/email_otp", data={"action": "send"}).status_code == 200
-    sign = client.post(f"/samtycke/s/{token}/skriv-under", data={"understood": "y", "name": "Vera"})
+    sign = client.post(f"/samtycke/s/{token}/skriv-under", data={"understood": "y", "name": "Vera Vårdnadshavare"})
     assert "Länken är låst" in sign.get_data(as_text=True)
     from portal.audit.models import AuditEvent
     from portal.extensions import db
@@ -108,7 +108,7 @@ def test_a_link_and_its_code_belong_to_one_signer(sent):
     # Verified for Vera's link is nothing on Ville's, in the same browser.
     ville_page = browser.get(f"/samtycke/s/{tokens[VILLE]}").get_data(as_text=True)
     assert "Bekräfta att det är du" in ville_page and "Ja, jag skriver under" not in ville_page
-    refused = browser.post(f"/samtycke/s/{tokens[VILLE]}/skriv-under", data={"understood": "y", "name": "Vera"})
+    refused = browser.post(f"/samtycke/s/{tokens[VILLE]}/skriv-under", data={"understood": "y", "name": "Vera Vårdnadshavare"})
     assert refused.status_code == 302 and refused.headers["Location"].endswith(f"/samtycke/s/{tokens[VILLE]}")
     # Vera's fresh code does not open Ville's link (codes are bound to the link).
     veras_code = _send_code(app, browser, tokens[VERA], VERA)

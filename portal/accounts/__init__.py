@@ -35,3 +35,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     add_nav("accounts.admin_users", "Konton", lambda u: u.is_authenticated and u.is_admin)
+    add_nav("accounts.unit_members", "Enhetens konton", lambda u: u.is_authenticated and u.is_manager)
+    from .visibility import init_labels
+
+    init_labels()

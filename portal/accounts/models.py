@@ -30,7 +30,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
 
     memberships: Mapped[list[UserUnit]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", order_by="UserUnit.unit_key"
+        back_populates="user", cascade="all, delete-orphan", order_by="UserUnit.unit_key",
+        foreign_keys="UserUnit.user_id"
     )
 
     @property
@@ -69,8 +70,12 @@ class UserUnit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     unit_key: Mapped[str] = mapped_column(String(100), index=True)
+    # When and by whom the account was added to the unit (NULL for memberships older than 0005).
+    added_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
 
-    user: Mapped[User] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
+    added_by = relationship("User", foreign_keys=[added_by_id])
 
 
 class AccountSession(db.Model):

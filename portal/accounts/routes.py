@@ -11,8 +11,10 @@ from ..timeutil import utcnow
 from . import sessions
 from .forms import ChangePasswordForm, EndOtherSessionsForm, LoginForm, UserForm
 from .models import ROLES, User
+from .passwords import verify_password
 from .service import (AccountError, authenticate, change_own_password, create_user, deactivate, log_out_other_devices,
                       set_password, set_units)
+from .visibility import ADD_UNIT, CREATE, PASSWORD_SET, UNLOCK, announce, members
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -138,8 +140,10 @@ def admin_user_new():
             form.password.errors.append("Ange ett lösenord för det nya kontot")
         else:
             try:
-                user = create_user(form.email.data, form.name.data, form.password.data, form.role.data, form.units.data)
+                user = create_user(form.email.data, form.name.data, form.password.data, form.role.data, form.units.data,
+                                   added_by=current_user)
                 user.active = form.active.data
+                announce(CREATE, user, user.unit_keys, by=current_user)
                 db.session.commit()
                 flash(f"Kontot för {user.name} är skapat.", "success")
                 return redirect(url_for("accounts.admin_users"))
@@ -163,10 +167,13 @@ def admin_user_edit(user_id: int):
             was_active = user.active
             user.name, user.email, user.role = form.name.data, form.email.data.lower(), form.role.data
             user.active = form.active.data
-            set_units(user, form.units.data)
+            added = set_units(user, form.units.data, added_by=current_user)
+            if added:
+                announce(ADD_UNIT, user, added, by=current_user)
             if form.password.data:
                 own = sessions.current_id() if user.id == current_user.id else None
                 set_password(user, form.password.data, keep_session=own)
+                announce(PASSWORD_SET, user, user.unit_keys, by=current_user)
             if was_active and not user.active:
                 deactivate(user)
             db.session.commit()
@@ -181,6 +188,20 @@ def admin_user_unlock(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     user.locked_until = None
     user.failed_logins = 0
+    announce(UNLOCK, user, user.unit_keys, by=current_user)
     db.session.commit()
     flash(f"Inloggningsspärren för {user.name} är hävd.", "success")
     return redirect(url_for("accounts.admin_users"))
+
+
+# --- The unit's managers ---------------------------------------------------------------
+
+@bp.route("/enhet/konton")
+@login_required
+def unit_members():
+    """A manager sees the accounts in each of their units and when (and by whom) each was added."""
+    if not current_user.is_manager:
+        abort(404)
+    directory = current_app.extensions["directory"]
+    units = [(key, directory.unit_label(key), members(key)) for key in sorted(current_user.unit_keys)]
+    return render_template("accounts/unit_members.html", units=units, roles=ROLES, now=utcnow())

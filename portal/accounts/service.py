@@ -70,7 +70,8 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def create_user(email: str, name: str, password: str, role: str = "staff", units: list[str] | None = None) -> User:
+def create_user(email: str, name: str, password: str, role: str = "staff", units: list[str] | None = None,
+                added_by: User | None = None) -> User:
     email = email.strip().lower()
     if role not in ROLES:
         raise AccountError(f"Okänd roll '{role}'. Välj bland: {', '.join(ROLES)}")
@@ -85,7 +86,8 @@ def create_user(email: str, name: str, password: str, role: str = "staff", units
             raise AccountError(f"Enheten '{key}' finns inte i organisationskatalogen")
     user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role,
                 password_changed_at=utcnow())
-    user.memberships = [UserUnit(unit_key=k) for k in sorted(set(units or []))]
+    user.memberships = [UserUnit(unit_key=k, added_by_id=added_by.id if added_by else None)
+                        for k in sorted(set(units or []))]
     db.session.add(user)
     return user
 
@@ -130,9 +132,12 @@ def deactivate(user: User) -> None:
     end_all(user.id, "deactivated")
 
 
-def set_units(user: User, units: list[str]) -> None:
+def set_units(user: User, units: list[str], added_by: User | None = None) -> list[str]:
+    """Makes the account's units `units`. Returns the units it was added to."""
     wanted = set(units)
     user.memberships = [m for m in user.memberships if m.unit_key in wanted]
     have = user.unit_keys
-    for key in sorted(wanted - have):
-        user.memberships.append(UserUnit(unit_key=key))
+    added = sorted(wanted - have)
+    for key in added:
+        user.memberships.append(UserUnit(unit_key=key, added_by_id=added_by.id if added_by else None))
+    return added

@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "guardian.create": "Lade till vårdnadshavare",
     "guardian.update": "Ändrade vårdnadshavare",
     "guardian.delete": "Tog bort vårdnadshavare",
+    "guardian.email_change": "Ändrade vårdnadshavarens e-postadress (båda adresserna fick besked)",
+    "case.email_change": "Ändrade barnets e-postadress (båda adresserna fick besked)",
     "audit.view": "Läste granskningsloggen",
 }
 

@@ -5,7 +5,7 @@ import contextvars
 import datetime as dt
 import re
 
-from sqlalchemy import ForeignKey, String, event
+from sqlalchemy import ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -16,6 +16,8 @@ class AuditEvent(db.Model):
     """Who read or changed a child's data: append-only for the application."""
 
     __tablename__ = "audit_events"
+    # A manager's log also lists what their units' accounts did (the acting unit), newest first.
+    __table_args__ = (Index("ix_audit_events_unit_at", "unit_key", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..accounts.models import User
 from ..cases.access import get_case_or_404
@@ -38,12 +38,14 @@ def _base():
 
 @bp.route("/")
 def index():
-    """Every event on cases opened by the manager's units."""
+    """Every event on cases opened by the manager's units, and everything done as one of those
+    units (reads by the units' accounts on other units' cases, changes to the units' accounts)."""
     units = current_user.unit_keys
-    total = db.session.scalar(select(func.count(AuditEvent.id)).join(Case, Case.id == AuditEvent.case_id)
-                              .where(Case.unit_key.in_(units)))
+    mine = or_(Case.unit_key.in_(units), AuditEvent.unit_key.in_(units))
+    total = db.session.scalar(select(func.count(AuditEvent.id)).outerjoin(Case, Case.id == AuditEvent.case_id)
+                              .where(mine))
     page = shown_page(total, PAGE_SIZE)   # past the end: the last page
-    rows, more = _rows(_base().where(Case.unit_key.in_(units)), page)
+    rows, more = _rows(_base().where(mine), page)
     record_and_commit("audit.view", object_type="audit", detail=f"sida {page}")
     return render_template("audit/index.html", rows=rows, more=more, page=page, total=total, labels=ACTION_LABELS,
                            directory=current_app.extensions["directory"], case=None)

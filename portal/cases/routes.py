@@ -11,6 +11,7 @@ from ..extensions import db
 from ..paging import paginate_from_either_end
 from ..timeutil import local, today_local, utcnow
 from .access import VisibleCases, get_case_or_404
+from .contact import address_changed
 from .forms import CaseForm, ConfirmForm, GuardianForm
 from .models import Case, Guardian
 from .panels import panels_for
@@ -114,6 +115,9 @@ def edit(ref: str):
     form.unit_key.data = case.unit_key
     if form.validate_on_submit():
         changed = _changed(case, form, CASE_FIELDS)
+        if "email" in changed:
+            address_changed(case, old=case.email, new=form.email.data, object_type="case", object_id=case.id,
+                            action="case.email_change")
         for f in changed:
             setattr(case, f, getattr(form, f).data or "")
         if changed:
@@ -184,6 +188,9 @@ def guardian_edit(ref: str, guardian_id: int):
     form = _guardian_form(guardian)
     if form.validate_on_submit():
         changed = _changed(guardian, form, GUARDIAN_FIELDS)
+        if "email" in changed:
+            address_changed(case, old=guardian.email, new=form.email.data, object_type="guardian",
+                            object_id=guardian.id, action="guardian.email_change")
         for f in changed:
             setattr(guardian, f, getattr(form, f).data or "")
         custody = form.has_custody.data == "ja"

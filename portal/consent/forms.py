@@ -3,8 +3,8 @@ selection built here), and the signer's and staff member's small forms."""
 from __future__ import annotations
 
 from flask import current_app
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from ..formdefs import build_form, get_definition
 from ..formkit import PortalForm, strip_filter
@@ -17,13 +17,11 @@ CHANNELS = [("email", "Med en personlig länk i e-post"),
 YES_NO = [("ja", "Ja"), ("nej", "Nej")]
 
 
-def _email(name_hint: str):
-    return [Optional(), Email(f"Ange e-postadressen till {name_hint} i rätt format, till exempel namn@exempel.se"),
-            Length(max=254, message="E-postadressen får vara högst 254 tecken")]
-
-
 def _signer_base(options, case, plan: list[dict] | None):
-    """A PortalForm subclass with one channel + e-mail pair per signer (and the child question)."""
+    """A PortalForm subclass with one channel choice per signer (and the child question).
+
+    The e-mail address is not asked for here: a personal link goes to the address on the
+    guardian's record (the child's: on the case), shown on the page (issue 28)."""
     plan = plan or []
     by_guardian = {p.get("guardian_id"): p for p in plan if p["role"] == GUARDIAN}
     child_plan = next((p for p in plan if p["role"] == CHILD), None)
@@ -32,11 +30,8 @@ def _signer_base(options, case, plan: list[dict] | None):
         p = by_guardian.get(g.id, {})
         attrs[f"signer_g{g.id}_channel"] = RadioField(
             f"Hur ska {g.name} skriva under?", choices=CHANNELS,
-            default=p.get("channel") or "email",
+            default=p.get("channel") or ("email" if g.email else "in_person"),
             validators=[InputRequired(f"Välj hur {g.name} ska skriva under")])
-        attrs[f"signer_g{g.id}_email"] = EmailField(
-            f"E-postadress till {g.name}", filters=[strip_filter], default=p.get("email", g.email or ""),
-            validators=_email(g.name))
     child_label = case.child_name
     if options.rule not in (rules.CHILD_ALONE, rules.CHILD_REQUIRED):
         default = ("ja" if child_plan else "nej") if plan else (None if options.rule == rules.CHILD_SUGGESTED else "nej")
@@ -45,11 +40,8 @@ def _signer_base(options, case, plan: list[dict] | None):
             validators=[InputRequired(f"Välj om {child_label} också ska tillfrågas")])
     cp = child_plan or {}
     attrs["signer_child_channel"] = RadioField(
-        f"Hur ska {child_label} skriva under?", choices=CHANNELS, default=cp.get("channel") or "email",
-        validators=[Optional()])
-    attrs["signer_child_email"] = EmailField(
-        f"E-postadress till {child_label}", filters=[strip_filter], default=cp.get("email", options.child_email),
-        validators=_email(child_label))
+        f"Hur ska {child_label} skriva under?", choices=CHANNELS,
+        default=cp.get("channel") or ("email" if options.child_email else "in_person"), validators=[Optional()])
     return type("ConsentRequestSigners", (PortalForm,), attrs)
 
 
@@ -99,17 +91,17 @@ def validate_request(form) -> bool:
         form["information__categories_text"].errors.append("Beskriv vilka andra uppgifter det gäller")
     options = form.signer_options
     for g in options.guardians:
-        if form[f"signer_g{g.id}_channel"].data == "email" and not form[f"signer_g{g.id}_email"].data \
-                and not form[f"signer_g{g.id}_email"].errors:
-            form[f"signer_g{g.id}_email"].errors.append(
-                f"Ange e-postadressen till {g.name}, eller välj att hen skriver under här på plats")
+        channel = form[f"signer_g{g.id}_channel"]
+        if channel.data == "email" and not g.email and not channel.errors:
+            channel.errors.append(f"{g.name} har ingen e-postadress i ärendet. Lägg till den hos vårdnadshavaren, "
+                                  "eller välj att hen skriver under här på plats")
     if child_included(form):
         channel = form["signer_child_channel"]
         if channel.data not in ("email", "in_person"):
             channel.errors.append(f"Välj hur {form.case.child_name} ska skriva under")
-        elif channel.data == "email" and not form["signer_child_email"].data and not form["signer_child_email"].errors:
-            form["signer_child_email"].errors.append(
-                f"Ange e-postadressen till {form.case.child_name}, eller välj att hen skriver under här på plats")
+        elif channel.data == "email" and not options.child_email:
+            channel.errors.append(f"{form.case.child_name} har ingen e-postadress i ärendet. Lägg till den i barnets "
+                                  "uppgifter, eller välj att hen skriver under här på plats")
     if not options.guardians and not child_included(form):
         ok = False
     _no_personal_number_in_contact(form)
@@ -133,19 +125,17 @@ def signer_plan(form) -> list[dict]:
     plan = []
     for g in form.signer_options.guardians:
         channel = form[f"signer_g{g.id}_channel"].data
-        plan.append({"role": GUARDIAN, "guardian_id": g.id, "channel": channel,
-                     "email": form[f"signer_g{g.id}_email"].data or ""})
+        plan.append({"role": GUARDIAN, "guardian_id": g.id, "channel": channel})
     if child_included(form):
-        plan.append({"role": CHILD, "channel": form["signer_child_channel"].data,
-                     "email": form["signer_child_email"].data or ""})
+        plan.append({"role": CHILD, "channel": form["signer_child_channel"].data})
     return plan
 
 
 def signer_fields(form):
-    """[(heading, channel_field, email_field)] in page order, for the template."""
+    """[(heading, channel_field, guardian)] in page order, for the template (the address is the guardian's)."""
     rows = []
     for g in form.signer_options.guardians:
-        rows.append((f"Vårdnadshavare: {g.name}", form[f"signer_g{g.id}_channel"], form[f"signer_g{g.id}_email"]))
+        rows.append((f"Vårdnadshavare: {g.name}", form[f"signer_g{g.id}_channel"], g))
     return rows
 
 

@@ -150,6 +150,10 @@ class ConsentSigner(db.Model):
     identity_acr: Mapped[str] = mapped_column(String(100), default="")
     signed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     signed_name: Mapped[str] = mapped_column(String(200), default="")
+    # The name the signature is bound to, readable: the signer's name on the case when the typed
+    # name matched it ("case_record"), or the name an e-legitimation returned ("eid").
+    verified_name: Mapped[str] = mapped_column(String(200), default="")
+    verified_name_source: Mapped[str] = mapped_column(String(20), default="")
     declined_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(default=None)

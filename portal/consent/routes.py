@@ -24,6 +24,7 @@ from .models import (CHILD, DRAFT, EVENT_LABELS, GUARDIAN, LINK_SIGN, LINK_WITHD
 from .readability import lix
 from .text import plain_text, render_html
 from .tokens import find_link
+from . import kiosk
 
 bp = Blueprint("consent", __name__, template_folder="templates")
 
@@ -131,6 +132,12 @@ def _answer_page(signer: ConsentSigner, *, token: str | None = None, link=None, 
     return render_template("consent/signer/answered.html", **ctx), status
 
 
+def _name_refused(signer: ConsentSigner, form: SignForm, exc: Exception, **where):
+    """The sign form again (400) with the name refused next to its field; nothing was stored."""
+    form.name.errors = [*form.name.errors, str(exc)]
+    return _answer_page(signer, form=form, status=400, **where)
+
+
 @bp.route("/samtycke/s/<token>/identifiera/<provider>", methods=["GET", "POST"])
 @limiter.limit(CODE_LIMIT, methods=["POST"])
 @limiter.limit(SIGNER_LIMIT)
@@ -174,6 +181,9 @@ def sign(token: str):
     if form.validate_on_submit():
         try:
             service.sign(signer, verified, form.name.data, form.text_sha256.data or "")
+        except service.NameMismatch as exc:
+            db.session.rollback()
+            return _name_refused(signer, form, exc, token=token, link=link)
         except service.ConsentError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -328,7 +338,7 @@ def _plan_rows(case, consent):
         else:
             g = guardians.get(p.get("guardian_id"))
             who = f"{g.name if g else 'Okänd'} (vårdnadshavare)"
-        how = f"Länk i e-post till {p.get('email')}" if p.get("channel") == "email" else "Här på plats"
+        how = f"Länk i e-post till {service.signer_address(case, p)}" if p.get("channel") == "email" else "Här på plats"
         rows.append((who, how))
     return rows
 
@@ -557,6 +567,7 @@ def in_person(ref: str, consent_id: int, signer_id: int):
         entries = session.get("consent_in_person") if isinstance(session.get("consent_in_person"), dict) else {}
         entries[str(signer.id)] = {"at": int(time.time()), "staff": current_user.id}
         session["consent_in_person"] = dict(list(entries.items())[-5:])
+        kiosk.lock(case, consent, signer)  # the device is the signer's until the staff member's password
         return redirect(url_for("consent.in_person_sign", ref=case.ref, consent_id=consent.id, signer_id=signer.id))
     return render_template("consent/in_person_identity.html", case=case, consent=consent, signer=signer, form=form), \
         (400 if form.errors else 200)
@@ -574,6 +585,9 @@ def in_person_sign(ref: str, consent_id: int, signer_id: int):
         if form.validate_on_submit():
             try:
                 service.sign(signer, verified, form.name.data, form.text_sha256.data or "")
+            except service.NameMismatch as exc:
+                db.session.rollback()
+                return _name_refused(signer, form, exc, in_person=True)
             except service.ConsentError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
@@ -605,3 +619,31 @@ def in_person_decline(ref: str, consent_id: int, signer_id: int):
         return redirect(back)
     return render_template("consent/signer/decline.html", form=form, back=back, young=signer.audience == "child",
                            in_person=True), (400 if form.errors else 200)
+
+
+bp.before_app_request(kiosk.guard)
+
+
+@bp.route("/samtycke/pa-plats/las-upp", methods=["GET", "POST"])
+@login_required
+def in_person_unlock():
+    """The staff member takes the device back with their password (the lock screen's form)."""
+    entry = kiosk.current_lock()
+    if entry is None:
+        return redirect(url_for("main.index"))
+    form = kiosk.UnlockForm()
+    if not form.validate_on_submit():
+        return kiosk.lock_screen(form, status=400 if request.method == "POST" else 200)
+    result = kiosk.unlock(form.password.data)
+    if result == "locked_out":
+        flash("Du är utloggad efter för många fel lösenord. Logga in igen senare.", "error")
+        return redirect(url_for("accounts.login"))
+    if result == "wrong":
+        form.password.errors.append("Lösenordet stämmer inte")
+        return kiosk.lock_screen(form, status=400)
+    entries = session.get("consent_in_person")
+    if isinstance(entries, dict):  # the identity check was for that signer only
+        entries.pop(str(entry["signer"]), None)
+        session["consent_in_person"] = entries
+    flash("Datorn är upplåst.", "success")
+    return redirect(url_for("consent.detail", ref=entry["ref"], consent_id=entry["consent"]))

@@ -21,6 +21,7 @@ from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
 from .chain import GENESIS, canonical_json, entry_fields, entry_hash, first_break, sha256_text
 from .identity import Verified
+from .names import name_matches
 from .models import (CHILD, DECLINED, DRAFT, EXPIRED, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, PENDING, S_DECLINED,
                      S_EXPIRED, S_OPENED, S_SENT, S_SIGNED, S_VERIFIED, S_WAITING, S_WITHDRAWN, VALID, WITHDRAWN,
                      Consent, ConsentEvent, ConsentLink, ConsentSigner, ConsentUnit, now_s)
@@ -34,6 +35,21 @@ SIGN_PATH = "/samtycke/s/"
 
 class ConsentError(Exception):
     """A step that cannot be taken now; the message is Swedish and safe to show."""
+
+
+class NameMismatch(ConsentError):
+    """The typed signature name is not the signer's name (shown next to the name field)."""
+
+
+NAME_MISMATCH = ("Namnet stämmer inte med namnet vi har för dig. Skriv ditt förnamn och efternamn så som de står "
+                 "på din id-handling. Mellannamn kan du hoppa över")
+
+
+def expected_name(signer: ConsentSigner, verified: Verified) -> tuple[str, str]:
+    """(name, source) the typed name is checked against: the name an e-legitimation returned
+    ("eid", when the Verified carries one) or else the signer's name on the case ("case_record")."""
+    eid_name = (getattr(verified, "name", "") or "").strip()
+    return (eid_name, "eid") if eid_name else (signer.name, "case_record")
 
 
 def cfg(name: str):
@@ -145,6 +161,9 @@ def verify_consent(consent: Consent) -> VerifyReport:
             if e.data.get("signed_name_sha256") != sha256_text(signer.signed_name):
                 return VerifyReport(consent.id, n, f"Post {number} (signed): namnet som skrevs stämmer inte med "
                                                    "det sparade namnet")
+            if "verified_name_sha256" in e.data and e.data["verified_name_sha256"] != sha256_text(signer.verified_name):
+                return VerifyReport(consent.id, n, f"Post {number} (signed): det kontrollerade namnet stämmer inte "
+                                                   "med det sparade namnet")
     for s in consent.signers:
         if s.signed_at is not None and not any(e.event == "signed" and e.signer_id == s.id for e in events):
             return VerifyReport(consent.id, n, f"Undertecknare {s.id} är markerad som underskriven men kedjan saknar "
@@ -338,6 +357,15 @@ def child_audience(case: Case, today: dt.date | None = None) -> str:
     return "child" if case.age_on(today or today_local()) < rules.ADULT_AGE else "adult"
 
 
+def signer_address(case: Case, planned: dict) -> str:
+    """Where a planned signer's link goes: the address on the guardian's record, or the child's on
+    the case. Never an address typed into the request (issue 28)."""
+    if planned["role"] == GUARDIAN:
+        guardian = next((g for g in case.guardians if g.id == planned.get("guardian_id")), None)
+        return guardian.email if guardian is not None else ""
+    return case.email or ""
+
+
 def plan_problems(case: Case, plan: list[dict]) -> list[str]:
     """Checks a signer plan against the case as it is now (guardians may have changed)."""
     problems = []
@@ -350,8 +378,9 @@ def plan_problems(case: Case, plan: list[dict]) -> list[str]:
     for p in plan:
         if p["role"] == GUARDIAN and p.get("guardian_id") not in by_id:
             problems.append("En vårdnadshavare i begäran finns inte längre med vårdnad i ärendet. Välj undertecknare igen.")
-        if p.get("channel") == "email" and not p.get("email"):
-            problems.append("En undertecknare saknar e-postadress.")
+        if p.get("channel") == "email" and not signer_address(case, p):
+            problems.append("En undertecknare saknar e-postadress i ärendet. Lägg till den, eller välj att hen skriver "
+                            "under på plats.")
     if options.rule in (rules.CHILD_ALONE, rules.CHILD_REQUIRED) and not any(p["role"] == CHILD for p in plan):
         problems.append("Barnet eller den unge måste tillfrågas. Välj undertecknare igen.")
     if not plan:
@@ -383,7 +412,7 @@ def send(consent: Consent, user) -> list[str]:
         else:
             signer = ConsentSigner(role=CHILD, name=case.child_name, audience=audience_child)
         signer.position = i
-        signer.email = p.get("email", "") or ""
+        signer.email = signer_address(case, p)
         signer.channel = p.get("channel", "email")
         signer.required = True
         signer.status = S_WAITING
@@ -464,6 +493,12 @@ def resend(signer: ConsentSigner, user) -> None:
         raise ConsentError("Samtycket gäller inte längre. Begär ett nytt samtycke i stället.")
     if signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
         raise ConsentError("Personen har redan svarat.")
+    current = signer_address(consent.case, {"role": signer.role, "guardian_id": signer.guardian_id})
+    if signer.email and current.lower() != signer.email.lower():
+        raise ConsentError("E-postadressen i ärendet har ändrats sedan begäran skickades. Begär ett nytt samtycke, "
+                           "så går länken till den nya adressen.")
+    if not signer.email and current:  # asked in person at first: the link goes to the address on the case
+        signer.email = current
     lock(consent)
     signer.channel = "email"
     issue_sign_link(signer, actor=staff_actor(user), event="resent")
@@ -604,14 +639,19 @@ def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha25
         raise ConsentError("Du kan inte skriva under nu. Samtycket är redan besvarat eller gäller inte längre.")
     if shown_sha256 != signer.text_sha256:
         raise ConsentError("Texten du läste stämmer inte med samtycket. Ladda om sidan och läs texten igen.")
+    name, source = expected_name(signer, verified)
+    if not name_matches(typed_name, name):
+        raise NameMismatch(NAME_MISMATCH)
     signer.signed_at = now_s()
-    signer.signed_name = typed_name.strip()
+    signer.signed_name = " ".join(typed_name.split())
+    signer.verified_name, signer.verified_name_source = name, source
     signer.status = S_SIGNED
     signer.identity_provider, signer.identity_method, signer.assurance = verified.provider, verified.method, verified.assurance
     signer.verified_by_id = verified.staff_user_id
     if verified.acr != signer.identity_acr:  # verified again since, in another way
         signer.verified_name, signer.identity_acr = "", verified.acr
     data = {"text_sha256": signer.text_sha256, "signed_name_sha256": sha256_text(signer.signed_name),
+            "verified_name_sha256": sha256_text(signer.verified_name), "verified_name_source": source,
             "provider": verified.provider, "method": verified.method, "assurance": verified.assurance}
     if signer.verified_name:
         data.update(acr=signer.identity_acr, verified_name_sha256=sha256_text(signer.verified_name))

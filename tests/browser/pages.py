@@ -47,6 +47,8 @@ EXCLUDED: dict[str, str] = {
                               "signer's page, checked in test_keyboard_consent.py",
     "consent.in_person_decline": "Needs the staff member's identity check in the session; the same template as "
                                  "consent.decline, checked in test_keyboard_consent.py",
+    "consent.in_person_unlock": "The lock screen, only on a device locked for in-person signing; checked with axe "
+                                "(also with a wrong password) in test_signer_identity_browser.py",
     "guidance.guideline_pdf": "A PDF; its HTML is checked by test_pdf_html.py (PDF_TEMPLATES)",
     "guidance.checklist_update": "GET only redirects to the case page, where the checklist is a panel (cases.view)",
     "notify.dev_attachment": "A file download (e-mail attachment such as a calendar invitation), not a page",

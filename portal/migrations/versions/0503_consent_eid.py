@@ -1,7 +1,7 @@
 """consent: e-legitimation on a signature (the name the provider vouched for and its acr)
 
 Revision ID: 0503_consent_eid
-Revises: 0500_consent
+Revises: 0502_signer_identity
 Create Date: 2026-12-05 09:12:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0503_consent_eid'
-down_revision = '0500_consent'
+down_revision = '0502_signer_identity'
 branch_labels = None
 depends_on = None
 
