@@ -15,7 +15,7 @@ from ..notify import meeting_ics, queue_email
 from ..timeutil import STOCKHOLM, local, utcnow
 from . import rules
 from .models import Meeting, MeetingParticipant
-from .service import covered, process_of, record_step, sync_plan_units
+from .service import case_schedule, covered, process_of, record_step, sync_plan_units
 
 CHILD_PARTICIPATION = [
     ("on_site", "Barnet är med på plats"),
@@ -39,6 +39,18 @@ def to_utc(day: dt.date, clock: dt.time) -> dt.datetime:
 
 def aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC).astimezone(STOCKHOLM)
+
+
+def date_warnings(case: Case, day: dt.date) -> list[str]:
+    """What the case's process says about a meeting on `day` (derived when read, never stored)."""
+    process, states = case_schedule(case)
+    state = next((s for s in states if s.step.key == "meeting"), None)
+    return rules.meeting_date_warnings(day, state, process.name if process is not None else "")
+
+
+def meeting_warnings(case: Case, meeting: Meeting) -> list[str]:
+    """date_warnings for a planned meeting; none for one held or cancelled."""
+    return date_warnings(case, local(meeting.starts_at).date()) if meeting.status == "planned" else []
 
 
 def participant_problem(case: Case, participant: MeetingParticipant) -> str | None:

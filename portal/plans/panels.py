@@ -44,7 +44,16 @@ def case_panel(case, user) -> dict:
         "local": local, "confirm": ConfirmForm(), "processes": service.processes(),
         "consent_available": service.consent_gate.available(), "covered": service.covered(case),
         "directory": current_app.extensions["directory"], "source_url": source_url,
+        "late_meetings": _late_meetings(meetings, states),
     }
+
+
+def _late_meetings(meetings, states) -> dict[int, object]:
+    """{meeting id: the meeting step's state} for planned meetings after the step's deadline."""
+    state = next((s for s in states if s.step.key == "meeting"), None)
+    if state is None or state.status == "done" or state.due is None:
+        return {}
+    return {m.id: state for m in meetings if m.status == "planned" and local(m.starts_at).date() > state.due}
 
 
 def start_section(user) -> dict | None:

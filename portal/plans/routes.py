@@ -377,7 +377,7 @@ def _meeting(case, meeting_id) -> Meeting:
 
 
 def _meeting_form(meeting=None):
-    form = MeetingForm(obj=meeting)
+    form = MeetingForm(obj=meeting, booked_start=local(meeting.starts_at).replace(tzinfo=None) if meeting else None)
     form.child_participation.choices = meeting_service.CHILD_PARTICIPATION
     if request.method == "GET" and meeting is not None:
         start, end = local(meeting.starts_at), local(meeting.ends_at)
@@ -413,10 +413,16 @@ def meeting_new(ref):
         record("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
         db.session.commit()
         flash("Mötet är sparat. Lägg till deltagare och skicka sedan kallelsen.", "success")
+        _flash_warnings(meeting_service.meeting_warnings(case, meeting))
         return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
     return render_template("plans/meeting_form.html", case=case, form=form, meeting=None,
                            word=meeting_service.meeting_word(case),
                            process=service.process_of(case)), (400 if form.errors else 200)
+
+
+def _flash_warnings(warnings) -> None:
+    for warning in warnings:
+        flash(warning, "warning")
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>/andra", methods=["GET", "POST"])
@@ -429,6 +435,7 @@ def meeting_edit(ref, meeting_id):
         sent = meeting_service.reschedule(case, meeting, changed, current_user)
         db.session.commit()
         flash("Mötet är ändrat." + (f" {sent} deltagare fick en uppdaterad kallelse." if sent else ""), "success")
+        _flash_warnings(meeting_service.meeting_warnings(case, meeting))
         return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
     return render_template("plans/meeting_form.html", case=case, form=form, meeting=meeting,
                            word=meeting_service.meeting_word(case),
@@ -474,7 +481,8 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
         participant_form=participant_form, roles_form=roles_form, absence_form=absence_form, notes_form=notes_form,
         confirm=ConfirmForm(), problems=problems or [], kind_labels=meeting_service.KIND_LABELS,
         child_participation=dict(meeting_service.CHILD_PARTICIPATION), directory=service.directory(),
-        start=local(meeting.starts_at), end=local(meeting.ends_at)), status
+        start=local(meeting.starts_at), end=local(meeting.ends_at),
+        date_warnings=meeting_service.meeting_warnings(case, meeting)), status
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>")

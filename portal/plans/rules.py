@@ -137,3 +137,30 @@ def check_meeting_roles(chair_kind: str | None, secretary_kind: str | None) -> d
     if chair_kind in FAMILY_KINDS:
         errors["chair"] = "Mötesledaren kan inte vara barnet eller en vårdnadshavare. Välj en av de professionella."
     return errors
+
+
+# --- meeting dates -------------------------------------------------------------------------
+
+def meeting_date_warnings(day, meeting_state=None, process_name: str = "") -> list[str]:
+    """Swedish warnings for a meeting on `day` (a date): a day that is not a working day, and a
+    day after the process's deadline for the meeting step (`meeting_state`, a process.StepState
+    or None), naming the deadline, how it was counted and the rule it comes from."""
+    from ..templating import swedish_date
+    from .working_days import non_working_reason
+
+    warnings = []
+    reason = non_working_reason(day)
+    if reason:
+        warnings.append(f"{swedish_date(day, with_weekday=True).capitalize()} är {reason}, som inte är en arbetsdag. "
+                        "Kontrollera att alla kan komma, eller välj en annan dag.")
+    state = meeting_state
+    if state is not None and state.status != "done" and state.due is not None and day > state.due:
+        source = state.step.source
+        rule = f" Regeln kommer från {process_name}" if process_name else ""
+        if rule and source.heading:
+            rule += f", avsnittet ”{source.heading}”"
+        if rule and source.text:
+            rule += f": ”{' '.join(source.text.split())}”"
+        warnings.append(f"Mötet ligger efter tidsgränsen: {state.step.label} senast "
+                        f"{swedish_date(state.due, with_weekday=True)}. {state.explanation}" + (f"{rule}." if rule else ""))
+    return warnings
