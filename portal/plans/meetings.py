@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app, url_for
+from sqlalchemy import select
 
 from ..audit import record
 from ..cases.models import Case
@@ -63,10 +64,15 @@ def participant_problem(case: Case, participant: MeetingParticipant) -> str | No
     return None
 
 
-def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None) -> dict[str, str]:
+def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, case: Case | None = None) -> dict[str, str]:
     by_id = {p.id: p for p in meeting.participants}
     chair, secretary = by_id.get(chair_id), by_id.get(secretary_id)
     errors = rules.check_meeting_roles(chair.kind if chair else None, secretary.kind if secretary else None)
+    if case is not None:
+        d = current_app.extensions["directory"]
+        for key, p in (("chair", chair), ("secretary", secretary)):
+            if p is not None and key not in errors and lost_access(case, p):
+                errors[key] = rules.not_covered_message(d, p.unit_key)
     if errors:
         return errors
     for p in meeting.participants:
@@ -119,11 +125,13 @@ def _context(case: Case, meeting: Meeting, participant: MeetingParticipant) -> d
     }
 
 
-def _send(case: Case, meeting: Meeting, participant: MeetingParticipant, method: str, template: str, kind: str):
+def _send(case: Case, meeting: Meeting, participant: MeetingParticipant, method: str, template: str, kind: str,
+          extra: dict | None = None):
     if not participant.email:
         return None
     data = ics_for(case, meeting, method, participant)
-    return queue_email(participant.email, template, _context(case, meeting, participant), kind=kind, case_id=case.id,
+    context = {**_context(case, meeting, participant), **(extra or {})}
+    return queue_email(participant.email, template, context, kind=kind, case_id=case.id,
                        attachments=[("mote.ics", f"text/calendar; method={method}", data)],
                        dedupe_key=f"meeting:{meeting.id}:{meeting.sequence}:{participant.id}:{method}")
 
@@ -191,18 +199,52 @@ def cancel(case: Case, meeting: Meeting, user) -> int:
     return sent
 
 
-def remove_participant(case: Case, meeting: Meeting, participant: MeetingParticipant, user) -> None:
-    """Someone already invited gets a cancellation of their own."""
+def remove_participant(case: Case, meeting: Meeting, participant: MeetingParticipant, user,
+                       consent_ended: bool = False) -> None:
+    """Someone already invited gets a cancellation of their own (consent_ended: because their
+    unit is no longer covered by a consent; the e-mail says so, without a link they cannot open)."""
     if participant.invited_sequence is not None and meeting.status == "planned":
         meeting.sequence += 1
-        _send(case, meeting, participant, "CANCEL", "plans/email/meeting_cancelled", "meeting.cancel")
+        _send(case, meeting, participant, "CANCEL", "plans/email/meeting_cancelled", "meeting.cancel",
+              extra={"consent_ended": True, "link": ""} if consent_ended else None)
         for p in meeting.participants:
             if p is not participant and p.invited_sequence is not None:
                 p.invited_sequence = meeting.sequence
     meeting.participants.remove(participant)
     db.session.flush()
     sync_plan_units(case)
-    record("meeting.participant_remove", case=case, object_type="meeting", object_id=meeting.id)
+    record("meeting.participant_remove", case=case, object_type="meeting", object_id=meeting.id,
+           detail="samtycket gäller inte längre" if consent_ended else "")
+
+
+def lost_access(case: Case, participant: MeetingParticipant, covered_units=None) -> bool:
+    """A professional whose unit neither opened the case nor is covered by a valid consent."""
+    covered_units = covered(case) if covered_units is None else covered_units
+    return participant.kind in ("staff", "unit") and participant.unit_key != case.unit_key \
+        and participant.unit_key not in covered_units
+
+
+def remove_uncovered_participants(case: Case) -> int:
+    """After a withdrawal: professionals whose unit lost access leave every planned meeting of the
+    case; those invited get a calendar cancellation. Returns how many were removed."""
+    ok = covered(case)
+    removed = 0
+    for meeting in db.session.scalars(select(Meeting).where(Meeting.case_id == case.id,
+                                                            Meeting.status == "planned")).all():
+        for participant in [p for p in meeting.participants if lost_access(case, p, ok)]:
+            remove_participant(case, meeting, participant, None, consent_ended=True)
+            removed += 1
+    return removed
+
+
+def withdrawal_notices(case: Case, meeting: Meeting) -> list[tuple[dt.date, list[str]]]:
+    """[(withdrawn on, [units no longer covered])] for withdrawals since the meeting was planned."""
+    from .consent_gate import withdrawals
+
+    ok = covered(case)
+    since = local(meeting.created_at).date()
+    return [(w.withdrawn_on, [u for u in w.unit_keys if u not in ok and u != case.unit_key])
+            for w in withdrawals(case) if w.withdrawn_on >= since]
 
 
 def report_absence(case: Case, meeting: Meeting, participant: MeetingParticipant, note: str, user) -> None:

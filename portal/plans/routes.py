@@ -482,7 +482,8 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
         confirm=ConfirmForm(), problems=problems or [], kind_labels=meeting_service.KIND_LABELS,
         child_participation=dict(meeting_service.CHILD_PARTICIPATION), directory=service.directory(),
         start=local(meeting.starts_at), end=local(meeting.ends_at),
-        date_warnings=meeting_service.meeting_warnings(case, meeting)), status
+        date_warnings=meeting_service.meeting_warnings(case, meeting),
+        withdrawals=meeting_service.withdrawal_notices(case, meeting)), status
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>")
@@ -551,7 +552,7 @@ def meeting_roles(ref, meeting_id):
     form.chair.choices = form.secretary.choices = [("", "Välj")] + pros
     if form.validate_on_submit():
         try:
-            errors = meeting_service.set_roles(meeting, int(form.chair.data), int(form.secretary.data))
+            errors = meeting_service.set_roles(meeting, int(form.chair.data), int(form.secretary.data), case)
         except ValueError:
             errors = {"chair": "Välj en av deltagarna"}
         if not errors:
