@@ -237,6 +237,20 @@ def remove_uncovered_participants(case: Case) -> int:
     return removed
 
 
+def participant_deliveries(meeting: Meeting) -> dict[int, object]:
+    """{participant id: Delivery of the latest invitation, update or cancellation sent to them}."""
+    from ..notify.delivery import deliveries_by_prefix
+
+    latest: dict[int, object] = {}
+    for key, delivery in deliveries_by_prefix(f"meeting:{meeting.id}:").items():
+        parts = key.split(":")
+        if len(parts) == 5 and parts[3].isdigit():
+            pid = int(parts[3])
+            if pid not in latest or delivery.message_id > latest[pid].message_id:
+                latest[pid] = delivery
+    return latest
+
+
 def withdrawal_notices(case: Case, meeting: Meeting) -> list[tuple[dt.date, list[str]]]:
     """[(withdrawn on, [units no longer covered])] for withdrawals since the meeting was planned."""
     from .consent_gate import withdrawals

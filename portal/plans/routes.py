@@ -214,6 +214,7 @@ def view(ref, plan_id, number):
         "plans/view.html", case=case, plan=plan, version=version, r=readable(plan, version),
         my_units=my_units, directory=service.directory(), confirm=ConfirmForm(), family_form=family_form,
         withdrawals=service.withdrawal_notices(case, plan), uncovered=service.uncovered_plan_units(case, plan),
+        deliveries=service.version_deliveries(version),
         followup=service.followup_of(version), family_label=_family_label)
 
 
@@ -483,7 +484,8 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
         child_participation=dict(meeting_service.CHILD_PARTICIPATION), directory=service.directory(),
         start=local(meeting.starts_at), end=local(meeting.ends_at),
         date_warnings=meeting_service.meeting_warnings(case, meeting),
-        withdrawals=meeting_service.withdrawal_notices(case, meeting)), status
+        withdrawals=meeting_service.withdrawal_notices(case, meeting),
+        deliveries=meeting_service.participant_deliveries(meeting)), status
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>")

@@ -601,6 +601,16 @@ def start_followup(case: Case, plan: Plan, held_on: dt.date, deviations: str, us
     return new
 
 
+def version_deliveries(version: PlanVersion) -> list:
+    """What became of the e-mails about a version (approval requests, family links, approved)."""
+    from ..notify.delivery import deliveries_by_prefix
+
+    found = {}
+    for kind in ("plan.approval_request", "plan.approved", "plan.family_link"):
+        found.update(deliveries_by_prefix(f"{kind}:{version.id}:"))
+    return sorted(found.values(), key=lambda d: d.message_id)
+
+
 def followup_of(version: PlanVersion) -> FollowUp | None:
     return db.session.scalar(select(FollowUp).where(FollowUp.to_version_id == version.id))
 
