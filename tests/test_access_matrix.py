@@ -77,6 +77,7 @@ MATRIX: dict[str, dict] = {
     "accounts.admin_user_unlock": {"POST": roles(ADMIN, admin=302)},
     "notify.outbox": {"GET": ADMIN},
     "notify.retry": {"POST": roles(ADMIN, admin=302)},
+    "notify.case_retry": {"POST": CASE_POST},
     "notify.dev_mailbox": {"GET": ADMIN},
     "notify.dev_message": {"GET": ADMIN},
     "notify.dev_message_html": {"GET": ADMIN},
@@ -183,6 +184,7 @@ URL_VALUES: dict[str, dict] = {
     "deviations.review": {"ref": "draft_ref"}, "deviations.route_manually": {"ref": "report_ref"},
     "plans_family.home": {"token": "plan_token"}, "plans_family.approve": {"token": "plan_token"},
     "plans_family.code": {"token": "plan_token"}, "plans_family.pdf": {"token": "plan_token"},
+    "notify.case_retry": {"message_id": "case_message_id"},
 }
 
 
