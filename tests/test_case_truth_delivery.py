@@ -15,22 +15,20 @@ from tests.consent_support import ask_for_consent, deliver, link_in, mails_to, t
 from tests.plans_support import IFO, SKOLA, client_for, date_fields, give_consent, make_people, value
 from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
-GUARDIAN_1, GUARDIAN_2 = "vh1@familj.example", "vh2@familj.example"
-SAMIR = "samir.soc@kommun.example"
 REFUSED = "550 5.1.1 Okänd mottagare"
-
-
-@pytest.fixture
-def world(app_factory, make_user, make_case, smtp_sink):
-    app = app_factory(**smtp_sink.config())
-    smtp_sink.start()
-    ids = make_people(make_user)
-    ref = make_case(ids["anna"])
-    return app, smtp_sink, ref, ids, client_for(app, "anna")
+GUARDIAN_1, GUARDIAN_2, SAMIR = "vh1@familj.example", "vh2@familj.example", "samir.soc@kommun.example"
 
 
 def row_of(html: str, name: str) -> str:
     return re.search(rf"<tr>\s*<td data-label=\"Namn\">{name}</td>.*?</tr>", html, re.S).group(0)
+
+
+@pytest.fixture
+def world(app_factory, make_user, make_case, smtp_sink):
+    """(app, the SMTP server, the case of Anna's school, the people's ids, Anna signed in)."""
+    app = app_factory(**smtp_sink.config())
+    ids = make_people(make_user)
+    return app, smtp_sink.start(), make_case(ids["anna"]), ids, client_for(app, "anna")
 
 
 def test_a_refused_consent_link_shows_as_not_arrived_and_the_first_link_that_arrives_is_no_replacement(world):

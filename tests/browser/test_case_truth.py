@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import expect
 
+from .consent_data import request_record
 from .helpers import assert_no_violations
 from .pages import ROLES
 from portal.timeutil import today_local
@@ -55,12 +56,8 @@ def email_consent_case(app, child: str, number: str, email: str) -> tuple[str, i
         case.guardians = [Guardian(name="Greta Gäst", email=email, has_custody=True)]
         db.session.add(case)
         db.session.flush()
-        record = {"purpose": {"purposes": ["plan_support"], "purpose_text": ""},
-                  "units": {"units": ["solbackens-skola", "ifo-barn-och-familj"]},
-                  "information": {"categories": ["school"], "categories_text": ""}, "validity": {"months": 12},
-                  "contact": {"unit": "solbackens-skola", "name": teacher.name, "email": teacher.email, "phone": ""}}
         plan = [{"role": "guardian", "guardian_id": case.guardians[0].id, "channel": "email", "email": email}]
-        consent = consent_service.save_draft(case, None, record, plan, teacher)
+        consent = consent_service.save_draft(case, None, request_record(case, teacher), plan, teacher)
         assert consent_service.send(consent, teacher) == []
         db.session.commit()
         return case.ref, consent.id
