@@ -102,7 +102,7 @@ def _outbox_message(app, world: World) -> None:
 
         from portal.notify.models import FAILED, OutboxMessage
 
-        failed = queue_email(to="vera@familj.example", template="notify/email/test", context={}, kind="consent.link",
+        failed = queue_email(to="fel.adress@familj.example", template="notify/email/test", context={}, kind="consent.link",
                              case_id=world.case_id)
         db.session.flush()
         db.session.execute(update(OutboxMessage).where(OutboxMessage.id == failed.id)
