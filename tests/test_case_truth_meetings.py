@@ -85,3 +85,22 @@ def test_a_meeting_on_julafton_gets_a_warning_and_a_meeting_in_the_past_is_refus
         assert 'href="#day' in html and 'value="Rum 7"' in html
     case_page = client.get(f"/arenden/{ref}").get_data(as_text=True)
     assert case_page.count("/moten/") - case_page.count("/moten/nytt") == 1
+
+
+def test_kronobarn_a_meeting_too_soon_to_invite_three_weeks_ahead_is_warned_unless_agreed(app, make_user, make_case):
+    anna = make_user("anna@skola.example")
+    client = app.test_client()
+    login(client, "anna@skola.example")
+    ref = make_case(anna, unit_key=SKOLA)
+    assert client.post(f"/arenden/{ref}/arbetssatt", data={"process_key": "kronobarn"}).status_code == 302
+    soon = next_day(wd.is_working_day, today_local() + dt.timedelta(days=7))
+    response = client.post(f"/arenden/{ref}/moten/nytt", data=meeting_data(soon), follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Kallelsen hinns inte skicka i tid: Inbjudan till samverkansmöte senast" in html
+    assert "bjud in minst tre veckor innan mötet ska äga rum" in html
+    meeting = response.request.path
+    response = client.post(f"{meeting}/andra", data=meeting_data(soon, lead_time_agreed="y"), follow_redirects=True)
+    assert "Kallelsen hinns inte skicka i tid" not in response.get_data(as_text=True)
+    later = next_day(wd.is_working_day, today_local() + dt.timedelta(weeks=5))
+    response = client.post(f"{meeting}/andra", data=meeting_data(later), follow_redirects=True)
+    assert "Kallelsen hinns inte skicka i tid" not in response.get_data(as_text=True)

@@ -13,10 +13,11 @@ from ..audit import record
 from ..cases.models import Case
 from ..extensions import db
 from ..notify import meeting_ics, queue_email
-from ..timeutil import STOCKHOLM, local, utcnow
+from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
 from .models import Meeting, MeetingParticipant
-from .service import case_schedule, covered, process_of, record_step, sync_plan_units
+from .process import due_date
+from .service import case_process, case_schedule, covered, done_map, process_of, record_step, sync_plan_units
 
 CHILD_PARTICIPATION = [
     ("on_site", "Barnet är med på plats"),
@@ -42,16 +43,27 @@ def aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC).astimezone(STOCKHOLM)
 
 
-def date_warnings(case: Case, day: dt.date) -> list[str]:
-    """What the case's process says about a meeting on `day` (derived when read, never stored)."""
+def date_warnings(case: Case, day: dt.date, meeting: Meeting | None = None) -> list[str]:
+    """What the case's process says about a meeting on `day` (derived when read, never stored):
+    its own deadline, a day that is not a working day, and (before the invitation is sent) an
+    invitation deadline counted back from the meeting that has already passed."""
     process, states = case_schedule(case)
     state = next((s for s in states if s.step.key == "meeting"), None)
-    return rules.meeting_date_warnings(day, state, process.name if process is not None else "")
+    invitation = None
+    if process is not None and (meeting is None or meeting.invited_at is None):
+        step = next((s for s in process.steps if s.deadline is not None and s.deadline.before == "meeting"), None)
+        if step is not None:
+            agreed = {step.key} if meeting is not None and meeting.lead_time_agreed else set()
+            chosen = case_process(case)
+            due, why = due_date(process, step, done_map(case), {"meeting": day}, acute=chosen.acute, agreed=agreed)
+            invitation = (step, due, why)
+    return rules.meeting_date_warnings(day, state, process.name if process is not None else "", invitation,
+                                       today_local())
 
 
 def meeting_warnings(case: Case, meeting: Meeting) -> list[str]:
     """date_warnings for a planned meeting; none for one held or cancelled."""
-    return date_warnings(case, local(meeting.starts_at).date()) if meeting.status == "planned" else []
+    return date_warnings(case, local(meeting.starts_at).date(), meeting) if meeting.status == "planned" else []
 
 
 def participant_problem(case: Case, participant: MeetingParticipant) -> str | None:

@@ -141,10 +141,12 @@ def check_meeting_roles(chair_kind: str | None, secretary_kind: str | None) -> d
 
 # --- meeting dates -------------------------------------------------------------------------
 
-def meeting_date_warnings(day, meeting_state=None, process_name: str = "") -> list[str]:
-    """Swedish warnings for a meeting on `day` (a date): a day that is not a working day, and a
-    day after the process's deadline for the meeting step (`meeting_state`, a process.StepState
-    or None), naming the deadline, how it was counted and the rule it comes from."""
+def meeting_date_warnings(day, meeting_state=None, process_name: str = "", invitation=None, today=None) -> list[str]:
+    """Swedish warnings for a meeting on `day` (a date): a day that is not a working day; a day
+    after the process's deadline for the meeting step (`meeting_state`, a process.StepState or
+    None); and an invitation step counted back from the meeting (`invitation`: (step, due,
+    explanation) or None) whose last day is before `today`. Each names the deadline, how it was
+    counted and the rule it comes from."""
     from ..templating import swedish_date
     from .working_days import non_working_reason
 
@@ -155,12 +157,23 @@ def meeting_date_warnings(day, meeting_state=None, process_name: str = "") -> li
                         "Kontrollera att alla kan komma, eller välj en annan dag.")
     state = meeting_state
     if state is not None and state.status != "done" and state.due is not None and day > state.due:
-        source = state.step.source
-        rule = f" Regeln kommer från {process_name}" if process_name else ""
-        if rule and source.heading:
-            rule += f", avsnittet ”{source.heading}”"
-        if rule and source.text:
-            rule += f": ”{' '.join(source.text.split())}”"
         warnings.append(f"Mötet ligger efter tidsgränsen: {state.step.label} senast "
-                        f"{swedish_date(state.due, with_weekday=True)}. {state.explanation}" + (f"{rule}." if rule else ""))
+                        f"{swedish_date(state.due, with_weekday=True)}. {state.explanation}"
+                        + _rule_text(process_name, state.step.source))
+    if invitation is not None and today is not None and invitation[1] is not None and invitation[1] < today:
+        step, due, explanation = invitation
+        warnings.append(f"Kallelsen hinns inte skicka i tid: {step.label} senast {swedish_date(due, with_weekday=True)}. "
+                        f"{explanation}" + _rule_text(process_name, step.source))
     return warnings
+
+
+def _rule_text(process_name: str, source) -> str:
+    """" Regeln kommer från <process>, avsnittet ”<heading>”: ”<text>”." (empty without a process)."""
+    if not process_name:
+        return ""
+    rule = f" Regeln kommer från {process_name}"
+    if source.heading:
+        rule += f", avsnittet ”{source.heading}”"
+    if source.text:
+        rule += f": ”{' '.join(source.text.split())}”"
+    return rule + "."
