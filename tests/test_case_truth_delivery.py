@@ -123,3 +123,18 @@ def test_a_refused_meeting_invitation_shows_on_the_meeting_page_and_can_be_sent_
     assert "kom inte fram" not in page and "Kallelse till möte: skickat" in page
     # Another unit's staff cannot send the case's messages again.
     assert client_for(app, "vera").post(retry).status_code == 404
+
+
+def test_the_plan_page_shows_what_became_of_the_e_mails_about_the_version(world):
+    from tests.test_plans_process import _approved_sip
+
+    app, sink, ref, ids, anna = world
+    give_consent(app, anna, ref, (SKOLA, IFO))
+    sink.reject[SAMIR] = REFUSED
+    view = _approved_sip(app, ref, ids, anna)
+    deliver(app, sink)
+    page = anna.get(view).get_data(as_text=True)
+    section = page[page.index("E-post om versionen"):]
+    assert f"{SAMIR}: " in section and "kom inte fram" in section
+    assert "Mottagarens e-postserver tog inte emot adressen" in section and "Skicka igen" in section
+    assert "sara.soc@kommun.example: " in section and "skickat" in section

@@ -77,6 +77,7 @@ def test_a_refused_consent_link_shows_where_the_work_happens_and_can_be_sent_aga
         page.goto(f"/arenden/{ref}")
         expect(page.get_by_role("heading", name="E-post som inte har kommit fram")).to_be_visible()
         expect(page.locator("#samtycken").locator("..")).to_contain_text("Greta Gäst (vårdnadshavare): Länken kom inte fram")
+        assert_no_violations(page, "case with an e-mail that did not arrive")
         page.goto(f"/arenden/{ref}/samtycke/{consent_id}")
         row = page.get_by_role("row").filter(has_text="Greta Gäst")
         expect(row).to_contain_text("Länken kom inte fram")
