@@ -79,6 +79,7 @@ MATRIX: dict[str, dict] = {
     "accounts.unit_members": {"GET": MANAGERS},
     "notify.outbox": {"GET": ADMIN},
     "notify.retry": {"POST": roles(ADMIN, admin=302)},
+    "notify.case_retry": {"POST": CASE_POST},
     "notify.dev_mailbox": {"GET": ADMIN},
     "notify.dev_message": {"GET": ADMIN},
     "notify.dev_message_html": {"GET": ADMIN},
@@ -191,6 +192,7 @@ URL_VALUES: dict[str, dict] = {
     "deviations.review": {"ref": "draft_ref"}, "deviations.route_manually": {"ref": "report_ref"},
     "plans_family.home": {"token": "plan_token"}, "plans_family.approve": {"token": "plan_token"},
     "plans_family.code": {"token": "plan_token"}, "plans_family.pdf": {"token": "plan_token"},
+    "notify.case_retry": {"message_id": "case_message_id"},
 }
 
 

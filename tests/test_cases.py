@@ -2,7 +2,7 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent, AuditLogIsAppendOnly
 from portal.cases.models import Case
@@ -226,3 +226,31 @@ def test_the_case_list_is_paged_fifty_at_a_time(app, client, make_user):
     for bad in ("?sida=abc", "?sida=-1", "?sida=0", "?sida=%C2%B2", "?sida=1e5", "?status=<x>"):
         assert _listed(client, bad)[:1] == ["Barn 119"], bad
     assert _listed(client, "?q=Barn+11&sida=1") == [f"Barn 11{i}" for i in range(9, -1, -1)]
+
+
+def test_opening_a_case_for_a_child_with_an_open_case_in_the_unit_leads_to_that_case(app, client, make_user,
+                                                                                     make_case):
+    anna = make_user("anna@skola.example")
+    existing = make_case(anna, personal_number=VALID)
+    login(client, "anna@skola.example")
+    response = _new_case(client, personal_number="201204152381")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/arenden/{existing}")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Det finns redan ett öppet ärende för barnet på enheten" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_a_closed_case_or_a_case_in_another_unit_is_neither_reused_nor_revealed(app, client, make_user, make_case):
+    anna = make_user("anna@skola.example")
+    samir = make_user("samir@ifo.example", units=("ifo-barn-och-familj",))
+    elsewhere = make_case(samir, unit_key="ifo-barn-och-familj", personal_number=VALID)
+    closed = make_case(anna, personal_number=VALID, status="closed")
+    login(client, "anna@skola.example")
+    response = _new_case(client)
+    assert response.status_code == 302
+    ref = response.headers["Location"].rsplit("/", 1)[-1]
+    assert ref not in (elsewhere, closed)
+    html = client.get(f"/arenden/{ref}").get_data(as_text=True)
+    assert "Det finns redan" not in html and "Ärendet är öppnat" in html
+    assert client.get(f"/arenden/{elsewhere}").status_code == 404

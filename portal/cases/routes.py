@@ -82,6 +82,11 @@ def new():
     if form.validate_on_submit():
         if form.unit_key.data not in current_user.unit_keys:
             form.unit_key.errors.append("Välj en av dina egna enheter")
+        elif (existing := open_case_in_unit(form.personal_number.data, form.unit_key.data)) is not None:
+            # One child, one case per unit: lead to it (the unit is the user's own, so nothing is revealed).
+            flash("Det finns redan ett öppet ärende för barnet på enheten. Här är det – inget nytt ärende "
+                  "har skapats.", "info")
+            return redirect(url_for("cases.view", ref=existing.ref))
         else:
             case = Case(unit_key=form.unit_key.data, opened_by_id=current_user.id)
             for f in CASE_FIELDS:
@@ -93,6 +98,12 @@ def new():
             flash("Ärendet är öppnat. Lägg till vårdnadshavare.", "success")
             return redirect(url_for("cases.view", ref=case.ref))
     return render_template("cases/case_form.html", form=form, case=None), (400 if form.errors else 200)
+
+
+def open_case_in_unit(personal_number: str, unit_key: str) -> Case | None:
+    """The open case of the child (the formatted personal number) opened by the unit, if any."""
+    return db.session.scalar(select(Case).where(Case.personal_number == personal_number, Case.unit_key == unit_key,
+                                                Case.status == "open").order_by(Case.id).limit(1))
 
 
 @bp.route("/<ref>")

@@ -39,6 +39,13 @@ SIGNER_STATUS_LABELS = {
     S_WITHDRAWN: "Har återkallat",
     S_EXPIRED: "Länken har gått ut",
 }
+# Shown only (derived when read, never stored): see service.signer_display_status.
+S_LOCKED, S_LINK_FAILED, S_LINK_WAITING = "locked", "link_failed", "link_waiting"
+SIGNER_STATUS_LABELS.update({
+    S_LOCKED: "Spärrad – fel kod för många gånger. Skicka en ny länk",
+    S_LINK_FAILED: "Länken kom inte fram",
+    S_LINK_WAITING: "Länken har inte kommit fram än – portalen försöker igen",
+})
 
 LINK_SIGN, LINK_WITHDRAW = "sign", "withdraw"
 

@@ -28,7 +28,7 @@ def panel_context(case, user):
         signers = []
         for s in consent.signers:
             shown = service.signer_display_status(s, now)
-            signers.append((s, SIGNER_STATUS_LABELS.get(shown, shown)))
+            signers.append((s, SIGNER_STATUS_LABELS.get(shown, shown), shown))
         items.append({
             "consent": consent, "signers": signers,
             "notice": rules.expiry_notice(consent.valid_until, today, warn_days) if consent.status == VALID else None,

@@ -408,8 +408,12 @@ def _signer_rows(consent: Consent):
     now = utcnow()
     for s in consent.signers:
         shown = service.signer_display_status(s, now)
+        link = service.active_link(s, "sign")
         rows.append({"signer": s, "status": shown, "label": SIGNER_STATUS_LABELS.get(shown, shown),
-                     "link": service.active_link(s, "sign"),
+                     "link": link,
+                     "delivery": service.link_delivery(link) if s.channel == "email" and s.status == "sent" else None,
+                     "fix_url": url_for("cases.guardian_edit", ref=consent.case.ref, guardian_id=s.guardian_id)
+                     if s.guardian_id else None,
                      "can_resend": consent.is_open and s.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN) and bool(s.email),
                      "can_remind": consent.is_open and s.channel == "email" and shown in ("sent", "opened", "verified"),
                      "can_in_person": service.can_answer(s),

@@ -23,7 +23,8 @@ from .chain import GENESIS, canonical_json, entry_fields, entry_hash, first_brea
 from .identity import Verified
 from .names import name_matches
 from .models import (CHILD, DECLINED, DRAFT, EXPIRED, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, PENDING, S_DECLINED,
-                     S_EXPIRED, S_OPENED, S_SENT, S_SIGNED, S_VERIFIED, S_WAITING, S_WITHDRAWN, VALID, WITHDRAWN,
+                     S_EXPIRED, S_LINK_FAILED, S_LINK_WAITING, S_LOCKED, S_OPENED, S_SENT, S_SIGNED, S_VERIFIED,
+                     S_WAITING, S_WITHDRAWN, VALID, WITHDRAWN,
                      Consent, ConsentEvent, ConsentLink, ConsentSigner, ConsentUnit, now_s)
 from .text import Terms, adult_text, child_text
 from .tokens import code_matches, hash_code, new_code, new_token
@@ -173,14 +174,16 @@ def verify_consent(consent: Consent) -> VerifyReport:
 
 # --------------------------------------------------------------------------- e-mail
 
-def queue(to: str, template: str, context: dict, *, kind: str, case_id: int, essential: bool = False):
+def queue(to: str, template: str, context: dict, *, kind: str, case_id: int, essential: bool = False,
+          dedupe_key: str | None = None):
     """queue_email, but a message that cannot be made (a bad address, something that looks like a
     personal number) never stops the step it belongs to: essential messages (the personal link)
     raise ConsentError with a Swedish explanation; others are skipped and logged (type only)."""
     from ..notify import PersonalDataInEmail, queue_email
 
     try:
-        return queue_email(to, template=template, context=context, kind=kind, case_id=case_id)
+        return queue_email(to, template=template, context=context, kind=kind, case_id=case_id, dedupe_key=dedupe_key,
+                           new_key=dedupe_key is not None)
     except PersonalDataInEmail as exc:
         log.warning("Consent e-mail %s not queued: %s", kind, type(exc).__name__)
         if essential:
@@ -250,7 +253,9 @@ def expire_due(actor: str = "system") -> int:
 
 
 def signer_display_status(signer: ConsentSigner, now: dt.datetime | None = None) -> str:
-    """What the case page shows: sent, opened, verified, signed, declined, withdrawn, expired."""
+    """What the case page shows: sent, opened, verified, signed, declined, withdrawn, expired;
+    derived when read: locked (too many wrong codes), and for a link not opened yet what became
+    of its e-mail (link_failed; link_waiting while the outbox tries again)."""
     now = now or utcnow()
     if signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN, S_EXPIRED):
         return signer.status
@@ -260,7 +265,26 @@ def signer_display_status(signer: ConsentSigner, now: dt.datetime | None = None)
         link = active_link(signer, LINK_SIGN)
         if link is None or link.expires_at < now:
             return S_EXPIRED
+        if link.locked_at is not None:
+            return S_LOCKED
+        if signer.status == S_SENT:
+            delivery = link_delivery(link)
+            if delivery is not None and delivery.failed:
+                return S_LINK_FAILED
+            if delivery is not None and delivery.status == "retrying":
+                return S_LINK_WAITING
     return signer.status
+
+
+def link_delivery(link: ConsentLink | None):
+    """What became of the e-mail with a sign link (portal.notify.delivery.Delivery), or None."""
+    from ..notify.delivery import delivery_by_key
+
+    return delivery_by_key(link_mail_key(link)) if link is not None else None
+
+
+def link_mail_key(link: ConsentLink) -> str:
+    return f"consent.link:{link.id}"
 
 
 def active_link(signer: ConsentSigner, kind: str) -> ConsentLink | None:
@@ -461,6 +485,9 @@ def issue_sign_link(signer: ConsentSigner, *, actor: str, event: str = "sent") -
     for old in signer.links:
         if old.kind == LINK_SIGN and old.revoked_at is None:
             old.revoked_at = now
+    # "A new link" only to someone an earlier link reached: the first that arrives is no replacement.
+    again = event == "resent" and any(
+        (d := link_delivery(old)) is not None and d.arrived for old in signer.links if old.kind == LINK_SIGN)
     token, digest = new_token()
     expires = now + dt.timedelta(days=cfg("PORTAL_CONSENT_LINK_DAYS"))
     if signer.consent.valid_until:
@@ -471,8 +498,8 @@ def issue_sign_link(signer: ConsentSigner, *, actor: str, event: str = "sent") -
     consent = signer.consent
     queue(signer.email, "consent/email/signer_link",
           {**signer_mail_context(consent), "link": _link_url(token), "expires": local(expires).date(),
-           "again": event == "resent", "young": signer.role == CHILD and signer.audience == "child"},
-          kind="consent.link", case_id=consent.case_id, essential=True)
+           "again": again, "young": signer.role == CHILD and signer.audience == "child"},
+          kind="consent.link", case_id=consent.case_id, essential=True, dedupe_key=link_mail_key(link))
     if signer.status in (S_WAITING, S_SENT, S_OPENED, S_VERIFIED, S_EXPIRED):
         signer.status = S_SENT
     signer.sent_at = now

@@ -49,6 +49,12 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.outbox)
+    from ..audit.log import register_labels
+    from ..cases.panels import register_case_panel
+    from .delivery import case_panel
+
+    register_labels({"outbox.retry": "Skickade ett e-postmeddelande igen"})
+    register_case_panel(5, "notify/_case_panel.html", case_panel)
     add_nav("notify.outbox", "Utskick", lambda u: u.is_authenticated and u.is_admin)
     add_nav("notify.dev_mailbox", "Utvecklingsbrevlåda",
             lambda u: u.is_authenticated and u.is_admin and current_app.config.get("PORTAL_DEV_MAILBOX"))

@@ -9,13 +9,15 @@ import datetime as dt
 import re
 from base64 import b64decode
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
-from sqlalchemy import func, select, update
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from ..accounts.routes import admin_required
 from ..extensions import db
 from ..formkit import PortalForm
 from ..timeutil import utcnow
+from .delivery import requeue
 from .models import FAILED, SENDING, SENT, TRANSPORT_LOCAL, WAITING, OutboxMessage
 from .worker import build_message
 
@@ -53,18 +55,40 @@ def retry(message_id: int):
     if not form.validate_on_submit():
         abort(400)
     db.session.get(OutboxMessage, message_id) or abort(404)
-    result = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == FAILED)
-        .values(status=WAITING, attempts=0, next_attempt_at=utcnow().replace(microsecond=0), claimed_by=None,
-                claimed_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    requeued = requeue(message_id)
     db.session.commit()
-    if result.rowcount == 1:
+    if requeued:
         flash(f"Utskick nr {message_id} ligger i kön igen och skickas inom kort.", "success")
     else:
         flash(f"Utskick nr {message_id} har inte misslyckats och behöver inte skickas igen.", "info")
     return redirect(url_for("notify.outbox"))
+
+
+@bp.route("/arenden/<ref>/utskick/<int:message_id>/skicka-igen", methods=["POST"])
+@login_required
+def case_retry(ref: str, message_id: int):
+    """"Skicka igen" where the work happens: a failed message of a case the user can see."""
+    from ..audit import record
+    from ..cases.access import get_case_or_404
+
+    if not current_user.works_with_cases:
+        abort(404)
+    case = get_case_or_404(ref, current_user)
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    row = db.session.get(OutboxMessage, message_id)
+    if row is None or row.case_id != case.id:
+        abort(404)
+    if requeue(message_id, case.id):
+        record("outbox.retry", case=case, object_type="outbox_message", object_id=message_id, detail=f"typ: {row.kind}")
+        flash("Meddelandet ligger i kön igen och skickas inom kort. Sidan visar om det kommer fram.", "success")
+    else:
+        flash("Meddelandet har inte misslyckats och behöver inte skickas igen.", "info")
+    db.session.commit()
+    back = request.form.get("next", "")
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+        back = url_for("cases.view", ref=case.ref)
+    return redirect(back)
 
 
 # --- Development mailbox ------------------------------------------------------------------

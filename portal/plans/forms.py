@@ -79,6 +79,22 @@ class MeetingForm(PortalForm):
                                  filters=[strip_filter], description="Till exempel den som har pratat med barnet före mötet.")
     lead_time_agreed = BooleanField("Vi har kommit överens med familjen och verksamheterna om kortare framförhållning")
 
+    def __init__(self, *args, booked_start: dt.datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The saved meeting's start (local, naive): a meeting that has begun may keep its time.
+        self.booked_start = booked_start
+
+    def validate_day(self, field):
+        from ..timeutil import STOCKHOLM
+
+        if field.data is None:
+            return
+        when = dt.datetime.combine(field.data, parse_clock(self.start.data) or dt.time(23, 59))
+        if self.booked_start is not None and when == self.booked_start:
+            return
+        if when < dt.datetime.now(STOCKHOLM).replace(tzinfo=None):
+            raise ValidationError("Ett möte kan inte bokas bakåt i tiden. Välj en dag och tid som inte har varit än")
+
     def validate_child_participation(self, field):
         from .meetings import CHILD_PARTICIPATION
 

@@ -7,16 +7,18 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app, url_for
+from sqlalchemy import select
 
 from ..audit import record
 from ..cases.models import Case
 from ..extensions import db
 from ..notify import contains_personal_number, meeting_ics, queue_email
 from ..notify.calendar import web_link
-from ..timeutil import STOCKHOLM, local, utcnow
+from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
 from .models import Meeting, MeetingParticipant
-from .service import covered, process_of, record_step, sync_plan_units
+from .process import due_date
+from .service import case_process, case_schedule, covered, done_map, process_of, record_step, sync_plan_units
 
 CHILD_PARTICIPATION = [
     ("on_site", "Barnet är med på plats"),
@@ -42,6 +44,29 @@ def aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC).astimezone(STOCKHOLM)
 
 
+def date_warnings(case: Case, day: dt.date, meeting: Meeting | None = None) -> list[str]:
+    """What the case's process says about a meeting on `day` (derived when read, never stored):
+    its own deadline, a day that is not a working day, and (before the invitation is sent) an
+    invitation deadline counted back from the meeting that has already passed."""
+    process, states = case_schedule(case)
+    state = next((s for s in states if s.step.key == "meeting"), None)
+    invitation = None
+    if process is not None and (meeting is None or meeting.invited_at is None):
+        step = next((s for s in process.steps if s.deadline is not None and s.deadline.before == "meeting"), None)
+        if step is not None:
+            agreed = {step.key} if meeting is not None and meeting.lead_time_agreed else set()
+            chosen = case_process(case)
+            due, why = due_date(process, step, done_map(case), {"meeting": day}, acute=chosen.acute, agreed=agreed)
+            invitation = (step, due, why)
+    return rules.meeting_date_warnings(day, state, process.name if process is not None else "", invitation,
+                                       today_local())
+
+
+def meeting_warnings(case: Case, meeting: Meeting) -> list[str]:
+    """date_warnings for a planned meeting; none for one held or cancelled."""
+    return date_warnings(case, local(meeting.starts_at).date(), meeting) if meeting.status == "planned" else []
+
+
 def participant_problem(case: Case, participant: MeetingParticipant) -> str | None:
     """Only units covered by a valid consent can be invited."""
     if participant.kind in ("staff", "unit"):
@@ -52,10 +77,15 @@ def participant_problem(case: Case, participant: MeetingParticipant) -> str | No
     return None
 
 
-def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None) -> dict[str, str]:
+def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, case: Case | None = None) -> dict[str, str]:
     by_id = {p.id: p for p in meeting.participants}
     chair, secretary = by_id.get(chair_id), by_id.get(secretary_id)
     errors = rules.check_meeting_roles(chair.kind if chair else None, secretary.kind if secretary else None)
+    if case is not None:
+        d = current_app.extensions["directory"]
+        for key, p in (("chair", chair), ("secretary", secretary)):
+            if p is not None and key not in errors and lost_access(case, p):
+                errors[key] = rules.not_covered_message(d, p.unit_key)
     if errors:
         return errors
     for p in meeting.participants:
@@ -125,11 +155,13 @@ def _context(case: Case, meeting: Meeting, participant: MeetingParticipant) -> d
     }
 
 
-def _send(case: Case, meeting: Meeting, participant: MeetingParticipant, method: str, template: str, kind: str):
+def _send(case: Case, meeting: Meeting, participant: MeetingParticipant, method: str, template: str, kind: str,
+          extra: dict | None = None):
     if not participant.email:
         return None
     data = ics_for(case, meeting, method, participant)
-    return queue_email(participant.email, template, _context(case, meeting, participant), kind=kind, case_id=case.id,
+    context = {**_context(case, meeting, participant), **(extra or {})}
+    return queue_email(participant.email, template, context, kind=kind, case_id=case.id,
                        attachments=[("mote.ics", f"text/calendar; method={method}", data)],
                        dedupe_key=f"meeting:{meeting.id}:{meeting.sequence}:{participant.id}:{method}")
 
@@ -197,18 +229,66 @@ def cancel(case: Case, meeting: Meeting, user) -> int:
     return sent
 
 
-def remove_participant(case: Case, meeting: Meeting, participant: MeetingParticipant, user) -> None:
-    """Someone already invited gets a cancellation of their own."""
+def remove_participant(case: Case, meeting: Meeting, participant: MeetingParticipant, user,
+                       consent_ended: bool = False) -> None:
+    """Someone already invited gets a cancellation of their own (consent_ended: because their
+    unit is no longer covered by a consent; the e-mail says so, without a link they cannot open)."""
     if participant.invited_sequence is not None and meeting.status == "planned":
         meeting.sequence += 1
-        _send(case, meeting, participant, "CANCEL", "plans/email/meeting_cancelled", "meeting.cancel")
+        _send(case, meeting, participant, "CANCEL", "plans/email/meeting_cancelled", "meeting.cancel",
+              extra={"consent_ended": True, "link": ""} if consent_ended else None)
         for p in meeting.participants:
             if p is not participant and p.invited_sequence is not None:
                 p.invited_sequence = meeting.sequence
     meeting.participants.remove(participant)
     db.session.flush()
     sync_plan_units(case)
-    record("meeting.participant_remove", case=case, object_type="meeting", object_id=meeting.id)
+    record("meeting.participant_remove", case=case, object_type="meeting", object_id=meeting.id,
+           detail="samtycket gäller inte längre" if consent_ended else "")
+
+
+def lost_access(case: Case, participant: MeetingParticipant, covered_units=None) -> bool:
+    """A professional whose unit neither opened the case nor is covered by a valid consent."""
+    covered_units = covered(case) if covered_units is None else covered_units
+    return participant.kind in ("staff", "unit") and participant.unit_key != case.unit_key \
+        and participant.unit_key not in covered_units
+
+
+def remove_uncovered_participants(case: Case) -> int:
+    """After a withdrawal: professionals whose unit lost access leave every planned meeting of the
+    case; those invited get a calendar cancellation. Returns how many were removed."""
+    ok = covered(case)
+    removed = 0
+    for meeting in db.session.scalars(select(Meeting).where(Meeting.case_id == case.id,
+                                                            Meeting.status == "planned")).all():
+        for participant in [p for p in meeting.participants if lost_access(case, p, ok)]:
+            remove_participant(case, meeting, participant, None, consent_ended=True)
+            removed += 1
+    return removed
+
+
+def participant_deliveries(meeting: Meeting) -> dict[int, object]:
+    """{participant id: Delivery of the latest invitation, update or cancellation sent to them}."""
+    from ..notify.delivery import deliveries_by_prefix
+
+    latest: dict[int, object] = {}
+    for key, delivery in deliveries_by_prefix(f"meeting:{meeting.id}:").items():
+        parts = key.split(":")
+        if len(parts) == 5 and parts[3].isdigit():
+            pid = int(parts[3])
+            if pid not in latest or delivery.message_id > latest[pid].message_id:
+                latest[pid] = delivery
+    return latest
+
+
+def withdrawal_notices(case: Case, meeting: Meeting) -> list[tuple[dt.date, list[str]]]:
+    """[(withdrawn on, [units no longer covered])] for withdrawals since the meeting was planned."""
+    from .consent_gate import withdrawals
+
+    ok = covered(case)
+    since = local(meeting.created_at).date()
+    return [(w.withdrawn_on, [u for u in w.unit_keys if u not in ok and u != case.unit_key])
+            for w in withdrawals(case) if w.withdrawn_on >= since]
 
 
 def report_absence(case: Case, meeting: Meeting, participant: MeetingParticipant, note: str, user) -> None:

@@ -36,15 +36,27 @@ def source_url(source) -> str | None:
 def case_panel(case, user) -> dict:
     process, states = service.case_schedule(case)
     chosen = service.case_process(case)
+    plans = service.plans_of(case)
     meetings = db.session.scalars(select(Meeting).where(Meeting.case_id == case.id)
                                   .order_by(Meeting.starts_at.desc())).all()
     return {
         "process": process, "chosen": chosen, "states": states, "records": service.step_records(case),
-        "flagged": [s for s in states if s.flagged], "plans": service.plans_of(case), "meetings": meetings,
+        "flagged": [s for s in states if s.flagged], "plans": plans, "meetings": meetings,
         "local": local, "confirm": ConfirmForm(), "processes": service.processes(),
         "consent_available": service.consent_gate.available(), "covered": service.covered(case),
         "directory": current_app.extensions["directory"], "source_url": source_url,
+        "late_meetings": _late_meetings(meetings, states),
+        "consent_reopened": service.consent_reopened_on(case) if process is not None else None,
+        "plan_uncovered": {p.id: service.uncovered_plan_units(case, p) for p in plans if p.is_open},
     }
+
+
+def _late_meetings(meetings, states) -> dict[int, object]:
+    """{meeting id: the meeting step's state} for planned meetings after the step's deadline."""
+    state = next((s for s in states if s.step.key == "meeting"), None)
+    if state is None or state.status == "done" or state.due is None:
+        return {}
+    return {m.id: state for m in meetings if m.status == "planned" and local(m.starts_at).date() > state.due}
 
 
 def start_section(user) -> dict | None:

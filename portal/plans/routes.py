@@ -218,6 +218,7 @@ def view(ref, plan_id, number):
         "plans/view.html", case=case, plan=plan, version=version, r=readable(plan, version),
         my_units=my_units, directory=service.directory(), confirm=ConfirmForm(), family_form=family_form,
         withdrawals=service.withdrawal_notices(case, plan), uncovered=service.uncovered_plan_units(case, plan),
+        deliveries=service.version_deliveries(version),
         followup=service.followup_of(version), family_label=_family_label)
 
 
@@ -381,7 +382,7 @@ def _meeting(case, meeting_id) -> Meeting:
 
 
 def _meeting_form(meeting=None):
-    form = MeetingForm(obj=meeting)
+    form = MeetingForm(obj=meeting, booked_start=local(meeting.starts_at).replace(tzinfo=None) if meeting else None)
     form.child_participation.choices = meeting_service.CHILD_PARTICIPATION
     if request.method == "GET" and meeting is not None:
         start, end = local(meeting.starts_at), local(meeting.ends_at)
@@ -417,10 +418,16 @@ def meeting_new(ref):
         record("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
         db.session.commit()
         flash("Mötet är sparat. Lägg till deltagare och skicka sedan kallelsen.", "success")
+        _flash_warnings(meeting_service.meeting_warnings(case, meeting))
         return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
     return render_template("plans/meeting_form.html", case=case, form=form, meeting=None,
                            word=meeting_service.meeting_word(case),
                            process=service.process_of(case)), (400 if form.errors else 200)
+
+
+def _flash_warnings(warnings) -> None:
+    for warning in warnings:
+        flash(warning, "warning")
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>/andra", methods=["GET", "POST"])
@@ -433,6 +440,7 @@ def meeting_edit(ref, meeting_id):
         sent = meeting_service.reschedule(case, meeting, changed, current_user)
         db.session.commit()
         flash("Mötet är ändrat." + (f" {sent} deltagare fick en uppdaterad kallelse." if sent else ""), "success")
+        _flash_warnings(meeting_service.meeting_warnings(case, meeting))
         return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
     return render_template("plans/meeting_form.html", case=case, form=form, meeting=meeting,
                            word=meeting_service.meeting_word(case),
@@ -478,7 +486,10 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
         participant_form=participant_form, roles_form=roles_form, absence_form=absence_form, notes_form=notes_form,
         confirm=ConfirmForm(), problems=problems or [], kind_labels=meeting_service.KIND_LABELS,
         child_participation=dict(meeting_service.CHILD_PARTICIPATION), directory=service.directory(),
-        start=local(meeting.starts_at), end=local(meeting.ends_at)), status
+        start=local(meeting.starts_at), end=local(meeting.ends_at),
+        date_warnings=meeting_service.meeting_warnings(case, meeting),
+        withdrawals=meeting_service.withdrawal_notices(case, meeting),
+        deliveries=meeting_service.participant_deliveries(meeting)), status
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>")
@@ -547,7 +558,7 @@ def meeting_roles(ref, meeting_id):
     form.chair.choices = form.secretary.choices = [("", "Välj")] + pros
     if form.validate_on_submit():
         try:
-            errors = meeting_service.set_roles(meeting, int(form.chair.data), int(form.secretary.data))
+            errors = meeting_service.set_roles(meeting, int(form.chair.data), int(form.secretary.data), case)
         except ValueError:
             errors = {"chair": "Välj en av deltagarna"}
         if not errors:

@@ -137,3 +137,43 @@ def check_meeting_roles(chair_kind: str | None, secretary_kind: str | None) -> d
     if chair_kind in FAMILY_KINDS:
         errors["chair"] = "Mötesledaren kan inte vara barnet eller en vårdnadshavare. Välj en av de professionella."
     return errors
+
+
+# --- meeting dates -------------------------------------------------------------------------
+
+def meeting_date_warnings(day, meeting_state=None, process_name: str = "", invitation=None, today=None) -> list[str]:
+    """Swedish warnings for a meeting on `day` (a date): a day that is not a working day; a day
+    after the process's deadline for the meeting step (`meeting_state`, a process.StepState or
+    None); and an invitation step counted back from the meeting (`invitation`: (step, due,
+    explanation) or None) whose last day is before `today`. Each names the deadline, how it was
+    counted and the rule it comes from."""
+    from ..templating import swedish_date
+    from .working_days import non_working_reason
+
+    warnings = []
+    reason = non_working_reason(day)
+    if reason:
+        warnings.append(f"{swedish_date(day, with_weekday=True).capitalize()} är {reason}, som inte är en arbetsdag. "
+                        "Kontrollera att alla kan komma, eller välj en annan dag.")
+    state = meeting_state
+    if state is not None and state.status != "done" and state.due is not None and day > state.due:
+        warnings.append(f"Mötet ligger efter tidsgränsen: {state.step.label} senast "
+                        f"{swedish_date(state.due, with_weekday=True)}. {state.explanation}"
+                        + _rule_text(process_name, state.step.source))
+    if invitation is not None and today is not None and invitation[1] is not None and invitation[1] < today:
+        step, due, explanation = invitation
+        warnings.append(f"Kallelsen hinns inte skicka i tid: {step.label} senast {swedish_date(due, with_weekday=True)}. "
+                        f"{explanation}" + _rule_text(process_name, step.source))
+    return warnings
+
+
+def _rule_text(process_name: str, source) -> str:
+    """" Regeln kommer från <process>, avsnittet ”<heading>”: ”<text>”." (empty without a process)."""
+    if not process_name:
+        return ""
+    rule = f" Regeln kommer från {process_name}"
+    if source.heading:
+        rule += f", avsnittet ”{source.heading}”"
+    if source.text:
+        rule += f": ”{' '.join(source.text.split())}”"
+    return rule + "."

@@ -133,6 +133,8 @@ def done_map(case: Case) -> dict[str, StepDone]:
     if current and followed:
         latest = max(followed, key=lambda f: f.held_on)
         done["followup"] = StepDone(latest.held_on, "Uppföljning av planen")
+    if "consent" in done and consent_reopened_on(case, done["consent"].on) is not None:
+        del done["consent"]   # a withdrawal after the step reopens it until a consent is valid again
     if "consent" not in done:
         given = consent_gate.consent_given_on(case)
         if given is not None:
@@ -140,6 +142,15 @@ def done_map(case: Case) -> dict[str, StepDone]:
     if "closing" not in done and not case.is_open and case.closed_at:
         done["closing"] = StepDone(local(case.closed_at).date(), "Ärendet avslutades")
     return done
+
+
+def consent_reopened_on(case: Case, done_on: dt.date | None = None) -> dt.date | None:
+    """The day a consent was withdrawn on or after `done_on` (any day when None) while no
+    consent is valid now: the consent step is open again. None otherwise."""
+    if consent_gate.consent_given_on(case) is not None:
+        return None
+    days = [w.withdrawn_on for w in consent_gate.withdrawals(case) if done_on is None or w.withdrawn_on >= done_on]
+    return max(days) if days else None
 
 
 def _current_approved_versions(case: Case) -> list[PlanVersion]:
@@ -591,6 +602,16 @@ def start_followup(case: Case, plan: Plan, held_on: dt.date, deviations: str, us
     return new
 
 
+def version_deliveries(version: PlanVersion) -> list:
+    """What became of the e-mails about a version (approval requests, family links, approved)."""
+    from ..notify.delivery import deliveries_by_prefix
+
+    found = {}
+    for kind in ("plan.approval_request", "plan.approved", "plan.family_link"):
+        found.update(deliveries_by_prefix(f"{kind}:{version.id}:"))
+    return sorted(found.values(), key=lambda d: d.message_id)
+
+
 def followup_of(version: PlanVersion) -> FollowUp | None:
     return db.session.scalar(select(FollowUp).where(FollowUp.to_version_id == version.id))
 
@@ -638,9 +659,13 @@ def units_for_case(case: Case) -> set[str]:
 
 
 def on_consent_withdrawn(consent) -> None:
-    """Withdrawal listener: the units no longer covered lose their plan access at once."""
+    """Withdrawal listener: the units no longer covered lose their plan access at once, and
+    their staff leave the case's planned meetings with a calendar cancellation."""
     case = db.session.get(Case, consent.case_id)
     if case is not None:
+        from .meetings import remove_uncovered_participants
+
+        remove_uncovered_participants(case)
         sync_plan_units(case)
 
 
