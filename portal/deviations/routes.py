@@ -298,12 +298,15 @@ def review(ref: str):
             result = service.submit(report, current_user, form.signed_name.data)
             # Read before the commit expires the report.
             ref, waits_for_admin = report.ref, result.needs_admin or report.needs_routing
+            directory = _directory()
+            told = "; ".join(f"{m.name}, {directory.role_name(m.role).lower()}" for m in result.recipients)
             db.session.commit()
             if waits_for_admin:
                 flash("Rapporten är skickad. Ingen chef kunde hittas automatiskt, så en administratör väljer "
                       "mottagare. Rapporten finns kvar och du kan följa den här.", "success")
             else:
-                flash("Rapporten är skickad till din närmaste chef.", "success")
+                flash(f"Rapporten är skickad till din närmaste chef: {told}. Under Vem tar emot rapporten "
+                      "ser du vem som får en kopia och varför.", "success")
             return redirect(url_for("deviations.view", ref=ref))
     status = 400 if (request.method == "POST" and (problems or form.errors)) else 200
     return render_template("deviations/review.html", report=report, sections=_summary(report), form=form,
@@ -360,10 +363,9 @@ def _render_view(report, roles, failed=None, status=200):
 
 
 def _rule_label(key: str) -> str:
-    for rule in current_app.extensions["deviation_routing"].rules:
-        if rule.key == key:
-            return rule.describe()
-    return ""
+    """The stored rule in plain words (file and line only in `portal routing explain`)."""
+    rule = current_app.extensions["deviation_routing"].by_key(key) if key else None
+    return rule.plain(_directory()) if rule else ""
 
 
 @bp.route("/avvikelser/<ref>")
