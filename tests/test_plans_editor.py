@@ -93,8 +93,10 @@ def test_a_coordinator_outside_social_services_and_health_care_needs_a_plan_owne
 
 
 def test_the_lead_service_is_suggested_from_the_interventions_and_priorities_above_three_warn(world):
+    """Kronobarnsmodellen's own rules (samverkansansvarig, de 2–3 viktigaste): on Kronobarn plans only."""
     app, ref, ids, anna = world
-    editor = new_plan(anna, ref)
+    assert anna.post(f"/arenden/{ref}/arbetssatt", data={"process_key": "kronobarn"}).status_code in (302, 303)
+    editor = new_plan(anna, ref, "sip")
     data = {**intervention(0, "Läxhjälp", SKOLA, value("anna", ids), priority=True),
             **intervention(1, "Föräldrastöd", IFO, value("samir", ids), priority=True),
             **intervention(2, "Samtalsstöd", IFO, value("samir", ids), priority=True),
@@ -105,6 +107,33 @@ def test_the_lead_service_is_suggested_from_the_interventions_and_priorities_abo
     assert "Förslag: Individ- och familjeomsorgen, som har flest insatser i planen. Insatser per verksamhet: " \
            "Individ- och familjeomsorgen 3 insatser, Grundskolan i Arjeplog 1 insats." in html
     assert "Planen har 4 prioriteringar. Välj de 2–3 viktigaste just nu" in html
+    assert "Vem är samordnare?" not in html
+
+
+def test_a_norrbus_sip_gets_norrbus_s_coordinator_rule_and_not_kronoberg_s(world):
+    """Norrbus riktlinjer, Samordnare: "I det fall socialtjänsten har insatser utöver tidiga insatser är det
+    naturligt att samordnaren tillhör socialtjänsten." Kronoberg's rules do not apply."""
+    from tests.conftest import SEEDS
+
+    seed = " ".join((SEEDS / "norrbus-riktlinjer.txt").read_text(encoding="utf-8").split()).lower()
+    from portal.plans.rules import NORRBUS_COORDINATOR, NORRBUS_PLACEMENT
+
+    assert NORRBUS_COORDINATOR.lower() in seed and NORRBUS_PLACEMENT.lower() in seed
+    app, ref, ids, anna = world
+    editor = new_plan(anna, ref)
+    data = {**intervention(0, "Läxhjälp", SKOLA, value("anna", ids), priority=True),
+            **intervention(1, "Föräldrastöd", IFO, value("samir", ids), priority=True),
+            **intervention(2, "Samtalsstöd", IFO, value("samir", ids), priority=True),
+            **intervention(3, "Kontaktperson", IFO, value("sara", ids), priority=True),
+            "roles__coordinator": value("anna", ids), "save_draft": "1"}
+    anna.post(editor, data=data)
+    html = anna.get(editor).get_data(as_text=True)
+    assert "som har flest insatser i planen" not in html and "Planen har 4 prioriteringar" not in html
+    assert "Vem är samordnare?" in html
+    assert "Socialtjänsten har 3 insatser i planen, men samordnaren arbetar på" in html
+    # with a samordnare from socialtjänsten there is nothing to advise
+    anna.post(editor, data={**data, "roles__coordinator": value("samir", ids)})
+    assert "Vem är samordnare?" not in anna.get(editor).get_data(as_text=True)
 
 
 def test_drafts_are_saved_on_every_add_and_remove_click_and_on_spara_utkast(world):

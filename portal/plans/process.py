@@ -21,6 +21,14 @@ from . import working_days as wd
 FOLDER = "processes"
 AUTO_SOURCES = {"consent", "invitation", "meeting", "plan", "coordinator", "followup", "closing"}
 PLAN_FORMS = {"sip", "barnets_plan"}
+# The plan rules a process can name (plan_rules: in its file); each belongs to the routine that
+# states it, so a Norrbus SIP never gets Kronoberg's advice and the other way round.
+PLAN_RULES = {
+    "lead_service": "Kronobarnsmodellen: samverkansansvarig är verksamheten med flest insatser",
+    "priorities": "Kronobarnsmodellen: de 2–3 viktigaste prioriteringarna",
+    "social_services_coordinates": "Norrbus: samordnaren tillhör socialtjänsten när den har insatser "
+                                   "utöver tidiga insatser, och vid placering utanför hemmet",
+}
 
 
 class ProcessError(DirectoryError):
@@ -68,6 +76,11 @@ class Process:
     steps: tuple[Step, ...]
     soon_working_days: int = 2
     path: Path | None = field(default=None, compare=False)
+    plan_rules: tuple[str, ...] = ()
+
+    def applies(self, rule: str) -> bool:
+        """Whether this process's routine states the plan rule (one of PLAN_RULES)."""
+        return rule in self.plan_rules
 
     def step(self, key: str) -> Step:
         for s in self.steps:
@@ -136,8 +149,14 @@ def load_process(path: Path) -> Process:
     soon = data.get("soon_working_days", 2)
     if not isinstance(soon, int) or soon < 0:
         fail(data, "soon_working_days ska vara ett heltal 0 eller större")
+    plan_rules = data.get("plan_rules") or []
+    if not isinstance(plan_rules, list) or not all(isinstance(r, str) for r in plan_rules):
+        fail(data, "plan_rules ska vara en lista med regelnamn")
+    for rule in plan_rules:
+        if rule not in PLAN_RULES:
+            fail(data, f"okänd plan_rules '{rule}' (tillåtna: {', '.join(sorted(PLAN_RULES))})")
     return Process(key, text(data, "name", "processen"), " ".join(text(data, "description", "", False).split()),
-                   plan_form, tuple(steps), soon, path)
+                   plan_form, tuple(steps), soon, path, tuple(plan_rules))
 
 
 def _deadline(node, step_key, earlier, all_keys, fail) -> Deadline:

@@ -369,6 +369,12 @@ def lead_suggestion(record_: dict) -> rules.LeadSuggestion:
     return rules.suggest_lead_service(directory(), [e.get("unit") for e in record_.get("interventions") or []])
 
 
+def coordinator_advice(record_: dict) -> str | None:
+    roles = record_.get("roles") or {}
+    return rules.social_services_advice(directory(), unit_of(roles.get("coordinator")),
+                                        [e.get("unit") for e in record_.get("interventions") or []])
+
+
 def save_content(case: Case, version: PlanVersion, record_: dict, user, *, detail: str) -> bool:
     """Saves the version's content (a draft or a proposal being edited). Returns True when it changed.
 
