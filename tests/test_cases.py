@@ -47,7 +47,7 @@ def test_staff_open_a_case_add_guardians_and_see_it(app, client, make_user):
     ("20120415-2388", "kontrollsiffran är fel"),
     ("20120231-1237", "datum som inte finns"),
     ("20271201-1234", "i framtiden"),
-    ("19880320-0016", "Norrbus gäller barn och unga till och med 20 år"),
+    ("19880320-0016", "bygger på: barn och unga till och med 20 år. (portalens tolkning)"),
 ])
 def test_a_bad_personal_number_is_explained_next_to_the_field_and_nothing_typed_is_lost(client, make_user, number, message):
     make_user("anna@skola.example")
@@ -225,3 +225,24 @@ def test_the_case_list_is_paged_fifty_at_a_time(app, client, make_user):
     for bad in ("?sida=abc", "?sida=-1", "?sida=0", "?sida=99999999999", "?status=<x>"):
         assert _listed(client, bad)[:1] == ["Barn 119"], bad
     assert _listed(client, "?q=Barn+11&sida=1") == [f"Barn 11{i}" for i in range(9, -1, -1)]
+
+
+@pytest.mark.parametrize("unit,expected", [
+    # Norrbus's own words, quoted from the riktlinjer
+    ("arjeplogs-vardcentral", "Norrbus (gröna kortet) gäller till och med 20 år (”Norrbus omfattar alla barn och unga, "
+                              "upp till och med 20 års ålder”)"),
+    # the Kronoberg guidance is silent: the portal says the limit is its own reading
+    ("ekbackens-skola", "Kronobergs vägledning anger ingen åldersgräns."),
+])
+def test_the_age_limit_is_the_case_s_routine_s_own_or_named_as_the_portal_s_reading(client, make_user, unit, expected):
+    from tests.conftest import SEEDS
+
+    seed = " ".join((SEEDS / "norrbus-riktlinjer.txt").read_text(encoding="utf-8").split())
+    assert "Norrbus omfattar alla barn och unga, upp till och med 20 års ålder" in seed
+    make_user("anna@skola.example", units=(unit,))
+    login(client, "anna@skola.example")
+    response = _new_case(client, personal_number="19880320-0016", unit_key=unit)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and expected in html
+    if unit == "ekbackens-skola":
+        assert "(portalens tolkning)" in html

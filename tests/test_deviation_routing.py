@@ -249,3 +249,16 @@ def test_cli_routing_explain_for_a_unit_without_a_rule_and_for_an_unknown_unit(r
     unknown = runner.invoke(args=["routing", "explain", "--reporter-unit", "finns-inte"])
     assert unknown.exit_code == 2
     assert "Rapportörens enhet 'finns-inte' finns inte i organisationskatalogen" in unknown.output
+
+
+def test_the_deviation_kinds_name_each_routine_s_own_time_limits():
+    """Words per process (issue 30.12): Norrbus's 5 and 10 working days are not every routine's."""
+    from portal.config import ROOT
+    from tests.conftest import SEEDS
+
+    text = (ROOT / "forms" / "deviation_report.yaml").read_text(encoding="utf-8")
+    assert "Arjeplog: inom två veckor" in text and "Kronobarn: minst tre veckor före mötet" in text
+    arjeplog = (SEEDS / "arjeplog-rutiner-med-bilagor.txt").read_text(encoding="utf-8")
+    kronoberg = (SEEDS / "kronoberg-vagledning-samverkansmote-barnets-plan.txt").read_text(encoding="utf-8")
+    assert "senast inom 2 veckor" in arjeplog
+    assert "bjud in minst tre veckor innan mötet" in kronoberg

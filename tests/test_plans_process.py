@@ -195,3 +195,43 @@ def test_barnets_plan_keeps_the_childs_words_and_the_professionals_apart(world):
     assert export["areas"][0]["professional_views"] == [{"who": "Mentor och skolsköterska",
                                                          "text": "Äter för lite för att orka en hel skoldag."}]
     assert {i["area"] for i in export["interventions"]} == {"halsa"}
+
+
+def test_a_case_follows_its_region_s_routine_until_staff_choose_another(app_factory, make_user, make_case):
+    """Arjeplog's units follow Arjeplog's routines (two weeks to the meeting), Kronoberg's the
+    Kronobarnsmodellen, whatever PORTAL_DEFAULT_PROCESS says; an authority without one gets the default."""
+    from portal.cases.models import Case
+    from portal.extensions import db
+    from portal.plans import service
+    from sqlalchemy import select
+
+    app = app_factory()
+    cases = {}
+    for email, unit in (("alva.larare@arjeplog.example", "solbackens-skola"), ("kim.larare@vaxjo.example", "ekbackens-skola"),
+                        ("pia.polis@polisen.example", "polisen-arjeplog")):
+        uid = make_user(email, units=(unit,))
+        cases[unit] = (make_case(uid, unit_key=unit), uid)
+    with app.test_request_context():
+        from portal.accounts.models import User
+
+        got = {}
+        for unit, (ref, uid) in cases.items():
+            case = db.session.scalar(select(Case).where(Case.ref == ref))
+            got[unit] = service.ensure_process(case, db.session.get(User, uid)).key
+    assert got == {"solbackens-skola": "arjeplog", "ekbackens-skola": "kronobarn", "polisen-arjeplog": "norrbus"}
+
+
+def test_the_directory_check_warns_about_an_authority_whose_process_does_not_exist(tmp_path):
+    import shutil
+
+    from portal.config import ROOT
+    from portal.directory.checks import directory_warnings
+    from portal.directory.loader import load_directory
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    path = content / "directory.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("process: kronobarn", "process: kronoberg", 1),
+                    encoding="utf-8")
+    warnings = directory_warnings(load_directory(content), content)
+    assert any("huvudmannen 'vaxjo-kommun' har process 'kronoberg', som inte finns" in w for w in warnings)

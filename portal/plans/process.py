@@ -77,6 +77,11 @@ class Process:
     soon_working_days: int = 2
     path: Path | None = field(default=None, compare=False)
     plan_rules: tuple[str, ...] = ()
+    # Who the routine is for: up to and including max_age years. `source` quotes the routine;
+    # where the routine is silent, `reading` says it is the portal's reading (and why).
+    max_age: int | None = None
+    age_source: str = ""
+    age_reading: str = ""
 
     def applies(self, rule: str) -> bool:
         """Whether this process's routine states the plan rule (one of PLAN_RULES)."""
@@ -155,8 +160,15 @@ def load_process(path: Path) -> Process:
     for rule in plan_rules:
         if rule not in PLAN_RULES:
             fail(data, f"okänd plan_rules '{rule}' (tillåtna: {', '.join(sorted(PLAN_RULES))})")
+    age = data.get("age") or {}
+    if not isinstance(age, dict) or (age and not isinstance(age.get("max"), int)):
+        fail(data, "age ska vara en mappning med max (ett heltal) och source eller reading")
+    if age and not (age.get("source") or age.get("reading")):
+        fail(age, "age ska ha source (rutinens ord) eller reading (portalens tolkning när rutinen inte säger något)")
     return Process(key, text(data, "name", "processen"), " ".join(text(data, "description", "", False).split()),
-                   plan_form, tuple(steps), soon, path, tuple(plan_rules))
+                   plan_form, tuple(steps), soon, path, tuple(plan_rules),
+                   age.get("max"), " ".join(str(age.get("source") or "").split()),
+                   " ".join(str(age.get("reading") or "").split()))
 
 
 def _deadline(node, step_key, earlier, all_keys, fail) -> Deadline:

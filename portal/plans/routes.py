@@ -53,7 +53,7 @@ def _process_form(case):
     form.process_key.choices = [(k, p.name) for k, p in service.processes().items()]
     chosen = service.case_process(case)
     if request.method == "GET":
-        form.process_key.data = chosen.process_key if chosen else service.default_process_key()
+        form.process_key.data = chosen.process_key if chosen else service.default_process_key(case)
         form.acute.data = chosen.acute if chosen else False
     return form
 
