@@ -70,3 +70,29 @@ def test_the_arjeplog_page_links_genomforandeplan_to_arjeplog_s_meaning(client):
 def test_missing_seed_terms_are_in_the_glossary(content):
     slugs = {t.slug for t in content.glossary}
     assert {"sammansatta-behov", "samsyn"} <= slugs
+
+
+@pytest.mark.parametrize("key, source, phrase, in_role", [
+    ("rapportor", "arjeplog-rutiner", "Rapportören ska komma med förslag till förbättring", None),
+    ("narmaste-chef-avvikelse", "arjeplog-rutiner", "informerar sin närmaste chef", None),
+    ("berord-verksamhet", "arjeplog-rutiner", "Återkoppling till rapporterande verksamhet ska ske", None),
+    ("kontaktperson", "kronoberg-vagledning-samverkansmote-barnets-plan.txt", "namn och kontaktuppgifter till en person", None),
+    ("stodperson", "kronoberg-vagledning-samverkansmote-barnets-plan.txt",
+     "Önskar vårdnadshavare ha med sig någon stödperson", "om vårdnadshavare önskar ha med sig någon stödperson"),
+    ("foretradare", "kronoberg-vagledning-samverkansmote-barnets-plan.txt",
+     "Ska någon vara med som barnets företrädare", "om någon ska vara med som barnets företrädare"),
+    ("samordnare", "norrbus-bilaga1-grona-kortet.txt", "koordinera insatser och håller kontakt med barn/den unge och föräldrar", None),
+    ("sammankallande", "arjeplog-rutiner", "Sammankallande",
+     "vem som är sammankallande till uppföljningen"),  # Arjeplog's meaning: who convenes the follow-up (Bilaga 2)
+])
+def test_the_roles_the_seeds_give_are_in_the_roles_page_with_the_seed_s_words(content, key, source, phrase, in_role):
+    """The Arjeplog seed is an OCR scan: its words are checked in the published guideline, which the
+    seed test (every sentence of each seed on the rendered pages) holds to the seed."""
+    roles = {r.key: r for group in content.roles.values() for r in group}
+    assert key in roles
+    if source.endswith(".txt"):
+        text = (SEEDS / source).read_text(encoding="utf-8")
+    else:
+        text = content.guidelines[source].markdown
+    assert _words(phrase) in _words(text)
+    assert _words(in_role or phrase) in _words(roles[key].text)
