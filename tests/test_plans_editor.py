@@ -262,3 +262,30 @@ def test_the_family_pdf_puts_the_childs_own_words_first_and_the_json_export_is_d
     with app.app_context():
         actions = db.session.scalars(select(AuditEvent.action)).all()
     assert {"plan.print", "plan.export", "plan.view", "plan.propose", "plan.create"} <= set(actions)
+
+
+def test_barnets_plan_says_where_its_areas_come_from_until_the_region_confirms_them(world, tmp_path):
+    """Kronoberg: "Barnets plan består av samma sju områden som tas upp i Barnens bästa-hjulet" – the
+    guidance does not list them, so the portal's labels are a proposal in content/ for the region."""
+    from click.testing import CliRunner
+
+    from portal.cli import cli
+    from portal.config import ROOT
+    from tests.conftest import SEEDS
+
+    assert "samma sju områden som tas upp i Barnens bästa-hjulet" in (
+        SEEDS / "kronoberg-vagledning-samverkansmote-barnets-plan.txt").read_text(encoding="utf-8")
+    app, ref, ids, anna = world
+    html = anna.get(new_plan(anna, ref, "barnets_plan")).get_data(as_text=True)
+    assert "Var områdenas namn kommer ifrån: Portalens förslag: BBIC:s sju behovsområden." in html
+    assert "Regionen har ännu inte bekräftat dem." in html
+    out = CliRunner().invoke(cli, ["content", "check", "--content-dir", str(ROOT / "content")]).output
+    assert "plan_areas.yaml, rad 1: områdena i Barnets plan är inte bekräftade av regionen" in out
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    path = content / "plan_areas.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("confirmed: false", "confirmed: true"), encoding="utf-8")
+    out = CliRunner().invoke(cli, ["content", "check", "--content-dir", str(content)]).output
+    assert "plan_areas.yaml" not in out
