@@ -134,6 +134,17 @@ def test_a_norrbus_sip_gets_norrbus_s_coordinator_rule_and_not_kronoberg_s(world
     # with a samordnare from socialtjänsten there is nothing to advise
     anna.post(editor, data={**data, "roles__coordinator": value("samir", ids)})
     assert "Vem är samordnare?" not in anna.get(editor).get_data(as_text=True)
+    # at a placement socialtjänsten coordinates, whatever the interventions
+    import datetime as dt
+
+    from tests.plans_support import date_fields
+
+    anna.post(editor, data={**data, "interventions-1-unit": SKOLA, "interventions-2-unit": SKOLA,
+                            "interventions-3-unit": SKOLA})
+    assert "Vem är samordnare?" not in anna.get(editor).get_data(as_text=True)
+    anna.post(f"/arenden/{ref}/steg/placement", data=date_fields("done_on", dt.date.today()))
+    html = anna.get(editor).get_data(as_text=True)
+    assert "Barnet är placerat utanför hemmet" in html and "har socialtjänsten samordningsansvaret" in html
 
 
 def test_drafts_are_saved_on_every_add_and_remove_click_and_on_spara_utkast(world):

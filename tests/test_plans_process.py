@@ -235,3 +235,26 @@ def test_the_directory_check_warns_about_an_authority_whose_process_does_not_exi
                     encoding="utf-8")
     warnings = directory_warnings(load_directory(content), content)
     assert any("huvudmannen 'vaxjo-kommun' har process 'kronoberg', som inte finns" in w for w in warnings)
+
+
+def test_a_placement_brings_the_cost_split_step_due_ten_working_days_after_the_decision(world):
+    """Norrbus riktlinjer, Kostnadsfördelning vid placering utanför hemmet: "Vid akut placering ska
+    kostnadsfördelningen vara klarlagd senast tio arbetsdagar efter beslut om placering." """
+    from tests.conftest import SEEDS
+
+    seed = " ".join((SEEDS / "norrbus-riktlinjer.txt").read_text(encoding="utf-8").split())
+    assert ("Vid akut placering ska kostnadsfördelningen vara klarlagd senast tio arbetsdagar efter beslut om "
+            "placering.") in seed
+    app, ref, ids, anna = world
+    assert anna.post(f"/arenden/{ref}/arbetssatt", data={"process_key": "norrbus"}).status_code == 302
+    page = anna.get(f"/arenden/{ref}").get_data(as_text=True)
+    assert "Beslut om placering utanför hemmet" in page
+    assert "Kostnadsfördelningen mellan huvudmännen klarlagd" not in page   # no placement, no cost split step
+    response = anna.post(f"/arenden/{ref}/steg/placement", data=date_fields("done_on", dt.date(2025, 12, 18)))
+    assert response.status_code == 302
+    page = anna.get(f"/arenden/{ref}").get_data(as_text=True)
+    assert "Kostnadsfördelningen mellan huvudmännen klarlagd" in page
+    # 18 December + 10 working days, without julafton, juldagen, annandagen, nyårsafton, nyårsdagen
+    # and trettondedagen: 9 January
+    assert "Senast fredag 9 januari 2026" in page
+    assert "10 arbetsdagar efter steget ”beslut om placering utanför hemmet" in page

@@ -65,6 +65,7 @@ class Step:
     auto: str = ""
     deadline: Deadline | None = None
     source: Source = field(default_factory=Source)
+    only_if: str = ""          # shown only once this earlier step is done (the cost split after a placement)
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,11 @@ def load_process(path: Path) -> Process:
         snode = node.get("source") or {}
         source = Source(str(snode.get("guideline") or ""), str(snode.get("heading") or ""),
                         " ".join(str(snode.get("text") or "").split())) if isinstance(snode, dict) else Source()
+        only_if = text(node, "only_if", f"steget '{skey}'", required=False)
+        if only_if and only_if not in seen:
+            fail(node, f"steget '{skey}': only_if '{only_if}' är inte ett tidigare steg")
         steps.append(Step(skey, text(node, "label", f"steget '{skey}'"), text(node, "who", "", required=False),
-                          auto, deadline, source))
+                          auto, deadline, source, only_if))
         seen.append(skey)
     soon = data.get("soon_working_days", 2)
     if not isinstance(soon, int) or soon < 0:
@@ -310,6 +314,8 @@ def schedule(process: Process, done: dict[str, StepDone], planned: dict[str, dt.
     """The state of every step on `today`: overdue and soon-due steps are flagged."""
     states = []
     for step in process.steps:
+        if step.only_if and step.only_if not in done:
+            continue  # e.g. the cost split, only once a placement is decided
         due, why = due_date(process, step, done, planned, acute, agreed)
         record = done.get(step.key)
         if record is not None:

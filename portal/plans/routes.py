@@ -130,7 +130,7 @@ def _editor_context(case, plan, version, form, extra_errors=()):
         "lead": service.lead_suggestion(record_) if applies("lead_service") else None,
         "priority_warning": (service.rules.priority_warning(service.priority_count(plan, record_))
                              if applies("priorities") else None),
-        "coordinator_advice": service.coordinator_advice(record_) if applies("social_services_coordinates") else None,
+        "coordinator_advice": service.coordinator_advice(case, record_) if applies("social_services_coordinates") else None,
         "covered": service.covered(case), "directory": service.directory(),
         "consent_available": service.consent_gate.available(),
         "definition": form.definition,

@@ -104,12 +104,19 @@ NORRBUS_PLACEMENT = "Vid placering utanför hemmet har socialtjänsten samordnin
 
 
 def social_services_advice(directory: Directory, coordinator_unit: str | None,
-                           intervention_units: Iterable[str]) -> str | None:
+                           intervention_units: Iterable[str], placed: bool = False) -> str | None:
     """Norrbus riktlinjer (Samordnare; Vård utanför det egna hemmet): advice, not a refusal, when
     socialtjänsten has interventions in the plan and the samordnare works outside it. Whether
-    they go beyond early interventions (tidiga insatser) is the meeting's judgement."""
+    they go beyond early interventions (tidiga insatser) is the meeting's judgement. After a
+    recorded placement decision the rule is plain: socialtjänsten coordinates."""
+    if not coordinator_unit or sector_of(directory, coordinator_unit) == "socialtjanst":
+        return None
+    if placed:
+        return (f"Barnet är placerat utanför hemmet (steget är registrerat), men samordnaren arbetar på "
+                f"{directory.unit_label(coordinator_unit)}. Norrbus riktlinjer: ”{NORRBUS_PLACEMENT}” "
+                "Välj en samordnare från socialtjänsten.")
     social = [u for u in intervention_units if sector_of(directory, u) == "socialtjanst"]
-    if not social or not coordinator_unit or sector_of(directory, coordinator_unit) == "socialtjanst":
+    if not social:
         return None
     return (f"Socialtjänsten har {_count_text(len(social))} i planen, men samordnaren arbetar på "
             f"{directory.unit_label(coordinator_unit)}. Norrbus riktlinjer: ”{NORRBUS_COORDINATOR}” och "

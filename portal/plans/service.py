@@ -395,10 +395,11 @@ def lead_suggestion(record_: dict) -> rules.LeadSuggestion:
     return rules.suggest_lead_service(directory(), [e.get("unit") for e in record_.get("interventions") or []])
 
 
-def coordinator_advice(record_: dict) -> str | None:
+def coordinator_advice(case: Case, record_: dict) -> str | None:
     roles = record_.get("roles") or {}
     return rules.social_services_advice(directory(), unit_of(roles.get("coordinator")),
-                                        [e.get("unit") for e in record_.get("interventions") or []])
+                                        [e.get("unit") for e in record_.get("interventions") or []],
+                                        placed="placement" in step_records(case))
 
 
 def save_content(case: Case, version: PlanVersion, record_: dict, user, *, detail: str) -> bool:
