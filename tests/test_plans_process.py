@@ -179,7 +179,12 @@ def test_barnets_plan_keeps_the_childs_words_and_the_professionals_apart(world):
     response = anna.post(editor, data=data)
     assert response.status_code == 400
     assert "Välj en kontaktperson för insatsen" in response.get_data(as_text=True)   # every intervention has one
-    data["interventions-1-contact"] = value("vera", ids)
+    # Barnets plan holds every part of a SIP (Kronoberg): who has the overall responsibility, measures by
+    # others than the two principals, and an actor's documented judgement that nothing more is needed.
+    assert "Välj vilken huvudman som har det övergripande ansvaret för planen" in response.get_data(as_text=True)
+    data.update({"interventions-1-contact": value("vera", ids), "roles__overall_authority": "arjeplogs-kommun",
+                 "others__measures": "Fotbollsföreningen ordnar skjuts till träningen.",
+                 "no_further-0-unit": IFO, "no_further-0-reasoning": "Inget behov av utredning enligt IFO:s bedömning."})
     assert anna.post(editor, data=data).status_code == 302
     view = editor.replace("/redigera", "")
     page = anna.get(view).get_data(as_text=True)
@@ -187,7 +192,10 @@ def test_barnets_plan_keeps_the_childs_words_and_the_professionals_apart(world):
     assert "<strong>Mentor och skolsköterska:</strong> Äter för lite" in page
     assert "<h2>Hälsa – viktigast just nu</h2>" in page and "<h2>Identitet" not in page   # only areas with needs
     assert "Vera Vårdsson, Arjeplogs vårdcentral" in page
+    assert "Fotbollsföreningen ordnar skjuts till träningen." in page and "Arjeplogs kommun" in page
+    assert "Ingen vidare insats behövs enligt" in page and "Inget behov av utredning enligt IFO:s bedömning." in page
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(anna.get(f"{view}.pdf").data)).pages)
+    assert "Inget behov av utredning enligt IFO:s bedömning." in text
     assert text.index("Jag är trött på eftermiddagarna.") < text.index("Matten är svår.") \
         < text.index("Mentor och skolsköterska") < text.index("Mellanmål varje eftermiddag")
     export = json.loads(anna.get(f"{view}.json").data)
@@ -195,6 +203,9 @@ def test_barnets_plan_keeps_the_childs_words_and_the_professionals_apart(world):
     assert export["areas"][0]["professional_views"] == [{"who": "Mentor och skolsköterska",
                                                          "text": "Äter för lite för att orka en hel skoldag."}]
     assert {i["area"] for i in export["interventions"]} == {"halsa"}
+    assert export["measures_by_others"] == "Fotbollsföreningen ordnar skjuts till träningen."
+    assert export["no_further_measures"] == [{"unit": "IFO barn och familj (Individ- och familjeomsorgen, Arjeplogs kommun)",
+                                              "reasoning": "Inget behov av utredning enligt IFO:s bedömning."}]
 
 
 def test_a_case_follows_its_region_s_routine_until_staff_choose_another(app_factory, make_user, make_case):
