@@ -259,6 +259,10 @@ def test_the_family_pdf_puts_the_childs_own_words_first_and_the_json_export_is_d
     assert "Samir Socialsson, IFO barn och familj" in text
     assert "Arjeplogs kommun" in text                   # cost follows responsibility by default
     assert "samordnare_" not in text and "interventions" not in text   # not a dump of field keys
+    # Norrbus Bilaga 2, the paper form: the child's and the guardians' personnummer and contact details
+    assert "Barnet och vårdnadshavarna" in text
+    assert "Testbarn Testsson" in text and "20120415-2381" in text
+    assert "Vårdnadshavare 1" in text and "vh1@familj.example" in text
 
     response = anna.get(f"{view}.json")
     data = json.loads(response.data)
