@@ -501,7 +501,8 @@ def _compilation(year: int):
     start, end = dt.datetime(year - 1, 12, 30), dt.datetime(year + 1, 1, 2)
     rows = db.session.execute(
         select(DeviationReport.submitted_at, DeviationReport.closed_at, DeviationReport.status, DeviationReport.kind,
-               DeviationReport.reporter_unit_key, DeviationReport.concerned_unit_key)
+               DeviationReport.reporter_unit_key, DeviationReport.concerned_unit_key, DeviationReport.ref,
+               DeviationReport.measures)
         .where(DeviationReport.status != lifecycle.DRAFT)
         .where(DeviationReport.submitted_at >= start).where(DeviationReport.submitted_at < end)).all()
 
@@ -509,8 +510,9 @@ def _compilation(year: int):
         return directory.units[unit_key].service_key if unit_key in directory.units else ""
 
     facts = [ReportFacts(submitted=local(s).date(), closed=local(c).date() if c else None, status=st, kind=k,
-                         reporter_service=service_of(ru), concerned_service=service_of(cu))
-             for s, c, st, k, ru, cu in rows]
+                         reporter_service=service_of(ru), concerned_service=service_of(cu), ref=ref,
+                         measures=measures or "")
+             for s, c, st, k, ru, cu, ref, measures in rows]
     definition = get_definition(DEFINITION)
     kind_labels = {}
     for section in definition.sections:
@@ -529,9 +531,12 @@ def _compilation(year: int):
         units = getattr(current_user, "unit_keys", set())
         services = sorted({directory.units[k].service_key for k in units if k in directory.units},
                           key=list(directory.services).index)
+    # The measures taken (Bilaga 4) are listed for the manager's own services only: administrators
+    # never read a report's contents, and the whole collaboration's section is counts.
+    with_measures = not getattr(current_user, "is_admin", False)
     for key in services:
         mine = [f for f in facts if key in (f.reporter_service, f.concerned_service)]
-        sections.append((service_label(key), key, compile_year(mine, year, **options)))
+        sections.append((service_label(key), key, compile_year(mine, year, with_measures=with_measures, **options)))
     return sections
 
 
