@@ -23,6 +23,7 @@ FEATURES = [
     "portal.deviations",
     "portal.consent",
     "portal.plans",
+    "portal.escalation",
     "portal.retention",
     "portal.subject_access",
     "portal.oidc",

@@ -1,4 +1,4 @@
-"""Demo data modelled on Arjeplog (Norrbus). Every person is fictional."""
+"""Demo data modelled on Arjeplog (Norrbus), with staff in Norrbotten and Kronoberg. Every person is fictional."""
 from __future__ import annotations
 
 from flask import current_app
@@ -19,6 +19,10 @@ DEMO_STAFF = [
     ("vera.sjukskoterska@norrbotten.example", "Vera Vårdsson", "staff", ["arjeplogs-vardcentral"]),
     ("gabriel.gymnasielarare@arjeplog.example", "Gabriel Gymnasiesson", "staff", ["silverfjallets-gymnasium"]),
     ("polly.polis@polisen.example", "Polly Polisson", "staff", ["polisen-arjeplog"]),
+    # Kronoberg (Kronobarnsmodellen)
+    ("klara.larare@vaxjo.example", "Klara Lärkström", "staff", ["ekbackens-skola"]),
+    ("sam.socialsekreterare@vaxjo.example", "Sam Socialström", "staff", ["vaxjo-barn-och-familj"]),
+    ("vide.sjukskoterska@kronoberg.example", "Vide Vårdström", "staff", ["ekbackens-vardcentral"]),
 ]
 MARKER_EMAIL = DEMO_STAFF[0][0]
 
@@ -74,8 +78,25 @@ def seed_demo() -> bool:
 
 
 def login_lines() -> list[str]:
+    """The demo accounts, grouped by huvudman with the routine its cases follow, so that each
+    region's way of working can be tried (Arjeplog, Norrbus, Kronobarnsmodellen)."""
+    directory = current_app.extensions["directory"]
+    from .plans.service import processes
+
+    known = processes()
     lines = [f"Lösenord för alla demokonton: {DEMO_PASSWORD}", ""]
+    groups: dict[str, list[str]] = {}
     for email, name, role, units in demo_accounts():
         label = {"admin": "administratör", "manager": "chef", "staff": "personal"}[role]
-        lines.append(f"  {email:<44} {name} ({label})")
-    return lines
+        if units and units[0] in directory.units:
+            authority = directory.authority_of(units[0])
+            process = known.get(authority.process)
+            title = f"{authority.name} (arbetssätt: {process.name})" if process else authority.name
+        else:
+            title = "Hela portalen"
+        groups.setdefault(title, []).append(f"  {email:<44} {name} ({label})")
+    for title, accounts in groups.items():
+        lines.append(title)
+        lines.extend(accounts)
+        lines.append("")
+    return lines[:-1]

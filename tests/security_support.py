@@ -359,6 +359,22 @@ def _plans(app, world: World) -> None:
 
 
 @builder
+def _escalation(app, world: World) -> None:
+    """A referral waiting for its decision (the case follows Arjeplog's routine: the styrgrupp)."""
+    if not _feature("portal.escalation"):
+        return
+    staff = app.test_client()
+    login(staff, EMAILS["own"])
+    response = staff.post(f"/arenden/{world.case_ref}/oenighet", data={"question": "Vem ansvarar för skjutsen?"})
+    assert response.status_code == 303, response.status_code
+    from portal.escalation.models import Referral
+    from portal.extensions import db
+
+    with app.app_context():
+        world.values["referral_id"] = db.session.scalar(select(Referral.id).where(Referral.case_id == world.case_id))
+
+
+@builder
 def _deviations(app, world: World) -> None:
     """A draft report and a sent one by the case unit's staff member (routed to the unit's rektor)."""
     if not _feature("portal.deviations"):

@@ -129,6 +129,8 @@ MATRIX: dict[str, dict] = {
     "plans.choose_process": {"GET": CASE, "POST": CASE_POST},
     "plans.record_step": {"GET": CASE, "POST": CASE_POST},
     "plans.undo_step": {"POST": CASE_POST},
+    "escalation.refer": {"POST": CASE_POST},
+    "escalation.decide": {"POST": CASE_POST, "order": 58},
     "plans.plan_new": {"POST": CASE_POST},
     "plans.plan_latest": {"GET": CASE_REDIRECT},
     "plans.view": {"GET": CASE},

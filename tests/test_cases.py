@@ -47,7 +47,7 @@ def test_staff_open_a_case_add_guardians_and_see_it(app, client, make_user):
     ("20120415-2388", "kontrollsiffran är fel"),
     ("20120231-1237", "datum som inte finns"),
     ("20271201-1234", "i framtiden"),
-    ("19880320-0016", "Norrbus gäller barn och unga till och med 20 år"),
+    ("19880320-0016", "bygger på: barn och unga till och med 20 år. (portalens tolkning)"),
 ])
 def test_a_bad_personal_number_is_explained_next_to_the_field_and_nothing_typed_is_lost(client, make_user, number, message):
     make_user("anna@skola.example")
@@ -254,3 +254,24 @@ def test_a_closed_case_or_a_case_in_another_unit_is_neither_reused_nor_revealed(
     html = client.get(f"/arenden/{ref}").get_data(as_text=True)
     assert "Det finns redan" not in html and "Ärendet är öppnat" in html
     assert client.get(f"/arenden/{elsewhere}").status_code == 404
+
+
+@pytest.mark.parametrize("unit,expected", [
+    # Norrbus's own words, quoted from the riktlinjer
+    ("arjeplogs-vardcentral", "Norrbus (gröna kortet) gäller till och med 20 år (”Norrbus omfattar alla barn och unga, "
+                              "upp till och med 20 års ålder”)"),
+    # the Kronoberg guidance is silent: the portal says the limit is its own reading
+    ("ekbackens-skola", "Kronobergs vägledning anger ingen åldersgräns."),
+])
+def test_the_age_limit_is_the_case_s_routine_s_own_or_named_as_the_portal_s_reading(client, make_user, unit, expected):
+    from tests.conftest import SEEDS
+
+    seed = " ".join((SEEDS / "norrbus-riktlinjer.txt").read_text(encoding="utf-8").split())
+    assert "Norrbus omfattar alla barn och unga, upp till och med 20 års ålder" in seed
+    make_user("anna@skola.example", units=(unit,))
+    login(client, "anna@skola.example")
+    response = _new_case(client, personal_number="19880320-0016", unit_key=unit)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and expected in html
+    if unit == "ekbackens-skola":
+        assert "(portalens tolkning)" in html

@@ -41,7 +41,8 @@ def known_reports(app):
             db.session.add(DeviationReport(
                 reporter_id=ids[reporter], reporter_unit_key=unit, concerned_unit_key=concerned, kind=kind,
                 status=status, submitted_at=submitted, closed_at=closed, reporter_name="X",
-                record={"description": {"reason": "Hemlig beskrivning"}}))
+                record={"description": {"reason": "Hemlig beskrivning"}},
+                measures="Rutinen för kallelse gås igenom på nästa APT." if status == "closed" else ""))
         # a draft is never counted
         db.session.add(DeviationReport(reporter_id=ids[REPORTER], reporter_unit_key="solbackens-skola",
                                        concerned_unit_key="ifo-barn-och-familj", kind="kallelse", status="draft"))
@@ -92,7 +93,7 @@ def test_the_compilation_page_for_a_manager(app, known_reports):
     assert _table_row(whole, "januari") == "3" and _table_row(whole, "mars") == "1" and _table_row(whole, "juni") == "1"
     assert _table_row(whole, "december") == "0"
     assert _table_row(whole, "Individ- och familjeomsorgen") == "2"
-    assert _table_row(whole, "Kallelsen till nätverksmöte kom inte inom fem arbetsdagar") == "2"
+    assert _table_row(whole, "Kallelsen kom inte i tid (Norrbus: inom fem arbetsdagar efter samtycket; Kronobarn: minst tre veckor före mötet)") == "2"
     assert _table_row(whole, "Analyseras") == "1" and _table_row(whole, "Avslutad") == "3"
     # charts: server-rendered SVG with a text alternative and the values written out
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart__svg" role="img" aria-labelledby="s1-month-title"' in whole
@@ -104,6 +105,26 @@ def test_the_compilation_page_for_a_manager(app, known_reports):
     grundskola = rest.split("Elevhälsan i Arjeplog</h2>")[0]
     assert _row(grundskola, "Antal rapporter") == "4"
     assert "Individ- och familjeomsorgen</h2>" not in html  # not her organisation
+    # Bilaga 4: the compilation holds the reports and the measures taken, for her own organisations
+    assert "Vidtagna åtgärder" in grundskola and grundskola.count("Rutinen för kallelse gås igenom på nästa APT.") == 2
+    assert "Vidtagna åtgärder" not in whole
+
+
+def test_the_compilation_holds_the_measures_taken_as_bilaga_4_says(app, known_reports):
+    from portal.config import ROOT
+    from tests.conftest import SEEDS
+
+    # Bilaga 4, Uppföljning (the OCR'd seed lacks å/ä; the published text is held to it by the seed test)
+    assert "sammanstaller kontinuerligt avvikelserapporterna och vidtagna atgarder" in (
+        SEEDS / "arjeplog-rutiner-med-bilagor.txt").read_text(encoding="utf-8")
+    assert "avvikelserapporterna och vidtagna åtgärder" in (ROOT / "content/guidelines/arjeplog-rutiner.md").read_text(
+        encoding="utf-8")
+    csv = client_for(app, RUT).get("/avvikelser/sammanstallning.csv?ar=2026").get_data(as_text=True)
+    assert csv.count("Vidtagna åtgärder;Grundskolan i Arjeplog;") == 2
+    assert csv.count("Rutinen för kallelse gås igenom på nästa APT.") == 2
+    # administrators see counts, never a report's contents
+    admin = client_for(app, ADMIN).get("/avvikelser/sammanstallning?ar=2026").get_data(as_text=True)
+    assert "Rutinen för kallelse" not in admin and "Vidtagna åtgärder" not in admin
 
 
 def test_administrators_see_aggregates_for_every_organisation_and_staff_nothing(app, known_reports):

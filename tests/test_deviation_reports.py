@@ -125,7 +125,9 @@ def test_check_answers_shows_everything_and_who_will_receive_the_report(app, peo
     assert "<h1>Granska och skicka rapporten</h1>" in html
     assert REASON in html and "3 februari 2026" in html and "IFO barn och familj" in html
     assert "Solbackens skola (F–9)" in html
-    assert "Enligt regeln <strong>Grundskola</strong>" in html
+    # the rule in plain words: no keys, files or line numbers
+    assert "Grundskola: rapporten går till rektor, med kopia till förskole- och grundskolechef." in html
+    assert "rad " not in html.split('id="mottagare"')[1].split("</section>")[0]
     assert "Rut Rektorsson, Rektor" in html and "Greta Grundström, Förskole- och grundskolechef" in html
     assert "Erik Enhetsson, Enhetschef IFO" in html
     assert f'href="/avvikelser/{ref}/andra"' in html
@@ -285,15 +287,18 @@ def test_actions_need_csrf(app_factory, people):
 
 # --- Nobody to receive it: the admin queue ---------------------------------------------------
 
-def test_a_report_from_a_unit_without_a_rule_goes_to_the_admin_queue_and_is_routed_manually(app, people):
+def test_a_report_whose_nearest_manager_has_no_account_goes_to_the_admin_queue_and_is_routed_manually(app, people):
     police = client_for(app, POLICE)
     ref = file_report(police, "Polly Polisson", reporter_unit="polisen-arjeplog", **{
         "event__concerned_unit": "solbackens-skola"})
     report = load(app, ref)
-    assert report.status == "received" and report.needs_routing and report.routing_rule == ""
-    assert [r.capacity for r in report.recipients] == ["concerned"]
-    assert "Ingen regel" in report.routing_problems[0]
-    assert [(m.kind, m.to_addr) for m in outbox(app)] == [("deviation.unrouted", ADMIN)]
+    # no specific rule for the police: the unit's nearest manager (Norrbus bilaga 4), who has no account
+    assert report.status == "received" and report.needs_routing and report.routing_rule == "narmaste-chef"
+    assert [(r.capacity, r.email) for r in report.recipients] == [
+        ("recipient", "per.polhem@polisen.example"), ("concerned", RUT)]
+    assert report.routing_problems == ["Ingen av mottagarna har ett konto i portalen."]
+    assert sorted((m.kind, m.to_addr) for m in outbox(app)) == [
+        ("deviation.routed", "per.polhem@polisen.example"), ("deviation.unrouted", ADMIN)]
     # the reporter can still follow it
     page = police.get(f"/avvikelser/{ref}").get_data(as_text=True)
     assert "Avvikelserapport " + ref in page
@@ -344,7 +349,9 @@ def test_a_unit_whose_manager_is_missing_is_queued_not_lost(app_factory, make_us
     ref = file_report(client, "Samir Socialsson", reporter_unit="ifo-barn-och-familj",
                       **{"event__concerned_unit": "solbackens-skola"})
     report = load(app, ref)
-    assert report.needs_routing and report.routing_rule == "ifo"
+    # no enhetschef IFO: the nearest manager is the service's socialchef, who has no account here
+    assert report.needs_routing and report.routing_rule == "narmaste-chef"
+    assert [r.email for r in report.recipients if r.capacity == "recipient"] == ["sofia.socialchefsson@arjeplog.example"]
     assert "hittar ingen chef" in report.routing_problems[0]
     assert f"Rapport {ref}" in client_for(app, ADMIN).get("/admin/avvikelser-utan-mottagare").get_data(as_text=True)
     assert "Väntar på mottagare" in client.get(f"/avvikelser/{ref}").get_data(as_text=True)
@@ -436,9 +443,13 @@ def test_the_demo_data_fills_the_inbox_the_admin_queue_and_the_drafts_without_ma
     rut = app.test_client()
     login(rut, RUT, DEMO_PASSWORD)
     assert "– Mottagen (du är närmaste chef)" in rut.get("/inkorg").get_data(as_text=True)
+    # the police have no specific rule: the report reaches their nearest manager, not the admin queue
+    per = app.test_client()
+    login(per, "per.polhem@polisen.example", DEMO_PASSWORD)
+    assert "(du är närmaste chef)" in per.get("/inkorg").get_data(as_text=True)
     admin = app.test_client()
     login(admin, "admin@demo.example", DEMO_PASSWORD)
-    assert "Polisen i Arjeplog" in admin.get("/admin/avvikelser-utan-mottagare").get_data(as_text=True)
+    assert "Polisen i Arjeplog" not in admin.get("/admin/avvikelser-utan-mottagare").get_data(as_text=True)
     anna = app.test_client()
     login(anna, REPORTER, DEMO_PASSWORD)
     mine = anna.get("/avvikelser/").get_data(as_text=True)

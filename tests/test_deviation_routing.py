@@ -98,14 +98,30 @@ def test_a_manager_is_never_both_recipient_and_copy(directory, rules):
     assert "rut.rektorsson@arjeplog.example" not in emails(result.copies)
 
 
-@pytest.mark.parametrize("unit", ["polisen-arjeplog", "bup-pite-alvdal"])
-def test_a_reporter_without_a_rule_goes_to_the_admin_queue(directory, rules, unit):
+@pytest.mark.parametrize("unit, manager", [("polisen-arjeplog", "per.polhem@polisen.example"),
+                                           ("bup-pite-alvdal", "britt.barnlund@norrbotten.example")])
+def test_a_reporter_without_a_specific_rule_reaches_the_unit_s_nearest_manager(directory, rules, unit, manager):
+    """Norrbus bilaga 4 (Arjeplog): the reporter "informerar sin närmaste chef" whatever the service."""
     result = route(directory, rules, unit, "solbackens-skola")
-    assert result.matched_rule is None
-    assert result.recipients == [] and result.needs_admin
-    assert "Ingen regel" in result.problems[0]
-    # the concerned organisation is still known, so nothing about the report is lost
+    assert result.matched_rule.key == "narmaste-chef"
+    assert emails(result.recipients) == [manager] and not result.needs_admin
+    assert result.problems == [] and result.copies == []
+    assert "närmaste chefen" in result.matched_rule.plain(directory)
+    # the concerned organisation is still told
     assert emails(result.concerned_copies) == ["rut.rektorsson@arjeplog.example"]
+
+
+def test_no_unit_of_the_shipped_directory_sends_its_reports_to_the_admin_queue(directory, rules):
+    stuck = [key for key in directory.units if route(directory, rules, key, None).needs_admin]
+    assert stuck == []
+
+
+def test_otherwise_admin_keeps_the_old_behaviour_for_a_region_that_wants_it(content_copy):
+    _otherwise_admin(content_copy)
+    directory = load_directory(content_copy)
+    result = route(directory, load_rules(content_copy, directory), "polisen-arjeplog", None)
+    assert result.matched_rule is None and result.needs_admin
+    assert "Ingen regel" in result.problems[0]
 
 
 @pytest.fixture
@@ -122,7 +138,7 @@ def _remove_managers(path: Path, *emails_to_drop):
     path.write_text(text, encoding="utf-8")
 
 
-def test_a_unit_whose_rule_finds_no_manager_goes_to_the_admin_queue_and_is_warned_about(content_copy):
+def test_a_unit_whose_rule_finds_no_manager_goes_to_its_nearest_manager_and_only_then_to_the_admins(content_copy):
     path = content_copy / "directory.yaml"
     text = path.read_text(encoding="utf-8")
     text = text.replace("            managers:\n              - {name: Erik Enhetsson, email: erik.enhetsson@arjeplog.example, "
@@ -132,16 +148,35 @@ def test_a_unit_whose_rule_finds_no_manager_goes_to_the_admin_queue_and_is_warne
     assert directory.units["ifo-barn-och-familj"].managers == []
     rules = load_rules(content_copy, directory)
     result = route(directory, rules, "ifo-barn-och-familj", "solbackens-skola")
-    assert result.matched_rule.key == "ifo"
-    assert result.recipients == [] and result.needs_admin
+    # no enhetschef IFO: the service's own manager is the nearest one
+    assert result.matched_rule.key == "narmaste-chef"
+    assert emails(result.recipients) == ["sofia.socialchefsson@arjeplog.example"] and not result.needs_admin
     assert "hittar ingen chef (enhetschef ifo)" in result.problems[0]
+    assert not any("'ifo-barn-och-familj'" in w for w in units_without_route(directory, content_copy))
+    # a unit with no manager at all, nor its service: the admin queue, and the directory check warns
+    text = path.read_text(encoding="utf-8").replace(
+        "          - {name: Sofia Socialchefsson, email: sofia.socialchefsson@arjeplog.example, role: socialchef}\n", "")
+    path.write_text(text.replace("        managers:\n          - key: ifo-barn-och-familj", "          - key: ifo-barn-och-familj"),
+                    encoding="utf-8")
+    directory = load_directory(content_copy)
+    result = route(directory, load_rules(content_copy, directory), "ifo-barn-och-familj", None)
+    assert result.recipients == [] and result.needs_admin
     warnings = units_without_route(directory, content_copy)
-    assert any("'ifo-barn-och-familj'" in w and "regeln 'ifo' hittar ingen chef" in w for w in warnings)
+    assert any("'ifo-barn-och-familj'" in w and "hamnar i administratörernas kö" in w for w in warnings)
+
+
+def _otherwise_admin(content_copy):
+    path = content_copy / "deviation_routing.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("otherwise: nearest_manager", "otherwise: admin"),
+                    encoding="utf-8")
 
 
 def test_directory_check_warns_about_units_without_a_route(content_copy):
     from portal.directory.checks import directory_warnings
 
+    warnings = directory_warnings(load_directory(content_copy), content_copy)
+    assert not [w for w in warnings if "ingen väg för avvikelserapporter" in w]
+    _otherwise_admin(content_copy)
     warnings = directory_warnings(load_directory(content_copy), content_copy)
     without = [w for w in warnings if "ingen väg för avvikelserapporter" in w]
     assert {w.split("'")[1] for w in without} == {"polisen-arjeplog", "bup-pite-alvdal"}
@@ -152,6 +187,7 @@ def test_portal_directory_check_prints_the_warning(content_copy):
 
     from portal.cli import cli
 
+    _otherwise_admin(content_copy)
     result = CliRunner().invoke(cli, ["directory", "check", "--content-dir", str(content_copy)])
     assert result.exit_code == 0, result.output
     assert "VARNING: enheten 'polisen-arjeplog' (Polisen i Arjeplog) har ingen väg för avvikelserapporter" in result.output
@@ -206,9 +242,23 @@ def test_cli_routing_explain_prints_recipients_copies_and_rule(runner):
 def test_cli_routing_explain_for_a_unit_without_a_rule_and_for_an_unknown_unit(runner):
     result = runner.invoke(args=["routing", "explain", "--reporter-unit", "polisen-arjeplog"])
     assert result.exit_code == 0, result.output
-    assert "Regel: ingen regel passar" in result.output
-    assert "Mottagare (tar emot och skriver under som närmaste chef):\n  (ingen)" in result.output
-    assert "Rapporten går till administratörernas kö (Avvikelser utan mottagare)" in result.output
+    assert "Regel: ingen regel passar; otherwise: nearest_manager i deviation_routing.yaml" in result.output
+    assert ("Mottagare (tar emot och skriver under som närmaste chef):\n"
+            "  - Per Polhem <per.polhem@polisen.example>, Gruppchef, Polisen i Arjeplog\n") in result.output
+    assert "administratörernas kö" not in result.output
     unknown = runner.invoke(args=["routing", "explain", "--reporter-unit", "finns-inte"])
     assert unknown.exit_code == 2
     assert "Rapportörens enhet 'finns-inte' finns inte i organisationskatalogen" in unknown.output
+
+
+def test_the_deviation_kinds_name_each_routine_s_own_time_limits():
+    """Words per process (issue 30.12): Norrbus's 5 and 10 working days are not every routine's."""
+    from portal.config import ROOT
+    from tests.conftest import SEEDS
+
+    text = (ROOT / "forms" / "deviation_report.yaml").read_text(encoding="utf-8")
+    assert "Arjeplog: inom två veckor" in text and "Kronobarn: minst tre veckor före mötet" in text
+    arjeplog = (SEEDS / "arjeplog-rutiner-med-bilagor.txt").read_text(encoding="utf-8")
+    kronoberg = (SEEDS / "kronoberg-vagledning-samverkansmote-barnets-plan.txt").read_text(encoding="utf-8")
+    assert "senast inom 2 veckor" in arjeplog
+    assert "bjud in minst tre veckor innan mötet" in kronoberg

@@ -12,7 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_demo_directory_models_arjeplog(app):
     d = app.extensions["directory"]
-    assert {a.name for a in d.authorities.values()} == {"Arjeplogs kommun", "Region Norrbotten", "Polismyndigheten"}
+    assert {a.name for a in d.authorities.values()} == {"Arjeplogs kommun", "Region Norrbotten", "Polismyndigheten",
+                                                        "Växjö kommun", "Region Kronoberg"}
+    # each region's cases follow its own routine until staff choose another
+    assert {k: a.process for k, a in d.authorities.items()} == {
+        "arjeplogs-kommun": "arjeplog", "region-norrbotten": "norrbus", "polismyndigheten": "",
+        "vaxjo-kommun": "kronobarn", "region-kronoberg": "kronobarn"}
     assert d.service_type_of("solbackens-skola").key == "grundskola"
     assert d.service_type_of("silverfjallets-gymnasium").key == "gymnasieskola"
     assert d.service_type_of("ifo-barn-och-familj").sector == "socialtjanst"

@@ -31,6 +31,7 @@ NO_FORM: dict[str, str] = {
                                    "(tests/test_csrf.py, tests/test_sessions.py)",
     "consent.in_person_unlock": "the lock screen's password field, shown only on a device locked for in-person "
                                 "signing; wrong passwords lock the account (tests/test_in_person_lock.py)",
+    "escalation.refer": "hidden while the world's referral waits for its decision; its bad input (empty, over the limit, a personnummer) is tested in tests/test_escalation.py",
 }
 
 # Fewer examples per form than the focused fuzz tests: this one covers breadth, every form.

@@ -88,8 +88,10 @@ def test_glossary_is_alphabetical_in_swedish_with_slug_ids_and_source_links(clie
     # The source link goes to the section where the guideline first uses the term.
     anchor = content.guidelines["norrbus-riktlinjer"].terms["sip"]
     assert anchor == "samordnad-individuell-plan-sip"
-    assert re.search(r'<dt id="sip">.*?<p class="source-link">Källa: <a href="/riktlinjer/norrbus-riktlinjer'
-                     r'#samordnad-individuell-plan-sip">', html, re.S)
+    assert re.search(r'<dt id="sip">.*?<p class="source-link">Definitionen är ordagrant från <a href="/riktlinjer/'
+                     r'norrbus-riktlinjer#samordnad-individuell-plan-sip">', html, re.S)
+    # the portal's own explanations say so
+    assert re.search(r'<dt id="samsyn">.*?<p class="source-link">Förklaringen är portalens. Ordet används i', html, re.S)
     for slug, anchor in set(re.findall(r'href="/riktlinjer/([^"#]+)#([^"]+)"', html)):
         assert f'id="{anchor}"' in client.get(f"/riktlinjer/{slug}").get_data(as_text=True)
 

@@ -176,3 +176,20 @@ def test_directory_check_warns_about_a_heading_that_is_not_in_the_guideline(tmp_
                     encoding="utf-8")
     assert process_warnings(None, content) == [
         "processen 'arjeplog', steget 'initiative': rubriken 'Individniva' finns inte i arjeplog-rutiner.md"]
+
+
+def test_kronobarn_has_its_own_steps_for_the_child_and_the_barnens_basta_ansvarig(processes):
+    """Kronoberg (issue 30.8): asking how the child wants feedback, informing the Barnens
+    bästa-ansvarig and reporting back to the child are steps of the Kronobarn process, each quoting the
+    guidance; none has a deadline the guidance does not give."""
+    from tests.conftest import SEEDS
+
+    seed = " ".join((SEEDS / "kronoberg-vagledning-samverkansmote-barnets-plan.txt").read_text(encoding="utf-8").split())
+    p = processes["kronobarn"]
+    for key in ("child_voice", "inform_child_welfare_lead", "feedback_to_child", "inform_child_welfare_lead_after"):
+        step = p.step(key)
+        assert step.deadline is None
+        assert step.source.text in seed, key
+    keys = [s.key for s in p.steps]
+    assert keys.index("child_voice") < keys.index("meeting") < keys.index("feedback_to_child")
+    assert not processes["norrbus"].has_step("feedback_to_child")

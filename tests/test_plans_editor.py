@@ -93,8 +93,10 @@ def test_a_coordinator_outside_social_services_and_health_care_needs_a_plan_owne
 
 
 def test_the_lead_service_is_suggested_from_the_interventions_and_priorities_above_three_warn(world):
+    """Kronobarnsmodellen's own rules (samverkansansvarig, de 2–3 viktigaste): on Kronobarn plans only."""
     app, ref, ids, anna = world
-    editor = new_plan(anna, ref)
+    assert anna.post(f"/arenden/{ref}/arbetssatt", data={"process_key": "kronobarn"}).status_code in (302, 303)
+    editor = new_plan(anna, ref, "sip")
     data = {**intervention(0, "Läxhjälp", SKOLA, value("anna", ids), priority=True),
             **intervention(1, "Föräldrastöd", IFO, value("samir", ids), priority=True),
             **intervention(2, "Samtalsstöd", IFO, value("samir", ids), priority=True),
@@ -105,6 +107,44 @@ def test_the_lead_service_is_suggested_from_the_interventions_and_priorities_abo
     assert "Förslag: Individ- och familjeomsorgen, som har flest insatser i planen. Insatser per verksamhet: " \
            "Individ- och familjeomsorgen 3 insatser, Grundskolan i Arjeplog 1 insats." in html
     assert "Planen har 4 prioriteringar. Välj de 2–3 viktigaste just nu" in html
+    assert "Vem är samordnare?" not in html
+
+
+def test_a_norrbus_sip_gets_norrbus_s_coordinator_rule_and_not_kronoberg_s(world):
+    """Norrbus riktlinjer, Samordnare: "I det fall socialtjänsten har insatser utöver tidiga insatser är det
+    naturligt att samordnaren tillhör socialtjänsten." Kronoberg's rules do not apply."""
+    from tests.conftest import SEEDS
+
+    seed = " ".join((SEEDS / "norrbus-riktlinjer.txt").read_text(encoding="utf-8").split()).lower()
+    from portal.plans.rules import NORRBUS_COORDINATOR, NORRBUS_PLACEMENT
+
+    assert NORRBUS_COORDINATOR.lower() in seed and NORRBUS_PLACEMENT.lower() in seed
+    app, ref, ids, anna = world
+    editor = new_plan(anna, ref)
+    data = {**intervention(0, "Läxhjälp", SKOLA, value("anna", ids), priority=True),
+            **intervention(1, "Föräldrastöd", IFO, value("samir", ids), priority=True),
+            **intervention(2, "Samtalsstöd", IFO, value("samir", ids), priority=True),
+            **intervention(3, "Kontaktperson", IFO, value("sara", ids), priority=True),
+            "roles__coordinator": value("anna", ids), "save_draft": "1"}
+    anna.post(editor, data=data)
+    html = anna.get(editor).get_data(as_text=True)
+    assert "som har flest insatser i planen" not in html and "Planen har 4 prioriteringar" not in html
+    assert "Vem är samordnare?" in html
+    assert "Socialtjänsten har 3 insatser i planen, men samordnaren arbetar på" in html
+    # with a samordnare from socialtjänsten there is nothing to advise
+    anna.post(editor, data={**data, "roles__coordinator": value("samir", ids)})
+    assert "Vem är samordnare?" not in anna.get(editor).get_data(as_text=True)
+    # at a placement socialtjänsten coordinates, whatever the interventions
+    import datetime as dt
+
+    from tests.plans_support import date_fields
+
+    anna.post(editor, data={**data, "interventions-1-unit": SKOLA, "interventions-2-unit": SKOLA,
+                            "interventions-3-unit": SKOLA})
+    assert "Vem är samordnare?" not in anna.get(editor).get_data(as_text=True)
+    anna.post(f"/arenden/{ref}/steg/placement", data=date_fields("done_on", dt.date.today()))
+    html = anna.get(editor).get_data(as_text=True)
+    assert "Barnet är placerat utanför hemmet" in html and "har socialtjänsten samordningsansvaret" in html
 
 
 def test_drafts_are_saved_on_every_add_and_remove_click_and_on_spara_utkast(world):
@@ -237,6 +277,10 @@ def test_the_family_pdf_puts_the_childs_own_words_first_and_the_json_export_is_d
     assert "Samir Socialsson, IFO barn och familj" in text
     assert "Arjeplogs kommun" in text                   # cost follows responsibility by default
     assert "samordnare_" not in text and "interventions" not in text   # not a dump of field keys
+    # Norrbus Bilaga 2, the paper form: the child's and the guardians' personnummer and contact details
+    assert "Barnet och vårdnadshavarna" in text
+    assert "Testbarn Testsson" in text and "20120415-2381" in text
+    assert "Vårdnadshavare 1" in text and "vh1@familj.example" in text
 
     response = anna.get(f"{view}.json")
     data = json.loads(response.data)
@@ -251,3 +295,30 @@ def test_the_family_pdf_puts_the_childs_own_words_first_and_the_json_export_is_d
     with app.app_context():
         actions = db.session.scalars(select(AuditEvent.action)).all()
     assert {"plan.print", "plan.export", "plan.view", "plan.propose", "plan.create"} <= set(actions)
+
+
+def test_barnets_plan_says_where_its_areas_come_from_until_the_region_confirms_them(world, tmp_path):
+    """Kronoberg: "Barnets plan består av samma sju områden som tas upp i Barnens bästa-hjulet" – the
+    guidance does not list them, so the portal's labels are a proposal in content/ for the region."""
+    from click.testing import CliRunner
+
+    from portal.cli import cli
+    from portal.config import ROOT
+    from tests.conftest import SEEDS
+
+    assert "samma sju områden som tas upp i Barnens bästa-hjulet" in (
+        SEEDS / "kronoberg-vagledning-samverkansmote-barnets-plan.txt").read_text(encoding="utf-8")
+    app, ref, ids, anna = world
+    html = anna.get(new_plan(anna, ref, "barnets_plan")).get_data(as_text=True)
+    assert "Var områdenas namn kommer ifrån: Portalens förslag: BBIC:s sju behovsområden." in html
+    assert "Regionen har ännu inte bekräftat dem." in html
+    out = CliRunner().invoke(cli, ["content", "check", "--content-dir", str(ROOT / "content")]).output
+    assert "plan_areas.yaml, rad 1: områdena i Barnets plan är inte bekräftade av regionen" in out
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    path = content / "plan_areas.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("confirmed: false", "confirmed: true"), encoding="utf-8")
+    out = CliRunner().invoke(cli, ["content", "check", "--content-dir", str(content)]).output
+    assert "plan_areas.yaml" not in out

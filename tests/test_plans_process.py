@@ -179,7 +179,12 @@ def test_barnets_plan_keeps_the_childs_words_and_the_professionals_apart(world):
     response = anna.post(editor, data=data)
     assert response.status_code == 400
     assert "Välj en kontaktperson för insatsen" in response.get_data(as_text=True)   # every intervention has one
-    data["interventions-1-contact"] = value("vera", ids)
+    # Barnets plan holds every part of a SIP (Kronoberg): who has the overall responsibility, measures by
+    # others than the two principals, and an actor's documented judgement that nothing more is needed.
+    assert "Välj vilken huvudman som har det övergripande ansvaret för planen" in response.get_data(as_text=True)
+    data.update({"interventions-1-contact": value("vera", ids), "roles__overall_authority": "arjeplogs-kommun",
+                 "others__measures": "Fotbollsföreningen ordnar skjuts till träningen.",
+                 "no_further-0-unit": IFO, "no_further-0-reasoning": "Inget behov av utredning enligt IFO:s bedömning."})
     assert anna.post(editor, data=data).status_code == 302
     view = editor.replace("/redigera", "")
     page = anna.get(view).get_data(as_text=True)
@@ -187,7 +192,10 @@ def test_barnets_plan_keeps_the_childs_words_and_the_professionals_apart(world):
     assert "<strong>Mentor och skolsköterska:</strong> Äter för lite" in page
     assert "<h2>Hälsa – viktigast just nu</h2>" in page and "<h2>Identitet" not in page   # only areas with needs
     assert "Vera Vårdsson, Arjeplogs vårdcentral" in page
+    assert "Fotbollsföreningen ordnar skjuts till träningen." in page and "Arjeplogs kommun" in page
+    assert "Ingen vidare insats behövs enligt" in page and "Inget behov av utredning enligt IFO:s bedömning." in page
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(anna.get(f"{view}.pdf").data)).pages)
+    assert "Inget behov av utredning enligt IFO:s bedömning." in text
     assert text.index("Jag är trött på eftermiddagarna.") < text.index("Matten är svår.") \
         < text.index("Mentor och skolsköterska") < text.index("Mellanmål varje eftermiddag")
     export = json.loads(anna.get(f"{view}.json").data)
@@ -195,3 +203,69 @@ def test_barnets_plan_keeps_the_childs_words_and_the_professionals_apart(world):
     assert export["areas"][0]["professional_views"] == [{"who": "Mentor och skolsköterska",
                                                          "text": "Äter för lite för att orka en hel skoldag."}]
     assert {i["area"] for i in export["interventions"]} == {"halsa"}
+    assert export["measures_by_others"] == "Fotbollsföreningen ordnar skjuts till träningen."
+    assert export["no_further_measures"] == [{"unit": "IFO barn och familj (Individ- och familjeomsorgen, Arjeplogs kommun)",
+                                              "reasoning": "Inget behov av utredning enligt IFO:s bedömning."}]
+
+
+def test_a_case_follows_its_region_s_routine_until_staff_choose_another(app_factory, make_user, make_case):
+    """Arjeplog's units follow Arjeplog's routines (two weeks to the meeting), Kronoberg's the
+    Kronobarnsmodellen, whatever PORTAL_DEFAULT_PROCESS says; an authority without one gets the default."""
+    from portal.cases.models import Case
+    from portal.extensions import db
+    from portal.plans import service
+    from sqlalchemy import select
+
+    app = app_factory()
+    cases = {}
+    for email, unit in (("alva.larare@arjeplog.example", "solbackens-skola"), ("kim.larare@vaxjo.example", "ekbackens-skola"),
+                        ("pia.polis@polisen.example", "polisen-arjeplog")):
+        uid = make_user(email, units=(unit,))
+        cases[unit] = (make_case(uid, unit_key=unit), uid)
+    with app.test_request_context():
+        from portal.accounts.models import User
+
+        got = {}
+        for unit, (ref, uid) in cases.items():
+            case = db.session.scalar(select(Case).where(Case.ref == ref))
+            got[unit] = service.ensure_process(case, db.session.get(User, uid)).key
+    assert got == {"solbackens-skola": "arjeplog", "ekbackens-skola": "kronobarn", "polisen-arjeplog": "norrbus"}
+
+
+def test_the_directory_check_warns_about_an_authority_whose_process_does_not_exist(tmp_path):
+    import shutil
+
+    from portal.config import ROOT
+    from portal.directory.checks import directory_warnings
+    from portal.directory.loader import load_directory
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    path = content / "directory.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("process: kronobarn", "process: kronoberg", 1),
+                    encoding="utf-8")
+    warnings = directory_warnings(load_directory(content), content)
+    assert any("huvudmannen 'vaxjo-kommun' har process 'kronoberg', som inte finns" in w for w in warnings)
+
+
+def test_a_placement_brings_the_cost_split_step_due_ten_working_days_after_the_decision(world):
+    """Norrbus riktlinjer, Kostnadsfördelning vid placering utanför hemmet: "Vid akut placering ska
+    kostnadsfördelningen vara klarlagd senast tio arbetsdagar efter beslut om placering." """
+    from tests.conftest import SEEDS
+
+    seed = " ".join((SEEDS / "norrbus-riktlinjer.txt").read_text(encoding="utf-8").split())
+    assert ("Vid akut placering ska kostnadsfördelningen vara klarlagd senast tio arbetsdagar efter beslut om "
+            "placering.") in seed
+    app, ref, ids, anna = world
+    assert anna.post(f"/arenden/{ref}/arbetssatt", data={"process_key": "norrbus"}).status_code == 302
+    page = anna.get(f"/arenden/{ref}").get_data(as_text=True)
+    assert "Beslut om placering utanför hemmet" in page
+    assert "Kostnadsfördelningen mellan huvudmännen klarlagd" not in page   # no placement, no cost split step
+    response = anna.post(f"/arenden/{ref}/steg/placement", data=date_fields("done_on", dt.date(2025, 12, 18)))
+    assert response.status_code == 302
+    page = anna.get(f"/arenden/{ref}").get_data(as_text=True)
+    assert "Kostnadsfördelningen mellan huvudmännen klarlagd" in page
+    # 18 December + 10 working days, without julafton, juldagen, annandagen, nyårsafton, nyårsdagen
+    # and trettondedagen: 9 January
+    assert "Senast fredag 9 januari 2026" in page
+    assert "10 arbetsdagar efter steget ”beslut om placering utanför hemmet" in page

@@ -1,13 +1,29 @@
+from dataclasses import dataclass
 
+from flask import current_app
 from wtforms import EmailField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
 from ..formkit import MaxLength, NoPersonalNumber, PersonalNumber, PortalForm, strip_filter
 from ..timeutil import today_local
 
-MAX_AGE = 20  # Norrbus: children and young people up to and including 20 years
+MAX_AGE = 20  # Norrbus: children and young people up to and including 20 years (without a routine's own)
 # A name stands in the calendar file of the person's own meeting invitation.
 NUMBER_NOT_IN_NAME = NoPersonalNumber("Skriv bara namnet här. Personnumret har ett eget fält")
+
+
+@dataclass(frozen=True)
+class AgeRule:
+    max_age: int
+    why: str   # "Norrbus gäller barn och unga till och med 20 år" (the routine's, or the portal's reading)
+
+
+def age_rule_for(unit_key: str | None) -> AgeRule | None:
+    """The age limit of the routine a case opened at the unit follows. The plans package registers
+    the lookup (app.extensions["cases.age_rule"]); without it, Norrbus's 20 years."""
+    lookup = current_app.extensions.get("cases.age_rule")
+    rule = lookup(unit_key) if lookup else None
+    return AgeRule(*rule) if rule else AgeRule(MAX_AGE, "Norrbus gäller barn och unga till och med 20 år")
 
 
 def _email_validators():
@@ -31,9 +47,9 @@ class CaseForm(PortalForm):
         if parsed is None:
             return
         age = parsed.age_on(today_local())
-        if age > MAX_AGE:
-            raise ValidationError(
-                f"Personen är {age} år. Norrbus gäller barn och unga till och med 20 år, så portalen kan inte öppna ärendet")
+        rule = age_rule_for(self.unit_key.data)
+        if rule is not None and age > rule.max_age:
+            raise ValidationError(f"Personen är {age} år. {rule.why}, så portalen kan inte öppna ärendet")
 
 
 class GuardianForm(PortalForm):

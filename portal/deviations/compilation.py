@@ -54,6 +54,8 @@ class ReportFacts:
     reporter_service: str
     concerned_service: str
     closed: dt.date | None = None
+    ref: str = ""
+    measures: str = ""      # the measures decided (vidtagna åtgärder), "" when none yet
 
 
 @dataclass
@@ -69,6 +71,10 @@ class Compilation:
     mean_working_days: float | None = None
     median_days: float | None = None
     mean_days: float | None = None
+    # Bilaga 4: the compilation holds "avvikelserapporterna och vidtagna åtgärder":
+    # (report ref, kind label, measures) for the reports with decided measures, oldest first.
+    measures: list[tuple[str, str, str]] = field(default_factory=list)
+    measures_listed: bool = False   # False for readers who may not read the reports' contents
 
 
 def _counted(values, order: list[str] | None = None, label=lambda k: k) -> list[tuple[str, int]]:
@@ -81,7 +87,7 @@ def _counted(values, order: list[str] | None = None, label=lambda k: k) -> list[
 
 
 def compile_year(facts: list[ReportFacts], year: int, *, service_label=lambda k: k, kind_labels=None,
-                 kind_order=None) -> Compilation:
+                 kind_order=None, with_measures: bool = False) -> Compilation:
     kind_labels = kind_labels or {}
     rows = [f for f in facts if f.submitted.year == year]
     c = Compilation(total=len(rows))
@@ -106,6 +112,10 @@ def compile_year(facts: list[ReportFacts], year: int, *, service_label=lambda k:
         c.mean_working_days = round(statistics.fmean(working), 1)
         c.median_days = float(statistics.median(calendar))
         c.mean_days = round(statistics.fmean(calendar), 1)
+    if with_measures:
+        c.measures_listed = True
+        c.measures = [(f.ref, kind_labels.get(f.kind, f.kind) or "Inte angiven", f.measures.strip())
+                      for f in sorted(rows, key=lambda f: (f.submitted, f.ref)) if f.measures.strip()]
     return c
 
 
@@ -126,6 +136,7 @@ def csv_rows(sections: list[tuple[str, Compilation]]) -> list[list[str]]:
         rows.append(["Tid till avslut", org, "Medelvärde (arbetsdagar)", number(c.mean_working_days)])
         rows.append(["Tid till avslut", org, "Median (kalenderdagar)", number(c.median_days)])
         rows.append(["Tid till avslut", org, "Medelvärde (kalenderdagar)", number(c.mean_days)])
+        rows.extend(["Vidtagna åtgärder", org, f"Rapport {ref} ({kind})", measures] for ref, kind, measures in c.measures)
     return rows
 
 

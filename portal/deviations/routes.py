@@ -298,12 +298,15 @@ def review(ref: str):
             result = service.submit(report, current_user, form.signed_name.data)
             # Read before the commit expires the report.
             ref, waits_for_admin = report.ref, result.needs_admin or report.needs_routing
+            directory = _directory()
+            told = "; ".join(f"{m.name}, {directory.role_name(m.role).lower()}" for m in result.recipients)
             db.session.commit()
             if waits_for_admin:
                 flash("Rapporten är skickad. Ingen chef kunde hittas automatiskt, så en administratör väljer "
                       "mottagare. Rapporten finns kvar och du kan följa den här.", "success")
             else:
-                flash("Rapporten är skickad till din närmaste chef.", "success")
+                flash(f"Rapporten är skickad till din närmaste chef: {told}. Under Vem tar emot rapporten "
+                      "ser du vem som får en kopia och varför.", "success")
             return redirect(url_for("deviations.view", ref=ref))
     status = 400 if (request.method == "POST" and (problems or form.errors)) else 200
     return render_template("deviations/review.html", report=report, sections=_summary(report), form=form,
@@ -360,10 +363,9 @@ def _render_view(report, roles, failed=None, status=200):
 
 
 def _rule_label(key: str) -> str:
-    for rule in current_app.extensions["deviation_routing"].rules:
-        if rule.key == key:
-            return rule.describe()
-    return ""
+    """The stored rule in plain words (file and line only in `portal routing explain`)."""
+    rule = current_app.extensions["deviation_routing"].by_key(key) if key else None
+    return rule.plain(_directory()) if rule else ""
 
 
 @bp.route("/avvikelser/<ref>")
@@ -499,7 +501,8 @@ def _compilation(year: int):
     start, end = dt.datetime(year - 1, 12, 30), dt.datetime(year + 1, 1, 2)
     rows = db.session.execute(
         select(DeviationReport.submitted_at, DeviationReport.closed_at, DeviationReport.status, DeviationReport.kind,
-               DeviationReport.reporter_unit_key, DeviationReport.concerned_unit_key)
+               DeviationReport.reporter_unit_key, DeviationReport.concerned_unit_key, DeviationReport.ref,
+               DeviationReport.measures)
         .where(DeviationReport.status != lifecycle.DRAFT)
         .where(DeviationReport.submitted_at >= start).where(DeviationReport.submitted_at < end)).all()
 
@@ -507,8 +510,9 @@ def _compilation(year: int):
         return directory.units[unit_key].service_key if unit_key in directory.units else ""
 
     facts = [ReportFacts(submitted=local(s).date(), closed=local(c).date() if c else None, status=st, kind=k,
-                         reporter_service=service_of(ru), concerned_service=service_of(cu))
-             for s, c, st, k, ru, cu in rows]
+                         reporter_service=service_of(ru), concerned_service=service_of(cu), ref=ref,
+                         measures=measures or "")
+             for s, c, st, k, ru, cu, ref, measures in rows]
     definition = get_definition(DEFINITION)
     kind_labels = {}
     for section in definition.sections:
@@ -527,9 +531,12 @@ def _compilation(year: int):
         units = getattr(current_user, "unit_keys", set())
         services = sorted({directory.units[k].service_key for k in units if k in directory.units},
                           key=list(directory.services).index)
+    # The measures taken (Bilaga 4) are listed for the manager's own services only: administrators
+    # never read a report's contents, and the whole collaboration's section is counts.
+    with_measures = not getattr(current_user, "is_admin", False)
     for key in services:
         mine = [f for f in facts if key in (f.reporter_service, f.concerned_service)]
-        sections.append((service_label(key), key, compile_year(mine, year, **options)))
+        sections.append((service_label(key), key, compile_year(mine, year, with_measures=with_measures, **options)))
     return sections
 
 

@@ -21,6 +21,8 @@ from ..directory.loader import Directory, DirectoryError, Manager, read_yaml_wit
 
 FILE_NAME = "deviation_routing.yaml"
 PICKS = ("all", "nearest")
+OTHERWISE = ("nearest_manager", "admin")
+NEAREST_KEY = "narmaste-chef"
 CONCERNED_MODES = ("rules", "unit_managers")
 
 
@@ -40,8 +42,21 @@ class Rule:
     line: int | None = None
 
     def describe(self) -> str:
+        """For `portal routing explain` and administrators: the key and the file's line."""
         where = f", rad {self.line}" if self.line else ""
         return f"{self.label} ({self.key}{where})"
+
+    def plain(self, directory: Directory) -> str:
+        """The rule in plain words, for everyone: no keys, files or lines."""
+        def names(keys):
+            return " eller ".join(directory.role_name(k).lower() for k in keys)
+        if self.key == NEAREST_KEY:
+            return ("Rapporten går till den närmaste chefen på rapportörens arbetsplats "
+                    "(rutinen för avvikelsehantering: rapportören informerar sin närmaste chef).")
+        text = f"{self.label}: rapporten går till {names(self.recipients)}"
+        if self.copies:
+            text += f", med kopia till {names(self.copies)}"
+        return text + "."
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,15 @@ class RoutingRules:
     rules: tuple[Rule, ...]
     concerned_copy_to: str = "rules"
     path: Path | None = None
+    # A unit no rule names: its report goes to the unit's nearest manager (Norrbus bilaga 4:
+    # the reporter "informerar sin närmaste chef"), or with otherwise: admin to the admin queue.
+    otherwise: Rule | None = None
+
+    def by_key(self, key: str) -> Rule | None:
+        for rule in self.rules + ((self.otherwise,) if self.otherwise else ()):
+            if rule.key == key:
+                return rule
+        return None
 
     def rule_for(self, directory: Directory, unit_key: str) -> Rule | None:
         """A rule naming the unit wins over a rule for the unit's service type (first in file order)."""
@@ -146,7 +170,13 @@ class _Parser:
         copy_to = concerned.get("copy_to", "rules")
         if copy_to not in CONCERNED_MODES:
             self.fail(concerned, f"'copy_to' ska vara {' eller '.join(CONCERNED_MODES)}, inte '{copy_to}'")
-        return RoutingRules(tuple(rules), copy_to, self.path)
+        otherwise = data.get("otherwise", "nearest_manager")
+        if otherwise not in OTHERWISE:
+            self.fail(data, f"'otherwise' ska vara {' eller '.join(OTHERWISE)}, inte '{otherwise}'")
+        fallback = None
+        if otherwise == "nearest_manager":
+            fallback = Rule(key=NEAREST_KEY, label="Närmaste chef", pick="nearest")
+        return RoutingRules(tuple(rules), copy_to, self.path, fallback)
 
 
 # --- Routing (pure) --------------------------------------------------------------------------
@@ -187,18 +217,24 @@ def route(directory: Directory, rules: RoutingRules, reporter_unit: str, concern
         rule = rules.rule_for(directory, reporter_unit)
         result.matched_rule = rule
         service_type = directory.service_type_of(reporter_unit)
-        if rule is None:
+        if rule is not None:
+            result.recipients = _unique(_managers(directory, reporter_unit, rule.recipients, rule.pick))
+        if rule is not None and not result.recipients:
+            roles = ", ".join(directory.role_name(r).lower() for r in rule.recipients)
+            result.problems.append(
+                f"Regeln {rule.label} hittar ingen chef ({roles}) för {directory.unit_label(reporter_unit)} "
+                "i organisationskatalogen.")
+        if not result.recipients and rules.otherwise is not None:
+            # Every report reaches a manager: the unit's own, or its service's.
+            result.recipients = _unique(_nearest_managers(directory, reporter_unit))
+            if result.recipients:
+                result.matched_rule = rules.otherwise
+        if rule is None and not result.recipients:
             result.problems.append(
                 f"Ingen regel för avvikelserapporter gäller {directory.unit_label(reporter_unit)} "
-                f"(verksamhetstyp {service_type.name}).")
-        else:
-            result.recipients = _unique(_managers(directory, reporter_unit, rule.recipients, rule.pick))
-            if not result.recipients:
-                roles = ", ".join(directory.role_name(r).lower() for r in rule.recipients)
-                result.problems.append(
-                    f"Regeln {rule.label} hittar ingen chef ({roles}) för {directory.unit_label(reporter_unit)} "
-                    "i organisationskatalogen.")
-            if rule.copies:
+                f"(verksamhetstyp {service_type.name}) och enheten har ingen chef i organisationskatalogen.")
+        if rule is not None and result.recipients:
+            if rule.copies and result.matched_rule is rule:
                 result.copies = _unique(_managers(directory, reporter_unit, rule.copies, "all"), result.recipients)
                 if not _managers(directory, reporter_unit, rule.copies, "all"):
                     roles = ", ".join(directory.role_name(r).lower() for r in rule.copies)
@@ -233,8 +269,10 @@ def explain_lines(directory: Directory, rules: RoutingRules, result: RoutingResu
         return f"{m.name} <{m.email}>, {directory.role_name(m.role)}, {place}"
 
     lines = []
-    if result.matched_rule:
-        source = rules.path.name if rules.path else FILE_NAME
+    source = rules.path.name if rules.path else FILE_NAME
+    if result.matched_rule is not None and result.matched_rule.key == NEAREST_KEY:
+        lines.append(f"Regel: ingen regel passar; otherwise: nearest_manager i {source} (enhetens närmaste chef)")
+    elif result.matched_rule:
         lines.append(f"Regel: {result.matched_rule.label} ({result.matched_rule.key}, rad {result.matched_rule.line} i {source})")
     else:
         lines.append("Regel: ingen regel passar")
@@ -264,8 +302,7 @@ def units_without_route(directory: Directory, content_dir) -> list[str]:
     for unit in directory.units.values():
         result = route(directory, rules, unit.key, None)
         if result.needs_admin:
-            reason = ("ingen regel i " + FILE_NAME) if result.matched_rule is None else (
-                f"regeln '{result.matched_rule.key}' hittar ingen chef")
+            reason = "varken en regel i " + FILE_NAME + " eller enhetens närmaste chef hittar någon chef"
             warnings.append(f"enheten '{unit.key}' ({unit.name}) har ingen väg för avvikelserapporter ({reason}); "
                             "rapporterna hamnar i administratörernas kö")
     return warnings

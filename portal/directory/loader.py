@@ -81,6 +81,9 @@ class Authority:
     name: str
     kind: str
     services: list[Service] = field(default_factory=list)
+    # The routine (content/processes/<key>.yaml) a case opened in one of its units follows unless
+    # staff choose another; "" for the portal's default (PORTAL_DEFAULT_PROCESS).
+    process: str = ""
 
 
 @dataclass
@@ -236,7 +239,8 @@ class _Parser:
             kind = self.req(anode, "kind", f"huvudmannen '{akey}'")
             if kind not in AUTHORITY_KINDS:
                 self.fail(anode, f"huvudmannen '{akey}' har okänd sort '{kind}' (tillåtna: {', '.join(AUTHORITY_KINDS)})")
-            authority = Authority(akey, self.req(anode, "name", f"huvudmannen '{akey}'"), kind)
+            authority = Authority(akey, self.req(anode, "name", f"huvudmannen '{akey}'"), kind,
+                                  process=str(anode.get("process") or ""))
             for snode in self.listof(anode, "services", f"huvudmannen '{akey}'"):
                 skey = self.key(snode, "verksamhet")
                 stype = self.req(snode, "type", f"verksamheten '{skey}'")

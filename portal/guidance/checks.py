@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..content_errors import ContentFileError
+from ..plans.areas import confirmation_warning, load_plan_areas
 from .content import GUIDELINES_DIR, Content, Report, parse_all
 from .text import normalise_space
 
@@ -24,7 +26,20 @@ def check_content(root: Path) -> Report:
     _check_glossary(content, report)
     _check_roles(content, report)
     _check_checklists(content, report)
+    _check_plan_areas(root, report)
     return report
+
+
+def _check_plan_areas(root: Path, report: Report) -> None:
+    """content/plan_areas.yaml: the areas of Barnets plan, a warning until the region confirms them."""
+    try:
+        areas = load_plan_areas(root)
+    except ContentFileError as exc:
+        report.error(Path(exc.path), exc.line, exc.problem)
+        return
+    warning = confirmation_warning(areas)
+    if warning:
+        report.warn(areas.path, 1, warning)
 
 
 def _link_line(g, href: str) -> int:

@@ -275,10 +275,19 @@ class Term:
     aliases: list[str]
     line: int
     source_line: int = 0
+    # A sense used only on these guideline pages (a word that means another thing there, e.g.
+    # Arjeplog's "genomförandeplan"); empty: every page where no page-specific sense exists.
+    guidelines: tuple[str, ...] = ()
+    # "defined": the definition is the source's own words; "explained": the portal's short
+    # explanation of how the source uses the word (shown as such on the glossary page).
+    basis: str = "explained"
 
     @property
     def letter(self) -> str:
         return initial(self.term)
+
+    def used_on(self, guideline_slug: str) -> bool:
+        return not self.guidelines or guideline_slug in self.guidelines
 
     def phrases(self) -> list[str]:
         return [self.term] + self.aliases
@@ -449,13 +458,18 @@ def parse_glossary(path: Path, report: Report) -> list[Term]:
             continue
         what = f"begreppet '{entry.get('term', '?')}'"
         before = len(report.errors)
-        _unknown_keys(report, path, entry, {"term", "slug", "definition", "source", "abbreviation_of", "aliases"}, what)
+        _unknown_keys(report, path, entry, {"term", "slug", "definition", "source", "abbreviation_of", "aliases",
+                                            "guidelines", "basis"}, what)
         term = _text(report, path, entry, "term", what)
         slug = _text(report, path, entry, "slug", what)
         definition = _text(report, path, entry, "definition", what)
         source = _text(report, path, entry, "source", what)
         abbreviation = _text(report, path, entry, "abbreviation_of", what, required=False)
         aliases = _text_list(report, path, entry, "aliases", what)
+        scope = tuple(_text_list(report, path, entry, "guidelines", what))
+        basis = entry.get("basis", "explained")
+        if basis not in ("defined", "explained"):
+            report.error(path, _line(entry, "basis"), f"{what}: basis ska vara defined eller explained, inte '{basis}'")
         if slug and not SLUG_RE.match(slug):
             report.error(path, _line(entry, "slug"), f"{what}: slug '{slug}' får bara ha små bokstäver a–z, siffror och bindestreck")
         if slug and slug in seen_slugs:
@@ -469,15 +483,21 @@ def parse_glossary(path: Path, report: Report) -> list[Term]:
                 unique_aliases.append(a)
         terms.append(Term(term=term, slug=slug, definition=definition, source=source,
                           abbreviation_of=abbreviation, aliases=unique_aliases, line=_line(entry) or 0,
-                          source_line=_line(entry, "source") or 0))
-    # The same word may explain only one term.
-    owner: dict[str, Term] = {}
+                          source_line=_line(entry, "source") or 0, guidelines=scope, basis=basis))
+    # On any one page a word explains only one term: one sense for every page, and further senses
+    # each for pages of their own.
+    owner: dict[str, list[Term]] = {}
     for t in terms:
         for phrase in t.phrases():
             key = normalise_space(phrase).casefold()
-            if key in owner and owner[key].slug != t.slug:
-                report.error(path, t.line, f"begreppet '{t.term}': '{phrase}' används redan av '{owner[key].term}' (rad {owner[key].line})")
-            owner.setdefault(key, t)
+            for other in owner.get(key, []):
+                if other.slug == t.slug:
+                    continue
+                clash = (not t.guidelines and not other.guidelines) or set(t.guidelines) & set(other.guidelines)
+                if clash:
+                    report.error(path, t.line, f"begreppet '{t.term}': '{phrase}' används redan av '{other.term}' "
+                                               f"(rad {other.line}) på samma sidor")
+            owner.setdefault(key, []).append(t)
     return sorted(terms, key=lambda t: sort_key(t.term))
 
 
@@ -631,9 +651,8 @@ def parse_all(root: Path, report: Report) -> Content:
         checklist = parse_checklist(path, report)
         if checklist:
             checklists[checklist.key] = checklist
-    matcher = GlossaryMatcher([(phrase, t.slug) for t in glossary for phrase in t.phrases()])
     for g in guidelines:
-        result = render(g.markdown, glossary=matcher)
+        result = render(g.markdown, glossary=glossary_matcher(glossary, g.slug))
         g.html, g.toc, g.headings, g.sections, g.links, g.terms = (
             result.html, result.toc, result.headings, result.sections, result.links, result.terms)
         g.pdf_html = render(g.markdown, glossary=None, heading_links=False).html
@@ -645,6 +664,16 @@ def parse_all(root: Path, report: Report) -> Content:
                 role.source.anchor = target.anchor_for(role.source.heading)
     return Content(root=root, guidelines=by_slug, glossary=glossary, roles=roles, checklists=checklists,
                    fingerprint=stamp)
+
+
+def glossary_matcher(glossary: list[Term], guideline_slug: str) -> GlossaryMatcher:
+    """The terms as a guideline page means them: its own senses first, then the general ones."""
+    own = [(phrase, t.slug) for t in glossary if t.guidelines and guideline_slug in t.guidelines
+           for phrase in t.phrases()]
+    taken = {normalise_space(p).casefold() for p, _ in own}
+    general = [(phrase, t.slug) for t in glossary if not t.guidelines for phrase in t.phrases()
+               if normalise_space(phrase).casefold() not in taken]
+    return GlossaryMatcher(own + general)
 
 
 def load_content(root: Path) -> Content:

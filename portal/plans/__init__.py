@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PORTAL_DEFAULT_PROCESS", os.environ.get("PORTAL_DEFAULT_PROCESS", "norrbus"))
     app.register_blueprint(bp)
     app.register_blueprint(family_bp)
+    app.extensions["cases.age_rule"] = service.age_rule
     app.cli.add_command(cli.plans)
     register_labels(AUDIT_LABELS)
     register_demo_seed(demo.seed)

@@ -14,6 +14,11 @@ def process_warnings(_directory, content_dir) -> list[str]:
     except ProcessError as exc:
         return [f"processerna kan inte läsas: {exc}"]
     warnings = []
+    for authority in (_directory.authorities.values() if _directory is not None else ()):
+        if authority.process and authority.process not in processes:
+            warnings.append(f"huvudmannen '{authority.key}' har process '{authority.process}', som inte finns i "
+                            f"content/processes/ (tillgängliga: {', '.join(sorted(processes))}); portalens "
+                            "standardprocess används")
     for process in processes.values():
         for step in process.steps:
             source = step.source

@@ -1,7 +1,8 @@
 """The plan forms: forms/sip.yaml (Norrbus Bilaga 2) and forms/barnets_plan.yaml (Kronoberg).
 
-Barnets plan lists its areas (the Barnens bästa wheel, BBIC's seven need areas by default) under
-`areas`, and the fields of one area under `area_fields`; this module expands them into one
+Barnets plan lists its areas under `areas`, or names the region's file in content/ with
+`areas_from` (content/plan_areas.yaml: the Barnens bästa wheel as the region confirms it), and
+the fields of one area under `area_fields`; this module expands them into one
 section `area_<key>` per area after the section named in `areas_after`, so the rest of the
 portal (form, record, summaries, diff) treats them as ordinary sections."""
 from __future__ import annotations
@@ -9,8 +10,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from flask import current_app
+
 from ..formdefs import FormDefinition, FormDefinitionError, SectionDef, get_definition
 from ..formdefs.definition import _Parser
+from .areas import FILE_NAME as AREAS_FILE
+from .areas import load_plan_areas
 
 PLAN_KINDS = ("sip", "barnets_plan")
 REQUIRED = {
@@ -43,10 +48,26 @@ def plan_definition(kind: str) -> FormDefinition:
     cached = base.extra.get("_expanded")
     if cached is not None:
         return cached
-    expanded = expand_areas(base)
+    expanded = expand_areas(with_region_areas(base))
     check_plan_definition(expanded)
     base.extra["_expanded"] = expanded
     return expanded
+
+
+def with_region_areas(definition: FormDefinition) -> FormDefinition:
+    """`areas_from: plan_areas`: the areas from the region's file in PORTAL_CONTENT_DIR, with where
+    their labels come from (extra["areas_source"], shown on the plan pages)."""
+    name = definition.extra.get("areas_from")
+    if not name:
+        return definition
+    if f"{name}.yaml" != AREAS_FILE:
+        raise FormDefinitionError(definition.path, None, f"areas_from '{name}' ska vara '{AREAS_FILE[:-5]}'")
+    region = load_plan_areas(current_app.config["PORTAL_CONTENT_DIR"])
+    if region is None:
+        raise FormDefinitionError(definition.path, None, f"areas_from: content/{AREAS_FILE} saknas")
+    extra = {**definition.extra, "areas": region.areas, "areas_source": region.source,
+             "areas_confirmed": region.confirmed}
+    return dataclasses.replace(definition, extra=extra)
 
 
 def expand_areas(definition: FormDefinition) -> FormDefinition:

@@ -21,6 +21,14 @@ from . import working_days as wd
 FOLDER = "processes"
 AUTO_SOURCES = {"consent", "invitation", "meeting", "plan", "coordinator", "followup", "closing"}
 PLAN_FORMS = {"sip", "barnets_plan"}
+# The plan rules a process can name (plan_rules: in its file); each belongs to the routine that
+# states it, so a Norrbus SIP never gets Kronoberg's advice and the other way round.
+PLAN_RULES = {
+    "lead_service": "Kronobarnsmodellen: samverkansansvarig är verksamheten med flest insatser",
+    "priorities": "Kronobarnsmodellen: de 2–3 viktigaste prioriteringarna",
+    "social_services_coordinates": "Norrbus: samordnaren tillhör socialtjänsten när den har insatser "
+                                   "utöver tidiga insatser, och vid placering utanför hemmet",
+}
 
 
 class ProcessError(DirectoryError):
@@ -57,6 +65,7 @@ class Step:
     auto: str = ""
     deadline: Deadline | None = None
     source: Source = field(default_factory=Source)
+    only_if: str = ""          # shown only once this earlier step is done (the cost split after a placement)
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,16 @@ class Process:
     steps: tuple[Step, ...]
     soon_working_days: int = 2
     path: Path | None = field(default=None, compare=False)
+    plan_rules: tuple[str, ...] = ()
+    # Who the routine is for: up to and including max_age years. `source` quotes the routine;
+    # where the routine is silent, `reading` says it is the portal's reading (and why).
+    max_age: int | None = None
+    age_source: str = ""
+    age_reading: str = ""
+
+    def applies(self, rule: str) -> bool:
+        """Whether this process's routine states the plan rule (one of PLAN_RULES)."""
+        return rule in self.plan_rules
 
     def step(self, key: str) -> Step:
         for s in self.steps:
@@ -130,14 +149,30 @@ def load_process(path: Path) -> Process:
         snode = node.get("source") or {}
         source = Source(str(snode.get("guideline") or ""), str(snode.get("heading") or ""),
                         " ".join(str(snode.get("text") or "").split())) if isinstance(snode, dict) else Source()
+        only_if = text(node, "only_if", f"steget '{skey}'", required=False)
+        if only_if and only_if not in seen:
+            fail(node, f"steget '{skey}': only_if '{only_if}' är inte ett tidigare steg")
         steps.append(Step(skey, text(node, "label", f"steget '{skey}'"), text(node, "who", "", required=False),
-                          auto, deadline, source))
+                          auto, deadline, source, only_if))
         seen.append(skey)
     soon = data.get("soon_working_days", 2)
     if not isinstance(soon, int) or soon < 0:
         fail(data, "soon_working_days ska vara ett heltal 0 eller större")
+    plan_rules = data.get("plan_rules") or []
+    if not isinstance(plan_rules, list) or not all(isinstance(r, str) for r in plan_rules):
+        fail(data, "plan_rules ska vara en lista med regelnamn")
+    for rule in plan_rules:
+        if rule not in PLAN_RULES:
+            fail(data, f"okänd plan_rules '{rule}' (tillåtna: {', '.join(sorted(PLAN_RULES))})")
+    age = data.get("age") or {}
+    if not isinstance(age, dict) or (age and not isinstance(age.get("max"), int)):
+        fail(data, "age ska vara en mappning med max (ett heltal) och source eller reading")
+    if age and not (age.get("source") or age.get("reading")):
+        fail(age, "age ska ha source (rutinens ord) eller reading (portalens tolkning när rutinen inte säger något)")
     return Process(key, text(data, "name", "processen"), " ".join(text(data, "description", "", False).split()),
-                   plan_form, tuple(steps), soon, path)
+                   plan_form, tuple(steps), soon, path, tuple(plan_rules),
+                   age.get("max"), " ".join(str(age.get("source") or "").split()),
+                   " ".join(str(age.get("reading") or "").split()))
 
 
 def _deadline(node, step_key, earlier, all_keys, fail) -> Deadline:
@@ -279,6 +314,8 @@ def schedule(process: Process, done: dict[str, StepDone], planned: dict[str, dt.
     """The state of every step on `today`: overdue and soon-due steps are flagged."""
     states = []
     for step in process.steps:
+        if step.only_if and step.only_if not in done:
+            continue  # e.g. the cost split, only once a placement is decided
         due, why = due_date(process, step, done, planned, acute, agreed)
         record = done.get(step.key)
         if record is not None:

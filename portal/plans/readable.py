@@ -73,6 +73,7 @@ class ReadablePlan:
     needs: str
     strengths: str
     others: str
+    no_further: list[tuple[str, str]]     # (unit, why no further investigation or insats is needed)
     child_view: str
     guardian_view: str
     areas: list[Area]
@@ -147,6 +148,8 @@ def readable(plan: Plan, version: PlanVersion) -> ReadablePlan:
         needs=(content.get("needs") or {}).get("needs") or "",
         strengths=(content.get("needs") or {}).get("strengths") or "",
         others=(content.get("others") or {}).get("measures") or "",
+        no_further=[(d.unit_label(e.get("unit")) if e.get("unit") in d.units else (e.get("unit") or ""),
+                     e.get("reasoning") or "") for e in content.get("no_further") or []],
         child_view=family.get("child") or "",
         guardian_view=family.get("guardians") or "",
         areas=areas, interventions=interventions,
@@ -208,6 +211,7 @@ def export_json(case, plan: Plan, version: PlanVersion) -> dict:
                   for a in r.filled_areas],
         "interventions": [intervention(i) for i in r.interventions],
         "measures_by_others": r.others or None,
+        "no_further_measures": [{"unit": u, "reasoning": why} for u, why in r.no_further],
         "views": {"child": r.child_view, "guardians": r.guardian_view},
         "roles": {
             "coordinator": _person_json(r.coordinator), "plan_owner": _person_json(r.plan_owner),

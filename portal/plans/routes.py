@@ -53,7 +53,7 @@ def _process_form(case):
     form.process_key.choices = [(k, p.name) for k, p in service.processes().items()]
     chosen = service.case_process(case)
     if request.method == "GET":
-        form.process_key.data = chosen.process_key if chosen else service.default_process_key()
+        form.process_key.data = chosen.process_key if chosen else service.default_process_key(case)
         form.acute.data = chosen.acute if chosen else False
     return form
 
@@ -122,10 +122,15 @@ def plan_latest(ref, plan_id):
 
 def _editor_context(case, plan, version, form, extra_errors=()):
     record_ = form.to_record()
+    process = service.process_of(case)
+    applies = process.applies if process else (lambda rule: False)
     return {
         "case": case, "plan": plan, "version": version, "form": form, "extra_errors": list(extra_errors),
-        "lead": service.lead_suggestion(record_),
-        "priority_warning": service.rules.priority_warning(service.priority_count(plan, record_)),
+        # Each routine's own plan rules only (content/processes/*.yaml, plan_rules).
+        "lead": service.lead_suggestion(record_) if applies("lead_service") else None,
+        "priority_warning": (service.rules.priority_warning(service.priority_count(plan, record_))
+                             if applies("priorities") else None),
+        "coordinator_advice": service.coordinator_advice(case, record_) if applies("social_services_coordinates") else None,
         "covered": service.covered(case), "directory": service.directory(),
         "consent_available": service.consent_gate.available(),
         "definition": form.definition,

@@ -3,8 +3,11 @@
 - coordinator / plan owner: a samordnare outside socialtjänst and hälso- och sjukvård requires
   a planansvarig inside them (Norrbus: Planansvarig; SoL 2 kap. 7 §, HSL 16 kap. 4 §);
 - lead service (samverkansansvarig verksamhet): the service with the most interventions
-  (Kronobarnsmodellen: Samverkansansvarig), ties explained;
+  (Kronobarnsmodellen: Samverkansansvarig), ties explained; Kronobarn plans only;
 - priorities: a warning above three (Kronobarnsmodellen: Prioritera, "de 2–3 viktigaste");
+  Kronobarn plans only;
+- social services coordinate (Norrbus: Samordnare, Vård utanför det egna hemmet): advice when
+  socialtjänsten has interventions and the samordnare works elsewhere; Norrbus and Arjeplog only;
 - consent: only units covered by a valid consent can be chosen;
 - meetings: the secretary (and the chair) is never the child or a guardian.
 """
@@ -91,6 +94,34 @@ def suggest_lead_service(directory: Directory, intervention_units: Iterable[str]
     return LeadSuggestion(best, dict(counts), (),
                           f"Förslag: {directory.services[best].name}, som har flest insatser i planen. "
                           f"Insatser per verksamhet: {listing}.")
+
+
+# --- Norrbus: who coordinates ------------------------------------------------------------------
+
+NORRBUS_COORDINATOR = ("I det fall socialtjänsten har insatser utöver tidiga insatser är det naturligt att "
+                       "samordnaren tillhör socialtjänsten.")
+NORRBUS_PLACEMENT = "Vid placering utanför hemmet har socialtjänsten samordningsansvaret."
+
+
+def social_services_advice(directory: Directory, coordinator_unit: str | None,
+                           intervention_units: Iterable[str], placed: bool = False) -> str | None:
+    """Norrbus riktlinjer (Samordnare; Vård utanför det egna hemmet): advice, not a refusal, when
+    socialtjänsten has interventions in the plan and the samordnare works outside it. Whether
+    they go beyond early interventions (tidiga insatser) is the meeting's judgement. After a
+    recorded placement decision the rule is plain: socialtjänsten coordinates."""
+    if not coordinator_unit or sector_of(directory, coordinator_unit) == "socialtjanst":
+        return None
+    if placed:
+        return (f"Barnet är placerat utanför hemmet (steget är registrerat), men samordnaren arbetar på "
+                f"{directory.unit_label(coordinator_unit)}. Norrbus riktlinjer: ”{NORRBUS_PLACEMENT}” "
+                "Välj en samordnare från socialtjänsten.")
+    social = [u for u in intervention_units if sector_of(directory, u) == "socialtjanst"]
+    if not social:
+        return None
+    return (f"Socialtjänsten har {_count_text(len(social))} i planen, men samordnaren arbetar på "
+            f"{directory.unit_label(coordinator_unit)}. Norrbus riktlinjer: ”{NORRBUS_COORDINATOR}” och "
+            f"”{NORRBUS_PLACEMENT}” Är socialtjänstens insatser mer än tidiga insatser, eller är barnet "
+            "placerat, bör samordnaren komma från socialtjänsten.")
 
 
 # --- priorities ------------------------------------------------------------------------------

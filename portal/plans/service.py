@@ -41,9 +41,33 @@ def processes() -> dict[str, Process]:
     return cache
 
 
-def default_process_key() -> str:
-    wanted = current_app.config.get("PORTAL_DEFAULT_PROCESS", "norrbus")
+def default_process_key(case: Case | None = None) -> str:
+    """The routine a case follows until staff choose: its unit's huvudman's (`process:` in the
+    directory), else PORTAL_DEFAULT_PROCESS, else the first process."""
+    return _unit_process_key(case.unit_key if case is not None else None)
+
+
+def age_rule(unit_key: str | None) -> tuple[int, str] | None:
+    """(max age, why in Swedish) of the routine a case opened at the unit follows; registered in
+    init_app as app.extensions["cases.age_rule"] for cases.forms."""
+    key = _unit_process_key(unit_key)
+    process = processes().get(key)
+    if process is None or process.max_age is None:
+        return None
+    if process.age_source:
+        why = f"{process.name} gäller till och med {process.max_age} år (”{process.age_source}”)"
+    else:
+        why = f"{process.name}: {process.age_reading} (portalens tolkning)"
+    return process.max_age, why
+
+
+def _unit_process_key(unit_key: str | None) -> str:
     available = processes()
+    if unit_key and unit_key in directory().units:
+        own = directory().authority_of(unit_key).process
+        if own in available:
+            return own
+    wanted = current_app.config.get("PORTAL_DEFAULT_PROCESS", "norrbus")
     return wanted if wanted in available else next(iter(available))
 
 
@@ -76,8 +100,9 @@ def ensure_process(case: Case, user) -> Process:
     """The case's process; a case without one gets the default process."""
     process = process_of(case)
     if process is None:
-        set_process(case, default_process_key(), False, user)
-        process = processes()[default_process_key()]
+        key = default_process_key(case)
+        set_process(case, key, False, user)
+        process = processes()[key]
     return process
 
 
@@ -206,11 +231,12 @@ def create_plan(case: Case, user, kind: str | None = None) -> Plan:
     """A new plan with an empty draft as version 1. A case without a process gets the default
     process for the kind of plan (so its steps and deadlines show on the case page)."""
     process = process_of(case)
-    kind = kind or (process.plan_form if process else processes()[default_process_key()].plan_form)
+    default = default_process_key(case)
+    kind = kind or (process.plan_form if process else processes()[default].plan_form)
     if process is None:
-        candidates = [default_process_key()] + list(processes())
+        candidates = [default] + list(processes())
         key = next(k for k in candidates if k in processes() and processes()[k].plan_form == kind) \
-            if any(p.plan_form == kind for p in processes().values()) else default_process_key()
+            if any(p.plan_form == kind for p in processes().values()) else default
         set_process(case, key, False, user)
         process = processes()[key]
     plan = Plan(case_id=case.id, kind=kind, process_key=process.key if process else "", created_by_id=user.id)
@@ -378,6 +404,13 @@ def priority_count(plan: Plan, record_: dict) -> int:
 
 def lead_suggestion(record_: dict) -> rules.LeadSuggestion:
     return rules.suggest_lead_service(directory(), [e.get("unit") for e in record_.get("interventions") or []])
+
+
+def coordinator_advice(case: Case, record_: dict) -> str | None:
+    roles = record_.get("roles") or {}
+    return rules.social_services_advice(directory(), unit_of(roles.get("coordinator")),
+                                        [e.get("unit") for e in record_.get("interventions") or []],
+                                        placed="placement" in step_records(case))
 
 
 def save_content(case: Case, version: PlanVersion, record_: dict, user, *, detail: str) -> bool:
