@@ -152,8 +152,8 @@ class ConsentSigner(db.Model):
     identity_method: Mapped[str] = mapped_column(String(40), default="")
     assurance: Mapped[str] = mapped_column(String(20), default="")
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    # e-legitimation (portal.oidc): the name the provider vouched for and its acr (e.g. LoA3)
-    verified_name: Mapped[str] = mapped_column(String(200), default="")
+    # e-legitimation (portal.oidc): the provider's acr (e.g. LoA3); the name it vouched for is
+    # verified_name below (source "eid")
     identity_acr: Mapped[str] = mapped_column(String(100), default="")
     signed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     signed_name: Mapped[str] = mapped_column(String(200), default="")

@@ -48,8 +48,12 @@ NAME_MISMATCH = ("Namnet stämmer inte med namnet vi har för dig. Skriv ditt f�
 
 def expected_name(signer: ConsentSigner, verified: Verified) -> tuple[str, str]:
     """(name, source) the typed name is checked against: the name an e-legitimation returned
-    ("eid", when the Verified carries one) or else the signer's name on the case ("case_record")."""
-    eid_name = (getattr(verified, "name", "") or "").strip()
+    ("eid": kept on the signer when it was verified, for the same verification) or else the
+    signer's name on the case ("case_record")."""
+    if signer.identity_acr and verified.acr == signer.identity_acr and signer.verified_name_source != "case_record":
+        eid_name = (signer.verified_name or "").strip()
+    else:
+        eid_name = (verified.verified_name or "").strip()
     return (eid_name, "eid") if eid_name else (signer.name, "case_record")
 
 
@@ -641,7 +645,9 @@ def mark_verified(signer: ConsentSigner, verified: Verified, *, link: ConsentLin
     signer.verified_at = now_s()
     if signer.status in (S_WAITING, S_SENT, S_OPENED, S_EXPIRED):
         signer.status = S_VERIFIED
+    # the eID's name until the signature binds it (sign(): source "eid"); "" for other methods
     signer.verified_name, signer.identity_acr = verified.verified_name, verified.acr
+    signer.verified_name_source = "eid" if verified.verified_name else ""
     data = {"provider": verified.provider, "method": verified.method, "assurance": verified.assurance}
     if verified.acr:
         data["acr"] = verified.acr
@@ -675,13 +681,12 @@ def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha25
     signer.status = S_SIGNED
     signer.identity_provider, signer.identity_method, signer.assurance = verified.provider, verified.method, verified.assurance
     signer.verified_by_id = verified.staff_user_id
-    if verified.acr != signer.identity_acr:  # verified again since, in another way
-        signer.verified_name, signer.identity_acr = "", verified.acr
+    signer.identity_acr = verified.acr   # "" for e-mail codes and in person
     data = {"text_sha256": signer.text_sha256, "signed_name_sha256": sha256_text(signer.signed_name),
             "verified_name_sha256": sha256_text(signer.verified_name), "verified_name_source": source,
             "provider": verified.provider, "method": verified.method, "assurance": verified.assurance}
-    if signer.verified_name:
-        data.update(acr=signer.identity_acr, verified_name_sha256=sha256_text(signer.verified_name))
+    if signer.identity_acr:
+        data["acr"] = signer.identity_acr
     if verified.staff_user_id:
         data["staff_user_id"] = verified.staff_user_id
     append_event(consent, "signed", actor=signer_actor(signer), signer=signer, data=data)

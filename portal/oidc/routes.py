@@ -7,6 +7,7 @@ from flask_login import current_user
 from ..accounts.routes import _safe_next
 from ..audit import record
 from ..consent import service as consent_service
+from ..consent.models import LINK_SIGN, LINK_WITHDRAW
 from ..consent.tokens import find_link
 from ..extensions import db, limiter
 from .citizen import RESULT, check_signer, failed_page
@@ -49,7 +50,7 @@ def callback(key: str):
 
 def _citizen(p, flow: dict, claims: dict):
     token = str(flow.get("token") or "")
-    link = find_link(token)
+    link = find_link(token, kinds=(LINK_SIGN, LINK_WITHDRAW))   # the consent's own links, never a plan link
     if link is None or consent_service.link_state(link) != consent_service.LINK_OK:
         db.session.commit()  # a lazy expiry, if any
         raise OidcFailure("Länken till samtycket fungerar inte längre. Kontakta personen som skickade den.", 404)

@@ -16,11 +16,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('consent_signers', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('verified_name', sa.String(length=200), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('identity_acr', sa.String(length=100), nullable=False, server_default=''))
 
 
 def downgrade():
     with op.batch_alter_table('consent_signers', schema=None) as batch_op:
         batch_op.drop_column('identity_acr')
-        batch_op.drop_column('verified_name')
