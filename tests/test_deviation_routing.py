@@ -257,7 +257,8 @@ def test_the_deviation_kinds_name_each_routine_s_own_time_limits():
     from tests.conftest import SEEDS
 
     text = (ROOT / "forms" / "deviation_report.yaml").read_text(encoding="utf-8")
-    assert "Arjeplog: inom två veckor" in text and "Kronobarn: minst tre veckor före mötet" in text
+    assert "Arjeplog: möte inom två veckor" in text and "Kronobarn: inbjudan\n          minst tre veckor före mötet" in text
+    assert "Norrbus: kallelse inom fem arbetsdagar" in text
     arjeplog = (SEEDS / "arjeplog-rutiner-med-bilagor.txt").read_text(encoding="utf-8")
     kronoberg = (SEEDS / "kronoberg-vagledning-samverkansmote-barnets-plan.txt").read_text(encoding="utf-8")
     assert "senast inom 2 veckor" in arjeplog

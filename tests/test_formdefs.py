@@ -47,7 +47,7 @@ def test_a_valid_submission_becomes_a_json_record_and_back(ctx):
     rows = dict(summary_sections(definition, record, labels={"unit": lambda k: "Solbackens skola"})[0][1])
     assert rows["Datum för händelsen"] == "3 februari 2026"
     assert rows["Verksamhet som avvikelsen gäller"] == "Solbackens skola"
-    assert rows["Vilken rutin följdes inte?"].startswith("Kallelsen kom inte i tid")
+    assert rows["Vilken rutin följdes inte?"].startswith("Kallelsen till mötet kom inte i tid")
 
 
 def test_future_date_impossible_date_too_long_text_and_unknown_choice_are_refused(ctx):
