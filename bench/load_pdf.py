@@ -1,4 +1,4 @@
-"""4. The PDF of a three-page plan (SIP) as a staff member fetches it from the portal under
+"""4. The PDF of a four-page plan (SIP) as a staff member fetches it from the portal under
 gunicorn, against WeasyPrint rendering the same HTML directly: served by the smallest Flask app
 under gunicorn (bench/baselines/bare_pdf.py), so that both sides are fetched the same way, and in
 this process beside it.
@@ -52,7 +52,7 @@ GUARDIANS_VIEW = ("Vi är glada att alla nu pratar med varandra så att vi slipp
 
 
 def seed_plan(app) -> str:
-    """A case at Solbackens skola opened by the staff account, with a SIP whose PDF is three pages."""
+    """A case at Solbackens skola opened by the staff account, with a SIP whose PDF is four pages."""
     from sqlalchemy import select
 
     from portal.accounts.models import User
@@ -204,7 +204,7 @@ def run(ctx, results) -> None:
                  f"{ratio(ms['portal'], ms['kept']):.2f} x bare kept "
                  "(the request: session, access, the plan from the database, template, audit)"),
     )
-    results.target("4 plan PDF", "plan PDF (3 pages) <= 1.2 x bare WeasyPrint, same HTML and options, both served "
+    results.target("4 plan PDF", "plan PDF (4 pages) <= 1.2 x bare WeasyPrint, same HTML and options, both served "
                                  "by one gunicorn worker",
                    f"{ratio(ms['portal'], ms['served']):.2f} x ({ms['portal']:.0f} vs {ms['served']:.0f} ms; "
                    f"against the render in the benchmark's process {ratio(ms['portal'], ms['same']):.2f} x); pages: "

@@ -92,7 +92,9 @@ def guideline_pdf(slug: str):
     base = current_app.config["PORTAL_BASE_URL"]
     # Rendered once per content version and kept with it (1.5–5 s each), whoever asks and whatever
     # the query string: the same for every visitor, like the pages' bodies (shared_page).
-    cache_key = ("pdf", slug, base)
+    # The content may be shared by several apps in one process (tests): the PDF budget is part of the key.
+    cache_key = ("pdf", slug, base, current_app.config.get("PORTAL_PDF_MAX_CHARS"),
+                 current_app.config.get("PORTAL_PDF_SECONDS"))
     data = content.rendered.get(cache_key)
     if data is None:
         with _pdf_lock:  # one render per PDF, even when many ask at once (threaded servers)
