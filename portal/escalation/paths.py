@@ -12,15 +12,9 @@ from pathlib import Path
 
 from ..content_errors import ContentFileError
 from ..directory.loader import Directory, DirectoryError, read_yaml_with_lines
+from ..plans.process import Source   # the same (guideline, heading, quoted text) a process step cites
 
 FILE_NAME = "escalation.yaml"
-
-
-@dataclass(frozen=True)
-class Source:
-    guideline: str
-    heading: str
-    text: str
 
 
 @dataclass(frozen=True)
