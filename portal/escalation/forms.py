@@ -18,7 +18,7 @@ def no_personal_number(form, field):
 class ReferForm(PortalForm):
     question = TextAreaField(
         "Vad är ni oense om?",
-        description=f"Beskriv frågan om ansvarsfördelningen, utan personnummer. Högst {QUESTION_MAX} tecken.",
+        description="Beskriv frågan om ansvarsfördelningen, utan personnummer.",
         filters=[strip_filter],
         validators=[DataRequired("Beskriv vad ni är oense om"),
                     Length(max=QUESTION_MAX, message=f"Beskrivningen får vara högst {QUESTION_MAX} tecken"),
@@ -27,7 +27,7 @@ class ReferForm(PortalForm):
 
 class DecisionForm(PortalForm):
     decision = TextAreaField(
-        "Beslut eller svar", description=f"Högst {DECISION_MAX} tecken.", filters=[strip_filter],
+        "Beslut eller svar", filters=[strip_filter],
         validators=[DataRequired("Skriv beslutet eller svaret"),
                     Length(max=DECISION_MAX, message=f"Beslutet får vara högst {DECISION_MAX} tecken"),
                     no_personal_number])
