@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..audit import record
+from ..errors import DomainError
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import ROLES, User, UserUnit
@@ -14,8 +15,8 @@ from .passwords import hash_password, needs_rehash, password_problem, verify_pas
 from .sessions import end_all
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(DomainError, ValueError):
+    """A change refused; the Swedish message is safe to show."""
 
 
 AUDIT_LABELS = {

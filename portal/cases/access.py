@@ -13,9 +13,11 @@ from __future__ import annotations
 from typing import Callable
 
 from flask import abort
+from flask_login import current_user
 from sqlalchemy import Select, exists, func, select, union, union_all
 
 from ..extensions import db
+from ..web.loaders import loader
 from .models import Case
 
 AccessProvider = Callable[[set[str]], Select]
@@ -149,3 +151,7 @@ def get_case_or_404(ref: str, user) -> Case:
     if case is None or not can_view(user, case):
         abort(404)
     return case
+
+
+# @load_case: a view's `ref` becomes `case`, the signed-in user's visible case (else 404).
+load_case = loader("ref", "case", lambda ref: get_case_or_404(ref, current_user))

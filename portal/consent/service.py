@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..audit import record
 from ..cases.models import Case, Guardian
+from ..errors import DomainError
 from ..extensions import db
 from ..formdefs import get_definition, refuse_over_limit
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
@@ -34,12 +35,13 @@ log = logging.getLogger("portal.consent")
 SIGN_PATH = "/samtycke/s/"
 
 
-class ConsentError(Exception):
+class ConsentError(DomainError):
     """A step that cannot be taken now; the message is Swedish and safe to show."""
 
 
 class NameMismatch(ConsentError):
     """The typed signature name is not the signer's name (shown next to the name field)."""
+    field = "name"
 
 
 NAME_MISMATCH = ("Namnet stämmer inte med namnet vi har för dig. Skriv ditt förnamn och efternamn så som de står "
