@@ -16,9 +16,11 @@ from ..notify import contains_personal_number, meeting_ics, queue_email
 from ..notify.calendar import web_link
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
-from .models import Meeting, MeetingParticipant
+from .models import Meeting, MeetingParticipant, PlanError
+from .people import person
 from .process import due_date
-from .service import case_process, case_schedule, covered, done_map, process_of, record_step, sync_plan_units
+from .service import (case_process, case_schedule, covered, done_map, ensure_process, process_of, record_step,
+                      sync_plan_units)
 
 CHILD_PARTICIPATION = [
     ("on_site", "Barnet är med på plats"),
@@ -77,6 +79,66 @@ def participant_problem(case: Case, participant: MeetingParticipant) -> str | No
     return None
 
 
+def create_meeting(case: Case, values: dict, user) -> Meeting:
+    """A new meeting of the case (values: Meeting's own fields, as the meeting form gives them)."""
+    ensure_process(case, user)
+    meeting = Meeting(case_id=case.id, created_by_id=user.id)
+    update_fields(meeting, values)
+    db.session.add(meeting)
+    db.session.flush()
+    record("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
+    return meeting
+
+
+def update_fields(meeting: Meeting, values: dict) -> list[str]:
+    """Sets the values that differ; returns the names of the fields changed."""
+    changed = [k for k, v in values.items() if getattr(meeting, k, None) != v]
+    for k in changed:
+        setattr(meeting, k, values[k])
+    return changed
+
+
+def change_meeting(case: Case, meeting: Meeting, values: dict, user) -> int:
+    """Changes the meeting; the invited get an updated invitation (returns how many)."""
+    return reschedule(case, meeting, update_fields(meeting, values), user)
+
+
+def add_participant(case: Case, meeting: Meeting, who: str, purpose: str, user) -> MeetingParticipant:
+    """Adds `who` ("staff:<person>", "unit:<key>", "guardian:<id>" or "child:", the participant form's
+    choices); raises PlanError (field "who") when that person may not take part."""
+    kind, _, rest = who.partition(":")
+    d = current_app.extensions["directory"]
+    p = MeetingParticipant(kind=kind, purpose=purpose)
+    if kind == "staff":
+        found = person(rest)
+        p.user_id, p.unit_key, p.name, p.email = found.user_id, found.unit_key, found.name, found.email
+    elif kind == "unit":
+        p.unit_key, p.name, p.email = rest, d.units[rest].name, d.units[rest].email
+    elif kind == "guardian":
+        guardian = next(g for g in case.guardians if str(g.id) == rest)
+        p.guardian_id, p.name, p.email = guardian.id, guardian.name, guardian.email
+    else:
+        p.name, p.email = case.child_name, case.email or ""
+    problem = participant_problem(case, p)
+    if problem:
+        raise PlanError(problem, field="who")
+    if kind == "staff" and p.user_id == meeting.created_by_id and not meeting.chair:
+        p.is_chair = True   # whoever called the meeting leads it, unless the roles are changed
+    meeting.participants.append(p)
+    db.session.flush()
+    sync_plan_units(case)
+    record("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id, detail=f"typ: {kind}")
+    return p
+
+
+def save_notes(case: Case, meeting: Meeting, notes: str, share: bool, user) -> int | None:
+    """Saves the minutes; with `share`, tells the participants (returns how many, else None)."""
+    if notes != meeting.notes:
+        meeting.notes = notes
+        record("meeting.notes", case=case, object_type="meeting", object_id=meeting.id)
+    return share_notes(case, meeting, user) if share else None
+
+
 def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, case: Case | None = None) -> dict[str, str]:
     by_id = {p.id: p for p in meeting.participants}
     chair, secretary = by_id.get(chair_id), by_id.get(secretary_id)
@@ -91,6 +153,8 @@ def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, 
     for p in meeting.participants:
         p.is_chair = p is chair
         p.is_secretary = p is secretary
+    if case is not None:
+        record("meeting.roles", case=case, object_type="meeting", object_id=meeting.id)
     return {}
 
 

@@ -10,12 +10,17 @@ import uuid
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..errors import DomainError
 from ..extensions import db
 from ..timeutil import utcnow
 
 DRAFT, PROPOSED, APPROVED = "draft", "proposed", "approved"
 VERSION_STATUS_LABELS = {DRAFT: "Utkast", PROPOSED: "Väntar på godkännande", APPROVED: "Godkänd"}
 PLAN_KIND_LABELS = {"sip": "Samordnad individuell plan (SIP)", "barnets_plan": "Barnets plan"}
+
+
+class PlanError(DomainError):
+    """A plan or meeting step refused; the Swedish message belongs next to `field`."""
 
 
 class PlanVersionLocked(Exception):
