@@ -8,13 +8,12 @@ import io
 import re
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from ..accounts.models import User
-from ..audit import record as audit
 from ..audit import record_and_commit
 from ..cases.access import can_view, visible_cases_query
 from ..cases.models import Case
@@ -23,9 +22,11 @@ from ..formdefs import build_form, get_definition, summary_sections
 from ..formkit import PortalForm
 from ..paging import paginate
 from ..timeutil import local, today_local, utcnow
+from ..web.guards import admin_or_manager_required, admin_required, staff_required
+from ..web.tx import saving
 from . import lifecycle, service
 from . import inbox as inbox_entries
-from .access import get_report_or_404, load_reports, matches, with_roles
+from .access import load_report, load_reports, matches, with_roles
 from .compilation import ReportFacts, bar_geometry, compile_year, csv_rows
 from .forms import (AssignForm, DraftReportFormBase, ManualRouteForm, ReportFormBase, SignForm, action_form_class,
                     no_personal_number)
@@ -68,11 +69,6 @@ def role_names(roles) -> str:
 # Template globals (also for PDFs rendered outside this blueprint's requests).
 TEMPLATE_GLOBALS = {"deviation_event_label": event_label, "deviation_role_names": role_names,
                     "deviation_bars": bar_geometry}
-
-
-def _require_staff():
-    if not current_user.works_with_cases:
-        abort(404)
 
 
 def _directory():
@@ -149,7 +145,6 @@ def _has_errors(form) -> bool:
 
 
 def _edit(report: DeviationReport | None):
-    _require_staff()
     draft = request.method == "POST" and request.form.get("action") == "draft"
     form = _report_form(report, draft)
     if not current_user.unit_keys:
@@ -157,21 +152,10 @@ def _edit(report: DeviationReport | None):
     if form.validate_on_submit():
         case = _extra_checks(form)
         if not _has_errors(form):
-            created = report is None
-            if created:
-                report = DeviationReport(reporter_id=current_user.id, status=lifecycle.DRAFT)
-                db.session.add(report)
-            service.apply_record(report, form.to_record())
-            report.reporter_unit_key = form.reporter_unit.data or ""
-            report.case_id = case.id if case is not None else None
-            report.updated_at = utcnow()
-            db.session.flush()
-            if created:
-                service.add_event(report, current_user, "create", to_status=lifecycle.DRAFT, detail="utkast skapat")
-            audit("deviation.create" if created else "deviation.update", case_id=report.case_id,
-                  object_type="deviation", object_id=report.id, detail="utkast" if draft else "utkast, komplett")
-            ref = report.ref   # read before the commit expires the report (no reload for the redirect)
-            db.session.commit()
+            with saving(form):
+                report = service.save_draft(report, current_user, form.to_record(), form.reporter_unit.data or "",
+                                            case.id if case is not None else None, complete=not draft)
+                ref = report.ref   # read before the commit expires the report (no reload for the redirect)
             if draft:
                 flash("Utkastet är sparat. Du hittar det under Mina avvikelserapporter.", "success")
                 return redirect(url_for("deviations.edit", ref=ref))
@@ -183,16 +167,15 @@ def _edit(report: DeviationReport | None):
 
 
 @bp.route("/avvikelser/ny", methods=["GET", "POST"])
-@login_required
+@staff_required
 def new():
     return _edit(None)
 
 
 @bp.route("/avvikelser/<ref>/andra", methods=["GET", "POST"])
-@login_required
-def edit(ref: str):
-    _require_staff()
-    report, roles = get_report_or_404(ref, current_user)
+@staff_required
+@load_report
+def edit(report, roles):
     if "reporter" not in roles or not report.is_draft:
         if report.is_draft:
             abort(404)
@@ -281,10 +264,9 @@ def _same_name(a: str, b: str) -> bool:
 
 
 @bp.route("/avvikelser/<ref>/granska", methods=["GET", "POST"])
-@login_required
-def review(ref: str):
-    _require_staff()
-    report, roles = get_report_or_404(ref, current_user)
+@staff_required
+@load_report
+def review(report, roles):
     if not report.is_draft:
         return redirect(url_for("deviations.view", ref=report.ref))
     if "reporter" not in roles:
@@ -315,9 +297,8 @@ def review(ref: str):
 
 
 @bp.route("/avvikelser/")
-@login_required
+@staff_required
 def mine():
-    _require_staff()
     reports = db.session.scalars(select(DeviationReport).where(DeviationReport.reporter_id == current_user.id)
                                  .order_by(DeviationReport.updated_at.desc(), DeviationReport.id.desc())).all()
     drafts = [r for r in reports if r.is_draft]
@@ -369,10 +350,9 @@ def _rule_label(key: str) -> str:
 
 
 @bp.route("/avvikelser/<ref>")
-@login_required
-def view(ref: str):
-    _require_staff()
-    report, roles = get_report_or_404(ref, current_user)
+@staff_required
+@load_report
+def view(report, roles):
     if report.is_draft:
         return redirect(url_for("deviations.edit", ref=report.ref))
     record_and_commit("deviation.view", case_id=report.case_id, object_type="deviation", object_id=report.id)
@@ -380,10 +360,9 @@ def view(ref: str):
 
 
 @bp.route("/avvikelser/<ref>/atgard/<action>", methods=["POST"])
-@login_required
-def act(ref: str, action: str):
-    _require_staff()
-    report, roles = get_report_or_404(ref, current_user)
+@staff_required
+@load_report
+def act(report, roles, action: str):
     if action not in lifecycle.ACTIONS or action == "submit":
         abort(404)
     if not lifecycle.can(report.status, action, roles):
@@ -392,23 +371,19 @@ def act(ref: str, action: str):
         return redirect(url_for("deviations.view", ref=report.ref), code=303)
     if action == "assign":
         form = AssignForm(prefix="assign")
-        candidates = {str(u.id): u for u in service.handler_candidates(report)}
-        form.handler.choices = [("", "Välj")] + [(k, u.name) for k, u in candidates.items()]
+        form.handler.choices = [("", "Välj")] + [(str(u.id), u.name) for u in service.handler_candidates(report)]
         if form.validate_on_submit():
-            handler = candidates.get(form.handler.data)
-            if handler is None:
-                form.handler.errors.append("Välj en av handläggarna i listan")
-            else:
-                service.assign(report, current_user, roles, handler)
-                db.session.commit()
+            with saving(form) as saved:
+                handler = service.assign_handler(report, current_user, roles, form.handler.data)
+            if saved:
                 flash(f"{handler.name} handlägger nu rapporten.", "success")
                 return redirect(url_for("deviations.view", ref=report.ref), code=303)
         return _render_view(report, roles, failed=("assign", form), status=400)
     form = action_form_class(action)(prefix=action)
     if form.validate_on_submit():
         text = form.text.data if "text" in form else ""
-        service.perform(report, current_user, roles, action, text)
-        db.session.commit()
+        with saving(form):
+            service.perform(report, current_user, roles, action, text)
         flash(_DONE.get(action, "Ändringen är sparad."), "success")
         return redirect(url_for("deviations.view", ref=report.ref), code=303)
     return _render_view(report, roles, failed=(action, form), status=400)
@@ -438,10 +413,9 @@ def report_pdf_context(report: DeviationReport, roles: set[str]) -> dict:
 
 
 @bp.route("/avvikelser/<ref>/pdf")
-@login_required
-def pdf(ref: str):
-    _require_staff()
-    report, roles = get_report_or_404(ref, current_user)
+@staff_required
+@load_report
+def pdf(report, roles):
     from ..pdf import pdf_response, render_pdf
 
     data = render_pdf("deviations/report_pdf.html", **report_pdf_context(report, roles))
@@ -452,9 +426,8 @@ def pdf(ref: str):
 # --- The managers' inbox --------------------------------------------------------------------
 
 @bp.route("/inkorg")
-@login_required
+@staff_required
 def inbox():
-    _require_staff()
     try:
         days = int(request.args.get("dagar", OPEN_DAYS_DEFAULT))
     except ValueError:
@@ -482,11 +455,6 @@ def inbox():
 
 
 # --- The yearly compilation -----------------------------------------------------------------
-
-def _compilation_access():
-    if not (current_user.is_admin or current_user.is_manager):
-        abort(404)
-
 
 def _year() -> int:
     try:
@@ -541,9 +509,8 @@ def _compilation(year: int):
 
 
 @bp.route("/avvikelser/sammanstallning")
-@login_required
+@admin_or_manager_required
 def summary():
-    _compilation_access()
     year = _year()
     sections = _compilation(year)
     record_and_commit("deviation.summary", object_type="deviation_summary", object_id=year, detail=f"år {year}")
@@ -553,9 +520,8 @@ def summary():
 
 
 @bp.route("/avvikelser/sammanstallning.csv")
-@login_required
+@admin_or_manager_required
 def summary_csv():
-    _compilation_access()
     year = _year()
     sections = _compilation(year)
     out = io.StringIO()
@@ -575,9 +541,8 @@ def summary_pdf_context(year: int) -> dict:
 
 
 @bp.route("/avvikelser/sammanstallning.pdf")
-@login_required
+@admin_or_manager_required
 def summary_pdf():
-    _compilation_access()
     year = _year()
     from ..pdf import pdf_response, render_pdf
 
@@ -588,11 +553,6 @@ def summary_pdf():
 
 
 # --- The administrators' queue --------------------------------------------------------------
-
-def _require_admin():
-    if not current_user.is_admin:
-        abort(404)
-
 
 def _manager_choices():
     """(value, label, manager, has_account) for every manager in the directory."""
@@ -628,16 +588,14 @@ def _unrouted_page(failed=None, status=200):
 
 
 @bp.route("/admin/avvikelser-utan-mottagare")
-@login_required
+@admin_required
 def unrouted():
-    _require_admin()
     return _unrouted_page()
 
 
 @bp.route("/admin/avvikelser-utan-mottagare/<ref>", methods=["POST"])
-@login_required
+@admin_required
 def route_manually(ref: str):
-    _require_admin()
     report = db.session.scalar(select(DeviationReport).where(DeviationReport.ref == ref[:16]))
     if report is None or report.is_draft:
         abort(404)
