@@ -36,15 +36,18 @@ def same(answer) -> dict:
 PUBLIC = same(200)
 # Signed-in pages: staff and administrators alike.
 SIGNED_IN = roles(same(LOGIN), own=200, other=200, manager=200, admin=200)
+# The rule (portal/web/guards.py): not signed in -> sign-in; signed in but the role lacks the
+# capability -> 403; a record the person may not know exists -> 404.
 # Staff who work with cases (never administrators), no particular case.
-STAFF = roles(same(LOGIN), own=200, other=200, manager=200, admin=404)
-# One case: its unit's staff and manager; everybody else signed in gets 404.
-CASE = roles(same(LOGIN), own=200, other=404, manager=200, admin=404)
+STAFF = roles(same(LOGIN), own=200, other=200, manager=200, admin=403)
+# One case: its unit's staff and manager; other staff get 404 (the case is not revealed),
+# administrators 403 (they never work with cases).
+CASE = roles(same(LOGIN), own=200, other=404, manager=200, admin=403)
 CASE_POST = roles(CASE, own=OK, manager=OK)
 # Administration: 403 for signed-in non-administrators.
 ADMIN = roles(same(LOGIN), own=403, other=403, manager=403, admin=200)
 ADMIN_POST = roles(ADMIN, admin=OK)
-MANAGERS = roles(same(LOGIN), own=404, other=404, manager=200, admin=404)
+MANAGERS = roles(same(LOGIN), own=403, other=403, manager=200, admin=403)
 
 
 # A personal link (/samtycke/s/<token>): a bearer of the token sees the "confirm who you are" page;
@@ -53,10 +56,9 @@ LINK_BEARER = same(200)
 LINK_VERIFIED = roles(same(302), guardian=200, withdrawn=200)  # others are sent to verify first
 LINK_ANSWERED = roles(same(302), withdrawn=200)                # already answered: back to the link's page
 CASE_REDIRECT = roles(CASE, own=302, manager=302)              # e.g. a sent consent is no longer editable
-REPORT = roles(same(LOGIN), own=200, other=404, manager=200, admin=404)      # reporter and line manager
-DRAFT_REPORT = roles(same(LOGIN), own=200, other=404, manager=404, admin=404)  # only the reporter
-SUMMARY = roles(same(LOGIN), own=404, other=404, manager=200, admin=200)      # aggregates only
-ADMIN_404 = roles(same(LOGIN), own=404, other=404, manager=404, admin=200)
+REPORT = roles(same(LOGIN), own=200, other=404, manager=200, admin=403)      # reporter and line manager
+DRAFT_REPORT = roles(same(LOGIN), own=200, other=404, manager=404, admin=403)  # only the reporter
+SUMMARY = roles(same(LOGIN), own=403, other=403, manager=200, admin=200)      # aggregates only
 
 
 def redirect_for_signed_in(answer_for_others):
@@ -171,8 +173,8 @@ MATRIX: dict[str, dict] = {
     "deviations.summary": {"GET": SUMMARY},
     "deviations.summary_csv": {"GET": SUMMARY},
     "deviations.summary_pdf": {"GET": SUMMARY},
-    "deviations.unrouted": {"GET": ADMIN_404},
-    "deviations.route_manually": {"POST": roles(ADMIN_404, admin=OK)},
+    "deviations.unrouted": {"GET": ADMIN},
+    "deviations.route_manually": {"POST": ADMIN_POST},
     # --- registerutdrag ---
     "subject_access.signer_page": {"GET": LINK_VERIFIED},
     "subject_access.signer_pdf": {"GET": LINK_VERIFIED},

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..timeutil import utcnow
+from ..web.guards import admin_required, manager_required
 from . import sessions
 from .forms import ChangePasswordForm, EndOtherSessionsForm, LoginForm, UserForm
 from .models import ROLES, User
@@ -30,19 +31,6 @@ def _safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
     return url_for("main.index")
-
-
-def admin_required(view):
-    from functools import wraps
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])
@@ -197,11 +185,9 @@ def admin_user_unlock(user_id: int):
 # --- The unit's managers ---------------------------------------------------------------
 
 @bp.route("/enhet/konton")
-@login_required
+@manager_required
 def unit_members():
     """A manager sees the accounts in each of their units and when (and by whom) each was added."""
-    if not current_user.is_manager:
-        abort(404)
     directory = current_app.extensions["directory"]
     units = [(key, directory.unit_label(key), members(key)) for key in sorted(current_user.unit_keys)]
     return render_template("accounts/unit_members.html", units=units, roles=ROLES, now=utcnow())

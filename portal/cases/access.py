@@ -155,3 +155,12 @@ def get_case_or_404(ref: str, user) -> Case:
 
 # @load_case: a view's `ref` becomes `case`, the signed-in user's visible case (else 404).
 load_case = loader("ref", "case", lambda ref: get_case_or_404(ref, current_user))
+
+
+def _opening_unit_case(ref: str) -> Case | None:
+    case = get_case_or_404(ref, current_user)
+    return case if case.unit_key in current_user.unit_keys else None
+
+
+# @load_opening_unit_case: as load_case, and only for the accounts of the unit that opened the case.
+load_opening_unit_case = loader("ref", "case", _opening_unit_case)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from ..audit import record, record_and_commit
@@ -10,7 +10,8 @@ from ..database import casefold
 from ..extensions import db
 from ..paging import paginate_from_either_end
 from ..timeutil import local, today_local, utcnow
-from .access import VisibleCases, get_case_or_404
+from ..web.guards import guard_blueprint, staff_required
+from .access import VisibleCases, load_case
 from .contact import address_changed
 from .forms import CaseForm, ConfirmForm, GuardianForm
 from .models import Case, Guardian
@@ -22,11 +23,7 @@ CASE_FIELDS = ("child_name", "personal_number", "address", "phone", "email")
 GUARDIAN_FIELDS = ("name", "personal_number", "address", "phone", "email")
 
 
-@bp.before_request
-@login_required
-def _staff_only():
-    if not current_user.works_with_cases:
-        abort(404)
+guard_blueprint(bp, staff_required)
 
 
 def _changed(obj, form, fields) -> list[str]:
@@ -107,8 +104,8 @@ def open_case_in_unit(personal_number: str, unit_key: str) -> Case | None:
 
 
 @bp.route("/<ref>")
-def view(ref: str):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def view(case):
     record_and_commit("case.view", case=case, object_type="case", object_id=case.id)
     directory = current_app.extensions["directory"]
     today = today_local()
@@ -119,8 +116,8 @@ def view(ref: str):
 
 
 @bp.route("/<ref>/andra", methods=["GET", "POST"])
-def edit(ref: str):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def edit(case):
     form = _case_form(case)
     form.unit_key.choices = [(case.unit_key, current_app.extensions["directory"].unit_label(case.unit_key))]
     form.unit_key.data = case.unit_key
@@ -142,8 +139,8 @@ def edit(ref: str):
 
 
 @bp.route("/<ref>/stang", methods=["POST"])
-def close(ref: str):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def close(case):
     form = ConfirmForm()
     if form.validate_on_submit():
         if case.is_open:
@@ -159,8 +156,8 @@ def close(ref: str):
 
 
 @bp.route("/<ref>/utskrift")
-def print_view(ref: str):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def print_view(case):
     record_and_commit("case.print", case=case, object_type="case", object_id=case.id)
     directory = current_app.extensions["directory"]
     return render_template("cases/print.html", case=case, directory=directory, age=case.age_on(today_local()),
@@ -175,8 +172,8 @@ def _guardian_form(guardian=None) -> GuardianForm:
 
 
 @bp.route("/<ref>/vardnadshavare/ny", methods=["GET", "POST"])
-def guardian_new(ref: str):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def guardian_new(case):
     form = _guardian_form()
     if form.validate_on_submit():
         guardian = Guardian(case=case, has_custody=form.has_custody.data == "ja")
@@ -193,8 +190,8 @@ def guardian_new(ref: str):
 
 
 @bp.route("/<ref>/vardnadshavare/<int:guardian_id>", methods=["GET", "POST"])
-def guardian_edit(ref: str, guardian_id: int):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def guardian_edit(case, guardian_id: int):
     guardian = db.session.scalar(select(Guardian).where(Guardian.id == guardian_id, Guardian.case_id == case.id)) or abort(404)
     form = _guardian_form(guardian)
     if form.validate_on_submit():

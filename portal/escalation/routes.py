@@ -2,21 +2,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from ..cases.access import get_case_or_404
+from ..cases.access import load_case
 from ..extensions import db
+from ..web.guards import guard_blueprint, staff_required
 from . import service
 from .forms import DecisionForm, ReferForm
 
 bp = Blueprint("escalation", __name__, template_folder="templates")
 
 
-@bp.before_request
-@login_required
-def _staff_only():
-    if not current_user.works_with_cases:
-        abort(404)
+guard_blueprint(bp, staff_required)
 
 
 def _back(case):
@@ -24,8 +21,8 @@ def _back(case):
 
 
 @bp.route("/arenden/<ref>/oenighet", methods=["POST"])
-def refer(ref):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def refer(case):
     process = service.process_for(case)
     form = ReferForm()
     if process is None or not service.levels_for(process.key):
@@ -47,8 +44,8 @@ def refer(ref):
 
 
 @bp.route("/arenden/<ref>/oenighet/<int:referral_id>/beslut", methods=["POST"])
-def decide(ref, referral_id):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def decide(case, referral_id):
     referral = next((r for r in service.referrals(case) if r.id == referral_id), None)
     if referral is None or not referral.is_open:
         abort(404)

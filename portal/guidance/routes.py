@@ -5,13 +5,14 @@ import threading
 from typing import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
 
 from ..audit import record
 from ..caching import content_last_modified, public_page
 from ..extensions import db
 from ..timeutil import utcnow
+from ..web.guards import staff_required
 from . import checklist as checklist_rules
 from .content import GREEN_CARD, ROLE_GROUPS, Content
 from .forms import build_form, submitted_keys
@@ -162,12 +163,10 @@ def checklist_panel(case, user):
 
 
 @bp.route("/arenden/<ref>/checklista", methods=["GET", "POST"])
-@login_required
+@staff_required
 def checklist_update(ref: str):
     from ..cases.access import get_case_or_404
 
-    if not current_user.works_with_cases:
-        abort(404)
     case = get_case_or_404(ref, current_user)
     target = url_for("cases.view", ref=case.ref) + "#checklista"
     if request.method == "GET":

@@ -10,13 +10,13 @@ import re
 from base64 import b64decode
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..accounts.routes import admin_required
 from ..extensions import db
 from ..formkit import PortalForm
 from ..timeutil import utcnow
+from ..web.guards import admin_required, staff_required
 from .delivery import requeue
 from .models import FAILED, SENDING, SENT, TRANSPORT_LOCAL, WAITING, OutboxMessage
 from .worker import build_message
@@ -65,14 +65,12 @@ def retry(message_id: int):
 
 
 @bp.route("/arenden/<ref>/utskick/<int:message_id>/skicka-igen", methods=["POST"])
-@login_required
+@staff_required
 def case_retry(ref: str, message_id: int):
     """"Skicka igen" where the work happens: a failed message of a case the user can see."""
     from ..audit import record
     from ..cases.access import get_case_or_404
 
-    if not current_user.works_with_cases:
-        abort(404)
     case = get_case_or_404(ref, current_user)
     if not RetryForm().validate_on_submit():
         abort(400)
