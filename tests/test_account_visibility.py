@@ -101,7 +101,7 @@ def test_the_manager_sees_the_units_members_and_when_each_was_added(app, make_us
     assert "annan@ifo.example" not in html  # another unit's account
     staff = app.test_client()
     login(staff, "kim@skola.example", NEW_PASSWORD)
-    assert staff.get("/enhet/konton").status_code == 404
+    assert staff.get("/enhet/konton").status_code == 403  # not a manager
 
 
 def test_reads_through_a_new_account_are_in_the_managers_audit_log(app, make_user, make_case):
