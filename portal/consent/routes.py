@@ -78,8 +78,8 @@ def _link_or_page(token: str):
     link = find_link(token, kinds=(LINK_SIGN, LINK_WITHDRAW))
     if link is None:
         return None, (render_template("consent/signer/link_state.html", state="invalid", consent=None), 404)
-    state = service.link_state(link)
-    db.session.commit()  # the lazy expiry, if any
+    with saving():  # the lazy expiry, if any
+        state = service.link_state(link)
     if state != service.LINK_OK:
         signer = link.signer
         return None, render_template("consent/signer/link_state.html", state=state, consent=signer.consent,
@@ -101,8 +101,8 @@ def signer_home(token: str):
     link, page = _link_or_page(token)
     if page is not None:
         return page
-    service.mark_opened(link)
-    db.session.commit()
+    with saving():
+        service.mark_opened(link)
     signer = link.signer
     verified = _verified_for(link)
     if verified is None:
@@ -146,8 +146,8 @@ def identify(token: str, provider: str):
         abort(404)
     result = chosen.handle(link, token)
     if isinstance(result, Verified):
-        service.mark_verified(link.signer, result, link=link)
-        db.session.commit()
+        with saving():
+            service.mark_verified(link.signer, result, link=link)
         _remember_verified(link, result)
         return redirect(url_for("consent.signer_home", token=token))
     return result
@@ -265,9 +265,9 @@ def new(case):
     form = request_form(case, current_user)
     if request.method == "POST":
         if validate_request(form):
-            consent = service.save_draft(case, None, form.to_record(), signer_plan(form), current_user)
-            record("consent.create", case=case, object_type="consent", object_id=consent.id, detail="utkast")
-            db.session.commit()
+            with saving(form):
+                consent = service.save_draft(case, None, form.to_record(), signer_plan(form), current_user)
+                record("consent.create", case=case, object_type="consent", object_id=consent.id, detail="utkast")
             return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
         return _form_page(case, form, status=400)
     return _form_page(case, form)
@@ -284,9 +284,9 @@ def edit(case, consent):
     form = request_form(case, current_user, record=consent.record, plan=consent.signer_plan)
     if request.method == "POST":
         if validate_request(form):
-            service.save_draft(case, consent, form.to_record(), signer_plan(form), current_user)
-            record("consent.update", case=case, object_type="consent", object_id=consent.id, detail="utkast")
-            db.session.commit()
+            with saving(form):
+                service.save_draft(case, consent, form.to_record(), signer_plan(form), current_user)
+                record("consent.update", case=case, object_type="consent", object_id=consent.id, detail="utkast")
             return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
         return _form_page(case, form, consent, status=400)
     record_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
@@ -358,8 +358,8 @@ def check(case, consent):
 @load_consent
 def delete_draft(case, consent):
     if ConfirmForm().validate_on_submit() and consent.status == DRAFT:
-        service.delete_draft(consent)
-        db.session.commit()
+        with saving():
+            service.delete_draft(consent)
         flash("Utkastet är borttaget.", "success")
     return redirect(url_for("cases.view", ref=case.ref) + "#samtycken")
 
@@ -389,9 +389,9 @@ def _signer_rows(consent: Consent):
 def detail(case, consent):
     if consent.status == DRAFT:
         return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
-    service.expire_if_due(consent)
-    record("consent.view", case=case, object_type="consent", object_id=consent.id)
-    db.session.commit()
+    with saving():
+        service.expire_if_due(consent)
+        record("consent.view", case=case, object_type="consent", object_id=consent.id)
     definition = get_definition("consent_request")
     texts = []
     seen = set()
@@ -522,10 +522,10 @@ def in_person(case, consent, signer):
     form = InPersonIdentityForm()
     if form.validate_on_submit():
         verified = IN_PERSON.verified(current_user)
-        service.mark_verified(signer, verified)
-        record("consent.in_person", case=case, object_type="consent_signer", object_id=signer.id,
-               detail="identitet kontrollerad på plats")
-        db.session.commit()
+        with saving():
+            service.mark_verified(signer, verified)
+            record("consent.in_person", case=case, object_type="consent_signer", object_id=signer.id,
+                   detail="identitet kontrollerad på plats")
         entries = session.get("consent_in_person") if isinstance(session.get("consent_in_person"), dict) else {}
         entries[str(signer.id)] = {"at": int(time.time()), "staff": current_user.id}
         session["consent_in_person"] = dict(list(entries.items())[-5:])

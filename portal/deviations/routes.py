@@ -277,12 +277,12 @@ def review(report, roles):
         if not _same_name(form.signed_name.data, current_user.name):
             form.signed_name.errors.append(f"Skriv ditt namn som det står i ditt konto: {current_user.name}")
         else:
-            result = service.submit(report, current_user, form.signed_name.data)
-            # Read before the commit expires the report.
-            ref, waits_for_admin = report.ref, result.needs_admin or report.needs_routing
-            directory = _directory()
-            told = "; ".join(f"{m.name}, {directory.role_name(m.role).lower()}" for m in result.recipients)
-            db.session.commit()
+            with saving(form):
+                result = service.submit(report, current_user, form.signed_name.data)
+                # Read before the commit expires the report.
+                ref, waits_for_admin = report.ref, result.needs_admin or report.needs_routing
+                directory = _directory()
+                told = "; ".join(f"{m.name}, {directory.role_name(m.role).lower()}" for m in result.recipients)
             if waits_for_admin:
                 flash("Rapporten är skickad. Ingen chef kunde hittas automatiskt, så en administratör väljer "
                       "mottagare. Rapporten finns kvar och du kan följa den här.", "success")
@@ -612,8 +612,8 @@ def route_manually(ref: str):
         elif not chosen[3]:
             form.manager.errors.append("Chefen har inget konto i portalen. Skapa ett konto först eller välj en annan chef")
         else:
-            service.route_manually(report, current_user, chosen[2])
-            db.session.commit()
+            with saving():
+                service.route_manually(report, current_user, chosen[2])
             flash(f"Rapport {report.ref} är skickad till {chosen[2].name}.", "success")
             return redirect(url_for("deviations.unrouted"), code=303)
     return _unrouted_page(failed=(report.ref, form), status=400)

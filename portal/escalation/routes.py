@@ -7,6 +7,7 @@ from flask_login import current_user
 from ..cases.access import load_case
 from ..extensions import db
 from ..web.guards import guard_blueprint, staff_required
+from ..web.tx import saving
 from . import service
 from .forms import DecisionForm, ReferForm
 
@@ -51,8 +52,8 @@ def decide(case, referral_id):
         abort(404)
     form = DecisionForm(prefix=f"r{referral.id}")
     if form.validate_on_submit():
-        service.decide(case, referral, form.decision.data, form.resolved.data == "ja", current_user)
-        db.session.commit()
+        with saving():
+            service.decide(case, referral, form.decision.data, form.resolved.data == "ja", current_user)
         flash("Beslutet är registrerat.", "success")
         return _back(case)
     return render_template("escalation/decide.html", case=case, referral=referral, form=form,

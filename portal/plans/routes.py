@@ -54,8 +54,8 @@ def _process_form(case):
 def choose_process(case):
     form = _process_form(case)
     if form.validate_on_submit():
-        service.set_process(case, form.process_key.data, bool(form.acute.data), current_user)
-        db.session.commit()
+        with saving():
+            service.set_process(case, form.process_key.data, bool(form.acute.data), current_user)
         flash("Arbetssättet är sparat. Stegen och tidsgränserna visas på ärendesidan.", "success")
         return redirect(url_for("cases.view", ref=case.ref) + "#process")
     return render_template("plans/process_form.html", case=case, form=form,
@@ -72,8 +72,8 @@ def record_step(case, key):
     if request.method == "GET":
         form.done_on.process(None, existing.done_on if existing else today_local())
     if form.validate_on_submit():
-        service.record_step(case, key, form.done_on.data, user=current_user, note=form.note.data or "")
-        db.session.commit()
+        with saving():
+            service.record_step(case, key, form.done_on.data, user=current_user, note=form.note.data or "")
         flash(f"Steget ”{step.label}” är registrerat.", "success")
         return redirect(url_for("cases.view", ref=case.ref) + "#process")
     return render_template("plans/step_form.html", case=case, step=step, form=form, existing=existing,
@@ -99,8 +99,8 @@ def plan_new(case):
     kind = request.form.get("kind") or None
     if kind not in (None, "sip", "barnets_plan"):
         abort(400)
-    plan = service.create_plan(case, current_user, kind)
-    db.session.commit()
+    with saving():
+        plan = service.create_plan(case, current_user, kind)
     return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=1))
 
 
@@ -163,30 +163,30 @@ def edit(case, plan, version):
             status = 400
         elif handle_repeat_buttons(form):
             # Autosave on every add/remove click: nothing typed is lost.
-            changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,
-                                           detail="autosparat utkast")
-            db.session.commit()
+            with saving():
+                changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,
+                                               detail="autosparat utkast")
             flash("Utkastet är sparat." if changed else "Inget nytt att spara.", "success")
         elif "submit" in request.form:
             ok = form.validate()
             record_ = service.apply_defaults(form.to_record())
             errors = service.rule_errors(case, plan, record_)
             if ok and not errors:
-                service.save_content(case, version, record_, current_user, detail="sparat för godkännande")
-                service.propose(case, version, current_user)
-                db.session.commit()
+                with saving():
+                    service.save_content(case, version, record_, current_user, detail="sparat för godkännande")
+                    service.propose(case, version, current_user)
                 flash("Planen är sparad och skickad för godkännande till familjen och de verksamheter som deltar.", "success")
                 return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
             # Keep what was typed: save it as the draft, then show the errors.
-            service.save_content(case, version, record_, current_user, detail="utkast med fel")
-            db.session.commit()
+            with saving():
+                service.save_content(case, version, record_, current_user, detail="utkast med fel")
             service.attach_errors(form, errors)
             extra_errors = _entry_errors_to_summary(form)
             status = 400
         else:
-            changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,
-                                           detail="sparat utkast")
-            db.session.commit()
+            with saving():
+                changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,
+                                               detail="sparat utkast")
             flash("Utkastet är sparat. Du kan fortsätta senare." if changed else "Utkastet är redan sparat.", "success")
             return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=version.number))
     else:
@@ -256,8 +256,8 @@ def family_paper_approval(case, plan, version):
         elif form.signed_on.data > today_local():
             form.signed_on.errors.append("Datum för underskriften kan inte vara i framtiden")
         else:
-            service.approve_for_family_in_person(case, version, approval, form.signed_on.data, current_user)
-            db.session.commit()
+            with saving():
+                service.approve_for_family_in_person(case, version, approval, form.signed_on.data, current_user)
             flash("Underskriften är registrerad.", "success")
             return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
     return render_template("plans/family_approval.html", case=case, plan=plan, version=version, form=form), 400
@@ -322,8 +322,8 @@ def followup(case, plan):
         if form.held_on.data > today_local():
             form.held_on.errors.append("Datum för uppföljningen kan inte vara i framtiden")
         else:
-            new = service.start_followup(case, plan, form.held_on.data, form.deviations.data, current_user)
-            db.session.commit()
+            with saving():
+                new = service.start_followup(case, plan, form.held_on.data, form.deviations.data, current_user)
             flash(f"Uppföljningen är registrerad. Version {new.number} är ett utkast med innehållet från version "
                   f"{last.number} – uppdatera läget och skicka den för godkännande.", "success")
             return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=new.number))
@@ -348,8 +348,8 @@ def contact_change(case, plan):
         if old_unit in d.units and new_unit in d.units and d.service_of(old_unit).key != d.service_of(new_unit).key:
             form.new.errors.append(f"Den nya kontaktpersonen ska arbeta i samma verksamhet ({d.service_of(old_unit).name})")
         else:
-            service.change_contact(case, plan, form.old.data, form.new.data, current_user)
-            db.session.commit()
+            with saving():
+                service.change_contact(case, plan, form.old.data, form.new.data, current_user)
             flash("Kontaktpersonen är bytt. Den nya kontaktpersonen visas direkt i planen.", "success")
             return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=latest.number))
     return render_template("plans/contact_change.html", case=case, plan=plan, form=form), (400 if form.errors else 200)
@@ -505,8 +505,8 @@ def participant_add(case, meeting):
 def participant_remove(case, meeting, participant_id):
     participant = next((p for p in meeting.participants if p.id == participant_id), None) or abort(404)
     if ConfirmForm().validate_on_submit():
-        meeting_service.remove_participant(case, meeting, participant, current_user)
-        db.session.commit()
+        with saving():
+            meeting_service.remove_participant(case, meeting, participant, current_user)
         flash("Deltagaren är borttagen.", "success")
     return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
 
@@ -552,8 +552,8 @@ def meeting_invite(case, meeting):
 @load_meeting
 def meeting_cancel(case, meeting):
     if ConfirmForm().validate_on_submit():
-        sent = meeting_service.cancel(case, meeting, current_user)
-        db.session.commit()
+        with saving():
+            sent = meeting_service.cancel(case, meeting, current_user)
         flash("Mötet är inställt." + (f" {sent} deltagare fick en avbokning." if sent else ""), "success")
     return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
 
@@ -567,8 +567,8 @@ def meeting_absence(case, meeting):
     if form.validate_on_submit():
         participant = next((p for p in meeting.participants if str(p.id) == form.participant.data), None)
         if participant is not None:
-            meeting_service.report_absence(case, meeting, participant, form.note.data or "", current_user)
-            db.session.commit()
+            with saving():
+                meeting_service.report_absence(case, meeting, participant, form.note.data or "", current_user)
             flash(f"Förhinder är registrerat för {participant.name}. Den som kallat avgör tillsammans med "
                   "vårdnadshavarna om mötet ska hållas.", "success")
             return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
@@ -596,7 +596,7 @@ def meeting_notes(case, meeting):
 @load_meeting
 def meeting_held(case, meeting):
     if ConfirmForm().validate_on_submit() and meeting.status == "planned":
-        meeting_service.mark_held(case, meeting, current_user)
-        db.session.commit()
+        with saving():
+            meeting_service.mark_held(case, meeting, current_user)
         flash("Mötet är registrerat som hållet.", "success")
     return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
