@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..timeutil import utcnow
 from ..web.guards import admin_required, manager_required
+from ..web.loaders import loader
 from . import sessions
 from .forms import ChangePasswordForm, EndOtherSessionsForm, LoginForm, UserForm
 from .models import ROLES, User
@@ -18,6 +19,7 @@ from .service import (AccountError, authenticate, change_own_password, create_us
 from .visibility import ADD_UNIT, CREATE, PASSWORD_SET, UNLOCK, announce, members
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+load_account = loader("user_id", "user", lambda user_id: db.session.get(User, user_id))
 
 LOGIN_FAILED = (
     "Inloggningen misslyckades. Kontrollera e-postadress och lösenord. "
@@ -142,8 +144,8 @@ def admin_user_new():
 
 @bp.route("/admin/konton/<int:user_id>", methods=["GET", "POST"])
 @admin_required
-def admin_user_edit(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
+@load_account
+def admin_user_edit(user: User):
     form = _user_form(user)
     if form.validate_on_submit():
         other = db.session.scalar(select(User).where(User.email == form.email.data.lower(), User.id != user.id))
@@ -172,8 +174,8 @@ def admin_user_edit(user_id: int):
 
 @bp.route("/admin/konton/<int:user_id>/las-upp", methods=["POST"])
 @admin_required
-def admin_user_unlock(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
+@load_account
+def admin_user_unlock(user: User):
     user.locked_until = None
     user.failed_logins = 0
     announce(UNLOCK, user, user.unit_keys, by=current_user)

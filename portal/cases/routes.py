@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -11,6 +11,7 @@ from ..extensions import db
 from ..paging import paginate_from_either_end
 from ..timeutil import local, today_local, utcnow
 from ..web.guards import guard_blueprint, staff_required
+from ..web.loaders import loader
 from .access import VisibleCases, load_case
 from .contact import address_changed
 from .forms import CaseForm, ConfirmForm, GuardianForm
@@ -24,6 +25,8 @@ GUARDIAN_FIELDS = ("name", "personal_number", "address", "phone", "email")
 
 
 guard_blueprint(bp, staff_required)
+load_guardian = loader("guardian_id", "guardian", lambda guardian_id, case: db.session.scalar(
+    select(Guardian).where(Guardian.id == guardian_id, Guardian.case_id == case.id)), needs=("case",))
 
 
 def _changed(obj, form, fields) -> list[str]:
@@ -191,8 +194,8 @@ def guardian_new(case):
 
 @bp.route("/<ref>/vardnadshavare/<int:guardian_id>", methods=["GET", "POST"])
 @load_case
-def guardian_edit(case, guardian_id: int):
-    guardian = db.session.scalar(select(Guardian).where(Guardian.id == guardian_id, Guardian.case_id == case.id)) or abort(404)
+@load_guardian
+def guardian_edit(case, guardian):
     form = _guardian_form(guardian)
     if form.validate_on_submit():
         changed = _changed(guardian, form, GUARDIAN_FIELDS)

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..cases.access import load_case
 from ..extensions import db
 from ..formkit import PortalForm
 from ..timeutil import utcnow
@@ -66,12 +67,11 @@ def retry(message_id: int):
 
 @bp.route("/arenden/<ref>/utskick/<int:message_id>/skicka-igen", methods=["POST"])
 @staff_required
-def case_retry(ref: str, message_id: int):
+@load_case
+def case_retry(case, message_id: int):
     """"Skicka igen" where the work happens: a failed message of a case the user can see."""
     from ..audit import record
-    from ..cases.access import get_case_or_404
 
-    case = get_case_or_404(ref, current_user)
     if not RetryForm().validate_on_submit():
         abort(400)
     row = db.session.get(OutboxMessage, message_id)

@@ -35,6 +35,8 @@ load_plan = loader("plan_id", "plan", lambda plan_id, case: service.get_plan(cas
 load_version = loader("number", "version", lambda number, plan: plan.version(number), needs=("plan",))
 load_meeting = loader("meeting_id", "meeting", lambda meeting_id, case: db.session.scalar(
     select(Meeting).where(Meeting.id == meeting_id, Meeting.case_id == case.id)), needs=("case",))
+load_participant = loader("participant_id", "participant", lambda participant_id, meeting: next(
+    (p for p in meeting.participants if p.id == participant_id), None), needs=("meeting",))
 
 
 # --- process -------------------------------------------------------------------------------------------
@@ -502,8 +504,8 @@ def participant_add(case, meeting):
 @bp.route("/<ref>/moten/<int:meeting_id>/deltagare/<int:participant_id>/ta-bort", methods=["POST"])
 @load_case
 @load_meeting
-def participant_remove(case, meeting, participant_id):
-    participant = next((p for p in meeting.participants if p.id == participant_id), None) or abort(404)
+@load_participant
+def participant_remove(case, meeting, participant):
     if ConfirmForm().validate_on_submit():
         with saving():
             meeting_service.remove_participant(case, meeting, participant, current_user)
