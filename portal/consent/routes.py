@@ -146,9 +146,10 @@ def identify(token: str, provider: str):
         abort(404)
     result = chosen.handle(link, token)
     if isinstance(result, Verified):
-        with saving():
+        with saving() as saved:
             service.mark_verified(link.signer, result, link=link)
-        _remember_verified(link, result)
+        if saved:  # only a stored verification opens the signer's pages
+            _remember_verified(link, result)
         return redirect(url_for("consent.signer_home", token=token))
     return result
 
@@ -358,9 +359,10 @@ def check(case, consent):
 @load_consent
 def delete_draft(case, consent):
     if ConfirmForm().validate_on_submit() and consent.status == DRAFT:
-        with saving():
+        with saving() as saved:
             service.delete_draft(consent)
-        flash("Utkastet är borttaget.", "success")
+        if saved:
+            flash("Utkastet är borttaget.", "success")
     return redirect(url_for("cases.view", ref=case.ref) + "#samtycken")
 
 
@@ -522,10 +524,12 @@ def in_person(case, consent, signer):
     form = InPersonIdentityForm()
     if form.validate_on_submit():
         verified = IN_PERSON.verified(current_user)
-        with saving():
+        with saving() as saved:
             service.mark_verified(signer, verified)
             record("consent.in_person", case=case, object_type="consent_signer", object_id=signer.id,
                    detail="identitet kontrollerad på plats")
+        if not saved:
+            return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
         entries = session.get("consent_in_person") if isinstance(session.get("consent_in_person"), dict) else {}
         entries[str(signer.id)] = {"at": int(time.time()), "staff": current_user.id}
         session["consent_in_person"] = dict(list(entries.items())[-5:])
