@@ -10,7 +10,6 @@ import re
 from base64 import b64decode
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..cases.access import load_case
