@@ -7,6 +7,7 @@ from flask_login import current_user
 from ..cases.access import load_case
 from ..extensions import db
 from ..web.guards import guard_blueprint, staff_required
+from ..web.loaders import loader
 from ..web.tx import saving
 from . import service
 from .forms import DecisionForm, ReferForm
@@ -15,6 +16,8 @@ bp = Blueprint("escalation", __name__, template_folder="templates")
 
 
 guard_blueprint(bp, staff_required)
+load_open_referral = loader("referral_id", "referral", lambda referral_id, case: next(
+    (r for r in service.referrals(case) if r.id == referral_id and r.is_open), None), needs=("case",))
 
 
 def _back(case):
@@ -46,10 +49,8 @@ def refer(case):
 
 @bp.route("/arenden/<ref>/oenighet/<int:referral_id>/beslut", methods=["POST"])
 @load_case
-def decide(case, referral_id):
-    referral = next((r for r in service.referrals(case) if r.id == referral_id), None)
-    if referral is None or not referral.is_open:
-        abort(404)
+@load_open_referral
+def decide(case, referral):
     form = DecisionForm(prefix=f"r{referral.id}")
     if form.validate_on_submit():
         with saving():

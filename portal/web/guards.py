@@ -33,7 +33,6 @@ def role_required(capability: Callable[[object], bool]):
     return guard
 
 
-signed_in = login_required
 staff_required = role_required(lambda user: user.works_with_cases)     # staff and managers, never administrators
 manager_required = role_required(lambda user: user.is_manager)
 admin_required = role_required(lambda user: user.is_admin)
