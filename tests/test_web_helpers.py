@@ -186,3 +186,15 @@ def test_any_other_exception_rolls_back_and_is_not_hidden(app, world):
     staff = _client(app, "personal@skola.example")
     assert staff.post(f"/pa-prov/arende/{world['ref']}/krasch").status_code == 500
     assert _child_name(app, world["ref"]) == "Kim Barn"
+
+
+def test_a_services_domain_error_on_a_real_page_lands_next_to_its_field(app, world):
+    """create_user raises AccountError(field="email"); the administrators' form shows it there, 400."""
+    admin = _client(app, "admin@kommun.example")
+    response = admin.post("/admin/konton/nytt", data={
+        "name": "Kim Kurator", "email": "personal@skola.example", "role": "staff", "units": ["solbackens-skola"],
+        "active": "y", "password": "Ett-långt-lösenord-för-Kim-1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<a href="#email">Det finns redan ett konto med den e-postadressen</a>' in html
+    assert 'id="email-error"' in html

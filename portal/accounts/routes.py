@@ -10,6 +10,7 @@ from ..extensions import db, limiter
 from ..timeutil import utcnow
 from ..web.guards import admin_required, manager_required
 from ..web.loaders import loader
+from ..web.tx import saving
 from . import sessions
 from .forms import ChangePasswordForm, EndOtherSessionsForm, LoginForm, UserForm
 from .models import ROLES, User
@@ -129,16 +130,14 @@ def admin_user_new():
         if not form.password.data:
             form.password.errors.append("Ange ett lösenord för det nya kontot")
         else:
-            try:
+            with saving(form) as saved:
                 user = create_user(form.email.data, form.name.data, form.password.data, form.role.data, form.units.data,
                                    added_by=current_user)
                 user.active = form.active.data
                 announce(CREATE, user, user.unit_keys, by=current_user)
-                db.session.commit()
+            if saved:
                 flash(f"Kontot för {user.name} är skapat.", "success")
                 return redirect(url_for("accounts.admin_users"))
-            except AccountError as exc:
-                form.email.errors.append(str(exc))
     return render_template("accounts/admin_user_form.html", form=form, user=None), (400 if form.errors else 200)
 
 
@@ -154,21 +153,22 @@ def admin_user_edit(user: User):
         elif user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
             form.role.errors.append("Du kan inte ta bort din egen administratörsroll eller stänga ditt eget konto")
         else:
-            was_active = user.active
-            user.name, user.email, user.role = form.name.data, form.email.data.lower(), form.role.data
-            user.active = form.active.data
-            added = set_units(user, form.units.data, added_by=current_user)
-            if added:
-                announce(ADD_UNIT, user, added, by=current_user)
-            if form.password.data:
-                own = sessions.current_id() if user.id == current_user.id else None
-                set_password(user, form.password.data, keep_session=own)
-                announce(PASSWORD_SET, user, user.unit_keys, by=current_user)
-            if was_active and not user.active:
-                deactivate(user)
-            db.session.commit()
-            flash(f"Kontot för {user.name} är sparat.", "success")
-            return redirect(url_for("accounts.admin_users"))
+            with saving(form) as saved:  # a refused password: AccountError on "password"
+                was_active = user.active
+                user.name, user.email, user.role = form.name.data, form.email.data.lower(), form.role.data
+                user.active = form.active.data
+                added = set_units(user, form.units.data, added_by=current_user)
+                if added:
+                    announce(ADD_UNIT, user, added, by=current_user)
+                if form.password.data:
+                    own = sessions.current_id() if user.id == current_user.id else None
+                    set_password(user, form.password.data, keep_session=own)
+                    announce(PASSWORD_SET, user, user.unit_keys, by=current_user)
+                if was_active and not user.active:
+                    deactivate(user)
+            if saved:
+                flash(f"Kontot för {user.name} är sparat.", "success")
+                return redirect(url_for("accounts.admin_users"))
     return render_template("accounts/admin_user_form.html", form=form, user=user), (400 if form.errors else 200)
 
 
