@@ -23,7 +23,7 @@ from .definitions import plan_definition
 from .diff import diff_records
 from .forms import (AbsenceForm, ConfirmForm, ContactChangeForm, FamilyApprovalForm, FollowUpForm, MeetingForm,
                     NotesForm, ParticipantForm, ProcessForm, RolesForm, StepForm, parse_clock)
-from .models import APPROVED, PROPOSED, Meeting, PlanVersionLocked
+from .models import APPROVED, PROPOSED, Meeting
 from .people import person, staff_at_units
 from .readable import export_json, readable
 
@@ -232,12 +232,10 @@ def approve(case, plan, version):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     unit_key = request.form.get("unit_key", "")
-    try:
+    with saving() as saved:
         service.approve_for_unit(case, version, unit_key, current_user)
-    except (ValueError, PermissionError, LookupError):
-        flash("Det finns inget godkännande som väntar på din enhet.", "error")
+    if not saved:
         return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
-    db.session.commit()
     flash("Planen är godkänd för " + service.directory().unit_label(unit_key) + "."
           + (" Alla har godkänt – versionen är nu låst." if version.status == APPROVED else ""), "success")
     return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
@@ -363,12 +361,10 @@ def contact_change(case, plan):
 def plan_delete(case, plan):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with saving() as saved:
         service.delete_draft_plan(case, plan)
-    except (ValueError, PlanVersionLocked):
-        flash("En plan med en godkänd version sparas och kan inte tas bort.", "error")
+    if not saved:
         return redirect(url_for("plans.plan_latest", ref=case.ref, plan_id=plan.id))
-    db.session.commit()
     flash("Utkastet till plan är borttaget.", "success")
     return redirect(url_for("cases.view", ref=case.ref) + "#planer")
 

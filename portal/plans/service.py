@@ -18,7 +18,7 @@ from ..timeutil import local, today_local, utcnow
 from . import consent_gate, rules
 from .definitions import areas_of, plan_definition
 from .models import (APPROVED, DRAFT, PROPOSED, CaseProcess, ContactChange, FollowUp, Meeting, Plan, PlanApproval,
-                     PlanUnit, PlanVersion, StepRecord)
+                     PlanError, PlanUnit, PlanVersion, PlanVersionLocked, StepRecord)
 from .people import Person, parse_value, person, staff_at_units, unit_of
 from .process import Process, StepDone, load_processes, schedule
 
@@ -552,13 +552,10 @@ def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
 
 
 def approve_for_unit(case: Case, version: PlanVersion, unit_key: str, user) -> PlanApproval:
-    if version.status != PROPOSED:
-        raise ValueError("the version is not waiting for approval")
-    if unit_key not in user.unit_keys:
-        raise PermissionError("the user does not belong to the unit")
+    """PlanError when the version is not proposed, the user is not in the unit or nothing waits for it."""
     approval = next((a for a in version.approvals if a.party == "unit" and a.unit_key == unit_key and not a.done), None)
-    if approval is None:
-        raise LookupError("no approval is waiting for the unit")
+    if version.status != PROPOSED or unit_key not in user.unit_keys or approval is None:
+        raise PlanError("Det finns inget godkännande som väntar på din enhet.")
     approval.approved_at, approval.approved_by_id, approval.method = utcnow(), user.id, "inloggad personal"
     record("plan.approve", case=case, object_type="plan_version", object_id=version.id, unit_key=unit_key,
            detail="enhet godkände")
@@ -723,8 +720,13 @@ def uncovered_plan_units(case: Case, plan: Plan) -> list[str]:
 
 
 def delete_draft_plan(case: Case, plan: Plan) -> None:
+    kept = PlanError("En plan med en godkänd version sparas och kan inte tas bort.")
     if any(v.status == APPROVED for v in plan.versions):
-        raise ValueError("a plan with an approved version is kept")
+        raise kept
     db.session.execute(delete(PlanApproval).where(PlanApproval.version_id.in_([v.id for v in plan.versions])))
     db.session.delete(plan)
+    try:
+        db.session.flush()
+    except PlanVersionLocked:  # approved meanwhile
+        raise kept from None
     record("plan.delete", case=case, object_type="plan", object_id=plan.id)

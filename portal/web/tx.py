@@ -1,7 +1,8 @@
 """The one transaction helper of the views: `with saving(form) as saved:` commits when the block
 ends normally; when a service raises a DomainError (portal/errors.py) it rolls back and puts the
 error's Swedish message next to its field, in the form's error summary or, without a form, in a
-flash message; any other exception rolls back and goes on (a 500 page, nothing half-saved).
+flash message; any other exception (in the block or at the commit) rolls back and goes on (a 500
+page, nothing half-saved).
 
     with saving(form) as saved:
         service.change_contact(case, plan, form.old.data, form.new.data, current_user)
@@ -40,6 +41,7 @@ def saving(form=None, *, flash_other: bool = False):
     saved = Saved()
     try:
         yield saved
+        db.session.commit()   # a DomainError raised at the flush is shown like one raised in the block
     except DomainError as exc:
         db.session.rollback()
         saved.error = exc
@@ -48,7 +50,6 @@ def saving(form=None, *, flash_other: bool = False):
     except BaseException:
         db.session.rollback()
         raise
-    db.session.commit()
     saved.ok = True
 
 
