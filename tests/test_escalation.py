@@ -77,6 +77,7 @@ def test_an_arjeplog_case_goes_to_the_styrgrupp_whose_members_are_told_without_p
     response = anna.post(f"/arenden/{ref}/oenighet", data={"question": "En fråga till."})
     assert response.status_code == 303
     assert len(_referrals(app)) == 1
+    assert "Frågan kan inte hänskjutas nu" in anna.get(f"/arenden/{ref}").get_data(as_text=True)
     referral_id = _referrals(app)[0].id
     response = anna.post(f"/arenden/{ref}/oenighet/{referral_id}/beslut", data={f"r{referral_id}-decision": ""})
     assert response.status_code == 400 and "Skriv beslutet eller svaret" in response.get_data(as_text=True)

@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..cases.access import load_case
-from ..extensions import db
 from ..web.guards import guard_blueprint, staff_required
 from ..web.loaders import loader
 from ..web.tx import saving
@@ -32,16 +31,12 @@ def refer(case):
     if process is None or not service.levels_for(process.key):
         abort(404)
     if form.validate_on_submit():
-        try:
+        with saving() as saved:  # EscalationError: flashed
             _, level, told = service.refer(case, process.key, form.question.data, current_user)
-        except LookupError:
-            flash("Frågan kan inte hänskjutas nu: en tidigare nivå har inte svarat än, eller alla nivåer är prövade.",
-                  "error")
-            return _back(case)
-        db.session.commit()
-        flash(f"Frågan är hänskjuten till {level.name}. "
-              + (f"{told} chefer har fått ett meddelande utan personuppgifter." if told else
-                 "Portalen har inga kontaktuppgifter till nivån: skicka frågan enligt er rutin."), "success")
+        if saved:
+            flash(f"Frågan är hänskjuten till {level.name}. "
+                  + (f"{told} chefer har fått ett meddelande utan personuppgifter." if told else
+                     "Portalen har inga kontaktuppgifter till nivån: skicka frågan enligt er rutin."), "success")
         return _back(case)
     return render_template("escalation/refer.html", case=case, form=form,
                            level=service.next_level_for(case, process.key)), 400

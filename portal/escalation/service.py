@@ -5,6 +5,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from ..audit import record
+from ..errors import DomainError
 from ..extensions import db
 from ..notify import queue_email
 from ..plans import service as plans
@@ -38,15 +39,20 @@ def next_level_for(case, process_key: str) -> Level | None:
     return next_level(levels_for(process_key), [r.level_key for r in referrals(case) if r.process_key == process_key])
 
 
+class EscalationError(DomainError):
+    """A referral refused now; the Swedish message is safe to show."""
+
+
+NOT_NOW = "Frågan kan inte hänskjutas nu: en tidigare nivå har inte svarat än, eller alla nivåer är prövade."
+
+
 def refer(case, process_key: str, question: str, user) -> tuple[Referral, Level, int]:
     """Refers the case's question to the next level not yet tried. Returns (referral, level, told).
-    Raises LookupError when there is no level left, or one is still open."""
+    Raises EscalationError when there is no level left, or one is still open."""
     existing = referrals(case)
-    if any(r.is_open for r in existing):
-        raise LookupError("open")
     level = next_level(levels_for(process_key), [r.level_key for r in existing if r.process_key == process_key])
-    if level is None:
-        raise LookupError("none")
+    if level is None or any(r.is_open for r in existing):
+        raise EscalationError(NOT_NOW)
     referral = Referral(case_id=case.id, process_key=process_key, level_key=level.key, question=question,
                         referred_by_id=user.id)
     db.session.add(referral)
