@@ -71,6 +71,15 @@ def _made_up_blueprint() -> Blueprint:
                 raise DomainError("Namnet kan inte ändras nu", field="name" if where == "field" else None)
         return render_template_string(PAGE, form=form), (200 if saved else 400)
 
+    @bp.route("/arende/<ref>/avbryt", methods=["POST"])
+    @staff_required
+    @load_case
+    def cancelled(case):
+        with saving() as saved:
+            case.child_name = "Ångrat namn"
+            saved.cancel()   # e.g. a service answered with problems to list
+        return ("sparat" if saved else "inte sparat"), 400
+
     @bp.route("/arende/<ref>/krasch", methods=["POST"])
     @staff_required
     @load_case
@@ -178,6 +187,12 @@ def test_a_domain_error_without_a_field_goes_to_the_error_summary_or_a_flash(app
     assert "<li>Namnet kan inte ändras nu</li>" in html and 'id="name-error"' not in html
     html = staff.post(f"/pa-prov/arende/{world['ref']}/namn", data={"name": "flash"}).get_data(as_text=True)
     assert '<p class="flash">Namnet kan inte ändras nu</p>' in html
+    assert _child_name(app, world["ref"]) == "Kim Barn"
+
+
+def test_a_cancelled_block_rolls_back(app, world):
+    staff = _client(app, "personal@skola.example")
+    assert staff.post(f"/pa-prov/arende/{world['ref']}/avbryt").get_data(as_text=True) == "inte sparat"
     assert _child_name(app, world["ref"]) == "Kim Barn"
 
 

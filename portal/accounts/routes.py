@@ -89,8 +89,8 @@ def end_other_sessions():
     form = EndOtherSessionsForm()
     if not form.validate_on_submit():
         return _account_page(ChangePasswordForm(formdata=None), form), 400
-    ended = log_out_other_devices(current_user, keep_session=sessions.current_id())
-    db.session.commit()
+    with saving():
+        ended = log_out_other_devices(current_user, keep_session=sessions.current_id())
     flash("Du är utloggad från alla andra enheter." if ended else "Du var inte inloggad på någon annan enhet.",
           "success")
     return redirect(url_for("accounts.account"))
@@ -176,10 +176,10 @@ def admin_user_edit(user: User):
 @admin_required
 @load_account
 def admin_user_unlock(user: User):
-    user.locked_until = None
-    user.failed_logins = 0
-    announce(UNLOCK, user, user.unit_keys, by=current_user)
-    db.session.commit()
+    with saving():
+        user.locked_until = None
+        user.failed_logins = 0
+        announce(UNLOCK, user, user.unit_keys, by=current_user)
     flash(f"Inloggningsspärren för {user.name} är hävd.", "success")
     return redirect(url_for("accounts.admin_users"))
 

@@ -319,8 +319,10 @@ def check(case, consent):
     problems = []
     if request.method == "POST" and form.validate_on_submit():
         with saving(form) as saved:
-            problems = service.send(consent, current_user)  # problems: nothing was changed
-        if saved and not problems:
+            problems = service.send(consent, current_user)
+            if problems:
+                saved.cancel()
+        if saved:
             flash("Samtycket är skickat. Du ser här när var och en har svarat.", "success")
             return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
         problems = problems or form.form_errors

@@ -85,9 +85,11 @@ def record_step(case, key):
 @bp.route("/<ref>/steg/<key>/ta-bort", methods=["POST"])
 @load_case
 def undo_step(case, key):
-    if ConfirmForm().validate_on_submit() and service.remove_step(case, key):
-        db.session.commit()
-        flash("Registreringen är borttagen.", "success")
+    if ConfirmForm().validate_on_submit():
+        with saving():
+            removed = service.remove_step(case, key)
+        if removed:
+            flash("Registreringen är borttagen.", "success")
     return redirect(url_for("cases.view", ref=case.ref) + "#process")
 
 
@@ -517,12 +519,12 @@ def meeting_roles(case, meeting):
     pros = [(str(p.id), p.name) for p in meeting.participants]
     form.chair.choices = form.secretary.choices = [("", "Välj")] + pros
     if form.validate_on_submit():
-        try:
-            errors = meeting_service.set_roles(meeting, int(form.chair.data), int(form.secretary.data), case)
-        except ValueError:
-            errors = {"chair": "Välj en av deltagarna"}
+        with saving(form):  # set_roles changes nothing when it answers with errors
+            try:
+                errors = meeting_service.set_roles(meeting, int(form.chair.data), int(form.secretary.data), case)
+            except ValueError:
+                errors = {"chair": "Välj en av deltagarna"}
         if not errors:
-            db.session.commit()
             flash("Mötesledare och sekreterare är sparade.", "success")
             return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#roller")
         for key, message in errors.items():
@@ -536,11 +538,15 @@ def meeting_roles(case, meeting):
 def meeting_invite(case, meeting):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    sent, problems = meeting_service.send_invitations(case, meeting, current_user)
+    sent, problems = 0, []
+    with saving() as saved:
+        sent, problems = meeting_service.send_invitations(case, meeting, current_user)
+        if problems:
+            saved.cancel()
     if problems:
-        db.session.rollback()
         return _meeting_page(case, meeting, problems=problems, status=400)
-    db.session.commit()
+    if not saved:
+        return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
     flash(f"Kallelsen är skickad till {sent} deltagare." if sent else "Alla deltagare har redan fått kallelsen.", "success")
     return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
 

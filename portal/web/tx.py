@@ -28,7 +28,12 @@ class Saved:
     def __init__(self):
         self.ok = False
         self.on_form = False
+        self.cancelled = False
         self.error: DomainError | None = None
+
+    def cancel(self) -> None:
+        """Roll back instead of committing (a service answered with problems to show)."""
+        self.cancelled = True
 
     def __bool__(self) -> bool:
         return self.ok
@@ -41,6 +46,9 @@ def saving(form=None, *, flash_other: bool = False):
     saved = Saved()
     try:
         yield saved
+        if saved.cancelled:
+            db.session.rollback()
+            return
         db.session.commit()   # a DomainError raised at the flush is shown like one raised in the block
     except DomainError as exc:
         db.session.rollback()
