@@ -5,8 +5,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from tests.conftest import TEST_PASSWORD, login
-from tests.notify_support import outbox_rows
+from tests.helpers import TEST_PASSWORD, login
+from tests.support.notify import outbox_rows
 
 NEW_PASSWORD = "ett-eget-lösenord-42"
 

@@ -1,13 +1,12 @@
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from portal.cli import cli
 from portal.directory.loader import DirectoryError, load_directory
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_demo_directory_models_arjeplog(app):

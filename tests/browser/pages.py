@@ -301,12 +301,12 @@ def _plan_pdf_sample() -> dict:
 
 
 EXCLUDED.update({
-    "plans.pdf": "A PDF (its HTML is checked in test_pdf_html.py; its text and order in tests/test_plans_editor.py)",
-    "plans.export": "JSON for journal systems, not a page (tests/test_plans_editor.py)",
+    "plans.pdf": "A PDF (its HTML is checked in test_pdf_html.py; its text and order in tests/plans/test_plans_editor.py)",
+    "plans.export": "JSON for journal systems, not a page (tests/plans/test_plans_editor.py)",
     "plans.plan_latest": "A redirect to the newest version of the plan",
-    "plans_family.home": "The family's personal link: a token sent by e-mail (tests/test_plans_journey.py)",
-    "plans_family.code": "The family's one-time code page: a token sent by e-mail (tests/test_plans_journey.py)",
-    "plans_family.pdf": "A PDF behind the family's personal link (tests/test_plans_journey.py)",
+    "plans_family.home": "The family's personal link: a token sent by e-mail (tests/plans/test_plans_journey.py)",
+    "plans_family.code": "The family's one-time code page: a token sent by e-mail (tests/plans/test_plans_journey.py)",
+    "plans_family.pdf": "A PDF behind the family's personal link (tests/plans/test_plans_journey.py)",
 })
 FORMS_WITHOUT_ERROR_STATE.update({
     ("plans.choose_process", "Spara arbetssätt"): "The case's current process is preselected; submitting keeps it",
@@ -341,7 +341,7 @@ def _subject_access_sample() -> dict:
 
 EXCLUDED.update({
     "subject_access.signer_page": "Needs a signer verified with a one-time code in the session; the page is "
-                                  "checked in tests/test_subject_access.py",
+                                  "checked in tests/cases/test_subject_access.py",
     "subject_access.signer_pdf": "A PDF behind the signer's verified link (its HTML through PDF_TEMPLATES)",
     "subject_access.staff_pdf": "A PDF (its HTML is checked through PDF_TEMPLATES)",
 })

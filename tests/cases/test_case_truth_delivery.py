@@ -11,9 +11,8 @@ import re
 import pytest
 
 from portal.timeutil import today_local
-from tests.consent_support import ask_for_consent, deliver, link_in, mails_to, text_of
-from tests.plans_support import IFO, SKOLA, client_for, date_fields, give_consent, make_people, value
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from tests.support.consent import ask_for_consent, deliver, link_in, mails_to, text_of
+from tests.support.plans import IFO, SKOLA, client_for, date_fields, give_consent, make_people, value
 
 REFUSED = "550 5.1.1 Okänd mottagare"
 GUARDIAN_1, GUARDIAN_2, SAMIR = "vh1@familj.example", "vh2@familj.example", "samir.soc@kommun.example"
@@ -126,7 +125,7 @@ def test_a_refused_meeting_invitation_shows_on_the_meeting_page_and_can_be_sent_
 
 
 def test_the_plan_page_shows_what_became_of_the_e_mails_about_the_version(world):
-    from tests.test_plans_process import _approved_sip
+    from tests.plans.test_plans_process import _approved_sip
 
     app, sink, ref, ids, anna = world
     give_consent(app, anna, ref, (SKOLA, IFO))

@@ -8,7 +8,7 @@ import datetime as dt
 
 from portal.plans import working_days as wd
 from portal.timeutil import today_local
-from tests.plans_support import SKOLA, date_fields
+from tests.support.plans import SKOLA, date_fields
 from tests.helpers import login
 
 

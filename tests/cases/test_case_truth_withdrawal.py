@@ -10,10 +10,9 @@ import re
 from icalendar import Calendar
 
 from portal.timeutil import today_local
-from tests.consent_support import deliver, mails_to, text_of
-from tests.plans_support import (IFO, SKOLA, VC, client_for, date_fields, give_consent, intervention, make_people,
+from tests.support.consent import deliver, mails_to, text_of
+from tests.support.plans import (IFO, SKOLA, VC, client_for, date_fields, give_consent, intervention, make_people,
                                  new_plan, signers_of, value)
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 TODAY = today_local()
 SAMIR, VERA = "samir.soc@kommun.example", "vera.vard@region.example"

@@ -264,7 +264,7 @@ def test_a_closed_case_or_a_case_in_another_unit_is_neither_reused_nor_revealed(
     ("ekbackens-skola", "Kronobergs vägledning anger ingen åldersgräns."),
 ])
 def test_the_age_limit_is_the_case_s_routine_s_own_or_named_as_the_portal_s_reading(client, make_user, unit, expected):
-    from tests.conftest import SEEDS
+    from tests.helpers import SEEDS
 
     seed = " ".join((SEEDS / "norrbus-riktlinjer.txt").read_text(encoding="utf-8").split())
     assert "Norrbus omfattar alla barn och unga, upp till och med 20 års ålder" in seed

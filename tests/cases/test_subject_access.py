@@ -11,9 +11,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.conftest import login
-from tests.security_support import CHILD_NAME, CHILD_NUMBER, EMAILS, client_for, verify_link
-from tests.security_support import world_app, world_snapshot  # noqa: F401  (fixtures)
+from tests.helpers import login
+from tests.support.security import CHILD_NAME, CHILD_NUMBER, EMAILS, client_for, verify_link
 
 
 def pdf_text(response) -> str:
@@ -83,7 +82,7 @@ def test_the_report_needs_the_verified_signer(app_world):
             response = client.get(f"/samtycke/s/{token}/{path}")
             assert response.status_code == 302 and response.headers["Location"].endswith(f"/samtycke/s/{token}")
     # Ville, verified for his own link to consent A, cannot use Vera's.
-    from tests.security_support import consent_links
+    from tests.support.security import consent_links
 
     ville = app.test_client()
     ville_token = consent_links(app, "ville@familj.example")[world.extra["consent_a"]]

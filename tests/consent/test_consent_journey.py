@@ -11,10 +11,9 @@ from pypdf import PdfReader
 from sqlalchemy import select, text
 
 from portal.consent.readability import lix
-from tests.consent_support import (BUP, STAFF, VC, ask_for_consent, code_in, deliver, html_of, link_in, mails_to,
+from tests.support.consent import (BUP, STAFF, VC, ask_for_consent, code_in, deliver, html_of, link_in, mails_to,
                                    main_text, setup_people, sign, sign_page, staff_client, text_of, verify_by_code)
 from tests.helpers import login
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 GUARDIAN_1, GUARDIAN_2, YOUNG = "vh1@familj.example", "vh2@familj.example", "ung@familj.example"
 
@@ -348,7 +347,7 @@ def test_an_expired_link_explains_itself_and_whom_to_contact(journey):
 
 def test_a_phone_number_that_looks_like_a_personal_number_is_explained_not_a_crash(journey):
     app, sink, ref = journey.app, journey.sink, journey.ref
-    from tests.consent_support import personal_number_for_age, request_data
+    from tests.support.consent import personal_number_for_age, request_data
 
     staff = staff_client(app)
     page = staff.get(f"/arenden/{ref}/samtycke/nytt").get_data(as_text=True)

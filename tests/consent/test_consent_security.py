@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.consent.readability import lix
-from tests.consent_support import (ask_for_consent, deliver, link_in, main_text, mails_to, setup_people, staff_client,
+from tests.support.consent import (ask_for_consent, deliver, link_in, main_text, mails_to, setup_people, staff_client,
                                    verify_by_code)
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from tests.consent_support import (BUP, STAFF, VC, ask_for_consent, deliver, link_in, mails_to, request_data,
+from tests.support.consent import (BUP, STAFF, VC, ask_for_consent, deliver, link_in, mails_to, request_data,
                                    setup_people, shown_hash, staff_client, text_of, unlock_device)
 from tests.helpers import csrf_token_from, login
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 from portal.timeutil import today_local
 
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.consent_support import ask_for_consent, setup_people, staff_client
+from tests.support.consent import ask_for_consent, setup_people, staff_client
 from tests.helpers import TEST_PASSWORD
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 
 @pytest.fixture

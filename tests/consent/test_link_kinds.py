@@ -10,9 +10,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.consent_support import ask_for_consent
+from tests.support.consent import ask_for_consent
 from tests.helpers import login
-from tests.security_support import consent_links, deliver, outbox_texts_to, sign_link, verify_link
+from tests.support.security import consent_links, deliver, outbox_texts_to, sign_link, verify_link
 
 VERA, VILLE = "vh1@familj.example", "vh2@familj.example"
 INVALID = "Länken fungerar inte"

@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from tests.conftest import MYSQL_URL, _fresh_database
-from tests.crash_support import (Gunicorn, free_port, integrity_problems, login_session, portal_env, prepare_database,
+from tests.helpers import MYSQL_URL
+from tests.support.database import fresh_database
+from tests.support.crash import (Gunicorn, free_port, integrity_problems, login_session, portal_env, prepare_database,
                                  rows, run_dir, run_python)
-from tests.smtp_server import SmtpSink
+from tests.support.smtp_server import SmtpSink
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +44,7 @@ def database_url(migrated_template, tmp_path) -> str:
     """An empty database for the processes: a new SQLite file, or the MariaDB test database emptied
     (the next test empties what these processes wrote, as after any other test)."""
     if MYSQL_URL:
-        return _fresh_database(migrated_template, tmp_path)
+        return fresh_database(migrated_template, tmp_path)
     return f"sqlite:///{tmp_path / 'portal.sqlite3'}"
 
 THREADS = 6

@@ -1,7 +1,7 @@
 from sqlalchemy import text
 
 from portal.extensions import db
-from tests.conftest import MYSQL_URL
+from tests.helpers import MYSQL_URL
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(app):

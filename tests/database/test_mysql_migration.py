@@ -1,7 +1,7 @@
 """Moving a SQLite portal to a real MariaDB server with `portal db to-mysql`.
 
 The server is the one scripts/test-mysql.sh started (PORTAL_TEST_DATABASE_URL) or, on the
-SQLite run, a throwaway one started here (tests/mariadb_server.py). Each test makes its own
+SQLite run, a throwaway one started here (tests/support/mariadb_server.py). Each test makes its own
 target database next to the test database and drops it afterwards.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import MYSQL_URL
-from tests.mariadb_server import MariaDBMissing, MariaDBServer, find_binaries
+from tests.helpers import MYSQL_URL
+from tests.support.mariadb_server import MariaDBMissing, MariaDBServer, find_binaries
 
 pytestmark = pytest.mark.mysql
 

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from portal.deviations.compilation import ReportFacts, compile_year, working_days_between
 from portal.deviations.models import DeviationReport
 from portal.extensions import db
-from tests.deviations_support import ADMIN, ERIK, OUTSIDER, POLICE, REPORTER, RUT, client_for, make_people
+from tests.support.deviations import ADMIN, ERIK, OUTSIDER, POLICE, REPORTER, RUT, client_for, make_people
 
 U = dt.datetime  # naive UTC, as stored
 
@@ -112,7 +112,7 @@ def test_the_compilation_page_for_a_manager(app, known_reports):
 
 def test_the_compilation_holds_the_measures_taken_as_bilaga_4_says(app, known_reports):
     from portal.config import ROOT
-    from tests.conftest import SEEDS
+    from tests.helpers import SEEDS
 
     # Bilaga 4, Uppföljning (the OCR'd seed lacks å/ä; the published text is held to it by the seed test)
     assert "sammanstaller kontinuerligt avvikelserapporterna och vidtagna atgarder" in (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,9 +13,10 @@ from portal.deviations import lifecycle
 from portal.deviations.access import roles_on
 from portal.deviations.models import DeviationRecipient, DeviationReport
 from portal.extensions import db
-from tests.deviations_support import ERIK, GRETA, OUTSIDER, RUT, client_for, make_people
+from tests.helpers import ROOT
+from tests.support.deviations import ERIK, GRETA, OUTSIDER, RUT, client_for, make_people
 
-_spec = importlib.util.spec_from_file_location("bench_datagen", Path(__file__).resolve().parent.parent / "bench" / "datagen.py")
+_spec = importlib.util.spec_from_file_location("bench_datagen", ROOT / "bench" / "datagen.py")
 datagen = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(datagen)
 

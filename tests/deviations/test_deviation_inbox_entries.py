@@ -12,7 +12,7 @@ from portal.accounts.models import User
 from portal.accounts.service import set_units
 from portal.deviations.models import DeviationReport, InboxEntry
 from portal.extensions import db
-from tests.deviations_support import (ADMIN, ERIK, GRETA, OUTSIDER, REPORTER, RUT, TEACHER, act, client_for,
+from tests.support.deviations import (ADMIN, ERIK, GRETA, OUTSIDER, REPORTER, RUT, TEACHER, act, client_for,
                                       file_report, inbox_differences, make_people)
 
 
@@ -102,7 +102,7 @@ def test_entries_follow_account_changes(app, people):
 
 
 def test_an_account_made_after_the_report_was_routed_finds_it_in_the_inbox(app):
-    from tests.deviations_support import PEOPLE
+    from tests.support.deviations import PEOPLE
 
     people = make_people(app, [p for p in PEOPLE if p[0] != GRETA])
     ref = file_report(client_for(app, REPORTER), "Anna Lärarsson")

@@ -14,9 +14,8 @@ from portal.audit.models import AuditEvent
 from portal.deviations.models import DeviationReport
 from portal.extensions import db
 from portal.notify.worker import deliver_due
-from tests.deviations_support import (CHILD, ERIK, GRETA, MEASURES, REASON, REPORTER, RUT, TEACHER, act, client_for,
+from tests.support.deviations import (CHILD, ERIK, GRETA, MEASURES, REASON, REPORTER, RUT, TEACHER, act, client_for,
                                       file_report, make_people)
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 # Nothing of the report, the child or the people involved may travel by e-mail.
 NEVER_IN_MAIL = [REASON, CHILD, MEASURES, "Elev, 12 år", "Anna", "Lärarsson", "Solbacken", "IFO barn", "kallelse",

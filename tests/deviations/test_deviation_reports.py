@@ -9,7 +9,7 @@ from portal.audit.models import AuditEvent
 from portal.deviations.models import DeviationEvent, DeviationReport
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
-from tests.deviations_support import (ADMIN, CHILD, ERIK, GRETA, OUTSIDER, POLICE, REASON, REPORTER, RUT, TEACHER,
+from tests.support.deviations import (ADMIN, CHILD, ERIK, GRETA, OUTSIDER, POLICE, REASON, REPORTER, RUT, TEACHER,
                                       PEOPLE, act, client_for, file_report, make_people, ref_from,
                                       report_form)
 from tests.helpers import csrf_token_from

@@ -254,7 +254,7 @@ def test_cli_routing_explain_for_a_unit_without_a_rule_and_for_an_unknown_unit(r
 def test_the_deviation_kinds_name_each_routine_s_own_time_limits():
     """Words per process (issue 30.12): Norrbus's 5 and 10 working days are not every routine's."""
     from portal.config import ROOT
-    from tests.conftest import SEEDS
+    from tests.helpers import SEEDS
 
     text = (ROOT / "forms" / "deviation_report.yaml").read_text(encoding="utf-8")
     assert "Arjeplog: möte inom två veckor" in text and "Kronobarn: inbjudan\n          minst tre veckor före mötet" in text

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.config import ROOT
-from tests.conftest import SEEDS, login
+from tests.helpers import SEEDS, login
 
 
 def _words(text: str) -> str:

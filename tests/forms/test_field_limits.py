@@ -2,8 +2,8 @@
 limit, and no form tells the browser to cut text (the HTML maxlength attribute): text over a
 limit is refused by the server with a message next to the field and in the error summary.
 
-The definitions in forms/*.yaml are checked in tests/test_formdefs.py, and every save path is
-posted over-limit text in tests/test_fuzz_every_form.py."""
+The definitions in forms/*.yaml are checked in tests/forms/test_formdefs.py, and every save path is
+posted over-limit text in tests/forms/test_fuzz_every_form.py."""
 from __future__ import annotations
 
 import importlib

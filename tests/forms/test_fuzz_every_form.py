@@ -17,21 +17,20 @@ from urllib.parse import urljoin, urlsplit
 from hypothesis import given, settings
 from werkzeug.exceptions import HTTPException
 
-from tests.fuzz_support import FUZZ, check_answer, form_data, post_forms_with_actions
-from tests.security_support import client_for
-from tests.security_support import world_app, world_snapshot  # noqa: F401  (fixtures)
-from tests.test_access_matrix import MATRIX, _url
+from tests.support.fuzz import FUZZ, check_answer, form_data, post_forms_with_actions
+from tests.support.security import client_for
+from tests.security.test_access_matrix import MATRIX, _url
 from portal.timeutil import today_local
 
 # endpoint -> why no page in the world offers its form (it is still in the access matrix and the
 # CSRF test). Keep it short: every entry is a form no fuzzing reaches.
 NO_FORM: dict[str, str] = {
-    "accounts.logout": "the header's sign-out button: no field but the CSRF token (tests/test_csrf.py)",
+    "accounts.logout": "the header's sign-out button: no field but the CSRF token (tests/security/test_csrf.py)",
     "accounts.end_other_sessions": "/konto's 'Logga ut från andra enheter' button: no field but the CSRF token "
-                                   "(tests/test_csrf.py, tests/test_sessions.py)",
+                                   "(tests/security/test_csrf.py, tests/accounts/test_sessions.py)",
     "consent.in_person_unlock": "the lock screen's password field, shown only on a device locked for in-person "
-                                "signing; wrong passwords lock the account (tests/test_in_person_lock.py)",
-    "escalation.refer": "hidden while the world's referral waits for its decision; its bad input (empty, over the limit, a personnummer) is tested in tests/test_escalation.py",
+                                "signing; wrong passwords lock the account (tests/consent/test_in_person_lock.py)",
+    "escalation.refer": "hidden while the world's referral waits for its decision; its bad input (empty, over the limit, a personnummer) is tested in tests/escalation/test_escalation.py",
 }
 
 # Fewer examples per form than the focused fuzz tests: this one covers breadth, every form.
@@ -53,11 +52,11 @@ def _more_state(app, world, clients) -> dict[str, list[str]]:
     from portal.deviations.models import DeviationReport
     from portal.extensions import db
     from portal.notify.models import FAILED, OutboxMessage
-    from tests.consent_support import ask_for_consent, request_data
-    from tests.deviations_support import report_form
-    from tests.plans_support import date_fields, intervention, new_plan
+    from tests.support.consent import ask_for_consent, request_data
+    from tests.support.deviations import report_form
+    from tests.support.plans import date_fields, intervention, new_plan
     from tests.helpers import login
-    from tests.security_support import EMAILS, consent_links, deliver, outbox_texts_to, verify_link
+    from tests.support.security import EMAILS, consent_links, deliver, outbox_texts_to, verify_link
 
     staff, ref = clients["own"], world.case_ref
     case = f"/arenden/{ref}"
@@ -86,7 +85,7 @@ def _more_state(app, world, clients) -> dict[str, list[str]]:
 
     # The plan needs an owner in health care or social services: a BUP doctor, covered by consent A.
     from portal.accounts.service import create_user
-    from tests.conftest import TEST_PASSWORD
+    from tests.helpers import TEST_PASSWORD
 
     with app.app_context():
         britt = create_user("britt.bup@region.example", "Britt Bupsson", TEST_PASSWORD, "staff", ["bup-pite-alvdal"])

@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given
 from pypdf import PdfReader
 
-from tests.fuzz_support import FUZZ, check_answer, form_data, post_forms
-from tests.security_support import client_for, verify_link
-from tests.security_support import world_app, world_snapshot  # noqa: F401  (fixtures)
+from tests.support.fuzz import FUZZ, check_answer, form_data, post_forms
+from tests.support.security import client_for, verify_link
 
 
 def _form(client, url, containing=None):
@@ -86,8 +85,8 @@ def test_staff_withdrawal_form(world_app):
 
 def test_signer_forms_on_the_personal_link(world_app):
     """A new request to both guardians; Vera's link is fuzzed through code, sign and decline."""
-    from tests.consent_support import ask_for_consent
-    from tests.security_support import consent_links, deliver
+    from tests.support.consent import ask_for_consent
+    from tests.support.security import consent_links, deliver
 
     app, world = world_app()
     staff = client_for(app, world, "own")
@@ -127,7 +126,7 @@ def _pdf_text(response) -> str:
 
 
 def test_a_deviation_report_pdf_shows_markup_as_text(world_app):
-    from tests.deviations_support import report_form
+    from tests.support.deviations import report_form
 
     app, world = world_app()
     client = client_for(app, world, "own")

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.conftest import TEST_PASSWORD, login
-from tests.fuzz_support import FUZZ, check_answer, personal_numbers, texts
+from tests.helpers import TEST_PASSWORD, login
+from tests.support.fuzz import FUZZ, check_answer, personal_numbers, texts
 
 UNIT = "solbackens-skola"
 
@@ -159,7 +159,7 @@ def test_case_list_search_and_paging(client, make_user, make_case):
 def test_the_reflection_check_catches_raw_markup_and_passes_escaped():
     from markupsafe import escape
 
-    from tests.fuzz_support import PAYLOADS, reflected_raw
+    from tests.support.fuzz import PAYLOADS, reflected_raw
 
     typed = ["Hej " + PAYLOADS[1] + " då"]
     assert reflected_raw(typed, f"<p>{typed[0]}</p>") == [PAYLOADS[1]]

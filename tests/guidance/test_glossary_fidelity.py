@@ -9,7 +9,7 @@ import pytest
 
 from portal.config import ROOT
 from portal.guidance.content import glossary_matcher, load_content
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS
 
 # content/guidelines/<slug>.md -> the seed it is published from
 SEED_OF = {

@@ -55,7 +55,7 @@ def test_guidance_pages_pass_axe(browser, live):
 
 
 def test_the_case_page_with_the_checklist_passes_axe_and_ticks_by_keyboard(browser, live, make_user, make_case):
-    from tests.conftest import TEST_PASSWORD
+    from tests.helpers import TEST_PASSWORD
 
     uid = make_user("anna.andersson@skola.example", units=("solbackens-skola",), name="Anna Andersson")
     ref = make_case(uid)

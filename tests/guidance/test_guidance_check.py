@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import ROOT
-from tests.guidance_helpers import copy_content
+from tests.helpers import ROOT
+from tests.support.guidance import copy_content
 
 
 def _check(folder):

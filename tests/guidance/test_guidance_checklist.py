@@ -135,7 +135,7 @@ def test_the_checklist_form_needs_a_csrf_token(app_factory, make_user, make_case
     from portal.accounts.service import create_user
     from portal.cases.models import Case
     from portal.extensions import db
-    from tests.conftest import TEST_PASSWORD
+    from tests.helpers import TEST_PASSWORD
 
     with app.app_context():
         user = create_user("anna.andersson@skola.example", "Anna Andersson", TEST_PASSWORD, "staff", ["solbackens-skola"])

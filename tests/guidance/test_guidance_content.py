@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.guidance_helpers import SEED_OF, copy_content, element_text, fold_letters, fuzzy_contains, seed_fragments
+from tests.support.guidance import SEED_OF, copy_content, element_text, fold_letters, fuzzy_contains, seed_fragments
 
 
 @pytest.mark.parametrize("slug", sorted(SEED_OF))

@@ -6,7 +6,7 @@ import re
 
 from pypdf import PdfReader
 
-from tests.guidance_helpers import element_text
+from tests.support.guidance import element_text
 
 PAGES = ["/riktlinjer/", "/riktlinjer/norrbus-riktlinjer", "/roller/", "/ordlista/", "/sok", "/sok?q=samordnare"]
 
@@ -136,7 +136,7 @@ def test_every_reader_gets_the_same_guidance_text_inside_their_own_frame(app, ma
     """The guidance's text is rendered once and shared (guidance/routes.py shared_page): a
     visitor, a staff member and an administrator read the same main content, each with their own
     menu around it, whoever happened to load the page first."""
-    from tests.conftest import login
+    from tests.helpers import login
 
     make_user("ada.admin@example.se", role="admin", units=())
     make_user("anna.larare@example.se")

@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture(scope="module")
 def index():
     from portal.guidance.content import load_content
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     return load_content(Path(ROOT / "content")).search
 

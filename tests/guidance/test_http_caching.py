@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.helpers import TEST_PASSWORD, login
 
 GUIDELINE = "/riktlinjer/norrbus-riktlinjer"

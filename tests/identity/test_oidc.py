@@ -11,7 +11,7 @@ import pytest
 from portal.oidc.config import IdentityConfigError, load_identity_config
 from portal.oidc.rules import assurance_of, meets, same_person, units_from_groups
 from tests.helpers import TEST_PASSWORD
-from tests.oidc_support import LOA2, LOA3, identity_yaml, personal_number
+from tests.support.oidc import LOA2, LOA3, identity_yaml, personal_number
 
 
 def _closed_port_url() -> str:

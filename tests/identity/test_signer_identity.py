@@ -12,9 +12,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.consent_support import (STAFF, ask_for_consent, deliver, link_in, mails_to, request_data, setup_people,
+from tests.support.consent import (STAFF, ask_for_consent, deliver, link_in, mails_to, request_data, setup_people,
                                    shown_hash, sign, sign_page, staff_client, text_of, verify_by_code)
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 
 GUARDIAN_1, GUARDIAN_2 = "vh1@familj.example", "vh2@familj.example"
 

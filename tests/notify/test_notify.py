@@ -13,8 +13,7 @@ from portal.notify import PersonalDataInEmail, queue_email, render_email
 from portal.notify.models import OutboxMessage
 from portal.notify.worker import backoff, clear_old_content, deliver_due, run_loop
 from portal.timeutil import utcnow
-from tests.notify_support import outbox_rows, queue_notes, with_test_templates
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from tests.support.notify import outbox_rows, queue_notes, with_test_templates
 
 REPLY_TO = "Elevhälsan <elevhalsan@kommun.example>"
 

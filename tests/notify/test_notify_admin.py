@@ -13,9 +13,8 @@ from portal.notify.models import OutboxMessage
 from portal.notify.worker import deliver_due
 from portal.timeutil import utcnow
 from tests.helpers import csrf_token_from, login
-from tests.notify_support import outbox_rows, queue_notes, with_test_templates
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
-from tests.test_notify_calendar import invitation
+from tests.support.notify import outbox_rows, queue_notes, with_test_templates
+from tests.notify.test_notify_calendar import invitation
 
 SECRET_NOTE = "Ett nytt samtycke väntar på din underskrift."
 

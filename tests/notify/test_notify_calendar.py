@@ -9,8 +9,7 @@ import pytest
 
 from portal.notify import meeting_ics, queue_email
 from portal.notify.worker import deliver_due
-from tests.notify_support import with_test_templates
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from tests.support.notify import with_test_templates
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)

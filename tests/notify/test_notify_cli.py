@@ -9,9 +9,8 @@ import time
 
 from sqlalchemy import create_engine, text
 
-from tests.conftest import ROOT
-from tests.notify_support import outbox_rows, queue_notes, with_test_templates
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from tests.helpers import ROOT
+from tests.support.notify import outbox_rows, queue_notes, with_test_templates
 
 
 def test_outbox_run_delivers_what_is_waiting(app_factory, smtp_sink):

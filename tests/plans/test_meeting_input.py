@@ -11,9 +11,8 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from portal.timeutil import today_local
-from tests.consent_support import deliver, request_data, text_of
-from tests.plans_support import IFO, SKOLA, case_with_people, date_fields, give_consent, value
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from tests.support.consent import deliver, request_data, text_of
+from tests.support.plans import IFO, SKOLA, case_with_people, date_fields, give_consent, value
 
 PERSONAL_NUMBER = "20120415-2381"   # the test case's child (valid check digit)
 INJECTED = "https://mote.example/abc\r\nBcc: utomstaende@example.org\r\nATTENDEE:mailto:x@example.org"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from portal.extensions import db
 from tests.helpers import csrf_token_from
-from tests.plans_support import BUP, IFO, SKOLA, client_for, give_consent, intervention, make_people, new_plan, value
+from tests.support.plans import BUP, IFO, SKOLA, client_for, give_consent, intervention, make_people, new_plan, value
 
 
 def test_plans_are_seen_only_by_units_with_access_and_odd_requests_are_404(app, make_user, make_case):

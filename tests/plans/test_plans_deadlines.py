@@ -182,7 +182,7 @@ def test_kronobarn_has_its_own_steps_for_the_child_and_the_barnens_basta_ansvari
     """Kronoberg (issue 30.8): asking how the child wants feedback, informing the Barnens
     bästa-ansvarig and reporting back to the child are steps of the Kronobarn process, each quoting the
     guidance; none has a deadline the guidance does not give."""
-    from tests.conftest import SEEDS
+    from tests.helpers import SEEDS
 
     seed = " ".join((SEEDS / "kronoberg-vagledning-samverkansmote-barnets-plan.txt").read_text(encoding="utf-8").split())
     p = processes["kronobarn"]

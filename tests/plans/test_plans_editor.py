@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.timeutil import today_local
-from tests.plans_support import (BUP, IFO, SKOLA, client_for, date_fields, give_consent, intervention, make_people,
+from tests.support.plans import (BUP, IFO, SKOLA, client_for, date_fields, give_consent, intervention, make_people,
                                  new_plan, plan_id_from, value, version_status)
 
 TODAY = today_local()
@@ -113,7 +113,7 @@ def test_the_lead_service_is_suggested_from_the_interventions_and_priorities_abo
 def test_a_norrbus_sip_gets_norrbus_s_coordinator_rule_and_not_kronoberg_s(world):
     """Norrbus riktlinjer, Samordnare: "I det fall socialtjänsten har insatser utöver tidiga insatser är det
     naturligt att samordnaren tillhör socialtjänsten." Kronoberg's rules do not apply."""
-    from tests.conftest import SEEDS
+    from tests.helpers import SEEDS
 
     seed = " ".join((SEEDS / "norrbus-riktlinjer.txt").read_text(encoding="utf-8").split()).lower()
     from portal.plans.rules import NORRBUS_COORDINATOR, NORRBUS_PLACEMENT
@@ -137,7 +137,7 @@ def test_a_norrbus_sip_gets_norrbus_s_coordinator_rule_and_not_kronoberg_s(world
     # at a placement socialtjänsten coordinates, whatever the interventions
     import datetime as dt
 
-    from tests.plans_support import date_fields
+    from tests.support.plans import date_fields
 
     anna.post(editor, data={**data, "interventions-1-unit": SKOLA, "interventions-2-unit": SKOLA,
                             "interventions-3-unit": SKOLA})
@@ -304,7 +304,7 @@ def test_barnets_plan_says_where_its_areas_come_from_until_the_region_confirms_t
 
     from portal.cli import cli
     from portal.config import ROOT
-    from tests.conftest import SEEDS
+    from tests.helpers import SEEDS
 
     assert "samma sju områden som tas upp i Barnens bästa-hjulet" in (
         SEEDS / "kronoberg-vagledning-samverkansmote-barnets-plan.txt").read_text(encoding="utf-8")

@@ -10,10 +10,9 @@ import re
 import pytest
 from icalendar import Calendar
 
-from tests.consent_support import code_in, deliver, link_in, mails_to, sign, text_of, verify_by_code
-from tests.plans_support import (IFO, SKOLA, case_with_people, client_for, date_fields, give_consent, intervention,
+from tests.support.consent import code_in, deliver, link_in, mails_to, sign, text_of, verify_by_code
+from tests.support.plans import (IFO, SKOLA, case_with_people, client_for, date_fields, give_consent, intervention,
                                  new_plan, plan_id_from, value, version_status)
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 from portal.timeutil import today_local
 
 GUARDIAN_1, GUARDIAN_2 = "vh1@familj.example", "vh2@familj.example"

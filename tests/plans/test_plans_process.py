@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.timeutil import today_local
-from tests.plans_support import (BUP, IFO, SKOLA, VC, client_for, date_fields, give_consent, intervention,
+from tests.support.plans import (BUP, IFO, SKOLA, VC, client_for, date_fields, give_consent, intervention,
                                  make_people, new_plan, plan_id_from, signers_of, value, version_status)
 
 TODAY = today_local()
@@ -251,7 +251,7 @@ def test_the_directory_check_warns_about_an_authority_whose_process_does_not_exi
 def test_a_placement_brings_the_cost_split_step_due_ten_working_days_after_the_decision(world):
     """Norrbus riktlinjer, Kostnadsfördelning vid placering utanför hemmet: "Vid akut placering ska
     kostnadsfördelningen vara klarlagd senast tio arbetsdagar efter beslut om placering." """
-    from tests.conftest import SEEDS
+    from tests.helpers import SEEDS
 
     seed = " ".join((SEEDS / "norrbus-riktlinjer.txt").read_text(encoding="utf-8").split())
     assert ("Vid akut placering ska kostnadsfördelningen vara klarlagd senast tio arbetsdagar efter beslut om "

@@ -7,7 +7,7 @@ import hashlib
 import re
 import subprocess
 
-from tests.conftest import ROOT, SEEDS
+from tests.helpers import ROOT, SEEDS
 
 # Written so that this file does not match itself: the sibling folder "shared" and absolute paths under work.
 OUTSIDE = re.compile(r"\.\./shared\b|\.parent\s*/\s*[\"']shared[\"']|(?<![\w.~-])/wor[k]/")
@@ -64,7 +64,7 @@ def test_the_check_finds_a_reference_outside(tmp_path, monkeypatch):
 
 def test_every_source_document_is_in_the_repository_and_described():
     readme = (SEEDS / "README.md").read_text(encoding="utf-8")
-    from tests.guidance_helpers import SEED_OF
+    from tests.support.guidance import SEED_OF
 
     documents = sorted(p.name for p in SEEDS.glob("*.txt"))
     assert sorted(SEED_OF.values()) == documents, "every source document is published, and only those"

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security_support import CHILD_NAME, CHILD_NUMBER, ROLES, client_for
-from tests.security_support import world_app, world_snapshot  # noqa: F401  (fixtures)
+from tests.support.security import CHILD_NAME, CHILD_NUMBER, ROLES, client_for
 
 LOGIN, OK = "login", "ok"
 # Who may see the child's name, personal number or the guardians' addresses anywhere.

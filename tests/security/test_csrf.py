@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD, csrf_token_from
-from tests.security_support import EMAILS, ROLES, client_for
-from tests.security_support import world_app, world_snapshot  # noqa: F401  (fixtures)
-from tests.test_access_matrix import LOGIN, MATRIX, _url
+from tests.helpers import TEST_PASSWORD, csrf_token_from
+from tests.support.security import EMAILS, ROLES, client_for
+from tests.security.test_access_matrix import LOGIN, MATRIX, _url
 
 # endpoint -> why it may be posted without a token. There are none, and there should be none.
 EXEMPT: dict[str, str] = {}
@@ -78,7 +77,7 @@ def test_the_token_is_bound_to_the_session(app_factory, role):
     app = app_factory(WTF_CSRF_ENABLED=True)
     from portal.accounts.service import create_user
     from portal.extensions import db
-    from tests.security_support import ACCOUNT
+    from tests.support.security import ACCOUNT
 
     with app.app_context():
         create_user(EMAILS[role], "Offer Offersson", TEST_PASSWORD, *ACCOUNT[role])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD, csrf_token_from
+from tests.helpers import TEST_PASSWORD, csrf_token_from
 
 HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "192.0.2.10"}
 BASE = "https://samverkan.example.se"

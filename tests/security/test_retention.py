@@ -16,7 +16,7 @@ from portal.guidance.models import ChecklistTick
 from portal.notify.models import OutboxMessage
 from portal.retention.policy import RetentionPolicyError, load_policy
 from portal.retention.run import run_retention
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 NOW = dt.datetime(2030, 6, 1, 12, 0)          # the day the run happens (naive UTC)
 LONG_AGO = dt.datetime(2026, 3, 2, 9, 0)       # past every retention time
@@ -248,8 +248,6 @@ def test_the_audit_log_cannot_be_changed_or_deleted_outside_retention(app, make_
 
 # --- With every feature's records on the case --------------------------------------------------
 
-from tests.security_support import world_app, world_snapshot  # noqa: E402,F401  (fixtures)
-
 
 def _feature_rows(app, case_id):
     """Rows per table that hang on the case (directly or through a consent, plan or meeting)."""
@@ -341,7 +339,7 @@ def test_closed_deviation_reports_are_deidentified_and_still_counted(world_app):
             select(DeviationRecipient).where(DeviationRecipient.report_id == report.id)))
         assert _counts(run_retention(now=NOW))["deviation_reports"] == 0  # once
     # The reporter can still open it (no 500), the yearly compilation still counts it.
-    from tests.security_support import client_for
+    from tests.support.security import client_for
 
     reporter = client_for(app, world, "own")
     page = reporter.get(f"/avvikelser/{ref}")

@@ -1,7 +1,7 @@
 import os
 import stat
 
-from tests.helpers import csrf_token_from, login
+from tests.helpers import ROOT, csrf_token_from, login
 
 
 def test_security_headers_on_every_page(client):
@@ -102,5 +102,5 @@ def test_secret_key_is_generated_once_into_instance_and_kept_private(app_factory
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert app.config["SECRET_KEY"] == open(path).read().strip()
     assert app_factory().config["SECRET_KEY"] == app.config["SECRET_KEY"]
-    gitignore = open(os.path.join(os.path.dirname(__file__), "..", ".gitignore")).read()
+    gitignore = (ROOT / ".gitignore").read_text()
     assert "instance/" in gitignore

@@ -13,8 +13,8 @@ import textwrap
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import login
-from tests.security_support import EMAILS, deliver, outbox_texts_to, sign_link, verify_link
+from tests.helpers import login
+from tests.support.security import EMAILS, deliver, outbox_texts_to, sign_link, verify_link
 
 VERA, VILLE = "vera@familj.example", "ville@familj.example"
 
@@ -23,8 +23,8 @@ VERA, VILLE = "vera@familj.example", "ville@familj.example"
 def sent(app_factory):
     """A case with two guardians and a consent sent to both by e-mail; returns (app, tokens)."""
     def make(**config):
-        from tests.consent_support import ask_for_consent
-        from tests.security_support import build_world, BUILDERS, consent_links
+        from tests.support.consent import ask_for_consent
+        from tests.support.security import build_world, BUILDERS, consent_links
 
         app = app_factory(**config)
         saved = list(BUILDERS)

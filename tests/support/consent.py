@@ -1,5 +1,5 @@
 """Helpers for the consent tests: a staff member asks for consent through the real pages, the
-outbox delivers through a real SMTP server (tests.smtp_server), signers follow the links from
+outbox delivers through a real SMTP server (tests.support.smtp_server), signers follow the links from
 the e-mails they received."""
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.conftest import ROOT, TEST_PASSWORD
+from tests.helpers import ROOT, TEST_PASSWORD
 
 SECRET = "crash-test-secret-key-0123456789abcdef"
 

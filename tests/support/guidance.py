@@ -6,7 +6,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
-from tests.conftest import ROOT, SEEDS
+from tests.helpers import ROOT, SEEDS
 
 SEED_OF = {
     "norrbus-riktlinjer": "norrbus-riktlinjer.txt",

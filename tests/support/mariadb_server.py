@@ -1,10 +1,10 @@
 """A throwaway MariaDB server for the tests: temporary data directory, loopback only.
 
 Used two ways:
-- `python -m tests.mariadb_server -- COMMAND...` (scripts/test-mysql.sh): starts a server,
+- `python -m tests.support.mariadb_server -- COMMAND...` (scripts/test-mysql.sh): starts a server,
   creates the database `portal_test` and its user, runs COMMAND with PORTAL_TEST_DATABASE_URL
   set, then always stops the server and removes the directory. Exits with COMMAND's status.
-- `with MariaDBServer() as server:` (the `mariadb` fixture in tests/test_mysql_migration.py).
+- `with MariaDBServer() as server:` (the `mariadb` fixture in tests/database/test_mysql_migration.py).
 
 Works as root (the server runs with --user=root) and as an ordinary user, with no stdin (CI).
 The root account has no password and is reached only through the server's own socket.
@@ -262,7 +262,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
-        print("Användning: python -m tests.mariadb_server -- KOMMANDO [ARGUMENT ...]", file=sys.stderr)
+        print("Användning: python -m tests.support.mariadb_server -- KOMMANDO [ARGUMENT ...]", file=sys.stderr)
         return 2
     return run(argv)
 

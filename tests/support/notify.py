@@ -1,13 +1,13 @@
 """Helpers for the notify tests: the test e-mail templates and queueing a message."""
 from __future__ import annotations
 
-from pathlib import Path
+from tests.helpers import ROOT
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = ROOT / "tests" / "notify" / "templates"
 
 
 def with_test_templates(app):
-    """Lets queue_email find tests/templates/testmail/note.* (as a feature's template folder would)."""
+    """Lets queue_email find tests/notify/templates/testmail/note.* (as a feature's template folder would)."""
     app.jinja_loader.searchpath.append(str(TEMPLATES))
     return app
 

@@ -20,7 +20,9 @@ import pytest
 import requests
 from stdnum import luhn
 
-OIDC_DIR = Path(__file__).resolve().parent / "oidc"
+from tests.helpers import ROOT
+
+OIDC_DIR = ROOT / "tests" / "oidc"
 LOA3 = "http://id.elegnamnden.se/loa/1.0/loa3"
 LOA2 = "http://id.elegnamnden.se/loa/1.0/loa2"
 PNR_CLAIM = "https://id.oidc.se/claim/personalIdentityNumber"

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from tests.consent_support import ask_for_consent, unlock_device
+from tests.support.consent import ask_for_consent, unlock_device
 from tests.helpers import login
 
 SKOLA = "solbackens-skola"          # grundskola (skola)

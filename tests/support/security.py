@@ -16,10 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import pytest
 from sqlalchemy import select
 
-from tests.conftest import TEST_PASSWORD, login
+from tests.helpers import TEST_PASSWORD, login
 from portal.timeutil import today_local
 
 ROLES = ("anon", "own", "other", "manager", "admin", "guardian", "withdrawn")
@@ -128,67 +127,14 @@ def cookies_of(client) -> list[tuple[str, str, str, str]]:
     return [(c.key, c.value, c.domain, c.path) for c in client._cookies.values()]
 
 
-# --- One world per test session (SQLite): built once, copied into each test's database ---------
+# --- One world per test session (SQLite): built once (the world_snapshot fixture, tests/conftest.py),
+# copied into each test's database (world_app) -------------------------------------------------------
 
 SNAPSHOT_CONFIG = {
     "SECRET_KEY": "security-tests-shared-secret-key-0123456789",
     # The guardians verified their links when the snapshot was made; keep that valid for the run.
     "PORTAL_CONSENT_SESSION_MINUTES": 24 * 60,
 }
-
-
-@pytest.fixture(scope="session")
-def world_snapshot(migrated_template, tmp_path_factory):
-    """(database file, World) built once; None on MySQL/MariaDB (each test builds its own)."""
-    from tests.conftest import MYSQL_URL
-
-    if MYSQL_URL:
-        yield None
-        return
-    import shutil
-    import sqlite3
-
-    from portal import create_app
-    from portal.extensions import db
-
-    folder = tmp_path_factory.mktemp("world")
-    live = folder / "live.sqlite3"
-    shutil.copy(migrated_template, live)
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(folder / "instance"), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{live}",
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "PORTAL_BASE_URL": "http://portal.test",
-                      "SERVER_NAME": None, **SNAPSHOT_CONFIG})
-    world = build_world(app)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    snapshot = folder / "world.sqlite3"
-    with sqlite3.connect(live) as source, sqlite3.connect(snapshot) as target:
-        source.backup(target)
-    yield snapshot, world
-
-
-@pytest.fixture
-def world_app(world_snapshot, app_factory, tmp_path):
-    """make(**config) -> (app, World): an app on a fresh copy of the session's world."""
-    import copy
-    import shutil
-
-    def make(**config):
-        if world_snapshot is None:
-            # MySQL/MariaDB: the world is built on this test's database through the pages, without
-            # CSRF tokens (as the SQLite snapshot is); the app returned has the asked-for config.
-            world = build_world(app_factory(**{**SNAPSHOT_CONFIG, **config, "WTF_CSRF_ENABLED": False}))
-            return app_factory(**{**SNAPSHOT_CONFIG, **config}), world
-        database = tmp_path / "portal.sqlite3"  # app_factory's database for this test
-        if not make.copied:
-            for extra in ("-wal", "-shm"):
-                database.with_name(database.name + extra).unlink(missing_ok=True)
-            shutil.copy(world_snapshot[0], database)
-            make.copied = True
-        return app_factory(**{**SNAPSHOT_CONFIG, **config}), copy.deepcopy(world_snapshot[1])
-
-    make.copied = False
-    return make
 
 
 def now_utc() -> dt.datetime:
@@ -202,8 +148,7 @@ def scalar(app, query):
         return db.session.scalar(query)
 
 
-__all__ = ["ROLES", "STAFF_ROLES", "EMAILS", "World", "build_world", "client_for", "builder", "select", "scalar",
-           "world_snapshot", "world_app"]
+__all__ = ["ROLES", "STAFF_ROLES", "EMAILS", "World", "build_world", "client_for", "builder", "select", "scalar"]
 
 
 # --- Feature objects ---------------------------------------------------------------------------
@@ -282,7 +227,7 @@ def _consents(app, world: World) -> None:
     her verified link to A; the withdrawn role is Ville holding his link to B."""
     if not _feature("portal.consent"):
         return
-    from tests.consent_support import ask_for_consent
+    from tests.support.consent import ask_for_consent
 
     staff = app.test_client()
     login(staff, EMAILS["own"])
@@ -381,7 +326,7 @@ def _deviations(app, world: World) -> None:
         return
     import re
 
-    from tests.deviations_support import report_form
+    from tests.support.deviations import report_form
 
     staff = app.test_client()
     login(staff, EMAILS["own"])

@@ -1,8 +1,6 @@
 """A real SMTP server for tests (aiosmtpd), collecting what it receives.
 
-    from tests.smtp_server import smtp_sink  # noqa: F401  (the fixture)
-
-    def test_x(smtp_sink, app_factory):
+    def test_x(smtp_sink, app_factory):  # smtp_sink: the fixture in tests/conftest.py
         app = app_factory(**smtp_sink.config())
         ...
         assert smtp_sink.messages[0]["Subject"] == "..."
@@ -13,7 +11,6 @@ import socket
 import threading
 from email import message_from_bytes, policy
 
-import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -69,10 +66,3 @@ class SmtpSink:
         """Block until `count` messages have arrived (a safety timeout, not a timing assertion)."""
         with self._arrived:
             return self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
-
-
-@pytest.fixture
-def smtp_sink():
-    sink = SmtpSink()
-    yield sink
-    sink.stop()
