@@ -56,7 +56,7 @@ def test_the_check_finds_a_reference_outside(tmp_path, monkeypatch):
     in_code = "SEEDS = ROOT.parent / " + '"shared" / "seeds"'
     probe.write_text(f"Read `{sibling}`.\nRun {machine}/bin/python.\nA network/ folder and ~/work/ are fine.\n"
                      f"{in_code}\n", encoding="utf-8")
-    monkeypatch.setattr("tests.test_repo_standalone.ROOT", tmp_path)
+    monkeypatch.setattr("tests.repo.test_repo_standalone.ROOT", tmp_path)
     assert references_outside(["probe.md"]) == [f"probe.md:1: Read `{sibling}`.",
                                                  f"probe.md:2: Run {machine}/bin/python.",
                                                  f"probe.md:4: {in_code}"]
