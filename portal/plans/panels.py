@@ -10,6 +10,7 @@ from ..extensions import db
 from ..timeutil import local, today_local
 from .forms import ConfirmForm
 from .models import CaseProcess, Meeting
+from .process import next_step
 from . import service
 
 START_LIMIT = 200
@@ -49,6 +50,12 @@ def case_panel(case, user) -> dict:
         "consent_reopened": service.consent_reopened_on(case) if process is not None else None,
         "plan_uncovered": {p.id: service.uncovered_plan_units(case, p) for p in plans if p.is_open},
     }
+
+
+def next_step_panel(case, user) -> dict:
+    """"Nästa steg" at the top of the case page: the first open step of the case's process."""
+    process, states = service.case_schedule(case)
+    return {"process": process, "next": next_step(states)}
 
 
 def _late_meetings(meetings, states) -> dict[int, object]:
