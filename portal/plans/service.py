@@ -734,6 +734,13 @@ def withdrawal_notices(case: Case, plan: Plan) -> list[tuple[dt.date, list[str]]
     return result
 
 
+def plan_coverage(case: Case, version: PlanVersion) -> list[tuple[str, dt.date | None]]:
+    """[(unit of the version, the last day a valid consent covers it, or None)] for "Samtycke"
+    on the plan page: the consent the plan rests on."""
+    ok = covered(case)
+    return [(u, ok.get(u)) for u in participating_units(version.content or {})]
+
+
 def uncovered_plan_units(case: Case, plan: Plan) -> list[str]:
     latest = plan.latest
     if latest is None:
