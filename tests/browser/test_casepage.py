@@ -1,0 +1,81 @@
+"""One case, one truth on the case page (issue 29 items 6, 8, 11) in a real browser, on the demo case:
+"Nästa steg" is the first section after the heading; at 375 px the process table and the version
+comparison stack (no horizontal scroll, the deadline and the "Efter" value on screen); the approved
+SIP's page lists the units its consent covers."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .helpers import assert_no_violations
+from .pages import _demo_case, _demo_plan
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 1}
+
+
+def demo_ids(app) -> tuple[str, int, int]:
+    with app.app_context():
+        plan = _demo_plan("sip")
+        return _demo_case().ref, plan.id, plan.current_approved.number
+
+
+def fits_the_screen(page, locator) -> None:
+    """The cell is on screen at 375 px without any horizontal scrolling, of the page or of a
+    scroll box around the table (the page only scrolls down to it)."""
+    top = locator.evaluate("e => e.getBoundingClientRect().top + window.scrollY")
+    page.evaluate("y => window.scrollTo(0, Math.max(0, y - 100))", top)
+    expect(locator).to_be_in_viewport()
+    box = locator.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert locator.evaluate("e => { const w = e.closest('.table-wrap'); return !w || w.scrollWidth <= w.clientWidth }"), \
+        "the table scrolls sideways in its box"
+
+
+def test_next_step_is_the_first_section_after_the_heading(portal_server, role_context):
+    ref, _, _ = demo_ids(portal_server.app)
+    page = role_context("staff").new_page()
+    page.goto(f"/arenden/{ref}")
+    first = page.locator("main h1 ~ section").first
+    expect(first.get_by_role("heading", level=2)).to_have_text("Nästa steg")
+    expect(first).to_contain_text(re.compile(r"När: (senast|försenat|ingen tidsgräns)"))
+    expect(first).to_contain_text("Vem: ")
+    assert_no_violations(page, "case page with Nästa steg")
+    page.close()
+
+
+def test_the_process_table_stacks_on_a_phone(portal_server, role_context):
+    ref, _, _ = demo_ids(portal_server.app)
+    page = role_context("staff", **PHONE).new_page()
+    page.goto(f"/arenden/{ref}")
+    table = page.get_by_role("table", name=re.compile("Steg i ärendet"))
+    deadline = table.locator('td[data-label="Tidsgräns"]').filter(has_text="Senast").first
+    expect(deadline).to_be_visible()
+    fits_the_screen(page, deadline)
+    page.close()
+
+
+def test_the_version_comparison_stacks_on_a_phone(portal_server, role_context):
+    ref, plan_id, _ = demo_ids(portal_server.app)
+    page = role_context("staff", **PHONE).new_page()
+    page.goto(f"/arenden/{ref}/planer/{plan_id}/historik")
+    after = page.locator('td[data-label="Efter"]').filter(has_text="Tre gånger i veckan").first
+    expect(after).to_be_visible()
+    fits_the_screen(page, after)
+    page.close()
+
+
+def test_the_approved_demo_plan_lists_the_units_its_consent_covers(portal_server, role_context):
+    ref, plan_id, number = demo_ids(portal_server.app)
+    page = role_context("staff").new_page()
+    page.goto(f"/arenden/{ref}/planer/{plan_id}/v/{number}")
+    consent = page.locator("section").filter(has=page.get_by_role("heading", name="Samtycke", exact=True))
+    expect(consent.get_by_role("listitem").filter(has_text="Solbackens skola")).to_contain_text(
+        "omfattas av samtycket till och med")
+    expect(consent.get_by_role("listitem").filter(has_text="IFO")).to_contain_text("omfattas av samtycket till och med")
+    expect(consent).not_to_contain_text("omfattas inte")
+    page.close()
