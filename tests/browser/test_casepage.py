@@ -79,3 +79,54 @@ def test_the_approved_demo_plan_lists_the_units_its_consent_covers(portal_server
     expect(consent.get_by_role("listitem").filter(has_text="IFO")).to_contain_text("omfattas av samtycket till och med")
     expect(consent).not_to_contain_text("omfattas inte")
     page.close()
+
+
+def case_with_followup_draft(app) -> str:
+    """A case of the demo teacher with a SIP whose version 1 is approved and version 2 is the
+    follow-up's draft (models written the way portal/plans/demo.py writes them)."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.cases.models import Case, Guardian
+    from portal.extensions import db
+    from portal.plans.models import APPROVED, DRAFT, FollowUp, Plan, PlanVersion
+    from portal.timeutil import today_local, utcnow
+
+    from .pages import ROLES
+
+    with app.app_context():
+        teacher = db.session.scalar(select(User).where(User.email == ROLES["staff"]))
+        case = Case(child_name="Ulla Uppföljning", personal_number="20150303-2383", unit_key="solbackens-skola",
+                    opened_by_id=teacher.id)
+        case.guardians = [Guardian(name="Ove Uppföljning", email="ove@familj.example", has_custody=True)]
+        db.session.add(case)
+        db.session.flush()
+        plan = Plan(case_id=case.id, kind="sip", process_key="norrbus", created_by_id=teacher.id)
+        first = PlanVersion(number=1, status=DRAFT, content={}, created_by_id=teacher.id, updated_by_id=teacher.id)
+        plan.versions = [first]
+        db.session.add(plan)
+        db.session.flush()
+        first.status, first.approved_at = APPROVED, utcnow() - dt.timedelta(days=2)
+        db.session.flush()
+        second = PlanVersion(number=2, status=DRAFT, content={}, created_by_id=teacher.id, updated_by_id=teacher.id)
+        plan.versions.append(second)
+        db.session.flush()
+        db.session.add(FollowUp(plan_id=plan.id, from_version_id=first.id, to_version_id=second.id,
+                                held_on=today_local(), created_by_id=teacher.id))
+        db.session.commit()
+        return case.ref
+
+
+def test_the_case_shows_the_approved_plan_beside_the_followup_draft(portal_server, role_context):
+    ref = case_with_followup_draft(portal_server.app)
+    page = role_context("staff").new_page()
+    page.goto(f"/arenden/{ref}")
+    plans = page.locator("section").filter(has=page.get_by_role("heading", name="Planer", exact=True))
+    current = plans.get_by_role("listitem").filter(has_text=re.compile(r"^\s*Gällande plan:"))
+    expect(current).to_have_text(re.compile(r"Gällande plan: version 1 av .*, godkänd \d+ \w+ \d{4}"))
+    expect(plans.get_by_role("listitem").filter(has_text=re.compile(r"^\s*Uppföljning:"))).to_contain_text("Uppföljning: utkast version 2")
+    current.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("version 1")
+    page.close()
