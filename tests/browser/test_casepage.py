@@ -130,3 +130,85 @@ def test_the_case_shows_the_approved_plan_beside_the_followup_draft(portal_serve
     current.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("version 1")
     page.close()
+
+
+FAMILY_1, FAMILY_2 = "frans.familj@familj.example", "fia.familj@familj.example"
+
+
+def proposed_plan_for_two_guardians(app) -> str:
+    """A case with two guardians who signed a consent in person (with their e-mail addresses) and
+    a SIP version sent for approval; returns the first guardian's personal plan link (path)."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.cases.models import Case, Guardian
+    from portal.consent import service as consent_service
+    from portal.consent.identity import InPersonProvider
+    from portal.extensions import db
+    from portal.notify.models import OutboxMessage
+    from portal.plans import service
+
+    from .consent_data import request_record
+    from .pages import ROLES
+
+    with app.app_context(), app.test_request_context():
+        teacher = db.session.scalar(select(User).where(User.email == ROLES["staff"]))
+        case = Case(child_name="Filip Familjeplan", personal_number="20150303-2383", unit_key="solbackens-skola",
+                    opened_by_id=teacher.id)
+        case.guardians = [Guardian(name="Frans Familj", email=FAMILY_1, has_custody=True),
+                          Guardian(name="Fia Familj", email=FAMILY_2, has_custody=True)]
+        db.session.add(case)
+        db.session.flush()
+        plan = [{"role": "guardian", "guardian_id": g.id, "channel": "in_person", "email": g.email} for g in case.guardians]
+        consent = consent_service.save_draft(case, None, request_record(case, teacher), plan, teacher)
+        assert consent_service.send(consent, teacher) == []
+        verified = InPersonProvider().verified(teacher)
+        for signer in consent.signers:
+            consent_service.mark_verified(signer, verified)
+            consent_service.sign(signer, verified, signer.name, signer.text_sha256)
+        sip = service.create_plan(case, teacher, "sip")
+        sip.latest.content = {"needs": {"needs": "Lugn skoldag."},
+                              "interventions": [{"what": "Läxhjälp", "unit": "solbackens-skola",
+                                                 "contact": f"solbackens-skola:{teacher.id}"}]}
+        db.session.flush()
+        service.propose(case, sip.latest, teacher)
+        db.session.commit()
+        body = db.session.scalars(select(OutboxMessage.body_text).where(OutboxMessage.to_addr == FAMILY_1,
+                                                                        OutboxMessage.kind == "plan.family_link")).one()
+        return re.search(r"(/min-plan/[A-Za-z0-9_-]{43})", body).group(1)
+
+
+def latest_code(app, address: str) -> str:
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.notify.models import OutboxMessage
+
+    with app.app_context():
+        body = db.session.scalars(select(OutboxMessage.body_text).where(OutboxMessage.to_addr == address)
+                                  .order_by(OutboxMessage.id.desc())).first()
+        return re.search(r"Din kod är: (\d{6})", body).group(1)
+
+
+def test_the_family_reads_the_plan_before_approving_and_sees_who_is_left(portal_server, new_context):
+    app = portal_server.app
+    path = proposed_plan_for_two_guardians(app)
+    page = new_context().new_page()
+    page.goto(path)
+    page.get_by_role("button", name="Skicka kod till min e-post").click()
+    page.get_by_label("Engångskod").fill(latest_code(app, FAMILY_1))
+    page.get_by_role("button", name="Fortsätt").click()
+    approve = page.get_by_role("button", name="Jag godkänner planen")
+    expect(approve).to_be_visible()
+    plan_text = page.get_by_text("Läxhjälp").first
+    assert plan_text.evaluate("(p, b) => !!(p.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING)",
+                              approve.element_handle()), "the plan comes before the approve button"
+    approve.click()
+    expect(page.get_by_role("status").filter(has_text="Tack! Du har godkänt planen.")).to_be_visible()
+    left = page.get_by_text("Planen väntar på godkännande från")
+    expect(left).to_contain_text("Fia Familj")
+    expect(left).not_to_contain_text("Frans Familj")
+    expect(left).not_to_contain_text("@")
+    expect(page.get_by_role("button", name="Jag godkänner planen")).to_have_count(0)
+    assert_no_violations(page, "family plan page after one guardian approved")
+    page.close()
