@@ -59,3 +59,34 @@ def test_the_case_page_starts_with_the_next_step(app, make_user, make_case):
     page = client.get(f"/arenden/{ref}").get_data(as_text=True)
     box = page[page.index('id="nasta-steg"'):page.index("</section>", page.index('id="nasta-steg"'))]
     assert "Initiativ till samverkan" in box and "Vem: Den yrkesutövare som uppmärksammar behovet" in box
+
+
+def box_of(page: str) -> str:
+    start = page.index('id="nasta-steg"')
+    return page[start:page.index("</section>", start)]
+
+
+def test_the_box_says_when_the_next_step_is_overdue_and_the_follow_up_stays_next(app, make_user, make_case):
+    from portal.plans import working_days as wd
+    from portal.timeutil import today_local
+
+    user = make_user("anna@skola.example")
+    ref = make_case(user)
+    client = app.test_client()
+    login(client, "anna@skola.example")
+    assert client.post(f"/arenden/{ref}/arbetssatt", data={"process_key": "norrbus"}).status_code == 302
+    long_ago = wd.add_working_days(today_local(), -30)
+    for key in ("initiative", "manager_decision", "consent"):
+        day = {"done_on-day": long_ago.day, "done_on-month": long_ago.month, "done_on-year": long_ago.year}
+        assert client.post(f"/arenden/{ref}/steg/{key}", data=day).status_code == 302
+    box = box_of(client.get(f"/arenden/{ref}").get_data(as_text=True))
+    assert "Kallelse till nätverksmöte" in box and "<strong>försenat</strong>, skulle vara gjort senast" in box
+    assert "Även försenat:" in box and "Nätverksmöte (senast" in box
+
+    for step in NORRBUS.steps:
+        if step.key != "followup":
+            client.post(f"/arenden/{ref}/steg/{step.key}", data={"done_on-day": long_ago.day,
+                                                                  "done_on-month": long_ago.month,
+                                                                  "done_on-year": long_ago.year})
+    box = box_of(client.get(f"/arenden/{ref}").get_data(as_text=True))
+    assert "Uppföljning av planen" in box  # the follow-up repeats: registered with a follow-up of the plan
