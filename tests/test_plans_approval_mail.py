@@ -6,12 +6,11 @@ guardian approved, who has not approved yet. The case page shows the approved ve
 follow-up draft."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from tests.consent_support import code_in, deliver, text_of
 from tests.plans_support import (IFO, PEOPLE, SKOLA, case_with_people, client_for, date_fields, give_consent,
-                                 intervention, new_plan, plan_id_from, value, version_status)
+                                 new_plan, plan_id_from, two_unit_sip, version_status)
 from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 from portal.timeutil import today_local
 
@@ -51,13 +50,7 @@ def test_approval_mail_goes_to_the_people_who_act_and_the_family_page_says_who_i
 
     editor = new_plan(anna, ref)
     today = today_local()
-    response = anna.post(editor, data={
-        **date_fields("plan__established_on", today), "needs__needs": "Stöd i matten.",
-        **intervention(0, "Läxhjälp", SKOLA, value("anna", ids)),
-        **intervention(1, "Föräldrastöd", IFO, value("samir", ids)),
-        "family__child": "Jag vill ha hjälp med matten.", "roles__coordinator": value("samir", ids),
-        "roles__lead_service": "arjeplog-ifo", "roles__overall_authority": "arjeplogs-kommun",
-        **date_fields("followup__date", today + dt.timedelta(days=40)), "submit": "1"})
+    response = anna.post(editor, data=two_unit_sip(ids, today))
     assert response.status_code == 302
     plan_id = plan_id_from(editor)
     deliver(app, smtp_sink, expect=3)

@@ -48,24 +48,17 @@ def test_next_step_is_the_first_section_after_the_heading(portal_server, role_co
     page.close()
 
 
-def test_the_process_table_stacks_on_a_phone(portal_server, role_context):
-    ref, _, _ = demo_ids(portal_server.app)
-    page = role_context("staff", **PHONE).new_page()
-    page.goto(f"/arenden/{ref}")
-    table = page.get_by_role("table", name=re.compile("Steg i ärendet"))
-    deadline = table.locator('td[data-label="Tidsgräns"]').filter(has_text="Senast").first
-    expect(deadline).to_be_visible()
-    fits_the_screen(page, deadline)
-    page.close()
-
-
-def test_the_version_comparison_stacks_on_a_phone(portal_server, role_context):
+@pytest.mark.parametrize("where, label, text", [
+    ("case", "Tidsgräns", "Senast"),                  # the process table on the case page
+    ("history", "Efter", "Tre gånger i veckan"),      # the version comparison
+])
+def test_the_tables_stack_on_a_phone(portal_server, role_context, where, label, text):
     ref, plan_id, _ = demo_ids(portal_server.app)
     page = role_context("staff", **PHONE).new_page()
-    page.goto(f"/arenden/{ref}/planer/{plan_id}/historik")
-    after = page.locator('td[data-label="Efter"]').filter(has_text="Tre gånger i veckan").first
-    expect(after).to_be_visible()
-    fits_the_screen(page, after)
+    page.goto({"case": f"/arenden/{ref}", "history": f"/arenden/{ref}/planer/{plan_id}/historik"}[where])
+    cell = page.locator(f'td[data-label="{label}"]').filter(has_text=text).first
+    expect(cell).to_be_visible()
+    fits_the_screen(page, cell)
     page.close()
 
 
