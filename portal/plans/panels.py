@@ -55,7 +55,9 @@ def case_panel(case, user) -> dict:
 def next_step_panel(case, user) -> dict:
     """"Nästa steg" at the top of the case page: the first open step of the case's process."""
     process, states = service.case_schedule(case)
-    return {"process": process, "next": next_step(states)}
+    upcoming = next_step(states)
+    responsible = service.step_responsible(case, upcoming.state.step.key) if upcoming.state else None
+    return {"process": process, "next": upcoming, "responsible": responsible}
 
 
 def _late_meetings(meetings, states) -> dict[int, object]:

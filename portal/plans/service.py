@@ -205,6 +205,19 @@ def planned_map(case: Case) -> dict[str, dt.date]:
     return planned
 
 
+def step_responsible(case: Case, step_key: str) -> Person | None:
+    """The person the case's current approved plan names for a step: the follow-up's convener
+    (else the samordnare) for "followup", the samordnare for "closing"; None for other steps."""
+    fields = {"followup": (("followup", "convener"), ("roles", "coordinator")), "closing": (("roles", "coordinator"),)}
+    for version in _current_approved_versions(case) if step_key in fields else []:
+        content, _ = with_current_contacts(version.plan, version.content or {})
+        for section, key in fields[step_key]:
+            found = person((content.get(section) or {}).get(key))
+            if found is not None and found.active:
+                return found
+    return None
+
+
 def case_schedule(case: Case, today: dt.date | None = None):
     """(process, [StepState]) for a case that follows a process, else (None, [])."""
     process = process_of(case)

@@ -43,7 +43,8 @@ def test_next_step_is_the_first_section_after_the_heading(portal_server, role_co
     first = page.locator("main h1 ~ section").first
     expect(first.get_by_role("heading", level=2)).to_have_text("Nästa steg")
     expect(first).to_contain_text(re.compile(r"När: (senast|försenat|ingen tidsgräns)"))
-    expect(first).to_contain_text("Vem: ")
+    # The demo's next step is the SIP's follow-up; the plan names Samir (IFO) as the one who convenes it.
+    expect(first).to_contain_text("Vem: Samordnaren kallar – Samir Socialsson")
     assert_no_violations(page, "case page with Nästa steg")
     page.close()
 
