@@ -2,7 +2,8 @@
 
 register_case_panel(order, template, context) – `context(case, user)` returns a dict for the
 template, or None to hide the panel. A negative order puts the panel at the top of the page, before
-the child's details (panels_for(..., top=True)); the others follow the guardians. Keeps the case page free of feature imports."""
+the child's details (panels_for(..., top=True)); the others follow the guardians. Keeps the case
+page free of feature imports."""
 from __future__ import annotations
 
 from typing import Callable
