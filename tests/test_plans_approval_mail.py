@@ -91,3 +91,30 @@ def test_approval_mail_goes_to_the_people_who_act_and_the_family_page_says_who_i
     text = " ".join(text.split())
     assert re.search(r"Gällande plan: version 1 av [^,]+, godkänd \d+ \w+ \d{4}", text), text[:3000]
     assert "Uppföljning: utkast version 2" in text
+
+
+def test_a_unit_nobody_in_the_plan_acts_for_is_told_through_its_staff_not_its_managers(app, make_user, make_case):
+    """plan_people: a unit that must approve with no one named in the plan or in a meeting gets its
+    staff members (someone there must approve), never its managers; uncovered units get nothing."""
+    from portal.cases.models import Case
+    from portal.extensions import db
+    from portal.plans import service
+    from portal.plans.models import Plan, PlanVersion
+    from sqlalchemy import select
+    from tests.plans_support import VC, make_people
+
+    ids = make_people(make_user)
+    make_user("vc.chef@region.example", role="manager", units=(VC,), name="Vivi Chef")
+    ref = make_case(ids["anna"])
+    anna = client_for(app, "anna")
+    give_consent(app, anna, ref, (SKOLA, VC))
+    with app.app_context(), app.test_request_context():
+        case = db.session.scalar(select(Case).where(Case.ref == ref))
+        plan = Plan(case_id=case.id, kind="sip", created_by_id=ids["anna"])
+        plan.versions = [PlanVersion(number=1, content={"interventions": [
+            {"what": "Läxhjälp", "unit": SKOLA, "contact": f"{SKOLA}:{ids['anna']}"},
+            {"what": "Samtal", "unit": VC, "contact": ""}]})]
+        db.session.add(plan)
+        db.session.flush()
+        people = service.plan_people(case, plan.versions[0], [SKOLA, VC, IFO])
+        assert sorted(p.email for p in people) == sorted([PEOPLE["anna"][0], PEOPLE["vera"][0]])
