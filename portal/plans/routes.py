@@ -223,7 +223,7 @@ def view(ref, plan_id, number):
         "plans/view.html", case=case, plan=plan, version=version, r=readable(plan, version),
         my_units=my_units, directory=service.directory(), confirm=ConfirmForm(), family_form=family_form,
         withdrawals=service.withdrawal_notices(case, plan), uncovered=service.uncovered_plan_units(case, plan),
-        deliveries=service.version_deliveries(version),
+        coverage=service.plan_coverage(case, version), deliveries=service.version_deliveries(version),
         followup=service.followup_of(version), family_label=_family_label)
 
 

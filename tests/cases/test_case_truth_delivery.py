@@ -136,4 +136,6 @@ def test_the_plan_page_shows_what_became_of_the_e_mails_about_the_version(world)
     section = page[page.index("E-post om versionen"):]
     assert f"{SAMIR}: " in section and "kom inte fram" in section
     assert "Mottagarens e-postserver tog inte emot adressen" in section and "Skicka igen" in section
-    assert "sara.soc@kommun.example: " in section and "skickat" in section
+    # Anna (named in the plan) hears that it is approved; Sara (IFO, not in the plan) hears nothing.
+    assert "anna.larare@skola.example: " in section and "skickat" in section
+    assert "sara.soc@kommun.example" not in section

@@ -250,7 +250,7 @@ def test_approval_locks_the_version_and_a_follow_up_makes_version_2_with_a_diff(
     assert anna.post(editor2, data=data).status_code == 302
     history = anna.get(f"/arenden/{ref}/planer/{plan_id}/historik").get_data(as_text=True)
     rows = [re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", row)).strip()
-            for row in re.findall(r"<tr><td>.*?</tr>", history, re.S)]
+            for row in re.findall(r"<tr><td[^>]*>.*?</tr>", history, re.S)]
     assert "Ändrat Insatser: Insats ”Läxhjälp två gånger i veckan” – Hur ofta 2 gånger i veckan 3 gånger i veckan" in rows
     assert "Borttaget Insatser: Insats ”Föräldrastöd” – –" in rows
     assert "Tillagt Insatser: Insats ”Kontaktperson på fritiden” – –" in rows

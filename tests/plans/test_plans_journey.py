@@ -11,8 +11,8 @@ import pytest
 from icalendar import Calendar
 
 from tests.support.consent import code_in, deliver, link_in, mails_to, sign, text_of, verify_by_code
-from tests.support.plans import (IFO, SKOLA, case_with_people, client_for, date_fields, give_consent, intervention,
-                                 new_plan, plan_id_from, value, version_status)
+from tests.support.plans import (IFO, SKOLA, case_with_people, client_for, date_fields, give_consent,
+                                 new_plan, plan_id_from, two_unit_sip, value, version_status)
 from portal.timeutil import today_local
 
 GUARDIAN_1, GUARDIAN_2 = "vh1@familj.example", "vh2@familj.example"
@@ -154,13 +154,7 @@ def test_the_family_approves_their_plan_with_a_personal_link_and_a_one_time_code
     app, sink, ref, ids, anna = journey
     editor = new_plan(anna, ref)
     today = today_local()
-    response = anna.post(editor, data={
-        **date_fields("plan__established_on", today), "needs__needs": "Stöd i matten.",
-        **intervention(0, "Läxhjälp", SKOLA, value("anna", ids)),
-        **intervention(1, "Föräldrastöd", IFO, value("samir", ids)),
-        "family__child": "Jag vill ha hjälp med matten.", "roles__coordinator": value("samir", ids),
-        "roles__lead_service": "arjeplog-ifo", "roles__overall_authority": "arjeplogs-kommun",
-        **date_fields("followup__date", today + dt.timedelta(days=40)), "submit": "1"})
+    response = anna.post(editor, data=two_unit_sip(ids, today))
     assert response.status_code == 302
     plan_id = plan_id_from(editor)
     deliver(app, sink)

@@ -2,6 +2,7 @@
 staff member's device, or by the family from their e-mail), and the plan editor's form data."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import select
@@ -113,6 +114,18 @@ def intervention(i: int, what: str, unit: str, contact: str, **extra) -> dict:
         else:
             data[f"interventions-{i}-{key}"] = v
     return data
+
+
+def two_unit_sip(ids: dict, today) -> dict:
+    """The editor's form data for a SIP sent for approval: Läxhjälp at the school (Anna) and
+    Föräldrastöd at IFO (Samir, also the samordnare); follow-up in 40 days."""
+    return {
+        **date_fields("plan__established_on", today), "needs__needs": "Stöd i matten.",
+        **intervention(0, "Läxhjälp", SKOLA, value("anna", ids)),
+        **intervention(1, "Föräldrastöd", IFO, value("samir", ids)),
+        "family__child": "Jag vill ha hjälp med matten.", "roles__coordinator": value("samir", ids),
+        "roles__lead_service": "arjeplog-ifo", "roles__overall_authority": "arjeplogs-kommun",
+        **date_fields("followup__date", today + dt.timedelta(days=40)), "submit": "1"}
 
 
 def plan_id_from(path: str) -> int:
