@@ -335,6 +335,12 @@ def mark_held(case: Case, meeting: Meeting, user) -> None:
     record("meeting.held", case=case, object_type="meeting", object_id=meeting.id)
 
 
+def on_notes_shared(app, listener) -> None:
+    """listener(case, meeting) -> how many more people were told when the minutes are shared
+    (portal/escalation: the members of a level the case was referred to, where the routine says so)."""
+    app.extensions.setdefault("plans.notes_shared", []).append(listener)
+
+
 def share_notes(case: Case, meeting: Meeting, user) -> int:
     meeting.notes_shared_at = utcnow()
     sent = 0
@@ -345,6 +351,8 @@ def share_notes(case: Case, meeting: Meeting, user) -> int:
                         dedupe_key=f"meeting.notes:{meeting.id}:{p.id}:{meeting.notes_shared_at:%Y%m%d%H%M%S}")
             sent += 1
     record("meeting.notes_share", case=case, object_type="meeting", object_id=meeting.id, detail=f"mottagare: {sent}")
+    for listener in current_app.extensions.get("plans.notes_shared", []):
+        sent += listener(case, meeting)
     return sent
 
 
