@@ -327,6 +327,23 @@ ENDPOINT_PARAMETERS.update({
 PDF_TEMPLATES["plans/plan_pdf.html"] = _plan_pdf_sample
 
 
+def _share_demo_minutes_with_the_manager() -> None:
+    """escalation.minutes: the demo case referred to Arjeplog's styrgrupp and its meeting's minutes
+    shared with the manager role's address (in the demo, the styrgrupp's members have no account)."""
+    from portal.escalation.models import MinutesShare, Referral
+    from portal.extensions import db
+
+    referral = Referral(case_id=_demo_case().id, process_key="arjeplog", level_key="styrgrupp",
+                        question="Vem ordnar skolskjutsen?")
+    db.session.add(referral)
+    db.session.flush()
+    db.session.add(MinutesShare(meeting_id=_demo_meeting_id(), referral_id=referral.id, email=ROLES["manager"]))
+    db.session.commit()
+
+
+SETUP.append(_share_demo_minutes_with_the_manager)
+
+
 # --- registerutdrag (portal.subject_access) --------------------------------------------------------
 
 def _subject_access_sample() -> dict:
