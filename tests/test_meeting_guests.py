@@ -6,6 +6,7 @@ anything about the child or a link they cannot open."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from icalendar import Calendar
@@ -96,6 +97,12 @@ def test_a_guest_needs_a_valid_consent_and_the_familys_yes_and_bad_input_is_told
     assert response.status_code == 302
     page = anna.get(meeting).get_data(as_text=True)
     assert "Tore Tränarsson" in page and "Utan konto: Fritidsledare" in page and "070-123 45 67" in page
+    # A guest is never mötesledare or sekreterare.
+    participant = re.search(r'<option value="(\d+)">Tore Tränarsson</option>', page).group(1)
+    response = anna.post(f"{meeting}/roller", data={"chair": participant, "secretary": participant})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Mötesledaren kan inte vara någon utan konto" in html and "Sekreteraren kan inte vara någon utan konto" in html
     # The same address twice is refused.
     response = anna.post(f"{meeting}/deltagare/utan-konto", data=_guest(guest__name="Tore igen"))
     assert response.status_code == 400 and "finns redan bland deltagarna" in response.get_data(as_text=True)
@@ -141,7 +148,6 @@ def test_a_guest_is_invited_updated_and_cancelled_with_a_calendar_file_and_nothi
     # Removing the guest sends their own cancellation.
     sink.messages.clear()
     page = anna.get(meeting).get_data(as_text=True)
-    import re
     remove = re.search(r'action="([^"]+/ta-bort)"><input[^>]*><button[^>]*>Ta bort<span class="visually-hidden"> '
                        r'Tore Tränarsson', page).group(1)
     assert anna.post(remove).status_code == 302
