@@ -170,3 +170,27 @@ def test_a_guest_is_invited_updated_and_cancelled_with_a_calendar_file_and_nothi
     cancel = [m for m in mails_to(sink, "stina@stod.example") if str(_ics(m)["METHOD"]) == "CANCEL"]
     assert len(cancel) == 1 and str(_event(cancel[0])["UID"]) == uid
     _nothing_about_the_child(cancel[0])
+
+
+def test_when_the_consent_is_withdrawn_a_guest_leaves_the_meeting_with_a_cancellation(world):
+    from tests.plans_support import signers_of
+
+    app, sink, ref, anna = world
+    consent_id = give_consent(app, anna, ref, (SKOLA, IFO))
+    meeting = _meeting(anna, ref)
+    assert anna.post(f"{meeting}/deltagare/utan-konto", data=_guest()).status_code == 302
+    assert anna.post(f"{meeting}/kalla").status_code == 302
+    deliver(app, sink)
+    sink.messages.clear()
+    signer_id = signers_of(app, consent_id)[0][0]
+    assert anna.post(f"/arenden/{ref}/samtycke/{consent_id}/undertecknare/{signer_id}/aterkalla",
+                     data={"channel": "phone", "confirm": "y"}).status_code == 302
+    assert '<th scope="row">Tore Tränarsson' not in anna.get(meeting).get_data(as_text=True)
+    deliver(app, sink)
+    mail = mails_to(sink, TRAINER)[0]
+    _nothing_about_the_child(mail)
+    assert str(_ics(mail)["METHOD"]) == "CANCEL"
+    assert "din enhet" not in text_of(mail)
+    # And no new guest can be added until a consent is valid again.
+    response = anna.post(f"{meeting}/deltagare/utan-konto", data=_guest())
+    assert response.status_code == 400 and "Ett giltigt samtycke behövs" in response.get_data(as_text=True)
