@@ -9,9 +9,9 @@ import datetime as dt
 import re
 
 import pytest
-from icalendar import Calendar
 
 from tests.consent_support import deliver, mails_to, text_of
+from tests.meetings_support import ics_of as _ics, whole_mail
 from tests.plans_support import IFO, SKOLA, case_with_people, date_fields, give_consent
 from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 from portal.timeutil import today_local
@@ -37,21 +37,12 @@ def _guest(**overrides) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def _ics(mail) -> Calendar:
-    parts = [p for p in mail.walk() if p.get_content_type() == "text/calendar"]
-    assert len(parts) == 1
-    return Calendar.from_ical(parts[0].get_payload(decode=True))
-
-
 def _event(mail):
     return next(iter(_ics(mail).walk("VEVENT")))
 
 
 def _nothing_about_the_child(mail) -> None:
-    whole = mail.as_string()
-    for part in mail.walk():
-        if part.get_content_maintype() == "text":
-            whole += part.get_content()
+    whole = whole_mail(mail)
     assert CHILD_NAME not in whole and "Testbarn" not in whole
     assert PERSONAL_NUMBER not in whole and "201204152381" not in whole
     assert "/arenden/" not in whole       # no link behind a sign-in the guest does not have

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal.config import ROOT
 from portal.timeutil import today_local
-from tests.helpers import login
+from tests.meetings_support import outbox, signed_in
 from tests.plans_support import SKOLA, VC, date_fields, give_consent
 
 MEMBERS = ["greta.grundstrom@arjeplog.example", "sofia.socialchefsson@arjeplog.example",
@@ -36,19 +36,7 @@ def world(app, make_user, make_case):
     return app, cases
 
 
-def _client(app, email):
-    client = app.test_client()
-    login(client, email)
-    return client
-
-
-def _outbox(app, kind):
-    from portal.extensions import db
-    from portal.notify.models import OutboxMessage
-
-    with app.app_context():
-        return [(m.to_addr, m.subject, m.body_text) for m in db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))]
+_client, _outbox = signed_in, outbox
 
 
 def _meeting_with_notes(client, ref, me: str) -> str:
