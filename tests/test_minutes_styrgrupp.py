@@ -83,7 +83,11 @@ def test_after_a_referral_the_styrgrupp_gets_the_minutes_and_reads_only_them(wor
     assert [to for to, _s, _b in _outbox(app, "meeting.notes")] == ["anna.larare@arjeplog.example"]
     assert sofia.get(_minutes_url(meeting)).status_code == 404
 
+    assert "hänskjuten till Styrgruppen" not in anna.get(meeting).get_data(as_text=True)
     assert anna.post(f"/arenden/{ref}/oenighet", data={"question": "Vem ordnar skolskjutsen?"}).status_code == 303
+    # The meeting page says who else will get the minutes.
+    assert "hänskjuten till Styrgruppen i Arjeplog. När du delar anteckningarna får alla medlemmar" in \
+        anna.get(meeting).get_data(as_text=True)
     _share(anna, meeting)
     mails = _outbox(app, "escalation.minutes")
     assert sorted(to for to, _s, _b in mails) == sorted(MEMBERS)
@@ -121,5 +125,6 @@ def test_where_the_routine_does_not_say_so_nothing_is_sent(world):
     give_consent(app, vera, ref, (VC, SKOLA), contact__unit=VC)
     meeting = _meeting_with_notes(vera, ref, "Vera Vårdsson")
     assert vera.post(f"/arenden/{ref}/oenighet", data={"question": "Vem betalar?"}).status_code == 303
+    assert "får alla medlemmar ett meddelande" not in vera.get(meeting).get_data(as_text=True)
     _share(vera, meeting)
     assert _outbox(app, "meeting.notes") and _outbox(app, "escalation.minutes") == []

@@ -24,9 +24,9 @@ def init_app(app: Flask) -> None:
                      "escalation.minutes_view": "Läste minnesanteckningar som delats med nivån"})
     register_case_panel(45, "escalation/_panel.html", _panel)
     from ..plans.meetings import on_notes_shared
-    from .service import share_minutes
+    from .service import minutes_audience, share_minutes
 
-    on_notes_shared(app, share_minutes)
+    on_notes_shared(app, share_minutes, minutes_audience)
 
 
 def _panel(case, user):

@@ -105,6 +105,19 @@ def share_minutes(case, meeting) -> int:
     return told
 
 
+def minutes_audience(case) -> str | None:
+    """For the meeting page: the levels that will get the minutes when they are shared."""
+    names = []
+    for referral in referrals(case):
+        level = level_of(referral.process_key, referral.level_key)
+        if level is not None and level.minutes is not None and level.name not in names:
+            names.append(level.name)
+    if not names:
+        return None
+    return (f"Frågan om ansvaret i ärendet är hänskjuten till {' och '.join(names)}. När du delar anteckningarna "
+            "får alla medlemmar ett meddelande och kan läsa just de här anteckningarna, enligt rutinen.")
+
+
 def shared_minutes(meeting_id: int, user):
     """(meeting, case, level) when these minutes were shared with the user as a member of a level
     (by the e-mail address the directory gives them), else None: only those minutes."""

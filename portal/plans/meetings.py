@@ -335,10 +335,17 @@ def mark_held(case: Case, meeting: Meeting, user) -> None:
     record("meeting.held", case=case, object_type="meeting", object_id=meeting.id)
 
 
-def on_notes_shared(app, listener) -> None:
+def on_notes_shared(app, listener, audience=None) -> None:
     """listener(case, meeting) -> how many more people were told when the minutes are shared
-    (portal/escalation: the members of a level the case was referred to, where the routine says so)."""
+    (portal/escalation: the members of a level the case was referred to, where the routine says so);
+    audience(case) -> a Swedish sentence for the meeting page saying who else will get them, or None."""
     app.extensions.setdefault("plans.notes_shared", []).append(listener)
+    if audience is not None:
+        app.extensions.setdefault("plans.notes_audience", []).append(audience)
+
+
+def notes_audience(case: Case) -> list[str]:
+    return [text for audience in current_app.extensions.get("plans.notes_audience", []) if (text := audience(case))]
 
 
 def share_notes(case: Case, meeting: Meeting, user) -> int:

@@ -491,7 +491,7 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
     return render_template(
         "plans/meeting_view.html", case=case, meeting=meeting, word=meeting_service.meeting_word(case),
         participant_form=participant_form, roles_form=roles_form, absence_form=absence_form, notes_form=notes_form,
-        guest_form=guest_form, confirm=ConfirmForm(), problems=problems or [], kind_labels=meeting_service.KIND_LABELS,
+        guest_form=guest_form, notes_audience=meeting_service.notes_audience(case), confirm=ConfirmForm(), problems=problems or [], kind_labels=meeting_service.KIND_LABELS,
         child_participation=dict(meeting_service.CHILD_PARTICIPATION), directory=service.directory(),
         start=local(meeting.starts_at), end=local(meeting.ends_at),
         date_warnings=meeting_service.meeting_warnings(case, meeting),
