@@ -128,3 +128,17 @@ def test_where_the_routine_does_not_say_so_nothing_is_sent(world):
     assert "får alla medlemmar ett meddelande" not in vera.get(meeting).get_data(as_text=True)
     _share(vera, meeting)
     assert _outbox(app, "meeting.notes") and _outbox(app, "escalation.minutes") == []
+
+
+def test_a_minutes_rule_without_its_source_names_the_file_and_line(tmp_path):
+    from portal.content_errors import ContentFileError
+    from portal.directory.loader import load_directory
+    from portal.escalation.paths import load_paths
+
+    (tmp_path / "escalation.yaml").write_text(
+        "processes:\n  arjeplog:\n    - key: styrgrupp\n      name: Styrgruppen\n      level: arjeplog-styrgrupp\n"
+        "      services: [arjeplog-ifo]\n      source: {guideline: arjeplog-rutiner, heading: Styrgrupp, text: Beslut.}\n"
+        "      minutes: {to: alla}\n", encoding="utf-8")
+    with pytest.raises(ContentFileError) as err:
+        load_paths(tmp_path, load_directory(ROOT / "content"))
+    assert "escalation.yaml, rad 3" in str(err.value) and "minutes ska ha source" in str(err.value)
