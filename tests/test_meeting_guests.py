@@ -161,6 +161,11 @@ def test_a_guest_is_invited_updated_and_cancelled_with_a_calendar_file_and_nothi
     cancel = [m for m in mails_to(sink, "stina@stod.example") if str(_ics(m)["METHOD"]) == "CANCEL"]
     assert len(cancel) == 1 and str(_event(cancel[0])["UID"]) == uid
     _nothing_about_the_child(cancel[0])
+    # A cancelled meeting takes no new participants, and says why.
+    response = anna.post(f"{meeting}/deltagare/utan-konto", data=_guest(guest__email="ny@idrott.example"),
+                         follow_redirects=True)
+    assert "Mötet är inställt eller redan hållet" in response.get_data(as_text=True)
+    assert "ny@idrott.example" not in response.get_data(as_text=True)
 
 
 def test_when_the_consent_is_withdrawn_a_guest_leaves_the_meeting_with_a_cancellation(world):

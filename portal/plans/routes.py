@@ -491,7 +491,8 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
     return render_template(
         "plans/meeting_view.html", case=case, meeting=meeting, word=meeting_service.meeting_word(case),
         participant_form=participant_form, roles_form=roles_form, absence_form=absence_form, notes_form=notes_form,
-        guest_form=guest_form, notes_audience=meeting_service.notes_audience(case), confirm=ConfirmForm(), problems=problems or [], kind_labels=meeting_service.KIND_LABELS,
+        guest_form=guest_form, notes_audience=meeting_service.notes_audience(case),
+        confirm=ConfirmForm(), problems=problems or [], kind_labels=meeting_service.KIND_LABELS,
         child_participation=dict(meeting_service.CHILD_PARTICIPATION), directory=service.directory(),
         start=local(meeting.starts_at), end=local(meeting.ends_at),
         date_warnings=meeting_service.meeting_warnings(case, meeting),
@@ -548,10 +549,13 @@ def participant_add(ref, meeting_id):
 def guest_add(ref, meeting_id):
     case = _case(ref)
     meeting = _meeting(case, meeting_id)
+    if meeting.status != "planned":
+        flash("Mötet är inställt eller redan hållet. Deltagare kan bara läggas till ett planerat möte.", "error")
+        return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id), code=303)
     form = meeting_service.guest_form()
     valid = form.validate_on_submit()
     errors = meeting_service.guest_errors(case, meeting, form)
-    if not valid or errors or meeting.status != "planned":
+    if not valid or errors:
         for name, message in errors.items():
             form[name].errors = list(form[name].errors or []) + [message]
         return _meeting_page(case, meeting, guest_form=form, status=400)
