@@ -327,6 +327,49 @@ ENDPOINT_PARAMETERS.update({
 PDF_TEMPLATES["plans/plan_pdf.html"] = _plan_pdf_sample
 
 
+def _minutes_shared_with_the_manager() -> None:
+    """escalation.minutes: a second case of the demo teacher, referred to Arjeplog's styrgrupp, with a
+    meeting whose minutes are shared with the manager role's address (the demo's styrgrupp members
+    have no account; the demo case itself stays unreferred for the other pages)."""
+    import datetime as dt
+
+    from portal.cases.models import Case
+    from portal.escalation.models import MinutesShare, Referral
+    from portal.extensions import db
+    from portal.plans.meetings import to_utc
+    from portal.plans.models import Meeting, MeetingParticipant
+    from portal.timeutil import today_local
+
+    demo = _demo_case()
+    case = Case(child_name="Mia Minnesdotter", personal_number="20140505-2380", unit_key=demo.unit_key,
+                opened_by_id=demo.opened_by_id)
+    db.session.add(case)
+    db.session.flush()
+    day = today_local() - dt.timedelta(days=2)
+    meeting = Meeting(case_id=case.id, purpose="Ansvaret för skjutsen.", starts_at=to_utc(day, dt.time(9, 0)),
+                      ends_at=to_utc(day, dt.time(10, 0)), status="held", child_participation="not_present",
+                      notes="Skolan och IFO är oense om skjutsen.\nFrågan går till styrgruppen.",
+                      created_by_id=demo.opened_by_id,
+                      participants=[MeetingParticipant(kind="guest", name="Tore Tränarsson", email="tore@idrott.example",
+                                                       guest_role="Tränare eller ledare på fritiden")])
+    referral = Referral(case_id=case.id, process_key="arjeplog", level_key="styrgrupp", question="Vem ordnar skjutsen?")
+    db.session.add_all([meeting, referral])
+    db.session.flush()
+    db.session.add(MinutesShare(meeting_id=meeting.id, referral_id=referral.id, email=ROLES["manager"]))
+    db.session.commit()
+
+
+def _shared_minutes_meeting_id() -> int:
+    from portal.escalation.models import MinutesShare
+    from portal.extensions import db
+
+    return db.session.scalar(select(MinutesShare.meeting_id).where(MinutesShare.email == ROLES["manager"]))
+
+
+SETUP.append(_minutes_shared_with_the_manager)
+ENDPOINT_PARAMETERS[("escalation.minutes", "meeting_id")] = _shared_minutes_meeting_id
+
+
 # --- registerutdrag (portal.subject_access) --------------------------------------------------------
 
 def _subject_access_sample() -> dict:

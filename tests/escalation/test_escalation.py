@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal.config import ROOT
 from tests.helpers import SEEDS, login
+from tests.support.meetings import outbox, signed_in
 
 
 def _words(text: str) -> str:
@@ -34,19 +35,7 @@ def world(app, make_user, make_case):
     return app, people, cases
 
 
-def _client(app, email):
-    client = app.test_client()
-    login(client, email)
-    return client
-
-
-def _outbox(app, kind):
-    from portal.extensions import db
-    from portal.notify.models import OutboxMessage
-
-    with app.app_context():
-        return [(m.to_addr, m.subject, m.body_text) for m in db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))]
+_client, _outbox = signed_in, outbox
 
 
 def test_an_arjeplog_case_goes_to_the_styrgrupp_whose_members_are_told_without_personal_data(world):

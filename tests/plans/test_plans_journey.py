@@ -13,6 +13,7 @@ from icalendar import Calendar
 from tests.support.consent import code_in, deliver, link_in, mails_to, sign, text_of, verify_by_code
 from tests.support.plans import (IFO, SKOLA, case_with_people, client_for, date_fields, give_consent,
                                  new_plan, plan_id_from, two_unit_sip, value, version_status)
+from tests.support.meetings import ics_of, whole_mail
 from portal.timeutil import today_local
 
 GUARDIAN_1, GUARDIAN_2 = "vh1@familj.example", "vh2@familj.example"
@@ -37,19 +38,10 @@ def journey(app_factory, make_user, make_case, smtp_sink):
 
 
 def no_personal_data(mail) -> None:
-    whole = mail.as_string()
-    for part in mail.walk():
-        if part.get_content_maintype() == "text":
-            whole += part.get_content()
+    whole = whole_mail(mail)
     assert CHILD_NAME not in whole and "Testbarn" not in whole
     assert PERSONAL_NUMBER not in whole and "201204152381" not in whole
     assert "Läxhjälp" not in whole and "matten" not in whole
-
-
-def ics_of(mail) -> Calendar:
-    parts = [p for p in mail.walk() if p.get_content_type() == "text/calendar"]
-    assert len(parts) == 1, "one calendar attachment"
-    return Calendar.from_ical(parts[0].get_payload(decode=True))
 
 
 def event_of(cal: Calendar):

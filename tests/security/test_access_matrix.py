@@ -130,6 +130,8 @@ MATRIX: dict[str, dict] = {
     "plans.undo_step": {"POST": CASE_POST},
     "escalation.refer": {"POST": CASE_POST},
     "escalation.decide": {"POST": CASE_POST, "order": 58},
+    # Minutes shared with the members of the level a case was referred to: nobody in the world is one.
+    "escalation.minutes": {"GET": roles(same(LOGIN), own=404, other=404, manager=404, admin=404)},
     "plans.plan_new": {"POST": CASE_POST},
     "plans.plan_latest": {"GET": CASE_REDIRECT},
     "plans.view": {"GET": CASE},
@@ -150,6 +152,7 @@ MATRIX: dict[str, dict] = {
     "plans.meeting_invite": {"POST": CASE_POST},
     "plans.meeting_absence": {"POST": CASE_POST},
     "plans.participant_add": {"POST": CASE_POST},
+    "plans.guest_add": {"POST": CASE_POST},
     "plans.participant_remove": {"POST": CASE_POST, "order": 55},
     "plans.meeting_held": {"POST": CASE_POST, "order": 55},
     "plans.meeting_cancel": {"POST": CASE_POST, "order": 56},
