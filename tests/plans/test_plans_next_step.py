@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 from portal.plans.process import StepDone, load_processes, next_step, schedule
-from tests.helpers import login
+from tests.helpers import ROOT, login
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
+CONTENT = ROOT / "content"
 NORRBUS = load_processes(CONTENT)["norrbus"]
 MONDAY = dt.date(2026, 11, 2)
 
