@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..audit import record_and_commit
 from ..cases.access import load_case
 from ..web.guards import guard_blueprint, staff_required
 from ..web.loaders import loader
@@ -54,3 +55,15 @@ def decide(case, referral):
         return _back(case)
     return render_template("escalation/decide.html", case=case, referral=referral, form=form,
                            level=service.level_of(referral.process_key, referral.level_key)), 400
+
+
+@bp.route("/minnesanteckningar/<int:meeting_id>")
+@loader("meeting_id", ("meeting", "case", "level"), lambda meeting_id: service.shared_minutes(meeting_id, current_user))
+def minutes(meeting, case, level):
+    """Minutes shared with a member of the level a case was referred to: those minutes and nothing
+    else of the case (need-to-know; 404 for anyone else)."""
+    from ..plans.meetings import KIND_LABELS, meeting_word
+
+    record_and_commit("escalation.minutes_view", case=case, object_type="meeting", object_id=meeting.id)
+    return render_template("escalation/minutes.html", meeting=meeting, case=case, level=level,
+                           word=meeting_word(case), kind_labels=KIND_LABELS)
