@@ -133,7 +133,7 @@ MATRIX: dict[str, dict] = {
     "escalation.refer": {"POST": CASE_POST},
     "escalation.decide": {"POST": CASE_POST, "order": 58},
     # Minutes shared with the members of the level a case was referred to: nobody in the world is one.
-    "escalation.minutes": {"GET": roles(same(LOGIN), own=404, other=404, manager=404, admin=404)},
+    "escalation.minutes": {"GET": roles(same(LOGIN), own=404, other=404, manager=404, admin=403)},  # members of the level only; administrators never (403)
     "plans.plan_new": {"POST": CASE_POST},
     "plans.plan_latest": {"GET": CASE_REDIRECT},
     "plans.view": {"GET": CASE},
