@@ -44,6 +44,7 @@ SECTIONS = {
     "pdf": "load_pdf",
     "scale": "load_scale",
     "memory": "load_memory",
+    "floors": "load_floors",
 }
 
 
