@@ -1,5 +1,6 @@
 """The measured flows in process: the median time of many calls through the Flask test client, and
-a pyinstrument profile of one flow (issue 32). Robust to a shared host's noise, unlike wrk.
+a pyinstrument profile of one flow (issue 32); beside each flow its hand-written floor
+(bench/baselines/floor_*.py) on the same database. CPU time: robust to a shared host's noise, unlike wrk.
 
     .venv/bin/python bench/profile_flows.py                 (every flow: median and p95)
     .venv/bin/python bench/profile_flows.py --profile case  (and pyinstrument's tree for that flow)
@@ -26,41 +27,33 @@ GUIDELINE = "/riktlinjer/norrbus-riktlinjer"
 QUERIES = ["samverkansmöte", "barn", "vårdnadshavare", "barnets plan", "kostnadsfördelning placering"]
 
 
-def case_events(case_id: int, user_id: int, n: int) -> None:
-    """n audit events on the case (its history), as a much-viewed case has."""
-    from sqlalchemy import insert
+def setup(folder: Path):
+    """(app, the staff member's case reference): the database of bench/load_floors.py's portal."""
+    from load_floors import seed_flows
 
-    from portal.audit.models import AuditEvent
-    from portal.extensions import db
-
-    db.session.execute(insert(AuditEvent), [dict(user_id=user_id, actor="", unit_key="solbackens-skola",
-                                                 case_id=case_id, action="case.view", object_type="case",
-                                                 object_id=str(case_id), detail="") for _ in range(n)])
-
-
-def setup(folder: Path, reports: int = 1000, cases: int = 100):
-    """(app, the staff member's case reference): a SQLite database as bench/load.py's portal has,
-    with generated reports and cases."""
-    made = {}
-
-    def seed(app):
-        from sqlalchemy import select
-
-        import datagen
-        from portal.accounts.models import User
-        from portal.cases.models import Case
-        from portal.extensions import db
-
-        staff = db.session.scalar(select(User).where(User.email == STAFF))
-        made.update(datagen.make_reports(reports, MANAGER))
-        made.update(datagen.make_cases(cases, staff.id))
-        case = db.session.scalar(select(Case).where(Case.unit_key == "solbackens-skola").order_by(Case.id).limit(1))
-        case_events(case.id, staff.id, 50)
-        made["case_ref"] = case.ref
-
-    url = f"sqlite:///{folder / 'portal.sqlite3'}"
-    app = make_database(folder, url, seed)
+    made: dict = {}
+    app = make_database(folder, f"sqlite:///{folder / 'portal.sqlite3'}", seed_flows(made))
     return app, made["case_ref"]
+
+
+def floors(folder: Path, case_ref: str) -> dict:
+    """flow -> one request to its hand-written floor (bench/baselines/floor_*.py) in this process,
+    on the same database, signed in by its own session row."""
+    import os
+    import importlib
+
+    sys.path.insert(0, str(HERE / "baselines"))
+    os.environ["BENCH_DATABASE"] = str(folder / "portal.sqlite3")
+    page = folder / "guideline.html"
+    os.environ["BENCH_HTML"] = str(page)
+    result = {}
+    for flow, module, path, email in (("guideline", "floor_guideline", GUIDELINE, STAFF),
+                                      ("search", "floor_search", None, STAFF),
+                                      ("case", "floor_case", f"/arenden/{case_ref}", STAFF),
+                                      ("inbox", "floor_inbox", "/inkorg", MANAGER)):
+        client = signed_in(importlib.import_module(module).app, email)
+        result[flow] = _get(client, path) if path else _search(client)
+    return result
 
 
 def signed_in(app, email: str):
@@ -72,6 +65,22 @@ def signed_in(app, email: str):
     return client
 
 
+def _get(client, path):
+    def one():
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    return one
+
+
+def _search(client):
+    counter = iter(range(10**9))
+
+    def one():
+        response = client.get("/sok", query_string={"q": QUERIES[next(counter) % len(QUERIES)]})
+        assert response.status_code == 200
+    return one
+
+
 def flows(app, case_ref: str) -> dict:
     """name -> a function doing one request (or one submission) and checking its answer."""
     from load_submit import FIELDS, SIGNED_NAME
@@ -79,17 +88,6 @@ def flows(app, case_ref: str) -> dict:
     staff, manager = signed_in(app, STAFF), signed_in(app, MANAGER)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
                       staff.get("/avvikelser/ny").get_data(as_text=True)).group(1)
-    counter = iter(range(10**9))
-
-    def get(client, path):
-        def one():
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-        return one
-
-    def search():
-        response = staff.get("/sok", query_string={"q": QUERIES[next(counter) % len(QUERIES)]})
-        assert response.status_code == 200
 
     def submit():
         response = staff.post("/avvikelser/ny", data={"csrf_token": token, **FIELDS})
@@ -98,19 +96,21 @@ def flows(app, case_ref: str) -> dict:
                               data={"csrf_token": token, "signed_name": SIGNED_NAME, "confirm": "y"})
         assert response.status_code in (302, 303), response.status_code
 
-    return {"guideline": get(staff, GUIDELINE), "guideline public": get(app.test_client(), GUIDELINE),
-            "search": search, "case": get(staff, f"/arenden/{case_ref}"), "inbox": get(manager, "/inkorg"),
-            "case list": get(staff, "/arenden/"), "submission": submit}
+    return {"guideline": _get(staff, GUIDELINE), "guideline public": _get(app.test_client(), GUIDELINE),
+            "search": _search(staff), "case": _get(staff, f"/arenden/{case_ref}"), "inbox": _get(manager, "/inkorg"),
+            "case list": _get(staff, "/arenden/"), "submission": submit}
 
 
 def timed(fn, n: int) -> list[float]:
+    """n samples of the CPU time of one call in this process (SQLite runs in it too): the time a
+    host shared with other work takes away between the calls is not counted, as wall time would."""
     for _ in range(max(3, n // 10)):   # warm: templates compiled, caches filled
         fn()
     samples = []
     for _ in range(n):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        samples.append(time.perf_counter() - start)
+        samples.append(time.process_time() - start)
     return samples
 
 
@@ -123,11 +123,18 @@ def main(argv=None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     app, case_ref = setup(folder)
     every = flows(app, case_ref)
+    (folder / "guideline.html").write_bytes(app.test_client().get(GUIDELINE).get_data())
+    floor = floors(folder, case_ref)
     wanted = [w for w in args.only.split(",") if w] or list(every)
     for name in wanted:
         samples = sorted(timed(every[name], args.requests))
-        print(f"{name:18s} median {statistics.median(samples) * 1000:7.2f} ms   "
-              f"p95 {samples[int(len(samples) * 0.95) - 1] * 1000:7.2f} ms   ({len(samples)} calls)", flush=True)
+        median = statistics.median(samples) * 1000
+        line = (f"{name:18s} median {median:7.2f} ms   p95 {samples[int(len(samples) * 0.95) - 1] * 1000:7.2f} ms"
+                f"   ({len(samples)} calls)")
+        if name in floor:
+            base = statistics.median(timed(floor[name], args.requests)) * 1000
+            line += f"   floor {base:6.2f} ms: the portal {base / median:.2f} x the floor's rate"
+        print(line, flush=True)
     if args.profile:
         from pyinstrument import Profiler
 
