@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from support import bench_app  # noqa: E402
 
-EVENTS, REPEAT = 1000, 5
+EVENTS, REPEAT = 1000, 3
 ACTIONS = ["case.view", "case.print", "consent.view", "plan.view"]
 UNITS = ["solbackens-skola", "ifo-barn-och-familj", "arjeplogs-vardcentral"]
 
@@ -58,14 +58,17 @@ def main() -> None:
     client = app.test_client()
     client.post("/logga-in", data={"email": "rektor@skola.example", "password": "mätning-lösenord-123"})
 
+    statuses = []
+
     def export():
         response = client.get(f"/arenden/{ref}/registerutdrag.pdf?for=barnet")
-        assert response.status_code == 200 and response.data[:4] == b"%PDF", response.status_code
+        statuses.append(response.status_code)   # 503: over PORTAL_PDF_SECONDS (or PORTAL_PDF_MAX_CHARS)
         export.size = len(response.data)
 
     samples = timed(export, REPEAT)
     print(f"registerutdrag of a case with {EVENTS} audit events: median {statistics.median(samples) * 1000:.0f} ms, "
-          f"slowest {max(samples) * 1000:.0f} ms ({export.size // 1024} KiB)")
+          f"slowest {max(samples) * 1000:.0f} ms ({export.size // 1024} KiB); answered {statuses} "
+          f"(503: over the PDF budget, PORTAL_PDF_SECONDS {app.config['PORTAL_PDF_SECONDS']:g})")
     with app.app_context():
         from portal.guidance.content import current_content
         slugs = list(current_content().guidelines)
