@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from support import bench_app  # noqa: E402
+from support import bench_app, timed  # noqa: E402
 
 EVENTS, REPEAT = 1000, 3
 ACTIONS = ["case.view", "case.print", "consent.view", "plan.view"]
@@ -41,15 +41,6 @@ def seed(app):
             for i in range(EVENTS)])
         db.session.commit()
         return case.ref
-
-
-def timed(fn, n):
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
 
 
 def main() -> None:

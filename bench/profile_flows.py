@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+import support  # noqa: E402
 from load import MANAGER, PASSWORD, STAFF, make_database  # noqa: E402
 
 GUIDELINE = "/riktlinjer/norrbus-riktlinjer"
@@ -103,15 +104,9 @@ def flows(app, case_ref: str) -> dict:
 
 def timed(fn, n: int) -> list[float]:
     """n samples of the CPU time of one call in this process (SQLite runs in it too): the time a
-    host shared with other work takes away between the calls is not counted, as wall time would."""
-    for _ in range(max(3, n // 10)):   # warm: templates compiled, caches filled
-        fn()
-    samples = []
-    for _ in range(n):
-        start = time.process_time()
-        fn()
-        samples.append(time.process_time() - start)
-    return samples
+    host shared with other work takes away between the calls is not counted, as wall time would.
+    Warmed first: templates compiled, caches filled."""
+    return support.timed(fn, n, clock=time.process_time, warm=max(3, n // 10))
 
 
 def main(argv=None) -> int:
