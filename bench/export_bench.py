@@ -61,7 +61,7 @@ def main() -> None:
           f"slowest {max(samples) * 1000:.0f} ms ({export.size // 1024} KiB); answered {statuses} "
           f"(503: over the PDF budget, PORTAL_PDF_SECONDS {app.config['PORTAL_PDF_SECONDS']:g})")
     with app.app_context():
-        from portal.guidance.content import current_content
+        from portal.guidance.routes import current_content
         slugs = list(current_content().guidelines)
     firsts = []
     for slug in slugs:
