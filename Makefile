@@ -29,7 +29,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml tests/oidc/package-lock.json
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,bench]'
 	npm ci --prefix tests/oidc --no-audit --no-fund --silent
 	@touch $@
 

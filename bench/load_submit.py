@@ -181,7 +181,8 @@ def run(ctx, results) -> None:
 
     # One submission by hand first: the flow works as wrk will drive it (and warms the workers).
     before = portal_counts(ctx.app)
-    check = submit_load(portal.url, **flow, connections=1, threads=1, seconds=1, max_submissions=1)
+    check = submit_load(portal.url, **flow, connections=1, threads=1, seconds=10,   # ends at the first
+                        max_submissions=1)   # submission; 1 s could end between the form and its signature
     after = portal_counts(ctx.app)
     assert check.completed == 1 and after["submitted"] - before["submitted"] == 1, \
         f"the submission flow does not work under wrk: {check.counts}, {before} -> {after}"

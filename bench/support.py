@@ -4,6 +4,7 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,3 +27,15 @@ def percentiles(samples) -> tuple[float, float]:
     """(median, 95th percentile) in milliseconds."""
     samples = sorted(samples)
     return statistics.median(samples) * 1000, samples[max(int(len(samples) * 0.95) - 1, 0)] * 1000
+
+
+def timed(fn, n: int, *, clock=time.perf_counter, warm: int = 0) -> list[float]:
+    """n samples of one call of fn, in seconds by `clock`, after `warm` calls not counted."""
+    for _ in range(warm):
+        fn()
+    samples = []
+    for _ in range(n):
+        start = clock()
+        fn()
+        samples.append(clock() - start)
+    return samples

@@ -15,7 +15,7 @@ import secrets
 
 import ua_parser
 from flask import current_app, g, request, session
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
@@ -64,14 +64,17 @@ def is_live(row: AccountSession, now: dt.datetime) -> bool:
     return row.ended_at is None and now - row.created_at < _lifetime() and now - row.last_seen_at < _idle()
 
 
+# Built once: the user loader runs on every signed-in request (issue 32).
+_SESSION_AND_ACCOUNT = (select(AccountSession, User).join(User, User.id == AccountSession.user_id)
+                        .where(AccountSession.token_hash == bindparam("token_hash")))
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the account of a live session whose token the cookie holds."""
     token = session.get(SESSION_KEY)
     if not token or not isinstance(token, str):
         return None
-    found = db.session.execute(
-        select(AccountSession, User).join(User, User.id == AccountSession.user_id)
-        .where(AccountSession.token_hash == _hash(token))).first()
+    found = db.session.execute(_SESSION_AND_ACCOUNT, {"token_hash": _hash(token)}).first()
     if found is None:
         return None
     row, user = found

@@ -62,11 +62,11 @@ def _acting_unit(user, case) -> str:
         return ""
     keys = sorted(user.unit_keys)
     if case is not None:
+        if case.unit_key in keys:   # before the shared units: their queries are needed only otherwise
+            return case.unit_key
         from ..cases.access import units_with_access
 
         shared = sorted(set(keys) & units_with_access(case))
-        if case.unit_key in keys:
-            return case.unit_key
         if shared:
             return shared[0]
     return keys[0] if keys else ""

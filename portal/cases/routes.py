@@ -109,14 +109,17 @@ def open_case_in_unit(personal_number: str, unit_key: str) -> Case | None:
 @bp.route("/<ref>")
 @load_case
 def view(case):
-    record_and_commit("case.view", case=case, object_type="case", object_id=case.id)
     directory = current_app.extensions["directory"]
     today = today_local()
-    return render_template(
+    page = render_template(
         "cases/view.html", case=case, directory=directory, age=case.age_on(today),
         panels=panels_for(case, current_user), top_panels=panels_for(case, current_user, top=True),
         confirm=ConfirmForm(),
     )
+    # Committed before the page is sent, after it is rendered: a commit first expired the case and the
+    # account, and the page loaded both again (issue 32).
+    record_and_commit("case.view", case=case, object_type="case", object_id=case.id)
+    return page
 
 
 @bp.route("/<ref>/andra", methods=["GET", "POST"])

@@ -44,6 +44,6 @@ def _panel(case, user):
     referrals = service.referrals(case)
     return {"process": process, "levels": levels, "referrals": referrals,
             "level_names": {lv.key: lv.name for lv in levels},
-            "open": any(r.is_open for r in referrals), "next_level": service.next_level_for(case, process.key),
+            "open": any(r.is_open for r in referrals), "next_level": service.next_level_for(case, process.key, referrals),
             "refer_form": ReferForm(formdata=None), "source_url": source_url(levels[0].source),
             "decision_forms": {r.id: DecisionForm(prefix=f"r{r.id}", formdata=None) for r in referrals if r.is_open}}

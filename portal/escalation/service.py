@@ -35,8 +35,10 @@ def level_of(process_key: str, level_key: str) -> Level | None:
     return next((lv for lv in levels_for(process_key) if lv.key == level_key), None)
 
 
-def next_level_for(case, process_key: str) -> Level | None:
-    return next_level(levels_for(process_key), [r.level_key for r in referrals(case) if r.process_key == process_key])
+def next_level_for(case, process_key: str, existing: list[Referral] | None = None) -> Level | None:
+    """The next level not yet tried; `existing`: the case's referrals when the caller has them already."""
+    existing = referrals(case) if existing is None else existing
+    return next_level(levels_for(process_key), [r.level_key for r in existing if r.process_key == process_key])
 
 
 class EscalationError(DomainError):

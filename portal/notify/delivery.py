@@ -8,9 +8,10 @@ list a case's messages that need attention (case_problems)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -120,19 +121,26 @@ def delivery_by_key(key: str) -> Delivery | None:
     return delivery_of(row) if row is not None else None
 
 
-def case_problems(case_id: int, limit: int = 50) -> list[Delivery]:
-    """The case's messages that failed or wait for a new try, newest first; not those a later
-    message of the same kind to the same address has made good (a new link that arrived)."""
+@functools.lru_cache(maxsize=4)
+def _problems_statement(limit: int):
+    """The statement of case_problems, built once per process (the case is a bound parameter): building
+    it, with its aliased subquery, cost more than running it on every case page (issue 32)."""
+    case_id = bindparam("case_id")
     later = aliased(OutboxMessage)
     made_good = exists().where(later.case_id == case_id, later.kind == OutboxMessage.kind,
                                later.to_addr == OutboxMessage.to_addr, later.id > OutboxMessage.id,
                                later.status == SENT)
-    rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.case_id == case_id,
-                                    (OutboxMessage.status == FAILED)
-                                    | ((OutboxMessage.status == WAITING) & (OutboxMessage.attempts > 0)),
-                                    ~made_good)
-        .order_by(OutboxMessage.id.desc()).limit(limit)).all()
+    return (select(OutboxMessage).where(OutboxMessage.case_id == case_id,
+                                        (OutboxMessage.status == FAILED)
+                                        | ((OutboxMessage.status == WAITING) & (OutboxMessage.attempts > 0)),
+                                        ~made_good)
+            .order_by(OutboxMessage.id.desc()).limit(limit))
+
+
+def case_problems(case_id: int, limit: int = 50) -> list[Delivery]:
+    """The case's messages that failed or wait for a new try, newest first; not those a later
+    message of the same kind to the same address has made good (a new link that arrived)."""
+    rows = db.session.scalars(_problems_statement(limit), {"case_id": case_id}).all()
     return [delivery_of(row) for row in rows]
 
 

@@ -207,6 +207,7 @@ class Stack:
     database_url: str = ""
     nginx_port: int = 0
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    database: str = "mariadb"   # or "sqlite": one file in the folder, shared by both instances (bench/load_deployed.py)
 
     @property
     def url(self) -> str:
@@ -267,6 +268,9 @@ class Stack:
             log.write(f"{time.monotonic() - self._started:6.1f} s  {what}\n")
 
     def _start_mariadb(self) -> None:
+        if self.database == "sqlite":
+            self.database_url = f"sqlite:///{self.folder / 'portal.sqlite3'}"
+            return
         self.mariadb.start()
         self.database_url = self.mariadb.create_database("portal", user="portal", password=secrets.token_hex(12))
 
@@ -367,6 +371,6 @@ class Stack:
         self.mariadb.stop()
 
 
-def start_stack() -> Stack:
+def start_stack(database: str = "mariadb") -> Stack:
     folder = Path(tempfile.mkdtemp(prefix="portal-stack-", dir="/tmp" if os.path.isdir("/tmp") else None))
-    return Stack(folder).start()
+    return Stack(folder, database=database).start()
