@@ -140,8 +140,27 @@ def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingPartici
         uid=meeting.uid, sequence=meeting.sequence, method=method,
         start=aware(meeting.starts_at), end=aware(meeting.ends_at), summary=word, location=_location(meeting),
         url=_digital_link(meeting) or None, organizer=_organizer(meeting), attendees=recipients,
-        description=f"{word} i Samverkansportalen. Logga in för att läsa syfte, dagordning och deltagare: "
-                    f"{_link(case, meeting)}")
+        description=_ics_description(case, meeting, recipient, word))
+
+
+def _family_contact(case: Case) -> dict[str, str]:
+    """Whom the family asks about the meeting: the case's unit (name, phone, e-mail)."""
+    return current_app.extensions["directory"].contact(case.unit_key)
+
+
+def _ics_description(case: Case, meeting: Meeting, recipient: MeetingParticipant, word: str) -> str:
+    """Staff are sent to the portal; the family has no account there and gets whom to ask."""
+    if recipient.kind in ("staff", "unit"):
+        return (f"{word} i Samverkansportalen. Logga in för att läsa syfte, dagordning och deltagare: "
+                f"{_link(case, meeting)}")
+    contact = _family_contact(case)
+    ways = ", ".join(part for part in (contact["phone"] and f"telefon {contact['phone']}",
+                                       contact["email"] and f"e-post {contact['email']}") if part)
+    who = _organizer(meeting)[0]
+    text = f"{word}. Har du frågor om mötet eller kan du inte komma? Kontakta {who or contact['name']}"
+    if contact["name"] and ways:
+        text += f" eller {contact['name']}, {ways}"
+    return text + "."
 
 
 def _context(case: Case, meeting: Meeting, participant: MeetingParticipant) -> dict:
@@ -152,6 +171,7 @@ def _context(case: Case, meeting: Meeting, participant: MeetingParticipant) -> d
         "link": _link(case, meeting) if participant.kind in ("staff", "unit") else "",
         "organizer": _organizer(meeting)[0] if participant.kind in ("guardian", "child") else "",
         "professional": participant.kind in ("staff", "unit"),
+        "contact": _family_contact(case) if participant.kind in ("guardian", "child") else None,
     }
 
 
