@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.markup_support import markup_problems
 from tests.security_support import CHILD_NAME, CHILD_NUMBER, ROLES, client_for
 from tests.security_support import world_app, world_snapshot  # noqa: F401  (fixtures)
 
@@ -278,6 +279,8 @@ def test_access_matrix(world_app, role):
         if not _verdict(response, expected):
             where = response.headers.get("Location", "")
             wrong.append(f"{method} {url} ({endpoint}): {response.status_code} {where}, expected {expected}")
+        if response.mimetype == "text/html":  # every page and error state is valid HTML
+            wrong += [f"{method} {url} ({endpoint}): {p}" for p in markup_problems(response.get_data(as_text=True))]
         if role not in SEES_THE_CHILD and (role, endpoint) not in DEV_MAILBOX and response.mimetype in ("text/html", "text/plain", "application/json", "text/csv"):
             body = response.get_data(as_text=True)
             for secret in (CHILD_NAME, CHILD_NUMBER, "vera@familj.example"):
