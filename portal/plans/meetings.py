@@ -77,6 +77,11 @@ def participant_problem(case: Case, participant: MeetingParticipant) -> str | No
     return None
 
 
+def role_choices(meeting: Meeting) -> list[tuple[str, str]]:
+    """Who may chair or take the minutes: the professionals, never the child or a guardian."""
+    return [(str(p.id), p.name) for p in meeting.participants if p.kind not in rules.FAMILY_KINDS]
+
+
 def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, case: Case | None = None) -> dict[str, str]:
     by_id = {p.id: p for p in meeting.participants}
     chair, secretary = by_id.get(chair_id), by_id.get(secretary_id)

@@ -476,7 +476,7 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
     participant_form = participant_form or ParticipantForm(formdata=None)
     participant_form.who.choices = _participant_choices(case, meeting)
     roles_form = roles_form or RolesForm(formdata=None)
-    pros = [(str(p.id), p.name) for p in meeting.participants]
+    pros = meeting_service.role_choices(meeting)
     roles_form.chair.choices = [("", "Välj")] + pros
     roles_form.secretary.choices = [("", "Välj")] + pros
     if roles_form.chair.data is None and meeting.chair:
@@ -559,7 +559,7 @@ def meeting_roles(ref, meeting_id):
     case = _case(ref)
     meeting = _meeting(case, meeting_id)
     form = RolesForm()
-    pros = [(str(p.id), p.name) for p in meeting.participants]
+    pros = meeting_service.role_choices(meeting)
     form.chair.choices = form.secretary.choices = [("", "Välj")] + pros
     if form.validate_on_submit():
         try:
