@@ -10,7 +10,8 @@ What it reports, one line each:
   - an id used twice (e.g. several forms' CSRF fields with id="csrf_token");
   - a required <select> (single choice, no size) whose first option is not an empty placeholder;
   - a <label for> with no labelable element of that id;
-  - aria-describedby, aria-labelledby, aria-controls or a link's #fragment naming no element."""
+  - aria-describedby, aria-labelledby, aria-controls or a link's #fragment naming no element;
+  - an error summary whose links are not in the order of the fields on the page."""
 from __future__ import annotations
 
 import html5lib
@@ -62,4 +63,11 @@ def markup_problems(html: str) -> list[str]:
         if tag == "a" and href.startswith("#") and len(href) > 1 and href[1:] not in by_id \
                 and href[1:] not in {x.get("name") for x in elements if _tag(x) == "a"}:
             problems.append(f"{_describe(e)} points to no element on the page")
+    position = {id(e): i for i, e in enumerate(elements)}
+    for summary in (e for e in elements if e.get("data-error-summary") is not None):
+        targets = [a.get("href")[1:] for a in summary.iter() if _tag(a) == "a" and (a.get("href") or "").startswith("#")]
+        found = [(t, position[id(by_id[t][0])]) for t in targets if t in by_id]
+        if [p for _, p in found] != sorted(p for _, p in found):
+            problems.append(f"the error summary is not in page order: {[t for t, _ in found]} "
+                            f"(on the page: {[t for t, _ in sorted(found, key=lambda x: x[1])]})")
     return problems

@@ -118,8 +118,11 @@ def _field(fd: FieldDef, draft: bool, choices: dict):
 
 
 def build_form(definition: FormDefinition, *, record: dict | None = None, draft: bool = False,
-               choices: dict | None = None, formdata=None, base=PortalForm, prefix: str = ""):
-    """A form instance for the definition. On POST the submitted data wins; otherwise `record`."""
+               choices: dict | None = None, formdata=None, base=PortalForm, prefix: str = "",
+               base_fields_last: bool = False):
+    """A form instance for the definition. On POST the submitted data wins; otherwise `record`.
+    base_fields_last: the base class's own fields come after the definition's (the page shows them
+    below it), so that the error summary lists the errors in the page's order."""
     choices = choices or {}
     attrs = {}
     for section in definition.sections:
@@ -133,6 +136,10 @@ def build_form(definition: FormDefinition, *, record: dict | None = None, draft:
             for fd in section.fields:
                 attrs[f"{section.key}__{fd.key}"] = _field(fd, draft, choices)
     cls = type(f"{definition.key}_form", (base,), attrs)
+    if base_fields_last:
+        unbound = [(name, getattr(cls, name)) for name in dir(cls)
+                   if not name.startswith("_") and hasattr(getattr(cls, name), "_formfield")]
+        cls._unbound_fields = sorted(unbound, key=lambda f: (f[0] not in attrs, f[1].creation_counter, f[0]))
     data = _record_to_data(definition, record or {})
     kwargs = {"data": data, "prefix": prefix}
     if formdata is not None:
