@@ -214,7 +214,11 @@ def _record_to_data(definition: FormDefinition, record: dict) -> dict:
 
 
 def handle_repeat_buttons(form) -> bool:
-    """Applies an "add entry" / "remove entry" click. True when the POST was such a click."""
+    """Applies an "add entry" / "remove entry" click. True when the POST was such a click.
+
+    form.focus_id names the entry the page shows with focus (the macros add autofocus to it): the
+    new one after "Lägg till …", the one before the removed one after "Ta bort …", so that the
+    keyboard and screen reader user continues where they clicked, not at the top of the page."""
     action = request.form.get(ACTION, "") if request.method == "POST" else ""
     if not action:
         return False
@@ -223,6 +227,7 @@ def handle_repeat_buttons(form) -> bool:
         field = form[parts[1]]
         if len(field.entries) < (field.max_entries or 100):
             field.append_entry()
+        form.focus_id = field.entries[-1].id if field.entries else ""
         return True
     if parts[0] == "remove" and len(parts) == 3 and parts[1] in form:
         field = form[parts[1]]
@@ -231,6 +236,7 @@ def handle_repeat_buttons(form) -> bool:
         except ValueError:
             return True
         field.entries = [e for i, e in enumerate(field.entries) if i != index]
+        form.focus_id = field.entries[max(min(index, len(field.entries)) - 1, 0)].id if field.entries else ""
         return True
     return True
 
