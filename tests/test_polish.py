@@ -178,3 +178,11 @@ def test_the_markup_check_finds_what_a_validator_would():
     assert markup_problems("<!doctype html><html lang='sv'><head><title>x</title></head><body><main>"
                            "<label for='a'>A</label><select id='a' name='a' required><option value=''>Välj</option>"
                            "<option value='b'>B</option></select></main></body></html>") == []
+
+
+def test_no_template_lets_the_browser_cut_text():
+    """Text over a limit gets a message; no template carries an HTML maxlength that cuts pasted text
+    silently (the character count's data-maxlength is not one)."""
+    found = [str(f.relative_to(ROOT)) for f in ROOT.glob("portal/**/*.html")
+             if re.search(r"\smaxlength\s*=\s*[\"']", f.read_text(encoding="utf-8"))]
+    assert not found, f"maxlength left in {found}"
