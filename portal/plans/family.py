@@ -91,8 +91,9 @@ def send_links(case, version: PlanVersion, template: str, kind: str) -> int:
         token = issue_link(signer)
         link = current_app.config["PORTAL_BASE_URL"] + url_for("plans_family.home", token=token)
         queue_email(signer.email, template, {"link": link, "young": approval.party == "child",
-                                             "contact": current_app.extensions["directory"].contact(case.unit_key)},
-                    kind=kind, case_id=case.id, dedupe_key=f"{kind}:{version.id}:{approval.id}:{template.rsplit('/', 1)[-1]}")
+                                             "family_contact": current_app.extensions["directory"].contact(case.unit_key)},
+                    kind=kind, case_id=case.id,
+                    dedupe_key=f"{kind}:{version.id}:{approval.id}:{template.rsplit('/', 1)[-1]}")
         sent += 1
     return sent
 
@@ -142,6 +143,17 @@ def _my_approval(version: PlanVersion, signer) -> PlanApproval | None:
                  and a.signer_ref == f"consent_signer:{signer.id}"), None)
 
 
+def waiting_for(version: PlanVersion) -> list[str]:
+    """Who has not approved a proposed version yet, for the family's page: the guardians by name,
+    "barnet eller den unge" and the units (no other personal data)."""
+    if version.status != PROPOSED:
+        return []
+    from .service import directory
+
+    return [a.name if a.party == "guardian" else "barnet eller den unge" if a.party == "child"
+            else directory().unit_label(a.unit_key) for a in version.approvals if not a.done]
+
+
 @bp.route("/<token>")
 @limiter.limit(FAMILY_LIMIT)
 def home(token: str):
@@ -158,8 +170,9 @@ def home(token: str):
     from .forms import ConfirmForm
 
     case = signer.consent.case
-    items = [(plan, version, readable(plan, version), _my_approval(version, signer)) for plan, version in _current(case)]
-    for plan, version, _, _ in items:
+    items = [(plan, version, readable(plan, version), _my_approval(version, signer), waiting_for(version))
+             for plan, version in _current(case)]
+    for plan, version, *_ in items:
         record("plan.family_view", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer))
     db.session.commit()
     return render_template("plans/family/home.html", token=token, items=items, confirm=ConfirmForm(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.markup_support import markup_problems
+from tests.support.markup import markup_problems
 
 from .helpers import (check_html_document, fillable_post_forms, format_results, is_sandboxed, run_axe, screenshot,
                       shows_page, submit_form_empty)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.markup_support import markup_problems
+from tests.support.markup import markup_problems
 
 from .pages import ROLES
 
