@@ -35,7 +35,7 @@ def record(action: str, *, case=None, case_id: int | None = None, unit_key: str 
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user
     if unit_key is None:
-        unit_key = _acting_unit(user, case)
+        unit_key = _acting_unit(user, case if case is not None or case_id is None else _case(case_id))
     event = AuditEvent(
         user_id=user.id if user is not None else None,
         actor=actor or ("" if user is not None else "system"),
@@ -56,8 +56,17 @@ def record_and_commit(action: str, **kwargs) -> AuditEvent:
     return event
 
 
+def _case(case_id: int):
+    from ..cases.models import Case
+
+    return db.session.get(Case, case_id)
+
+
 def _acting_unit(user, case) -> str:
-    """The unit the staff member acts for: the case's unit if theirs, else their first shared unit."""
+    """The unit an event on a case is logged under: the case's unit if it is the user's, else the
+    user's unit that shares the case (a consent, a plan), else the case's own unit (a manager
+    reading a report about another unit's case acts for none of the case's units). Without a
+    case: the user's first unit."""
     if user is None or not getattr(user, "memberships", None):
         return ""
     keys = sorted(user.unit_keys)
@@ -67,6 +76,5 @@ def _acting_unit(user, case) -> str:
         from ..cases.access import units_with_access
 
         shared = sorted(set(keys) & units_with_access(case))
-        if shared:
-            return shared[0]
+        return shared[0] if shared else case.unit_key
     return keys[0] if keys else ""

@@ -55,7 +55,7 @@ def request_form(case, user, *, record: dict | None = None, plan: list[dict] | N
         contact_unit = case.unit_key if case.unit_key in own else (own[0] if own else "")
         record = {"units": {"units": [case.unit_key]}, "validity": {"months": current_app.config["PORTAL_CONSENT_DEFAULT_MONTHS"]},
                   "contact": {"unit": contact_unit, "name": user.name, "email": user.email}}
-    form = build_form(definition, record=record, base=_signer_base(options, case, plan),
+    form = build_form(definition, record=record, base=_signer_base(options, case, plan), base_fields_last=True,
                       choices={"unit": directory.unit_choices(), "own_unit": directory.unit_choices(set(own))})
     form.signer_options = options
     form.case = case

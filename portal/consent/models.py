@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, event, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -104,6 +104,15 @@ class Consent(db.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == DRAFT
+
+    @property
+    def number(self) -> int:
+        """What people call it: the consent's ordinal among its case's consents ("Samtycke 1" on a
+        case's first). The id runs across all cases and stays in links and logs."""
+        if self.id is None:
+            return 1
+        return db.session.scalar(select(func.count(Consent.id)).where(
+            Consent.case_id == self.case_id, Consent.id <= self.id)) or 1
 
     @property
     def is_open(self) -> bool:

@@ -815,5 +815,6 @@ def staff_addresses(consent: Consent) -> list[str]:
 def notify_staff(consent: Consent, template: str, kind: str) -> None:
     link = f"{cfg('PORTAL_BASE_URL')}/arenden/{consent.case.ref}/samtycke/{consent.id}"
     for address in staff_addresses(consent):
-        queue(address, template, {"case_ref": consent.case.ref, "link": link, "consent_id": consent.id},
+        queue(address, template, {"case_ref": consent.case.ref, "link": link, "consent_id": consent.id,
+                                  "consent_number": consent.number},
               kind=kind, case_id=consent.case_id)

@@ -529,7 +529,7 @@ def summary_csv():
     writer.writerows(csv_rows([(name, c) for name, _, c in sections]))
     record_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
                       detail=f"år {year}, csv")
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8")
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="avvikelser-sammanstallning-{year}.csv"'
     return response
 

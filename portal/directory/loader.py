@@ -113,6 +113,13 @@ class Directory:
         unit, service = self.units[unit_key], self.service_of(unit_key)
         return f"{unit.name} ({service.name}, {self.authorities[service.authority_key].name})"
 
+    def contact(self, unit_key: str) -> dict[str, str]:
+        """Whom a family asks (e-mails about meetings and plans): the unit's name, e-mail and phone."""
+        unit = self.units.get(unit_key)
+        if unit is None:
+            return {"name": "", "email": "", "phone": ""}
+        return {"name": unit.name, "email": unit.email, "phone": unit.phone}
+
     def managers_of(self, unit_key: str, roles: list[str] | None = None) -> list[Manager]:
         """Managers of the unit and of its service, optionally only those with the given roles."""
         unit = self.units[unit_key]

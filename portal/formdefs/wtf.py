@@ -118,8 +118,11 @@ def _field(fd: FieldDef, draft: bool, choices: dict):
 
 
 def build_form(definition: FormDefinition, *, record: dict | None = None, draft: bool = False,
-               choices: dict | None = None, formdata=None, base=PortalForm, prefix: str = ""):
-    """A form instance for the definition. On POST the submitted data wins; otherwise `record`."""
+               choices: dict | None = None, formdata=None, base=PortalForm, prefix: str = "",
+               base_fields_last: bool = False):
+    """A form instance for the definition. On POST the submitted data wins; otherwise `record`.
+    base_fields_last: the base class's own fields come after the definition's (the page shows them
+    below it), so that the error summary lists the errors in the page's order."""
     choices = choices or {}
     attrs = {}
     for section in definition.sections:
@@ -133,6 +136,10 @@ def build_form(definition: FormDefinition, *, record: dict | None = None, draft:
             for fd in section.fields:
                 attrs[f"{section.key}__{fd.key}"] = _field(fd, draft, choices)
     cls = type(f"{definition.key}_form", (base,), attrs)
+    if base_fields_last:
+        unbound = [(name, getattr(cls, name)) for name in dir(cls)
+                   if not name.startswith("_") and hasattr(getattr(cls, name), "_formfield")]
+        cls._unbound_fields = sorted(unbound, key=lambda f: (f[0] not in attrs, f[1].creation_counter, f[0]))
     data = _record_to_data(definition, record or {})
     kwargs = {"data": data, "prefix": prefix}
     if formdata is not None:
@@ -207,7 +214,11 @@ def _record_to_data(definition: FormDefinition, record: dict) -> dict:
 
 
 def handle_repeat_buttons(form) -> bool:
-    """Applies an "add entry" / "remove entry" click. True when the POST was such a click."""
+    """Applies an "add entry" / "remove entry" click. True when the POST was such a click.
+
+    form.focus_id names the entry the page shows with focus (the macros add autofocus to it): the
+    new one after "Lägg till …", the one before the removed one after "Ta bort …", so that the
+    keyboard and screen reader user continues where they clicked, not at the top of the page."""
     action = request.form.get(ACTION, "") if request.method == "POST" else ""
     if not action:
         return False
@@ -216,6 +227,7 @@ def handle_repeat_buttons(form) -> bool:
         field = form[parts[1]]
         if len(field.entries) < (field.max_entries or 100):
             field.append_entry()
+        form.focus_id = field.entries[-1].id if field.entries else ""
         return True
     if parts[0] == "remove" and len(parts) == 3 and parts[1] in form:
         field = form[parts[1]]
@@ -224,6 +236,7 @@ def handle_repeat_buttons(form) -> bool:
         except ValueError:
             return True
         field.entries = [e for i, e in enumerate(field.entries) if i != index]
+        form.focus_id = field.entries[max(min(index, len(field.entries)) - 1, 0)].id if field.entries else ""
         return True
     return True
 

@@ -90,8 +90,10 @@ def send_links(case, version: PlanVersion, template: str, kind: str) -> int:
             approval.signer_ref = f"consent_signer:{signer.id}"
         token = issue_link(signer)
         link = current_app.config["PORTAL_BASE_URL"] + url_for("plans_family.home", token=token)
-        queue_email(signer.email, template, {"link": link, "young": approval.party == "child"}, kind=kind,
-                    case_id=case.id, dedupe_key=f"{kind}:{version.id}:{approval.id}:{template.rsplit('/', 1)[-1]}")
+        queue_email(signer.email, template, {"link": link, "young": approval.party == "child",
+                                             "family_contact": current_app.extensions["directory"].contact(case.unit_key)},
+                    kind=kind, case_id=case.id,
+                    dedupe_key=f"{kind}:{version.id}:{approval.id}:{template.rsplit('/', 1)[-1]}")
         sent += 1
     return sent
 

@@ -123,8 +123,8 @@ class ParticipantForm(PortalForm):
     who = SelectField("Vem ska vara med?", validators=[InputRequired("Välj vem som ska vara med")], validate_choice=False)
     purpose = TextAreaField("Syftet med att hen är med", filters=[strip_filter],
                             validators=[Optional(), Length(max=500, message="Syftet får vara högst 500 tecken")],
-                            description="Varför ska just den här professionen vara med? Vad förväntas hen bidra med? "
-                                        "Behövs inte för barnet och vårdnadshavarna.")
+                            description="Behövs för personal: varför ska just den här professionen vara med? Vad "
+                                        "förväntas hen bidra med? Behövs inte för barnet och vårdnadshavarna.")
 
     def validate_who(self, field):
         if field.data not in {v for v, _ in self.who.choices if v}:

@@ -145,6 +145,11 @@ def save_notes(case: Case, meeting: Meeting, notes: str, share: bool, user) -> i
     return share_notes(case, meeting, user) if share else None
 
 
+def role_choices(meeting: Meeting) -> list[tuple[str, str]]:
+    """Who may chair or take the minutes: the professionals, never the child, a guardian or a guest."""
+    return [(str(p.id), p.name) for p in meeting.participants if p.kind not in rules.FAMILY_KINDS | {"guest"}]
+
+
 def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, case: Case | None = None) -> dict[str, str]:
     by_id = {p.id: p for p in meeting.participants}
     chair, secretary = by_id.get(chair_id), by_id.get(secretary_id)
@@ -207,16 +212,33 @@ def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingPartici
     A guest has no account: their file names the unit's contact instead of a link to sign in."""
     word = meeting_word(case)
     recipients = [(_mailable(recipient.name), recipient.email)] if recipient.email else []
-    if recipient.kind == "guest":
-        description = f"{word}. Frågor eller förhinder: kontakta {_guest_contact(case, meeting)}."
-    else:
-        description = (f"{word} i Samverkansportalen. Logga in för att läsa syfte, dagordning och deltagare: "
-                       f"{_link(case, meeting)}")
     return meeting_ics(
         uid=meeting.uid, sequence=meeting.sequence, method=method,
         start=aware(meeting.starts_at), end=aware(meeting.ends_at), summary=word, location=_location(meeting),
         url=_digital_link(meeting) or None, organizer=_organizer(meeting), attendees=recipients,
-        description=description)
+        description=_ics_description(case, meeting, recipient, word))
+
+
+def _family_contact(case: Case) -> dict[str, str]:
+    """Whom the family asks about the meeting: the case's unit (name, phone, e-mail)."""
+    return current_app.extensions["directory"].contact(case.unit_key)
+
+
+def _ics_description(case: Case, meeting: Meeting, recipient: MeetingParticipant, word: str) -> str:
+    """Staff are sent to the portal; a guest and the family have no account there and get whom to ask."""
+    if recipient.kind == "guest":
+        return f"{word}. Frågor eller förhinder: kontakta {_guest_contact(case, meeting)}."
+    if recipient.kind in ("staff", "unit"):
+        return (f"{word} i Samverkansportalen. Logga in för att läsa syfte, dagordning och deltagare: "
+                f"{_link(case, meeting)}")
+    contact = _family_contact(case)
+    ways = ", ".join(part for part in (contact["phone"] and f"telefon {contact['phone']}",
+                                       contact["email"] and f"e-post {contact['email']}") if part)
+    who = _organizer(meeting)[0]
+    text = f"{word}. Har du frågor om mötet eller kan du inte komma? Kontakta {who or contact['name']}"
+    if contact["name"] and ways:
+        text += f" eller {contact['name']}, {ways}"
+    return text + "."
 
 
 def _guest_contact(case: Case, meeting: Meeting) -> str:
@@ -239,6 +261,7 @@ def _context(case: Case, meeting: Meeting, participant: MeetingParticipant) -> d
         "organizer": _organizer(meeting)[0] if participant.kind in ("guardian", "child", "guest") else "",
         "professional": participant.kind in ("staff", "unit"),
         "contact": _guest_contact(case, meeting) if participant.kind == "guest" else "",
+        "family_contact": _family_contact(case) if participant.kind in ("guardian", "child") else None,
     }
 
 

@@ -455,7 +455,7 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
     guest_form = guest_form or meeting_service.guest_form(formdata=MultiDict())
     participant_form.who.choices = _participant_choices(case, meeting)
     roles_form = roles_form or RolesForm(formdata=None)
-    pros = [(str(p.id), p.name) for p in meeting.participants]
+    pros = meeting_service.role_choices(meeting)
     roles_form.chair.choices = [("", "Välj")] + pros
     roles_form.secretary.choices = [("", "Välj")] + pros
     if roles_form.chair.data is None and meeting.chair:
@@ -540,7 +540,7 @@ def participant_remove(case, meeting, participant):
 @load_meeting
 def meeting_roles(case, meeting):
     form = RolesForm()
-    pros = [(str(p.id), p.name) for p in meeting.participants]
+    pros = meeting_service.role_choices(meeting)
     form.chair.choices = form.secretary.choices = [("", "Välj")] + pros
     if form.validate_on_submit():
         with saving(form):  # set_roles changes nothing when it answers with errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.markup import markup_problems
 from tests.support.security import CHILD_NAME, CHILD_NUMBER, ROLES, client_for
 
 LOGIN, OK = "login", "ok"
@@ -282,6 +283,8 @@ def test_access_matrix(world_app, role):
         if not _verdict(response, expected):
             where = response.headers.get("Location", "")
             wrong.append(f"{method} {url} ({endpoint}): {response.status_code} {where}, expected {expected}")
+        if response.mimetype == "text/html":  # every page and error state is valid HTML
+            wrong += [f"{method} {url} ({endpoint}): {p}" for p in markup_problems(response.get_data(as_text=True))]
         if role not in SEES_THE_CHILD and (role, endpoint) not in DEV_MAILBOX and response.mimetype in ("text/html", "text/plain", "application/json", "text/csv"):
             body = response.get_data(as_text=True)
             for secret in (CHILD_NAME, CHILD_NUMBER, "vera@familj.example"):
