@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
-from ..audit import record, record_and_commit
+from ..audit import log_event, log_event_and_commit
 from ..database import casefold
 from ..extensions import db
 from ..paging import paginate_from_either_end
@@ -93,7 +93,7 @@ def new():
                 setattr(case, f, getattr(form, f).data or "")
             db.session.add(case)
             db.session.flush()
-            record("case.create", case=case, object_type="case", object_id=case.id, unit_key=case.unit_key)
+            log_event("case.create", case=case, object_type="case", object_id=case.id, unit_key=case.unit_key)
             db.session.commit()
             flash("Ärendet är öppnat. Lägg till vårdnadshavare.", "success")
             return redirect(url_for("cases.view", ref=case.ref))
@@ -109,7 +109,7 @@ def open_case_in_unit(personal_number: str, unit_key: str) -> Case | None:
 @bp.route("/<ref>")
 def view(ref: str):
     case = get_case_or_404(ref, current_user)
-    record_and_commit("case.view", case=case, object_type="case", object_id=case.id)
+    log_event_and_commit("case.view", case=case, object_type="case", object_id=case.id)
     directory = current_app.extensions["directory"]
     today = today_local()
     return render_template(
@@ -132,12 +132,12 @@ def edit(ref: str):
         for f in changed:
             setattr(case, f, getattr(form, f).data or "")
         if changed:
-            record("case.update", case=case, object_type="case", object_id=case.id, detail="fält: " + ", ".join(changed))
+            log_event("case.update", case=case, object_type="case", object_id=case.id, detail="fält: " + ", ".join(changed))
         db.session.commit()
         flash("Uppgifterna är sparade.", "success")
         return redirect(url_for("cases.view", ref=case.ref))
     if request.method == "GET":
-        record_and_commit("case.view", case=case, object_type="case", object_id=case.id, detail="redigering")
+        log_event_and_commit("case.view", case=case, object_type="case", object_id=case.id, detail="redigering")
     return render_template("cases/case_form.html", form=form, case=case), (400 if form.errors else 200)
 
 
@@ -148,11 +148,11 @@ def close(ref: str):
     if form.validate_on_submit():
         if case.is_open:
             case.status, case.closed_at = "closed", utcnow()
-            record("case.close", case=case, object_type="case", object_id=case.id)
+            log_event("case.close", case=case, object_type="case", object_id=case.id)
             flash("Ärendet är avslutat. Det finns kvar och kan öppnas igen.", "success")
         else:
             case.status, case.closed_at = "open", None
-            record("case.reopen", case=case, object_type="case", object_id=case.id)
+            log_event("case.reopen", case=case, object_type="case", object_id=case.id)
             flash("Ärendet är öppnat igen.", "success")
         db.session.commit()
     return redirect(url_for("cases.view", ref=case.ref))
@@ -161,7 +161,7 @@ def close(ref: str):
 @bp.route("/<ref>/utskrift")
 def print_view(ref: str):
     case = get_case_or_404(ref, current_user)
-    record_and_commit("case.print", case=case, object_type="case", object_id=case.id)
+    log_event_and_commit("case.print", case=case, object_type="case", object_id=case.id)
     directory = current_app.extensions["directory"]
     return render_template("cases/print.html", case=case, directory=directory, age=case.age_on(today_local()),
                            printed_at=local(utcnow()))
@@ -185,7 +185,7 @@ def guardian_new(ref: str):
         db.session.add(guardian)
         db.session.flush()
         case.updated_at = utcnow()
-        record("guardian.create", case=case, object_type="guardian", object_id=guardian.id)
+        log_event("guardian.create", case=case, object_type="guardian", object_id=guardian.id)
         db.session.commit()
         flash("Vårdnadshavaren är tillagd.", "success")
         return redirect(url_for("cases.view", ref=case.ref) + "#vardnadshavare")
@@ -210,7 +210,7 @@ def guardian_edit(ref: str, guardian_id: int):
             changed.append("has_custody")
         if changed:
             case.updated_at = utcnow()
-            record("guardian.update", case=case, object_type="guardian", object_id=guardian.id,
+            log_event("guardian.update", case=case, object_type="guardian", object_id=guardian.id,
                    detail="fält: " + ", ".join(changed))
         db.session.commit()
         flash("Vårdnadshavarens uppgifter är sparade.", "success")

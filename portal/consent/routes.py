@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..audit import record, record_and_commit
+from ..audit import log_event, log_event_and_commit
 from ..cases.access import get_case_or_404
 from ..extensions import db, limiter
 from ..formdefs import get_definition, summary_sections
@@ -251,7 +251,7 @@ def signer_receipt(token: str):
     signer = link.signer
     if signer.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
         return redirect(url_for("consent.signer_home", token=token))
-    record_and_commit("consent.receipt", case_id=signer.consent.case_id, object_type="consent_signer",
+    log_event_and_commit("consent.receipt", case_id=signer.consent.case_id, object_type="consent_signer",
                       object_id=signer.id, actor=service.signer_actor(signer))
     data = _receipt_pdf(signer.consent, for_signer=signer)
     return pdf_response(data, "samtycke-kvitto.pdf")
@@ -302,7 +302,7 @@ def new(ref: str):
     if request.method == "POST":
         if validate_request(form):
             consent = service.save_draft(case, None, form.to_record(), signer_plan(form), current_user)
-            record("consent.create", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+            log_event("consent.create", case=case, object_type="consent", object_id=consent.id, detail="utkast")
             db.session.commit()
             return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
         return _form_page(case, form, status=400)
@@ -321,11 +321,11 @@ def edit(ref: str, consent_id: int):
     if request.method == "POST":
         if validate_request(form):
             service.save_draft(case, consent, form.to_record(), signer_plan(form), current_user)
-            record("consent.update", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+            log_event("consent.update", case=case, object_type="consent", object_id=consent.id, detail="utkast")
             db.session.commit()
             return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
         return _form_page(case, form, consent, status=400)
-    record_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+    log_event_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
     return _form_page(case, form, consent)
 
 
@@ -363,7 +363,7 @@ def check(ref: str, consent_id: int):
             return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
         db.session.rollback()
     if request.method == "GET":
-        record_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+        log_event_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
     definition = get_definition("consent_request")
     plan = consent.signer_plan or []
     previews = []
@@ -429,7 +429,7 @@ def detail(ref: str, consent_id: int):
     if consent.status == DRAFT:
         return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
     service.expire_if_due(consent)
-    record("consent.view", case=case, object_type="consent", object_id=consent.id)
+    log_event("consent.view", case=case, object_type="consent", object_id=consent.id)
     db.session.commit()
     definition = get_definition("consent_request")
     texts = []
@@ -456,7 +456,7 @@ def receipt(ref: str, consent_id: int):
     if consent.status == DRAFT:
         abort(404)
     service.expire_if_due(consent)
-    record_and_commit("consent.print", case=case, object_type="consent", object_id=consent.id, detail="kvitto")
+    log_event_and_commit("consent.print", case=case, object_type="consent", object_id=consent.id, detail="kvitto")
     return pdf_response(_receipt_pdf(consent), f"samtycke-{consent.id}.pdf")
 
 
@@ -565,7 +565,7 @@ def in_person(ref: str, consent_id: int, signer_id: int):
     if form.validate_on_submit():
         verified = IN_PERSON.verified(current_user)
         service.mark_verified(signer, verified)
-        record("consent.in_person", case=case, object_type="consent_signer", object_id=signer.id,
+        log_event("consent.in_person", case=case, object_type="consent_signer", object_id=signer.id,
                detail="identitet kontrollerad på plats")
         db.session.commit()
         entries = session.get("consent_in_person") if isinstance(session.get("consent_in_person"), dict) else {}

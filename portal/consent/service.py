@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from ..audit import record
+from ..audit import log_event
 from ..cases.models import Case, Guardian
 from ..extensions import db
 from ..formdefs import get_definition, refuse_over_limit
@@ -232,7 +232,7 @@ def refresh_status(consent: Consent, *, actor: str = "system") -> str:
             if s.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
                 s.status = S_EXPIRED
         append_event(consent, "expired", actor=actor, data={"valid_until": consent.valid_until.isoformat()})
-        record("consent.expire", case_id=consent.case_id, object_type="consent", object_id=consent.id,
+        log_event("consent.expire", case_id=consent.case_id, object_type="consent", object_id=consent.id,
                actor=actor if actor in ("system", "cli") else "system", detail="status: expired")
     return after
 
@@ -461,7 +461,7 @@ def send(consent: Consent, user) -> list[str]:
     for s in consent.signers:
         if s.channel == "email":
             issue_sign_link(s, actor=staff_actor(user), event="sent")
-    record("consent.send", case=case, object_type="consent", object_id=consent.id,
+    log_event("consent.send", case=case, object_type="consent", object_id=consent.id,
            detail=f"enheter: {len(unit_keys)}, undertecknare: {len(signers)}")
     return []
 
@@ -533,7 +533,7 @@ def resend(signer: ConsentSigner, user) -> None:
     lock(consent)
     signer.channel = "email"
     issue_sign_link(signer, actor=staff_actor(user), event="resent")
-    record("consent.resend", case=consent.case, object_type="consent_signer", object_id=signer.id)
+    log_event("consent.resend", case=consent.case, object_type="consent_signer", object_id=signer.id)
 
 
 def remind(signer: ConsentSigner, user) -> None:
@@ -550,13 +550,13 @@ def remind(signer: ConsentSigner, user) -> None:
           kind="consent.reminder", case_id=consent.case_id, essential=True)
     signer.reminded_at = now_s()
     append_event(consent, "reminded", actor=staff_actor(user), signer=signer, data={"link_id": link.id})
-    record("consent.remind", case=consent.case, object_type="consent_signer", object_id=signer.id)
+    log_event("consent.remind", case=consent.case, object_type="consent_signer", object_id=signer.id)
 
 
 def delete_draft(consent: Consent) -> None:
     if consent.status != DRAFT:
         raise ConsentError("Bara utkast kan tas bort.")
-    record("consent.delete_draft", case=consent.case, object_type="consent", object_id=consent.id)
+    log_event("consent.delete_draft", case=consent.case, object_type="consent", object_id=consent.id)
     db.session.delete(consent)
 
 
@@ -596,7 +596,7 @@ def mark_opened(link: ConsentLink) -> None:
     if signer.status in (S_WAITING, S_SENT):
         signer.status = S_OPENED
     append_event(signer.consent, "opened", actor=signer_actor(signer), signer=signer, data={"link_id": link.id})
-    record("consent.open", case_id=signer.consent.case_id, object_type="consent_signer", object_id=signer.id,
+    log_event("consent.open", case_id=signer.consent.case_id, object_type="consent_signer", object_id=signer.id,
            actor=signer_actor(signer))
 
 
@@ -633,7 +633,7 @@ def check_code(link: ConsentLink, code: str) -> tuple[str, int]:
         link.locked_at = now_s()
         link.otp_hash, link.otp_expires_at = "", None
         signer = link.signer
-        record("consent.locked", case_id=signer.consent.case_id, object_type="consent_signer", object_id=signer.id,
+        log_event("consent.locked", case_id=signer.consent.case_id, object_type="consent_signer", object_id=signer.id,
                actor=signer_actor(signer), detail=f"fel kod {max_tries} gånger")
         return CODE_LOCKED, 0
     return CODE_WRONG, max_tries - link.otp_attempts
@@ -656,7 +656,7 @@ def mark_verified(signer: ConsentSigner, verified: Verified, *, link: ConsentLin
     if verified.staff_user_id:
         data["staff_user_id"] = verified.staff_user_id
     append_event(consent, "verified", actor=signer_actor(signer), signer=signer, data=data)
-    record("consent.verify", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+    log_event("consent.verify", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
            actor=signer_actor(signer), detail=f"metod: {verified.method}")
 
 
@@ -690,7 +690,7 @@ def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha25
     if verified.staff_user_id:
         data["staff_user_id"] = verified.staff_user_id
     append_event(consent, "signed", actor=signer_actor(signer), signer=signer, data=data)
-    record("consent.sign", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+    log_event("consent.sign", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
            actor=signer_actor(signer), detail=f"metod: {verified.method}")
     became = refresh_status(consent)
     if signer.email:
@@ -733,7 +733,7 @@ def decline(signer: ConsentSigner, verified: Verified, reason: str = "") -> None
     if verified.staff_user_id:
         data["staff_user_id"] = verified.staff_user_id
     append_event(consent, "declined", actor=signer_actor(signer), signer=signer, data=data)
-    record("consent.decline", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+    log_event("consent.decline", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
            actor=signer_actor(signer))
     refresh_status(consent)
     notify_staff(consent, "consent/email/staff_declined", "consent.declined")
@@ -778,7 +778,7 @@ def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = ""
     if signer.withdraw_reason:
         data["reason_sha256"] = sha256_text(signer.withdraw_reason)
     append_event(consent, "withdrawn", actor=actor, signer=signer, data=data)
-    record("consent.withdraw", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+    log_event("consent.withdraw", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
            actor="" if staff_user is not None else actor, user=staff_user,
            detail=f"metod: {method}" + (f", kanal: {channel}" if channel else ""))
     refresh_status(consent)

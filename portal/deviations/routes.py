@@ -14,8 +14,8 @@ from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from ..accounts.models import User
-from ..audit import record as audit
-from ..audit import record_and_commit
+from ..audit import log_event
+from ..audit import log_event_and_commit
 from ..cases.access import can_view, visible_cases_query
 from ..cases.models import Case
 from ..extensions import db
@@ -168,7 +168,7 @@ def _edit(report: DeviationReport | None):
             db.session.flush()
             if created:
                 service.add_event(report, current_user, "create", to_status=lifecycle.DRAFT, detail="utkast skapat")
-            audit("deviation.create" if created else "deviation.update", case_id=report.case_id,
+            log_event("deviation.create" if created else "deviation.update", case_id=report.case_id,
                   object_type="deviation", object_id=report.id, detail="utkast" if draft else "utkast, komplett")
             ref = report.ref   # read before the commit expires the report (no reload for the redirect)
             db.session.commit()
@@ -375,7 +375,7 @@ def view(ref: str):
     report, roles = get_report_or_404(ref, current_user)
     if report.is_draft:
         return redirect(url_for("deviations.edit", ref=report.ref))
-    record_and_commit("deviation.view", case_id=report.case_id, object_type="deviation", object_id=report.id)
+    log_event_and_commit("deviation.view", case_id=report.case_id, object_type="deviation", object_id=report.id)
     return _render_view(report, roles)
 
 
@@ -445,7 +445,7 @@ def pdf(ref: str):
     from ..pdf import pdf_response, render_pdf
 
     data = render_pdf("deviations/report_pdf.html", **report_pdf_context(report, roles))
-    record_and_commit("deviation.print", case_id=report.case_id, object_type="deviation", object_id=report.id)
+    log_event_and_commit("deviation.print", case_id=report.case_id, object_type="deviation", object_id=report.id)
     return pdf_response(data, f"avvikelserapport-{report.ref}.pdf")
 
 
@@ -546,7 +546,7 @@ def summary():
     _compilation_access()
     year = _year()
     sections = _compilation(year)
-    record_and_commit("deviation.summary", object_type="deviation_summary", object_id=year, detail=f"år {year}")
+    log_event_and_commit("deviation.summary", object_type="deviation_summary", object_id=year, detail=f"år {year}")
     this_year = today_local().year
     return render_template("deviations/summary.html", year=year, sections=sections,
                            years=list(range(this_year, this_year - 6, -1)))
@@ -561,7 +561,7 @@ def summary_csv():
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerows(csv_rows([(name, c) for name, _, c in sections]))
-    record_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
+    log_event_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
                       detail=f"år {year}, csv")
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="avvikelser-sammanstallning-{year}.csv"'
@@ -582,7 +582,7 @@ def summary_pdf():
     from ..pdf import pdf_response, render_pdf
 
     data = render_pdf("deviations/summary_pdf.html", **summary_pdf_context(year))
-    record_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
+    log_event_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
                       detail=f"år {year}, pdf")
     return pdf_response(data, f"avvikelser-sammanstallning-{year}.pdf")
 

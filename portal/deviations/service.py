@@ -8,7 +8,7 @@ from flask import current_app, url_for
 from sqlalchemy import func, select
 
 from ..accounts.models import User
-from ..audit import record as audit
+from ..audit import log_event
 from ..directory.loader import Manager
 from ..extensions import db
 from ..formdefs import get_definition, refuse_over_limit
@@ -61,7 +61,7 @@ def add_event(report: DeviationReport, user, action: str, *, from_status: str = 
 
 
 def _audit(action: str, report: DeviationReport, detail: str = "", user=None) -> None:
-    audit(f"deviation.{action}", case_id=report.case_id, object_type="deviation", object_id=report.id,
+    log_event(f"deviation.{action}", case_id=report.case_id, object_type="deviation", object_id=report.id,
           detail=detail, user=user)
 
 

@@ -68,7 +68,7 @@ def retry(message_id: int):
 @login_required
 def case_retry(ref: str, message_id: int):
     """"Skicka igen" where the work happens: a failed message of a case the user can see."""
-    from ..audit import record
+    from ..audit import log_event
     from ..cases.access import get_case_or_404
 
     if not current_user.works_with_cases:
@@ -80,7 +80,7 @@ def case_retry(ref: str, message_id: int):
     if row is None or row.case_id != case.id:
         abort(404)
     if requeue(message_id, case.id):
-        record("outbox.retry", case=case, object_type="outbox_message", object_id=message_id, detail=f"typ: {row.kind}")
+        log_event("outbox.retry", case=case, object_type="outbox_message", object_id=message_id, detail=f"typ: {row.kind}")
         flash("Meddelandet ligger i kön igen och skickas inom kort. Sidan visar om det kommer fram.", "success")
     else:
         flash("Meddelandet har inte misslyckats och behöver inte skickas igen.", "info")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..audit import record
+from ..audit import log_event
 from ..extensions import db, limiter
 from ..notify import queue_email
 from ..pdf import pdf_response, render_pdf
@@ -159,7 +159,7 @@ def home(token: str):
     case = signer.consent.case
     items = [(plan, version, readable(plan, version), _my_approval(version, signer)) for plan, version in _current(case)]
     for plan, version, _, _ in items:
-        record("plan.family_view", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer))
+        log_event("plan.family_view", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer))
     db.session.commit()
     return render_template("plans/family/home.html", token=token, items=items, confirm=ConfirmForm(),
                            young=signer.role == "child")
@@ -236,7 +236,7 @@ def approve(token: str, plan_id: int, number: int):
         flash("Planen väntar inte på ditt godkännande.", "info")
         return redirect(url_for("plans_family.home", token=token))
     approval.approved_at, approval.method = utcnow(), "personlig länk och engångskod"
-    record("plan.approve", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer),
+    log_event("plan.approve", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer),
            detail=f"{'vårdnadshavare' if approval.party == 'guardian' else 'barnet/den unge'} godkände med personlig länk")
     finish_if_complete(case, version)
     db.session.commit()
@@ -258,7 +258,7 @@ def pdf(token: str, plan_id: int, number: int):
     r = readable(plan, version)
     data = render_pdf("plans/plan_pdf.html", title=f"{r.title} – version {version.number}", case=case, r=r,
                       printed_at=local(utcnow()))
-    record("plan.print", case=case, object_type="plan_version", object_id=version.id, actor=_actor(link.signer),
+    log_event("plan.print", case=case, object_type="plan_version", object_id=version.id, actor=_actor(link.signer),
            detail="pdf via personlig länk")
     db.session.commit()
     return pdf_response(data, f"plan-v{version.number}.pdf")

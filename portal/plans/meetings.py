@@ -9,7 +9,7 @@ import datetime as dt
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from ..audit import record
+from ..audit import log_event
 from ..cases.models import Case
 from ..extensions import db
 from ..notify import contains_personal_number, meeting_ics, queue_email
@@ -189,7 +189,7 @@ def send_invitations(case: Case, meeting: Meeting, user) -> tuple[int, list[str]
         local_day = local(meeting.invited_at).date()
         record_step(case, "invitation", local_day, user=user, label="Kallelsen skickades i portalen", automatic=True)
     sync_plan_units(case)
-    record("meeting.invite", case=case, object_type="meeting", object_id=meeting.id, detail=f"skickade: {sent}")
+    log_event("meeting.invite", case=case, object_type="meeting", object_id=meeting.id, detail=f"skickade: {sent}")
     return sent, []
 
 
@@ -197,7 +197,7 @@ def reschedule(case: Case, meeting: Meeting, changed_fields: list[str], user) ->
     """After a change of time, place or link: SEQUENCE goes up and the invited get an update."""
     if not changed_fields:
         return 0
-    record("meeting.update", case=case, object_type="meeting", object_id=meeting.id,
+    log_event("meeting.update", case=case, object_type="meeting", object_id=meeting.id,
            detail="fält: " + ", ".join(changed_fields))
     if meeting.invited_at is None or not {"starts_at", "ends_at", "place", "digital_link"} & set(changed_fields):
         return 0
@@ -225,7 +225,7 @@ def cancel(case: Case, meeting: Meeting, user) -> int:
             if _send(case, meeting, p, "CANCEL", "plans/email/meeting_cancelled", "meeting.cancel") is not None:
                 sent += 1
             p.invited_sequence = meeting.sequence
-    record("meeting.cancel", case=case, object_type="meeting", object_id=meeting.id, detail=f"avbokningar: {sent}")
+    log_event("meeting.cancel", case=case, object_type="meeting", object_id=meeting.id, detail=f"avbokningar: {sent}")
     return sent
 
 
@@ -243,7 +243,7 @@ def remove_participant(case: Case, meeting: Meeting, participant: MeetingPartici
     meeting.participants.remove(participant)
     db.session.flush()
     sync_plan_units(case)
-    record("meeting.participant_remove", case=case, object_type="meeting", object_id=meeting.id,
+    log_event("meeting.participant_remove", case=case, object_type="meeting", object_id=meeting.id,
            detail="samtycket gäller inte längre" if consent_ended else "")
 
 
@@ -295,7 +295,7 @@ def report_absence(case: Case, meeting: Meeting, participant: MeetingParticipant
     participant.absent = True
     participant.absence_reported_at = utcnow()
     participant.absence_note = note[:500]
-    record("meeting.absence", case=case, object_type="meeting", object_id=meeting.id, detail="förhinder anmält")
+    log_event("meeting.absence", case=case, object_type="meeting", object_id=meeting.id, detail="förhinder anmält")
     organizer = meeting.created_by
     if organizer is not None and organizer.email and (user is None or organizer.id != user.id):
         queue_email(organizer.email, "plans/email/absence", {"link": _link(case, meeting), "word": meeting_word(case)},
@@ -306,7 +306,7 @@ def report_absence(case: Case, meeting: Meeting, participant: MeetingParticipant
 def mark_held(case: Case, meeting: Meeting, user) -> None:
     meeting.status = "held"
     record_step(case, "meeting", local(meeting.starts_at).date(), user=user, label="Mötet hölls", automatic=True)
-    record("meeting.held", case=case, object_type="meeting", object_id=meeting.id)
+    log_event("meeting.held", case=case, object_type="meeting", object_id=meeting.id)
 
 
 def share_notes(case: Case, meeting: Meeting, user) -> int:
@@ -318,5 +318,5 @@ def share_notes(case: Case, meeting: Meeting, user) -> int:
                         kind="meeting.notes", case_id=case.id,
                         dedupe_key=f"meeting.notes:{meeting.id}:{p.id}:{meeting.notes_shared_at:%Y%m%d%H%M%S}")
             sent += 1
-    record("meeting.notes_share", case=case, object_type="meeting", object_id=meeting.id, detail=f"mottagare: {sent}")
+    log_event("meeting.notes_share", case=case, object_type="meeting", object_id=meeting.id, detail=f"mottagare: {sent}")
     return sent

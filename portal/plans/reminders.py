@@ -10,7 +10,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..audit import record
+from ..audit import log_event
 from ..cases.models import Case
 from ..extensions import db
 from ..notify import queue_email
@@ -65,7 +65,7 @@ def send_reminders(today: dt.date | None = None) -> Result:
                     continue
                 queue_email(to[1], "plans/email/reminder", {"state": state, "link": link, "today": today},
                             kind="plans.reminder", case_id=case.id, dedupe_key=key)
-                record("plan.reminder", case=case, object_type="step", object_id=state.step.key, actor="system",
+                log_event("plan.reminder", case=case, object_type="step", object_id=state.step.key, actor="system",
                        detail=state.status)
                 result.queued += 1
             db.session.commit()

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..audit import record, record_and_commit
+from ..audit import log_event, log_event_and_commit
 from ..cases.access import get_case_or_404
 from ..extensions import db
 from ..formdefs import handle_repeat_buttons, limit_errors
@@ -200,7 +200,7 @@ def edit(ref, plan_id, number):
             return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=number))
     else:
         form = service.build_plan_form(case, plan, version)
-        record_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id, detail="redigering")
+        log_event_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id, detail="redigering")
     service.narrow_choices(form, case)
     return render_template("plans/edit.html", **_editor_context(case, plan, version, form, extra_errors)), status
 
@@ -210,7 +210,7 @@ def view(ref, plan_id, number):
     case = _case(ref)
     plan = _plan(case, plan_id)
     version = _version(plan, number)
-    record_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id)
+    log_event_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id)
     my_units = [a.unit_key for a in version.approvals
                 if a.party == "unit" and not a.done and a.unit_key in current_user.unit_keys]
     family_waiting = [a for a in version.approvals if a.party != "unit" and not a.done]
@@ -286,7 +286,7 @@ def pdf(ref, plan_id, number):
     version = _version(plan, number)
     template, context = plan_pdf_args(case, plan, version)
     data = render_pdf(template, **context)
-    record_and_commit("plan.print", case=case, object_type="plan_version", object_id=version.id, detail="pdf")
+    log_event_and_commit("plan.print", case=case, object_type="plan_version", object_id=version.id, detail="pdf")
     return pdf_response(data, f"plan-{case.ref}-v{version.number}.pdf")
 
 
@@ -296,7 +296,7 @@ def export(ref, plan_id, number):
     plan = _plan(case, plan_id)
     version = _version(plan, number)
     data = export_json(case, plan, version)
-    record_and_commit("plan.export", case=case, object_type="plan_version", object_id=version.id, detail="json")
+    log_event_and_commit("plan.export", case=case, object_type="plan_version", object_id=version.id, detail="json")
     response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="plan-{case.ref}-v{version.number}.json"'
     return response
@@ -312,7 +312,7 @@ def history(ref, plan_id):
     for previous, current in zip(plan.versions, plan.versions[1:]):
         steps.append((previous, current, diff_records(definition, previous.content or {}, current.content or {}, show),
                       service.followup_of(current)))
-    record_and_commit("plan.view", case=case, object_type="plan", object_id=plan.id, detail="historik")
+    log_event_and_commit("plan.view", case=case, object_type="plan", object_id=plan.id, detail="historik")
     return render_template("plans/history.html", case=case, plan=plan, steps=list(reversed(steps)))
 
 
@@ -420,7 +420,7 @@ def meeting_new(ref):
         _apply_meeting(form, meeting)
         db.session.add(meeting)
         db.session.flush()
-        record("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
+        log_event("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
         db.session.commit()
         flash("Mötet är sparat. Lägg till deltagare och skicka sedan kallelsen.", "success")
         _flash_warnings(meeting_service.meeting_warnings(case, meeting))
@@ -501,7 +501,7 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
 def meeting_view(ref, meeting_id):
     case = _case(ref)
     meeting = _meeting(case, meeting_id)
-    record_and_commit("meeting.view", case=case, object_type="meeting", object_id=meeting.id)
+    log_event_and_commit("meeting.view", case=case, object_type="meeting", object_id=meeting.id)
     return _meeting_page(case, meeting)
 
 
@@ -535,7 +535,7 @@ def participant_add(ref, meeting_id):
     meeting.participants.append(p)
     db.session.flush()
     service.sync_plan_units(case)
-    record("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id, detail=f"typ: {kind}")
+    log_event("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id, detail=f"typ: {kind}")
     db.session.commit()
     flash(f"{p.name} är tillagd som deltagare." + (" Skicka kallelsen när alla är tillagda." if meeting.invited_at is None
                                                   else " Skicka kallelsen till den nya deltagaren."), "success")
@@ -567,7 +567,7 @@ def meeting_roles(ref, meeting_id):
         except ValueError:
             errors = {"chair": "Välj en av deltagarna"}
         if not errors:
-            record("meeting.roles", case=case, object_type="meeting", object_id=meeting.id)
+            log_event("meeting.roles", case=case, object_type="meeting", object_id=meeting.id)
             db.session.commit()
             flash("Mötesledare och sekreterare är sparade.", "success")
             return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#roller")
@@ -628,7 +628,7 @@ def meeting_notes(ref, meeting_id):
     if form.validate_on_submit():
         if (form.notes.data or "") != meeting.notes:
             meeting.notes = form.notes.data or ""
-            record("meeting.notes", case=case, object_type="meeting", object_id=meeting.id)
+            log_event("meeting.notes", case=case, object_type="meeting", object_id=meeting.id)
         message = "Anteckningarna är sparade."
         if "share" in request.form:
             sent = meeting_service.share_notes(case, meeting, current_user)

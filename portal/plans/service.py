@@ -9,7 +9,7 @@ import logging
 from flask import current_app, url_for
 from sqlalchemy import delete, select
 
-from ..audit import record
+from ..audit import log_event
 from ..cases.models import Case, Guardian
 from ..extensions import db
 from ..formdefs import build_form, refuse_over_limit
@@ -89,10 +89,10 @@ def set_process(case: Case, key: str, acute: bool, user) -> CaseProcess:
     if chosen is None:
         chosen = CaseProcess(case_id=case.id, process_key=key, acute=acute, chosen_by_id=user.id)
         db.session.add(chosen)
-        record("process.choose", case=case, object_type="process", object_id=key, detail=f"akut: {'ja' if acute else 'nej'}")
+        log_event("process.choose", case=case, object_type="process", object_id=key, detail=f"akut: {'ja' if acute else 'nej'}")
     elif (chosen.process_key, chosen.acute) != (key, acute):
         chosen.process_key, chosen.acute, chosen.chosen_by_id, chosen.chosen_at = key, acute, user.id, utcnow()
-        record("process.choose", case=case, object_type="process", object_id=key, detail=f"akut: {'ja' if acute else 'nej'}")
+        log_event("process.choose", case=case, object_type="process", object_id=key, detail=f"akut: {'ja' if acute else 'nej'}")
     return chosen
 
 
@@ -127,7 +127,7 @@ def record_step(case: Case, key: str, on: dt.date, *, user=None, label: str = ""
     existing.automatic = automatic
     existing.recorded_by_id = user.id if user is not None else None
     db.session.flush()
-    record("process.step", case=case, object_type="step", object_id=key, user=user,
+    log_event("process.step", case=case, object_type="step", object_id=key, user=user,
            actor="" if user is not None else "system", detail="automatiskt" if automatic else "registrerat")
     return existing
 
@@ -137,7 +137,7 @@ def remove_step(case: Case, key: str) -> bool:
     if existing is None:
         return False
     db.session.delete(existing)
-    record("process.step_undo", case=case, object_type="step", object_id=key)
+    log_event("process.step_undo", case=case, object_type="step", object_id=key)
     return True
 
 
@@ -243,7 +243,7 @@ def create_plan(case: Case, user, kind: str | None = None) -> Plan:
     plan.versions.append(PlanVersion(number=1, status=DRAFT, content={}, created_by_id=user.id, updated_by_id=user.id))
     db.session.add(plan)
     db.session.flush()
-    record("plan.create", case=case, object_type="plan", object_id=plan.id, detail=f"typ: {kind}")
+    log_event("plan.create", case=case, object_type="plan", object_id=plan.id, detail=f"typ: {kind}")
     return plan
 
 
@@ -429,7 +429,7 @@ def save_content(case: Case, version: PlanVersion, record_: dict, user, *, detai
         for approval in list(version.approvals):
             db.session.delete(approval)
         detail += "; godkännanden nollställda"
-    record("plan.update", case=case, object_type="plan_version", object_id=version.id, detail=detail)
+    log_event("plan.update", case=case, object_type="plan_version", object_id=version.id, detail=detail)
     return True
 
 
@@ -497,7 +497,7 @@ def change_contact(case: Case, plan: Plan, old_value: str, new_value: str, user)
         if updated != latest.content:
             latest.content = updated
             latest.updated_at, latest.updated_by_id = utcnow(), user.id
-    record("plan.contact_change", case=case, object_type="plan", object_id=plan.id, detail="kontaktperson bytt")
+    log_event("plan.contact_change", case=case, object_type="plan", object_id=plan.id, detail="kontaktperson bytt")
     sync_plan_units(case)
     return change
 
@@ -541,7 +541,7 @@ def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
         else:
             version.approvals.append(PlanApproval(party=party, name=case.child_name, email=case.email or ""))
     db.session.flush()
-    record("plan.propose", case=case, object_type="plan_version", object_id=version.id,
+    log_event("plan.propose", case=case, object_type="plan_version", object_id=version.id,
            detail=f"godkännanden: {len(version.approvals)}")
     _notify_units(case, version, "plans/email/approval_request", "plan.approval_request",
                   [a.unit_key for a in version.approvals if a.party == "unit"], exclude_user=user)
@@ -560,7 +560,7 @@ def approve_for_unit(case: Case, version: PlanVersion, unit_key: str, user) -> P
     if approval is None:
         raise LookupError("no approval is waiting for the unit")
     approval.approved_at, approval.approved_by_id, approval.method = utcnow(), user.id, "inloggad personal"
-    record("plan.approve", case=case, object_type="plan_version", object_id=version.id, unit_key=unit_key,
+    log_event("plan.approve", case=case, object_type="plan_version", object_id=version.id, unit_key=unit_key,
            detail="enhet godkände")
     finish_if_complete(case, version, user)
     return approval
@@ -573,7 +573,7 @@ def approve_for_family_in_person(case: Case, version: PlanVersion, approval: Pla
         raise ValueError("nothing to record")
     approval.approved_at = dt.datetime.combine(on, dt.time(12, 0))
     approval.approved_by_id, approval.method = user.id, "underskrift på papper"
-    record("plan.approve", case=case, object_type="plan_version", object_id=version.id,
+    log_event("plan.approve", case=case, object_type="plan_version", object_id=version.id,
            detail=f"{'vårdnadshavare' if approval.party == 'guardian' else 'barnet/den unge'} godkände på papper")
     finish_if_complete(case, version, user)
 
@@ -583,7 +583,7 @@ def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
         return False
     version.status, version.approved_at = APPROVED, utcnow()
     db.session.flush()
-    record("plan.approved", case=case, object_type="plan_version", object_id=version.id, user=user,
+    log_event("plan.approved", case=case, object_type="plan_version", object_id=version.id, user=user,
            actor="" if user is not None else "system", detail=f"version {version.number}")
     day = today_local()
     if version.number == 1:
@@ -630,7 +630,7 @@ def start_followup(case: Case, plan: Plan, held_on: dt.date, deviations: str, us
     db.session.flush()
     db.session.add(FollowUp(plan_id=plan.id, from_version_id=last.id, to_version_id=new.id, held_on=held_on,
                             deviations=deviations, created_by_id=user.id))
-    record("plan.followup", case=case, object_type="plan_version", object_id=new.id,
+    log_event("plan.followup", case=case, object_type="plan_version", object_id=new.id,
            detail=f"version {new.number}; avvikelser: {deviations}")
     return new
 
@@ -727,4 +727,4 @@ def delete_draft_plan(case: Case, plan: Plan) -> None:
         raise ValueError("a plan with an approved version is kept")
     db.session.execute(delete(PlanApproval).where(PlanApproval.version_id.in_([v.id for v in plan.versions])))
     db.session.delete(plan)
-    record("plan.delete", case=case, object_type="plan", object_id=plan.id)
+    log_event("plan.delete", case=case, object_type="plan", object_id=plan.id)

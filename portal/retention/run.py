@@ -106,9 +106,9 @@ def run_retention(*, now: dt.datetime | None = None, dry_run: bool = False, poli
         log.info("retention %s %s%s: %d%s", rule.record_type, rule.action, " (dry run)" if dry_run else "",
                  outcome.count, "".join(f", {k}={v}" for k, v in sorted(outcome.extra.items())))
     if not dry_run:
-        from ..audit import record
+        from ..audit import log_event
 
-        record("retention.run", object_type="retention", actor="system", user=None, unit_key="",
+        log_event("retention.run", object_type="retention", actor="system", user=None, unit_key="",
                detail=result.summary())
         db.session.commit()
         _compact_sqlite()

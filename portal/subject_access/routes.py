@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..audit import record_and_commit
+from ..audit import log_event_and_commit
 from ..extensions import db, limiter
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local
@@ -71,7 +71,7 @@ def signer_pdf(token: str):
     case = signer.consent.case
     report = build_report(case, guardian=guardian, child_signer=guardian is None, requester_name=signer.name,
                           contact=_contact(signer.consent))
-    record_and_commit("subject_access.report", case=case, object_type="consent_signer", object_id=signer.id,
+    log_event_and_commit("subject_access.report", case=case, object_type="consent_signer", object_id=signer.id,
                       actor=signer_actor(signer), user=None, unit_key="", detail="via personlig länk")
     return _pdf(report)
 
@@ -122,6 +122,6 @@ def staff_pdf(ref: str):
     report = build_report(case, guardian=guardian, child_signer=guardian is None,
                           requester_name=guardian.name if guardian else case.child_name,
                           contact=unit.email if unit is not None else "")
-    record_and_commit("subject_access.report", case=case, object_type="case", object_id=case.id,
+    log_event_and_commit("subject_access.report", case=case, object_type="case", object_id=case.id,
                       detail="utskrivet av chef")
     return _pdf(report)
