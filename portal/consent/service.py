@@ -314,15 +314,15 @@ def signer_options(case: Case, today: dt.date | None = None) -> SignerOptions:
     return SignerOptions(age, rule, guardians, case.email or "")
 
 
-def save_draft(case: Case, consent: Consent | None, record_: dict, signer_plan: list[dict], user) -> Consent:
-    refuse_over_limit(get_definition("consent_request"), record_)
+def save_draft(case: Case, consent: Consent | None, record: dict, signer_plan: list[dict], user) -> Consent:
+    refuse_over_limit(get_definition("consent_request"), record)
     if consent is None:
         consent = Consent(case_id=case.id, created_by_id=user.id, status=DRAFT)
         db.session.add(consent)
-    consent.record = record_
+    consent.record = record
     consent.signer_plan = signer_plan
-    consent.months = int(record_.get("validity", {}).get("months") or 12)
-    contact = record_.get("contact", {})
+    consent.months = int(record.get("validity", {}).get("months") or 12)
+    contact = record.get("contact", {})
     consent.contact_unit_key = contact.get("unit", "")
     consent.contact_name = contact.get("name", "")
     consent.contact_email = contact.get("email", "")

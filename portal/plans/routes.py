@@ -121,16 +121,16 @@ def plan_latest(ref, plan_id):
 
 
 def _editor_context(case, plan, version, form, extra_errors=()):
-    record_ = form.to_record()
+    record = form.to_record()
     process = service.process_of(case)
     applies = process.applies if process else (lambda rule: False)
     return {
         "case": case, "plan": plan, "version": version, "form": form, "extra_errors": list(extra_errors),
         # Each routine's own plan rules only (content/processes/*.yaml, plan_rules).
-        "lead": service.lead_suggestion(record_) if applies("lead_service") else None,
-        "priority_warning": (service.rules.priority_warning(service.priority_count(plan, record_))
+        "lead": service.lead_suggestion(record) if applies("lead_service") else None,
+        "priority_warning": (service.rules.priority_warning(service.priority_count(plan, record))
                              if applies("priorities") else None),
-        "coordinator_advice": service.coordinator_advice(case, record_) if applies("social_services_coordinates") else None,
+        "coordinator_advice": service.coordinator_advice(case, record) if applies("social_services_coordinates") else None,
         "covered": service.covered(case), "directory": service.directory(),
         "consent_available": service.consent_gate.available(),
         "definition": form.definition,
@@ -178,16 +178,16 @@ def edit(ref, plan_id, number):
             flash("Utkastet är sparat." if changed else "Inget nytt att spara.", "success")
         elif "submit" in request.form:
             ok = form.validate()
-            record_ = service.apply_defaults(form.to_record())
-            errors = service.rule_errors(case, plan, record_)
+            record = service.apply_defaults(form.to_record())
+            errors = service.rule_errors(case, plan, record)
             if ok and not errors:
-                service.save_content(case, version, record_, current_user, detail="sparat för godkännande")
+                service.save_content(case, version, record, current_user, detail="sparat för godkännande")
                 service.propose(case, version, current_user)
                 db.session.commit()
                 flash("Planen är sparad och skickad för godkännande till familjen och de verksamheter som deltar.", "success")
                 return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
             # Keep what was typed: save it as the draft, then show the errors.
-            service.save_content(case, version, record_, current_user, detail="utkast med fel")
+            service.save_content(case, version, record, current_user, detail="utkast med fel")
             db.session.commit()
             service.attach_errors(form, errors)
             extra_errors = _entry_errors_to_summary(form)

@@ -344,20 +344,20 @@ def narrow_choices(form, case: Case) -> None:
         field.choices = [("", "Välj")] + options
 
 
-def apply_defaults(record_: dict) -> dict:
+def apply_defaults(record: dict) -> dict:
     """Kostnadsansvaret följer ansvaret: an empty cost field becomes the responsible unit's authority."""
-    for entry in record_.get("interventions") or []:
+    for entry in record.get("interventions") or []:
         if not entry.get("cost") and entry.get("unit"):
             entry["cost"] = rules.default_cost_authority(directory(), entry["unit"])
-    return record_
+    return record
 
 
-def rule_errors(case: Case, plan: Plan, record_: dict) -> list[tuple[str, str]]:
+def rule_errors(case: Case, plan: Plan, record: dict) -> list[tuple[str, str]]:
     """[(form field id, Swedish message)] for the plan rules the form itself cannot check."""
     d = directory()
     ok_units = covered(case)
     errors: list[tuple[str, str]] = []
-    for i, entry in enumerate(record_.get("interventions") or []):
+    for i, entry in enumerate(record.get("interventions") or []):
         unit = entry.get("unit") or ""
         if unit and unit not in ok_units:
             errors.append((f"interventions-{i}-unit", rules.not_covered_message(d, unit)))
@@ -371,12 +371,12 @@ def rule_errors(case: Case, plan: Plan, record_: dict) -> list[tuple[str, str]]:
                            f"Kontaktpersonen ska arbeta i den verksamhet som ansvarar för insatsen "
                            f"({d.service_of(unit).name})."))
     for section, keys in PERSON_FIELDS.items():
-        values = record_.get(section) or {}
+        values = record.get(section) or {}
         for key in keys:
             unit = unit_of(values.get(key))
             if values.get(key) and unit not in ok_units:
                 errors.append((f"{section}__{key}", rules.not_covered_message(d, unit)))
-    roles = record_.get("roles") or {}
+    roles = record.get("roles") or {}
     for field_key, message in rules.check_roles(d, unit_of(roles.get("coordinator")), unit_of(roles.get("plan_owner")),
                                                 require_coordinator=False).items():
         errors.append((f"roles__{field_key}", message))
@@ -396,33 +396,33 @@ def attach_errors(form, errors: list[tuple[str, str]]) -> None:
             field.errors = list(field.errors or []) + [message]
 
 
-def priority_count(plan: Plan, record_: dict) -> int:
+def priority_count(plan: Plan, record: dict) -> int:
     if plan.kind == "barnets_plan":
-        return sum(1 for key, value in record_.items() if key.startswith("area_") and (value or {}).get("priority"))
-    return sum(1 for e in record_.get("interventions") or [] if e.get("priority"))
+        return sum(1 for key, value in record.items() if key.startswith("area_") and (value or {}).get("priority"))
+    return sum(1 for e in record.get("interventions") or [] if e.get("priority"))
 
 
-def lead_suggestion(record_: dict) -> rules.LeadSuggestion:
-    return rules.suggest_lead_service(directory(), [e.get("unit") for e in record_.get("interventions") or []])
+def lead_suggestion(record: dict) -> rules.LeadSuggestion:
+    return rules.suggest_lead_service(directory(), [e.get("unit") for e in record.get("interventions") or []])
 
 
-def coordinator_advice(case: Case, record_: dict) -> str | None:
-    roles = record_.get("roles") or {}
+def coordinator_advice(case: Case, record: dict) -> str | None:
+    roles = record.get("roles") or {}
     return rules.social_services_advice(directory(), unit_of(roles.get("coordinator")),
-                                        [e.get("unit") for e in record_.get("interventions") or []],
+                                        [e.get("unit") for e in record.get("interventions") or []],
                                         placed="placement" in step_records(case))
 
 
-def save_content(case: Case, version: PlanVersion, record_: dict, user, *, detail: str) -> bool:
+def save_content(case: Case, version: PlanVersion, record: dict, user, *, detail: str) -> bool:
     """Saves the version's content (a draft or a proposal being edited). Returns True when it changed.
 
     Editing a proposed version takes it back to a draft and clears the approvals given so far."""
     if not version.editable:
         raise ValueError("only drafts and proposals can be edited")
-    refuse_over_limit(plan_definition(version.plan.kind), record_)  # the editor has refused it (limit_errors)
-    if record_ == (version.content or {}):
+    refuse_over_limit(plan_definition(version.plan.kind), record)  # the editor has refused it (limit_errors)
+    if record == (version.content or {}):
         return False
-    version.content = copy.deepcopy(record_)
+    version.content = copy.deepcopy(record)
     version.updated_at, version.updated_by_id = utcnow(), user.id
     if version.status == PROPOSED:
         version.status, version.proposed_at = DRAFT, None
@@ -453,12 +453,12 @@ def contact_replacements(plan: Plan) -> dict[int, Person]:
     return result
 
 
-def with_current_contacts(plan: Plan, record_: dict) -> tuple[dict, list[dict]]:
+def with_current_contacts(plan: Plan, record: dict) -> tuple[dict, list[dict]]:
     """The record with replaced contact persons applied, and what was replaced (for a note)."""
     mapping = contact_replacements(plan)
     if not mapping:
-        return record_, []
-    result = copy.deepcopy(record_)
+        return record, []
+    result = copy.deepcopy(record)
     replaced = []
 
     def swap(value):
@@ -478,10 +478,10 @@ def with_current_contacts(plan: Plan, record_: dict) -> tuple[dict, list[dict]]:
     return result, replaced
 
 
-def contacts_in(record_: dict) -> list[str]:
-    values = [e.get("contact") for e in record_.get("interventions") or [] if e.get("contact")]
+def contacts_in(record: dict) -> list[str]:
+    values = [e.get("contact") for e in record.get("interventions") or [] if e.get("contact")]
     for section, keys in PERSON_FIELDS.items():
-        values += [(record_.get(section) or {}).get(k) for k in keys if (record_.get(section) or {}).get(k)]
+        values += [(record.get(section) or {}).get(k) for k in keys if (record.get(section) or {}).get(k)]
     return list(dict.fromkeys(values))
 
 
@@ -504,9 +504,9 @@ def change_contact(case: Case, plan: Plan, old_value: str, new_value: str, user)
 
 # --- approvals ------------------------------------------------------------------------------------------
 
-def participating_units(record_: dict) -> list[str]:
-    units = [e.get("unit") for e in record_.get("interventions") or []]
-    roles = record_.get("roles") or {}
+def participating_units(record: dict) -> list[str]:
+    units = [e.get("unit") for e in record.get("interventions") or []]
+    roles = record.get("roles") or {}
     units += [unit_of(roles.get("coordinator")), unit_of(roles.get("plan_owner"))]
     return [u for u in dict.fromkeys(units) if u]
 
