@@ -168,9 +168,9 @@ MATRIX: dict[str, dict] = {
     "deviations.view": {"GET": REPORT},
     "deviations.pdf": {"GET": REPORT},
     "deviations.act": {"POST": roles(REPORT, own=OK, manager=OK)},
-    "deviations.summary": {"GET": SUMMARY},
-    "deviations.summary_csv": {"GET": SUMMARY},
-    "deviations.summary_pdf": {"GET": SUMMARY},
+    "deviations.compilation": {"GET": SUMMARY},
+    "deviations.compilation_csv": {"GET": SUMMARY},
+    "deviations.compilation_pdf": {"GET": SUMMARY},
     "deviations.unrouted": {"GET": ADMIN_404},
     "deviations.route_manually": {"POST": roles(ADMIN_404, admin=OK)},
     # --- registerutdrag ---

@@ -542,19 +542,19 @@ def _compilation(year: int):
 
 @bp.route("/avvikelser/sammanstallning")
 @login_required
-def summary():
+def compilation():
     _compilation_access()
     year = _year()
     sections = _compilation(year)
     log_event_and_commit("deviation.summary", object_type="deviation_summary", object_id=year, detail=f"år {year}")
     this_year = today_local().year
-    return render_template("deviations/summary.html", year=year, sections=sections,
+    return render_template("deviations/compilation.html", year=year, sections=sections,
                            years=list(range(this_year, this_year - 6, -1)))
 
 
 @bp.route("/avvikelser/sammanstallning.csv")
 @login_required
-def summary_csv():
+def compilation_csv():
     _compilation_access()
     year = _year()
     sections = _compilation(year)
@@ -568,20 +568,20 @@ def summary_csv():
     return response
 
 
-def summary_pdf_context(year: int) -> dict:
-    """What deviations/summary_pdf.html needs (also used by the browser suite's PDF sample)."""
+def compilation_pdf_context(year: int) -> dict:
+    """What deviations/compilation_pdf.html needs (also used by the browser suite's PDF sample)."""
     return {"title": f"Avvikelserapporter – årssammanställning {year}", "year": year,
             "sections": _compilation(year), "printed_at": local(utcnow())}
 
 
 @bp.route("/avvikelser/sammanstallning.pdf")
 @login_required
-def summary_pdf():
+def compilation_pdf():
     _compilation_access()
     year = _year()
     from ..pdf import pdf_response, render_pdf
 
-    data = render_pdf("deviations/summary_pdf.html", **summary_pdf_context(year))
+    data = render_pdf("deviations/compilation_pdf.html", **compilation_pdf_context(year))
     log_event_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
                       detail=f"år {year}, pdf")
     return pdf_response(data, f"avvikelser-sammanstallning-{year}.pdf")
