@@ -19,8 +19,8 @@ from . import rules, service
 from .forms import (ConfirmForm, DeclineForm, InPersonIdentityForm, SignForm, StaffWithdrawForm, WithdrawForm,
                     request_form, signer_fields, signer_plan, validate_request)
 from .identity import InPersonProvider, Verified, assurance_label, get_provider, provider_label, providers_for
-from .models import (CHILD, DRAFT, EVENT_LABELS, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, ROLE_LABELS, S_DECLINED, S_SIGNED, S_WITHDRAWN,
-                     SIGNER_STATUS_LABELS, Consent, ConsentSigner)
+from .models import (CHILD, EVENT_LABELS, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, ROLE_LABELS, Consent, ConsentSigner,
+                     ConsentStatus, SignerStatus)
 from .readability import lix
 from .text import plain_text, render_html
 from .tokens import find_link
@@ -249,7 +249,7 @@ def signer_receipt(token: str):
     if response is not None:
         return response
     signer = link.signer
-    if signer.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
+    if signer.status not in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN):
         return redirect(url_for("consent.signer_home", token=token))
     log_event_and_commit("consent.receipt", case_id=signer.consent.case_id, object_type="consent_signer",
                       object_id=signer.id, actor=service.signer_actor(signer))
@@ -314,7 +314,7 @@ def new(ref: str):
 def edit(ref: str, consent_id: int):
     case = get_case_or_404(ref, current_user)
     consent = _consent_or_404(case, consent_id)
-    if consent.status != DRAFT:
+    if consent.status != ConsentStatus.DRAFT:
         flash("Samtycket är redan skickat och kan inte ändras. Begär ett nytt samtycke om något ska ändras.", "error")
         return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
     form = request_form(case, current_user, record=consent.record, plan=consent.signer_plan)
@@ -348,7 +348,7 @@ def _plan_rows(case, consent):
 def check(ref: str, consent_id: int):
     case = get_case_or_404(ref, current_user)
     consent = _consent_or_404(case, consent_id)
-    if consent.status != DRAFT:
+    if consent.status != ConsentStatus.DRAFT:
         return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
     form = ConfirmForm()
     problems = []
@@ -396,7 +396,7 @@ def check(ref: str, consent_id: int):
 def delete_draft(ref: str, consent_id: int):
     case = get_case_or_404(ref, current_user)
     consent = _consent_or_404(case, consent_id)
-    if ConfirmForm().validate_on_submit() and consent.status == DRAFT:
+    if ConfirmForm().validate_on_submit() and consent.status == ConsentStatus.DRAFT:
         service.delete_draft(consent)
         db.session.commit()
         flash("Utkastet är borttaget.", "success")
@@ -409,13 +409,16 @@ def _signer_rows(consent: Consent):
     for s in consent.signers:
         shown = service.signer_display_status(s, now)
         link = service.active_link(s, "sign")
-        rows.append({"signer": s, "status": shown, "label": SIGNER_STATUS_LABELS.get(shown, shown),
+        rows.append({"signer": s, "status": shown, "label": SignerStatus.label_of(shown),
                      "link": link,
-                     "delivery": service.link_delivery(link) if s.channel == "email" and s.status == "sent" else None,
+                     "delivery": service.link_delivery(link)
+                     if s.channel == "email" and s.status == SignerStatus.SENT else None,
                      "fix_url": url_for("cases.guardian_edit", ref=consent.case.ref, guardian_id=s.guardian_id)
                      if s.guardian_id else None,
-                     "can_resend": consent.is_open and s.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN) and bool(s.email),
-                     "can_remind": consent.is_open and s.channel == "email" and shown in ("sent", "opened", "verified"),
+                     "can_resend": consent.is_open and bool(s.email)
+                     and s.status not in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN),
+                     "can_remind": consent.is_open and s.channel == "email"
+                     and shown in (SignerStatus.SENT, SignerStatus.OPENED, SignerStatus.VERIFIED),
                      "can_in_person": service.can_answer(s),
                      "can_withdraw": service.can_withdraw(s)})
     return rows
@@ -426,7 +429,7 @@ def _signer_rows(consent: Consent):
 def detail(ref: str, consent_id: int):
     case = get_case_or_404(ref, current_user)
     consent = _consent_or_404(case, consent_id)
-    if consent.status == DRAFT:
+    if consent.status == ConsentStatus.DRAFT:
         return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
     service.expire_if_due(consent)
     log_event("consent.view", case=case, object_type="consent", object_id=consent.id)
@@ -442,7 +445,7 @@ def detail(ref: str, consent_id: int):
         "consent/detail.html", case=case, consent=consent, rows=_signer_rows(consent), confirm=ConfirmForm(),
         sections=summary_sections(definition, consent.record, labels=_labels()), texts=texts,
         notice=rules.expiry_notice(consent.valid_until, today_local(), current_app.config["PORTAL_CONSENT_WARN_DAYS"])
-        if consent.status == "valid" else None,
+        if consent.status == ConsentStatus.VALID else None,
         events=consent.events, provider_label=provider_label, assurance_label=assurance_label,
         role_labels=ROLE_LABELS, local=local, event_labels=EVENT_LABELS,
     )
@@ -453,7 +456,7 @@ def detail(ref: str, consent_id: int):
 def receipt(ref: str, consent_id: int):
     case = get_case_or_404(ref, current_user)
     consent = _consent_or_404(case, consent_id)
-    if consent.status == DRAFT:
+    if consent.status == ConsentStatus.DRAFT:
         abort(404)
     service.expire_if_due(consent)
     log_event_and_commit("consent.print", case=case, object_type="consent", object_id=consent.id, detail="kvitto")
@@ -473,7 +476,7 @@ def receipt_context(consent: Consent, for_signer: ConsentSigner | None = None) -
             texts.append((s, render_html(s.text, heading_level=3)))
     return dict(title="Kvitto på samtycke", consent=consent, case=consent.case, texts=texts, for_signer=for_signer,
                 signers=consent.signers, events=consent.events, unit_label=d.unit_label, provider_label=provider_label,
-                assurance_label=assurance_label, role_labels=ROLE_LABELS, status_labels=SIGNER_STATUS_LABELS,
+                assurance_label=assurance_label, role_labels=ROLE_LABELS, status_labels=SignerStatus.labels(),
                 local=local, report=service.verify_consent(consent), event_labels=EVENT_LABELS,
                 printed_at=local(utcnow()))
 

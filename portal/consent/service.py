@@ -22,10 +22,8 @@ from . import rules
 from .chain import GENESIS, canonical_json, entry_fields, entry_hash, first_break, sha256_text
 from .identity import Verified
 from .names import name_matches
-from .models import (CHILD, DECLINED, DRAFT, EXPIRED, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, PENDING, S_DECLINED,
-                     S_EXPIRED, S_LINK_FAILED, S_LINK_WAITING, S_LOCKED, S_OPENED, S_SENT, S_SIGNED, S_VERIFIED,
-                     S_WAITING, S_WITHDRAWN, VALID, WITHDRAWN,
-                     Consent, ConsentEvent, ConsentLink, ConsentSigner, ConsentUnit, now_s)
+from .models import (CHILD, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, Consent, ConsentEvent, ConsentLink, ConsentSigner,
+                     ConsentStatus, ConsentUnit, SignerStatus, now_s)
 from .text import Terms, adult_text, child_text
 from .tokens import code_matches, hash_code, new_code, new_token
 
@@ -133,7 +131,7 @@ def verify_consent(consent: Consent) -> VerifyReport:
     events = db.session.scalars(select(ConsentEvent).where(ConsentEvent.consent_id == consent.id)
                                 .order_by(ConsentEvent.seq, ConsentEvent.id)).all()
     n = len(events)
-    if consent.status == DRAFT:
+    if consent.status == ConsentStatus.DRAFT:
         return VerifyReport(consent.id, n, None if n == 0 else "ett utkast ska inte ha några poster")
     if n == 0:
         return VerifyReport(consent.id, 0, "kedjan saknas helt")
@@ -204,7 +202,7 @@ def queue(to: str, template: str, context: dict, *, kind: str, case_id: int, ess
 
 def facts(consent: Consent) -> rules.ConsentFacts:
     return rules.ConsentFacts(
-        sent=consent.status != DRAFT, valid_from=consent.valid_from, valid_until=consent.valid_until,
+        sent=consent.status != ConsentStatus.DRAFT, valid_from=consent.valid_from, valid_until=consent.valid_until,
         withdrawn_at=consent.withdrawn_at,
         signers=tuple(rules.SignerFacts(s.required, s.signed_at, s.declined_at, s.withdrawn_at) for s in consent.signers),
     )
@@ -222,15 +220,15 @@ def refresh_status(consent: Consent, *, actor: str = "system") -> str:
         return after
     consent.status = after
     now = now_s()
-    if after == VALID and consent.valid_at is None:
+    if after == ConsentStatus.VALID and consent.valid_at is None:
         consent.valid_at = now
-    elif after == DECLINED:
+    elif after == ConsentStatus.DECLINED:
         consent.declined_at = consent.declined_at or now
-    elif after == EXPIRED:
+    elif after == ConsentStatus.EXPIRED:
         consent.expired_at = now
         for s in consent.signers:
-            if s.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
-                s.status = S_EXPIRED
+            if s.status not in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN):
+                s.status = SignerStatus.EXPIRED
         append_event(consent, "expired", actor=actor, data={"valid_until": consent.valid_until.isoformat()})
         log_event("consent.expire", case_id=consent.case_id, object_type="consent", object_id=consent.id,
                actor=actor if actor in ("system", "cli") else "system", detail="status: expired")
@@ -239,7 +237,8 @@ def refresh_status(consent: Consent, *, actor: str = "system") -> str:
 
 def expire_if_due(consent: Consent) -> bool:
     """Marks a running consent past its end date as expired (the lazy check). True when it did."""
-    if consent.status in (PENDING, VALID) and consent.valid_until and today_local() > consent.valid_until:
+    if (consent.status in (ConsentStatus.PENDING, ConsentStatus.VALID) and consent.valid_until
+            and today_local() > consent.valid_until):
         lock(consent)
         refresh_status(consent, actor="system")
         return True
@@ -248,7 +247,7 @@ def expire_if_due(consent: Consent) -> bool:
 
 def expire_due(actor: str = "system") -> int:
     """Every running consent past its end date becomes expired. Returns how many."""
-    due = db.session.scalars(select(Consent).where(Consent.status.in_((PENDING, VALID)),
+    due = db.session.scalars(select(Consent).where(Consent.status.in_((ConsentStatus.PENDING, ConsentStatus.VALID)),
                                                    Consent.valid_until < today_local())).all()
     for consent in due:
         lock(consent)
@@ -261,22 +260,22 @@ def signer_display_status(signer: ConsentSigner, now: dt.datetime | None = None)
     derived when read: locked (too many wrong codes), and for a link not opened yet what became
     of its e-mail (link_failed; link_waiting while the outbox tries again)."""
     now = now or utcnow()
-    if signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN, S_EXPIRED):
+    if signer.status in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN, SignerStatus.EXPIRED):
         return signer.status
-    if signer.consent.status in (EXPIRED,):
-        return S_EXPIRED
+    if signer.consent.status in (ConsentStatus.EXPIRED,):
+        return SignerStatus.EXPIRED
     if signer.channel == "email":
         link = active_link(signer, LINK_SIGN)
         if link is None or link.expires_at < now:
-            return S_EXPIRED
+            return SignerStatus.EXPIRED
         if link.locked_at is not None:
-            return S_LOCKED
-        if signer.status == S_SENT:
+            return SignerStatus.LOCKED
+        if signer.status == SignerStatus.SENT:
             delivery = link_delivery(link)
             if delivery is not None and delivery.failed:
-                return S_LINK_FAILED
+                return SignerStatus.LINK_FAILED
             if delivery is not None and delivery.status == "retrying":
-                return S_LINK_WAITING
+                return SignerStatus.LINK_WAITING
     return signer.status
 
 
@@ -317,7 +316,7 @@ def signer_options(case: Case, today: dt.date | None = None) -> SignerOptions:
 def save_draft(case: Case, consent: Consent | None, record: dict, signer_plan: list[dict], user) -> Consent:
     refuse_over_limit(get_definition("consent_request"), record)
     if consent is None:
-        consent = Consent(case_id=case.id, created_by_id=user.id, status=DRAFT)
+        consent = Consent(case_id=case.id, created_by_id=user.id, status=ConsentStatus.DRAFT)
         db.session.add(consent)
     consent.record = record
     consent.signer_plan = signer_plan
@@ -443,12 +442,12 @@ def send(consent: Consent, user) -> list[str]:
         signer.email = signer_address(case, p)
         signer.channel = p.get("channel", "email")
         signer.required = True
-        signer.status = S_WAITING
+        signer.status = SignerStatus.WAITING
         signer.text = text_for(consent, case, signer.role, signer.audience, signer_plan=plan)
         signer.text_sha256 = sha256_text(signer.text)
         signers.append(signer)
     consent.signers = signers
-    consent.status = PENDING
+    consent.status = ConsentStatus.PENDING
     consent.sent_at = now_s()
     consent.signer_plan = []
     db.session.flush()
@@ -504,8 +503,9 @@ def issue_sign_link(signer: ConsentSigner, *, actor: str, event: str = "sent") -
           {**signer_mail_context(consent), "link": _link_url(token), "expires": local(expires).date(),
            "again": again, "young": signer.role == CHILD and signer.audience == "child"},
           kind="consent.link", case_id=consent.case_id, essential=True, dedupe_key=link_mail_key(link))
-    if signer.status in (S_WAITING, S_SENT, S_OPENED, S_VERIFIED, S_EXPIRED):
-        signer.status = S_SENT
+    if signer.status in (SignerStatus.WAITING, SignerStatus.SENT, SignerStatus.OPENED, SignerStatus.VERIFIED,
+                         SignerStatus.EXPIRED):
+        signer.status = SignerStatus.SENT
     signer.sent_at = now
     append_event(consent, event, actor=actor, signer=signer,
                  data={"link_id": link.id, "kind": LINK_SIGN, "expires_at": expires.isoformat()})
@@ -522,7 +522,7 @@ def resend(signer: ConsentSigner, user) -> None:
     consent = signer.consent
     if not consent.is_open:
         raise ConsentError("Samtycket gäller inte längre. Begär ett nytt samtycke i stället.")
-    if signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
+    if signer.status in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN):
         raise ConsentError("Personen har redan svarat.")
     current = signer_address(consent.case, {"role": signer.role, "guardian_id": signer.guardian_id})
     if signer.email and current.lower() != signer.email.lower():
@@ -540,7 +540,7 @@ def remind(signer: ConsentSigner, user) -> None:
     """A reminder e-mail (no new link: it points to the earlier one and says how long it works)."""
     consent = signer.consent
     link = active_link(signer, LINK_SIGN)
-    if not consent.is_open or signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
+    if not consent.is_open or signer.status in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN):
         raise ConsentError("Personen har redan svarat eller samtycket gäller inte längre.")
     if link is None or link.expires_at < utcnow() or link.locked_at:
         raise ConsentError("Länken fungerar inte längre. Skicka en ny länk i stället.")
@@ -554,7 +554,7 @@ def remind(signer: ConsentSigner, user) -> None:
 
 
 def delete_draft(consent: Consent) -> None:
-    if consent.status != DRAFT:
+    if consent.status != ConsentStatus.DRAFT:
         raise ConsentError("Bara utkast kan tas bort.")
     log_event("consent.delete_draft", case=consent.case, object_type="consent", object_id=consent.id)
     db.session.delete(consent)
@@ -573,11 +573,11 @@ def link_state(link: ConsentLink) -> str:
     expire_if_due(consent)
     if link.revoked_at is not None:
         return LINK_REPLACED
-    if consent.status == WITHDRAWN:
+    if consent.status == ConsentStatus.WITHDRAWN:
         return LINK_WITHDRAWN
-    if consent.status == EXPIRED:
+    if consent.status == ConsentStatus.EXPIRED:
         return LINK_CONSENT_EXPIRED
-    if consent.status == DECLINED and signer.status != S_DECLINED:
+    if consent.status == ConsentStatus.DECLINED and signer.status != SignerStatus.DECLINED:
         return LINK_DECLINED
     if link.locked_at is not None:
         return LINK_LOCKED
@@ -593,8 +593,8 @@ def mark_opened(link: ConsentLink) -> None:
     lock(signer.consent)
     link.opened_at = now_s()
     signer.opened_at = signer.opened_at or link.opened_at
-    if signer.status in (S_WAITING, S_SENT):
-        signer.status = S_OPENED
+    if signer.status in (SignerStatus.WAITING, SignerStatus.SENT):
+        signer.status = SignerStatus.OPENED
     append_event(signer.consent, "opened", actor=signer_actor(signer), signer=signer, data={"link_id": link.id})
     log_event("consent.open", case_id=signer.consent.case_id, object_type="consent_signer", object_id=signer.id,
            actor=signer_actor(signer))
@@ -643,8 +643,8 @@ def mark_verified(signer: ConsentSigner, verified: Verified, *, link: ConsentLin
     consent = signer.consent
     lock(consent)
     signer.verified_at = now_s()
-    if signer.status in (S_WAITING, S_SENT, S_OPENED, S_EXPIRED):
-        signer.status = S_VERIFIED
+    if signer.status in (SignerStatus.WAITING, SignerStatus.SENT, SignerStatus.OPENED, SignerStatus.EXPIRED):
+        signer.status = SignerStatus.VERIFIED
     # the eID's name until the signature binds it (sign(): source "eid"); "" for other methods
     signer.verified_name, signer.identity_acr = verified.verified_name, verified.acr
     signer.verified_name_source = "eid" if verified.verified_name else ""
@@ -661,7 +661,8 @@ def mark_verified(signer: ConsentSigner, verified: Verified, *, link: ConsentLin
 
 
 def can_answer(signer: ConsentSigner) -> bool:
-    return signer.consent.status == PENDING and signer.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN, S_EXPIRED)
+    return signer.consent.status == ConsentStatus.PENDING and signer.status not in (
+        SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN, SignerStatus.EXPIRED)
 
 
 def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha256: str) -> None:
@@ -678,7 +679,7 @@ def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha25
     signer.signed_at = now_s()
     signer.signed_name = " ".join(typed_name.split())
     signer.verified_name, signer.verified_name_source = name, source
-    signer.status = S_SIGNED
+    signer.status = SignerStatus.SIGNED
     signer.identity_provider, signer.identity_method, signer.assurance = verified.provider, verified.method, verified.assurance
     signer.verified_by_id = verified.staff_user_id
     signer.identity_acr = verified.acr   # "" for e-mail codes and in person
@@ -697,9 +698,9 @@ def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha25
         token = issue_withdraw_link(signer)
         queue(signer.email, "consent/email/signer_receipt",
               {**signer_mail_context(consent), "link": _link_url(token), "valid_until": consent.valid_until,
-               "all_signed": became == VALID},
+               "all_signed": became == ConsentStatus.VALID},
               kind="consent.receipt", case_id=consent.case_id)
-    if became == VALID:
+    if became == ConsentStatus.VALID:
         notify_staff(consent, "consent/email/staff_valid", "consent.valid")
 
 
@@ -725,7 +726,7 @@ def decline(signer: ConsentSigner, verified: Verified, reason: str = "") -> None
         raise ConsentError("Du kan inte svara nu. Samtycket är redan besvarat eller gäller inte längre.")
     signer.declined_at = now_s()
     signer.decline_reason = (reason or "").strip()
-    signer.status = S_DECLINED
+    signer.status = SignerStatus.DECLINED
     data = {"provider": verified.provider, "method": verified.method, "assurance": verified.assurance,
             "reason_given": bool(signer.decline_reason)}
     if signer.decline_reason:
@@ -750,7 +751,8 @@ def register_withdrawal_listener(fn) -> None:
 
 
 def can_withdraw(signer: ConsentSigner) -> bool:
-    return signer.consent.status in (PENDING, VALID) and signer.status == S_SIGNED
+    return (signer.consent.status in (ConsentStatus.PENDING, ConsentStatus.VALID)
+            and signer.status == SignerStatus.SIGNED)
 
 
 def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = "", channel: str = "",
@@ -766,7 +768,7 @@ def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = ""
     signer.withdrawn_at = now
     signer.withdraw_method = method
     signer.withdraw_reason = (reason or "").strip()
-    signer.status = S_WITHDRAWN
+    signer.status = SignerStatus.WITHDRAWN
     consent.withdrawn_at = now
     data = {"method": method}
     if channel:

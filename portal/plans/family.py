@@ -49,7 +49,7 @@ def signer_for(case, approval: PlanApproval):
         return None
     models = parts[0]
     consents = db.session.scalars(select(models.Consent).where(models.Consent.case_id == case.id,
-                                                               models.Consent.status == models.VALID)
+                                                               models.Consent.status == models.ConsentStatus.VALID)
                                   .order_by(models.Consent.id.desc())).all()
     for consent in consents:
         for signer in consent.signers:

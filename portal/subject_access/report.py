@@ -127,7 +127,7 @@ def build_report(case, *, guardian=None, child_signer: bool = False, requester_n
 
 def _consents(case, unit, guardian) -> Section:
     from ..consent.models import ROLE_LABELS as SIGNER_ROLES
-    from ..consent.models import SIGNER_STATUS_LABELS, Consent
+    from ..consent.models import Consent, SignerStatus
 
     section = Section("Samtycken")
     consents = db.session.scalars(select(Consent).where(Consent.case_id == case.id).order_by(Consent.id)).all()
@@ -136,7 +136,7 @@ def _consents(case, unit, guardian) -> Section:
         for s in consent.signers:
             mine = guardian is not None and s.guardian_id == guardian.id
             who = f"{s.name} (du)" if mine else SIGNER_ROLES.get(s.role, s.role)
-            signers.append(f"{who}: {SIGNER_STATUS_LABELS.get(s.status, s.status).lower()}")
+            signers.append(f"{who}: {SignerStatus.label_of(s.status).lower()}")
         section.items.append([
             Row("Samtycke", f"Nummer {consent.id}"), Row("Status", consent.status_label),
             Row("Gäller", f"{_date(consent.valid_from)} – {_date(consent.valid_until)}" if consent.valid_from else "–"),
