@@ -21,7 +21,7 @@ from ..notify import queue_email
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local, utcnow
 from . import consent_gate
-from .models import APPROVED, PROPOSED, Plan, PlanApproval, PlanVersion
+from .models import Plan, PlanApproval, PlanVersion, VersionStatus
 from .service import finish_if_complete, plans_of
 
 LINK_KIND = "plan"
@@ -128,14 +128,14 @@ def _current(case):
     for plan in plans_of(case):
         if not plan.is_open:
             continue
-        shown = [v for v in plan.versions if v.status in (PROPOSED, APPROVED)]
+        shown = [v for v in plan.versions if v.status in (VersionStatus.PROPOSED, VersionStatus.APPROVED)]
         if shown:
             result.append((plan, shown[-1]))
     return result
 
 
 def _my_approval(version: PlanVersion, signer) -> PlanApproval | None:
-    if version.status != PROPOSED:
+    if version.status != VersionStatus.PROPOSED:
         return None
     return next((a for a in version.approvals if a.party != "unit" and not a.done
                  and a.signer_ref == f"consent_signer:{signer.id}"), None)
@@ -212,7 +212,7 @@ def _version_for(link, plan_id: int, number: int):
     case = link.signer.consent.case
     plan = db.session.scalar(select(Plan).where(Plan.id == plan_id, Plan.case_id == case.id)) or abort(404)
     version = plan.version(number) or abort(404)
-    if version.status not in (PROPOSED, APPROVED):
+    if version.status not in (VersionStatus.PROPOSED, VersionStatus.APPROVED):
         abort(404)
     return case, plan, version
 

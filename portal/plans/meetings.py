@@ -16,7 +16,7 @@ from ..notify import contains_personal_number, meeting_ics, queue_email
 from ..notify.calendar import web_link
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
-from .models import Meeting, MeetingParticipant
+from .models import Meeting, MeetingParticipant, MeetingStatus
 from .process import due_date
 from .service import case_process, case_schedule, covered, done_map, process_of, record_step, sync_plan_units
 
@@ -64,7 +64,9 @@ def date_warnings(case: Case, day: dt.date, meeting: Meeting | None = None) -> l
 
 def meeting_warnings(case: Case, meeting: Meeting) -> list[str]:
     """date_warnings for a planned meeting; none for one held or cancelled."""
-    return date_warnings(case, local(meeting.starts_at).date(), meeting) if meeting.status == "planned" else []
+    if meeting.status != MeetingStatus.PLANNED:
+        return []
+    return date_warnings(case, local(meeting.starts_at).date(), meeting)
 
 
 def participant_problem(case: Case, participant: MeetingParticipant) -> str | None:
@@ -169,7 +171,7 @@ def _send(case: Case, meeting: Meeting, participant: MeetingParticipant, method:
 def send_invitations(case: Case, meeting: Meeting, user) -> tuple[int, list[str]]:
     """Invites everyone not yet invited to this version of the meeting. (sent, problems)."""
     problems = [m for p in meeting.participants if (m := participant_problem(case, p))]
-    if meeting.status != "planned":
+    if meeting.status != MeetingStatus.PLANNED:
         problems.append("Mötet är inställt eller redan hållet")
     if not meeting.participants:
         problems.append("Lägg till deltagare innan du skickar kallelsen")
@@ -213,9 +215,9 @@ def reschedule(case: Case, meeting: Meeting, changed_fields: list[str], user) ->
 
 
 def cancel(case: Case, meeting: Meeting, user) -> int:
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         return 0
-    meeting.status = "cancelled"
+    meeting.status = MeetingStatus.CANCELLED
     sent = 0
     if meeting.invited_at is not None:
         meeting.sequence += 1
@@ -233,7 +235,7 @@ def remove_participant(case: Case, meeting: Meeting, participant: MeetingPartici
                        consent_ended: bool = False) -> None:
     """Someone already invited gets a cancellation of their own (consent_ended: because their
     unit is no longer covered by a consent; the e-mail says so, without a link they cannot open)."""
-    if participant.invited_sequence is not None and meeting.status == "planned":
+    if participant.invited_sequence is not None and meeting.status == MeetingStatus.PLANNED:
         meeting.sequence += 1
         _send(case, meeting, participant, "CANCEL", "plans/email/meeting_cancelled", "meeting.cancel",
               extra={"consent_ended": True, "link": ""} if consent_ended else None)
@@ -260,7 +262,7 @@ def remove_uncovered_participants(case: Case) -> int:
     ok = covered(case)
     removed = 0
     for meeting in db.session.scalars(select(Meeting).where(Meeting.case_id == case.id,
-                                                            Meeting.status == "planned")).all():
+                                                            Meeting.status == MeetingStatus.PLANNED)).all():
         for participant in [p for p in meeting.participants if lost_access(case, p, ok)]:
             remove_participant(case, meeting, participant, None, consent_ended=True)
             removed += 1
@@ -304,7 +306,7 @@ def report_absence(case: Case, meeting: Meeting, participant: MeetingParticipant
 
 
 def mark_held(case: Case, meeting: Meeting, user) -> None:
-    meeting.status = "held"
+    meeting.status = MeetingStatus.HELD
     record_step(case, "meeting", local(meeting.starts_at).date(), user=user, label="Mötet hölls", automatic=True)
     log_event("meeting.held", case=case, object_type="meeting", object_id=meeting.id)
 

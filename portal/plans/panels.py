@@ -9,7 +9,7 @@ from ..cases.models import Case
 from ..extensions import db
 from ..timeutil import local, today_local
 from .forms import ConfirmForm
-from .models import CaseProcess, Meeting
+from .models import CaseProcess, Meeting, MeetingStatus
 from . import service
 
 START_LIMIT = 200
@@ -56,7 +56,8 @@ def _late_meetings(meetings, states) -> dict[int, object]:
     state = next((s for s in states if s.step.key == "meeting"), None)
     if state is None or state.status == "done" or state.due is None:
         return {}
-    return {m.id: state for m in meetings if m.status == "planned" and local(m.starts_at).date() > state.due}
+    return {m.id: state for m in meetings
+            if m.status == MeetingStatus.PLANNED and local(m.starts_at).date() > state.due}
 
 
 def start_section(user) -> dict | None:

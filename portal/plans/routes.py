@@ -20,7 +20,7 @@ from .definitions import plan_definition
 from .diff import diff_records
 from .forms import (AbsenceForm, ConfirmForm, ContactChangeForm, FamilyApprovalForm, FollowUpForm, MeetingForm,
                     NotesForm, ParticipantForm, ProcessForm, RolesForm, StepForm, parse_clock)
-from .models import APPROVED, PROPOSED, Meeting, MeetingParticipant, PlanVersionLocked
+from .models import Meeting, MeetingParticipant, MeetingStatus, PlanVersionLocked, VersionStatus
 from .people import person, staff_at_units
 from .readable import export_json, readable
 
@@ -215,7 +215,7 @@ def view(ref, plan_id, number):
                 if a.party == "unit" and not a.done and a.unit_key in current_user.unit_keys]
     family_waiting = [a for a in version.approvals if a.party != "unit" and not a.done]
     family_form = None
-    if version.status == PROPOSED and family_waiting:
+    if version.status == VersionStatus.PROPOSED and family_waiting:
         family_form = FamilyApprovalForm()
         family_form.approval.choices = [("", "Välj")] + [(str(a.id), _family_label(a)) for a in family_waiting]
         family_form.signed_on.process(None, today_local())
@@ -246,7 +246,8 @@ def approve(ref, plan_id, number):
         return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
     db.session.commit()
     flash("Planen är godkänd för " + service.directory().unit_label(unit_key) + "."
-          + (" Alla har godkänt – versionen är nu låst." if version.status == APPROVED else ""), "success")
+          + (" Alla har godkänt – versionen är nu låst." if version.status == VersionStatus.APPROVED else ""),
+          "success")
     return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
 
 
@@ -321,7 +322,7 @@ def followup(ref, plan_id):
     case = _case(ref)
     plan = _plan(case, plan_id)
     last = plan.latest
-    if last is None or last.status != APPROVED:
+    if last is None or last.status != VersionStatus.APPROVED:
         flash("En uppföljning startar från en godkänd version. Den senaste versionen är inte godkänd än.", "info")
         return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=last.number if last else 1))
     form = FollowUpForm()
@@ -643,7 +644,7 @@ def meeting_notes(ref, meeting_id):
 def meeting_held(ref, meeting_id):
     case = _case(ref)
     meeting = _meeting(case, meeting_id)
-    if ConfirmForm().validate_on_submit() and meeting.status == "planned":
+    if ConfirmForm().validate_on_submit() and meeting.status == MeetingStatus.PLANNED:
         meeting_service.mark_held(case, meeting, current_user)
         db.session.commit()
         flash("Mötet är registrerat som hållet.", "success")

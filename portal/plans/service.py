@@ -17,8 +17,8 @@ from ..formdefs.wtf import display_value as formdefs_display
 from ..timeutil import local, today_local, utcnow
 from . import consent_gate, rules
 from .definitions import areas_of, plan_definition
-from .models import (APPROVED, DRAFT, PROPOSED, CaseProcess, ContactChange, FollowUp, Meeting, Plan, PlanApproval,
-                     PlanUnit, PlanVersion, StepRecord)
+from .models import (CaseProcess, ContactChange, FollowUp, Meeting, MeetingStatus, Plan, PlanApproval, PlanUnit,
+                     PlanVersion, StepRecord, VersionStatus)
 from .people import Person, parse_value, person, staff_at_units, unit_of
 from .process import Process, StepDone, load_processes, schedule
 
@@ -183,7 +183,7 @@ def _current_approved_versions(case: Case) -> list[PlanVersion]:
 
 
 def next_meeting(case: Case) -> Meeting | None:
-    return db.session.scalar(select(Meeting).where(Meeting.case_id == case.id, Meeting.status == "planned")
+    return db.session.scalar(select(Meeting).where(Meeting.case_id == case.id, Meeting.status == MeetingStatus.PLANNED)
                              .order_by(Meeting.starts_at))
 
 
@@ -240,7 +240,8 @@ def create_plan(case: Case, user, kind: str | None = None) -> Plan:
         set_process(case, key, False, user)
         process = processes()[key]
     plan = Plan(case_id=case.id, kind=kind, process_key=process.key if process else "", created_by_id=user.id)
-    plan.versions.append(PlanVersion(number=1, status=DRAFT, content={}, created_by_id=user.id, updated_by_id=user.id))
+    plan.versions.append(PlanVersion(number=1, status=VersionStatus.DRAFT, content={}, created_by_id=user.id,
+                                     updated_by_id=user.id))
     db.session.add(plan)
     db.session.flush()
     log_event("plan.create", case=case, object_type="plan", object_id=plan.id, detail=f"typ: {kind}")
@@ -424,8 +425,8 @@ def save_content(case: Case, version: PlanVersion, record: dict, user, *, detail
         return False
     version.content = copy.deepcopy(record)
     version.updated_at, version.updated_by_id = utcnow(), user.id
-    if version.status == PROPOSED:
-        version.status, version.proposed_at = DRAFT, None
+    if version.status == VersionStatus.PROPOSED:
+        version.status, version.proposed_at = VersionStatus.DRAFT, None
         for approval in list(version.approvals):
             db.session.delete(approval)
         detail += "; godkännanden nollställda"
@@ -525,9 +526,9 @@ def family_approvers(case: Case) -> list[tuple[str, Guardian | None]]:
 
 def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
     """Asks every participating unit and the family to approve the version."""
-    if version.status != DRAFT:
+    if version.status != VersionStatus.DRAFT:
         raise ValueError("only a draft can be proposed")
-    version.status, version.proposed_at = PROPOSED, utcnow()
+    version.status, version.proposed_at = VersionStatus.PROPOSED, utcnow()
     for approval in list(version.approvals):
         db.session.delete(approval)
     db.session.flush()
@@ -552,7 +553,7 @@ def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
 
 
 def approve_for_unit(case: Case, version: PlanVersion, unit_key: str, user) -> PlanApproval:
-    if version.status != PROPOSED:
+    if version.status != VersionStatus.PROPOSED:
         raise ValueError("the version is not waiting for approval")
     if unit_key not in user.unit_keys:
         raise PermissionError("the user does not belong to the unit")
@@ -569,7 +570,8 @@ def approve_for_unit(case: Case, version: PlanVersion, unit_key: str, user) -> P
 def approve_for_family_in_person(case: Case, version: PlanVersion, approval: PlanApproval, on: dt.date, user) -> None:
     """A guardian or the young person signed the plan on paper at the meeting (Bilaga 2: Underskrifter);
     the staff member records it."""
-    if version.status != PROPOSED or approval.version_id != version.id or approval.party == "unit" or approval.done:
+    if (version.status != VersionStatus.PROPOSED or approval.version_id != version.id or approval.party == "unit"
+            or approval.done):
         raise ValueError("nothing to record")
     approval.approved_at = dt.datetime.combine(on, dt.time(12, 0))
     approval.approved_by_id, approval.method = user.id, "underskrift på papper"
@@ -579,9 +581,9 @@ def approve_for_family_in_person(case: Case, version: PlanVersion, approval: Pla
 
 
 def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
-    if version.status != PROPOSED or not version.approvals or not all(a.done for a in version.approvals):
+    if version.status != VersionStatus.PROPOSED or not version.approvals or not all(a.done for a in version.approvals):
         return False
-    version.status, version.approved_at = APPROVED, utcnow()
+    version.status, version.approved_at = VersionStatus.APPROVED, utcnow()
     db.session.flush()
     log_event("plan.approved", case=case, object_type="plan_version", object_id=version.id, user=user,
            actor="" if user is not None else "system", detail=f"version {version.number}")
@@ -621,10 +623,10 @@ def _notify_units(case: Case, version: PlanVersion, template: str, kind: str, un
 def start_followup(case: Case, plan: Plan, held_on: dt.date, deviations: str, user) -> PlanVersion:
     """Uppföljning: a new draft version from the last approved one (with today's contact persons)."""
     last = plan.latest
-    if last is None or last.status != APPROVED:
+    if last is None or last.status != VersionStatus.APPROVED:
         raise ValueError("a follow-up starts from an approved version")
     content, _ = with_current_contacts(plan, copy.deepcopy(last.content or {}))
-    new = PlanVersion(number=last.number + 1, status=DRAFT, content=content, created_by_id=user.id,
+    new = PlanVersion(number=last.number + 1, status=VersionStatus.DRAFT, content=content, created_by_id=user.id,
                       updated_by_id=user.id)
     plan.versions.append(new)
     db.session.flush()
@@ -723,7 +725,7 @@ def uncovered_plan_units(case: Case, plan: Plan) -> list[str]:
 
 
 def delete_draft_plan(case: Case, plan: Plan) -> None:
-    if any(v.status == APPROVED for v in plan.versions):
+    if any(v.status == VersionStatus.APPROVED for v in plan.versions):
         raise ValueError("a plan with an approved version is kept")
     db.session.execute(delete(PlanApproval).where(PlanApproval.version_id.in_([v.id for v in plan.versions])))
     db.session.delete(plan)

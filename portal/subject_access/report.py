@@ -151,7 +151,7 @@ def _consents(case, unit, guardian) -> Section:
 
 
 def _plans(case) -> list[Section]:
-    from ..plans.models import Meeting, Plan
+    from ..plans.models import Meeting, MeetingStatus, Plan
 
     plans = Section("Planer")
     for plan in db.session.scalars(select(Plan).where(Plan.case_id == case.id).order_by(Plan.id)).all():
@@ -162,10 +162,9 @@ def _plans(case) -> list[Section]:
     plans.note = ("Planen i sin helhet får du som PDF genom länken till planen, eller av samordnaren."
                   if plans.items else "Det finns inga planer i ärendet.")
     meetings = Section("Möten")
-    status = {"planned": "Planerat", "held": "Hållet", "cancelled": "Inställt"}
     for m in db.session.scalars(select(Meeting).where(Meeting.case_id == case.id).order_by(Meeting.starts_at)).all():
         meetings.items.append([Row("Tid", _date(m.starts_at)), Row("Plats", m.place or "–"),
-                               Row("Status", status.get(m.status, m.status))])
+                               Row("Status", MeetingStatus.label_of(m.status))])
     if not meetings.items:
         meetings.note = "Det finns inga möten i ärendet."
     return [plans, meetings]
