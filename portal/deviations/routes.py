@@ -29,6 +29,7 @@ from .access import get_report_or_404, load_reports, matches, with_roles
 from .compilation import ReportFacts, bar_geometry, compile_year, csv_rows
 from .forms import (AssignForm, DraftReportFormBase, ManualRouteForm, ReportFormBase, SignForm, action_form_class,
                     no_personal_number)
+from .lifecycle import DeviationStatus
 from .models import DeviationReport
 from .routing import explain_lines
 
@@ -159,7 +160,7 @@ def _edit(report: DeviationReport | None):
         if not _has_errors(form):
             created = report is None
             if created:
-                report = DeviationReport(reporter_id=current_user.id, status=lifecycle.DRAFT)
+                report = DeviationReport(reporter_id=current_user.id, status=DeviationStatus.DRAFT)
                 db.session.add(report)
             service.apply_record(report, form.to_record())
             report.reporter_unit_key = form.reporter_unit.data or ""
@@ -167,7 +168,8 @@ def _edit(report: DeviationReport | None):
             report.updated_at = utcnow()
             db.session.flush()
             if created:
-                service.add_event(report, current_user, "create", to_status=lifecycle.DRAFT, detail="utkast skapat")
+                service.add_event(report, current_user, "create", to_status=DeviationStatus.DRAFT,
+                                  detail="utkast skapat")
             log_event("deviation.create" if created else "deviation.update", case_id=report.case_id,
                   object_type="deviation", object_id=report.id, detail="utkast" if draft else "utkast, komplett")
             ref = report.ref   # read before the commit expires the report (no reload for the redirect)
@@ -355,7 +357,8 @@ def _render_view(report, roles, failed=None, status=200):
     return render_template(
         "deviations/view.html", report=report, roles=roles, sections=_summary(report), directory=directory,
         forms=forms, assign_form=assign_form, actions=lifecycle.ACTIONS, events=events, reporter_only=reporter_only,
-        failed=failed[0] if failed else None, statuses=lifecycle.SUBMITTED_STATUSES, labels=lifecycle.STATUS_LABELS,
+        failed=failed[0] if failed else None, statuses=lifecycle.SUBMITTED_STATUSES,
+        labels=DeviationStatus.labels(),
         can_see_case=report.case is not None and can_view(current_user, report.case),
         recipients={c: [r for r in report.recipients if r.capacity == c] for c in ("recipient", "copy", "concerned")},
         routing_rule=_rule_label(report.routing_rule),
@@ -434,7 +437,7 @@ def report_pdf_context(report: DeviationReport, roles: set[str]) -> dict:
             "directory": _directory(), "reporter_only": reporter_only,
             "events": [e for e in report.events if not (reporter_only and e.action == "comment")],
             "can_see_case": report.case is not None and can_view(current_user, report.case),
-            "labels": lifecycle.STATUS_LABELS, "printed_at": local(utcnow())}
+            "labels": DeviationStatus.labels(), "printed_at": local(utcnow())}
 
 
 @bp.route("/avvikelser/<ref>/pdf")
@@ -478,7 +481,7 @@ def inbox():
                            waiting=waiting, waiting_total=summary.waiting, counts=summary.counts, days=days,
                            old_open=old_open, old_open_total=summary.old_open, short_list=SHORT_LIST,
                            days_arg=None if days == OPEN_DAYS_DEFAULT else days,
-                           labels=lifecycle.STATUS_LABELS, directory=_directory())
+                           labels=DeviationStatus.labels(), directory=_directory())
 
 
 # --- The yearly compilation -----------------------------------------------------------------
@@ -503,7 +506,7 @@ def _compilation(year: int):
         select(DeviationReport.submitted_at, DeviationReport.closed_at, DeviationReport.status, DeviationReport.kind,
                DeviationReport.reporter_unit_key, DeviationReport.concerned_unit_key, DeviationReport.ref,
                DeviationReport.measures)
-        .where(DeviationReport.status != lifecycle.DRAFT)
+        .where(DeviationReport.status != DeviationStatus.DRAFT)
         .where(DeviationReport.submitted_at >= start).where(DeviationReport.submitted_at < end)).all()
 
     def service_of(unit_key):
@@ -612,7 +615,7 @@ def _manager_choices():
 
 def _unrouted_page(failed=None, status=200):
     reports = db.session.scalars(select(DeviationReport).where(DeviationReport.needs_routing.is_(True))
-                                 .where(DeviationReport.status != lifecycle.DRAFT)
+                                 .where(DeviationReport.status != DeviationStatus.DRAFT)
                                  .order_by(DeviationReport.submitted_at)).all()
     choices = _manager_choices()
     forms = {}
@@ -663,4 +666,4 @@ def route_manually(ref: str):
 
 def unrouted_count() -> int:
     return db.session.scalar(select(func.count(DeviationReport.id)).where(DeviationReport.needs_routing.is_(True))
-                             .where(DeviationReport.status != lifecycle.DRAFT)) or 0
+                             .where(DeviationReport.status != DeviationStatus.DRAFT)) or 0

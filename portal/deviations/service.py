@@ -225,7 +225,7 @@ def assign(report: DeviationReport, user, roles: set[str], handler: User) -> Dev
 
 def route_manually(report: DeviationReport, admin, manager: Manager) -> DeviationEvent:
     """An administrator routes a report from the queue to a manager chosen in the directory."""
-    if report.status == lifecycle.DRAFT or not report.needs_routing:
+    if report.status == lifecycle.DeviationStatus.DRAFT or not report.needs_routing:
         raise NotAllowed("route")
     if all(r.email != manager.email.lower() or r.capacity != "recipient" for r in report.recipients):
         report.recipients.append(_recipient_row(manager, "recipient", "manual"))

@@ -178,12 +178,13 @@ def _checklist(case) -> Section:
 
 
 def _deviations(case, unit) -> Section:
+    from ..deviations.lifecycle import DeviationStatus
     from ..deviations.models import DeviationReport
 
     section = Section("Avvikelserapporter kopplade till ärendet",
                       note="En avvikelserapport handlar om hur verksamheterna har följt rutinerna för samverkan.")
     reports = db.session.scalars(select(DeviationReport).where(DeviationReport.case_id == case.id,
-                                                               DeviationReport.status != "draft")
+                                                               DeviationReport.status != DeviationStatus.DRAFT)
                                  .order_by(DeviationReport.id)).all()
     for r in reports:
         section.items.append([Row("Skickad", _date(r.submitted_at)), Row("Gäller", unit(r.concerned_unit_key)),
