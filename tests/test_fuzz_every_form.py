@@ -52,7 +52,7 @@ def _more_state(app, world, clients) -> dict[str, list[str]]:
     from portal.consent.models import ConsentSigner
     from portal.deviations.models import DeviationReport
     from portal.extensions import db
-    from portal.notify.models import FAILED, OutboxMessage
+    from portal.notify.models import MessageStatus, OutboxMessage
     from tests.consent_support import ask_for_consent, request_data
     from tests.deviations_support import report_form
     from tests.plans_support import date_fields, intervention, new_plan
@@ -147,7 +147,7 @@ def _more_state(app, world, clients) -> dict[str, list[str]]:
         db.session.get(User, world.users["other"]).locked_until = dt.datetime.now(dt.timezone.utc).replace(
             tzinfo=None) + dt.timedelta(hours=1)
         message = db.session.scalars(select(OutboxMessage)).first()
-        message.status = FAILED
+        message.status = MessageStatus.FAILED
         db.session.commit()
     return pages
 

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..formkit import PortalForm
 from ..timeutil import utcnow
 from .delivery import requeue
-from .models import FAILED, SENDING, SENT, TRANSPORT_LOCAL, WAITING, OutboxMessage
+from .models import TRANSPORT_LOCAL, MessageStatus, OutboxMessage
 from .worker import build_message
 
 bp = Blueprint("notify", __name__, template_folder="templates")
@@ -41,9 +41,11 @@ def outbox():
 
     since = utcnow() - dt.timedelta(days=1)
     sent_last_day = db.session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == SENT, OutboxMessage.sent_at >= since)
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.SENT, OutboxMessage.sent_at >= since)
     )
-    return render_template("notify/outbox.html", failed=rows(FAILED), pending=rows(WAITING, SENDING),
+    return render_template("notify/outbox.html", failed=rows(MessageStatus.FAILED),
+                           pending=rows(MessageStatus.WAITING, MessageStatus.SENDING),
                            sent_last_day=sent_last_day, form=RetryForm(),
                            max_attempts=current_app.config["PORTAL_OUTBOX_MAX_ATTEMPTS"])
 
@@ -100,7 +102,7 @@ def _dev_mailbox_only() -> None:
 
 def _local_message(message_id: int) -> OutboxMessage:
     row = db.session.get(OutboxMessage, message_id)
-    if row is None or row.status != SENT or row.transport != TRANSPORT_LOCAL:
+    if row is None or row.status != MessageStatus.SENT or row.transport != TRANSPORT_LOCAL:
         abort(404)
     return row
 
@@ -110,11 +112,13 @@ def _local_message(message_id: int) -> OutboxMessage:
 def dev_mailbox():
     _dev_mailbox_only()
     messages = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == SENT, OutboxMessage.transport == TRANSPORT_LOCAL)
+        select(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.SENT, OutboxMessage.transport == TRANSPORT_LOCAL)
         .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc()).limit(PAGE_SIZE)
     ).all()
     waiting = db.session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_((WAITING, SENDING))))
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.status.in_((MessageStatus.WAITING, MessageStatus.SENDING))))
     return render_template("notify/dev_mailbox.html", messages=messages, waiting=waiting)
 
 

@@ -227,10 +227,10 @@ def _deviation_reports(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: 
 
 @handler("outbox")
 def _outbox(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResult) -> int:
-    from ..notify.models import FAILED, SENT, OutboxMessage as M
+    from ..notify.models import MessageStatus, OutboxMessage as M
 
     done_at = func.coalesce(M.sent_at, M.created_at)
-    where = (M.status.in_((SENT, FAILED)), done_at < cutoff, M.to_addr != "")
+    where = (M.status.in_((MessageStatus.SENT, MessageStatus.FAILED)), done_at < cutoff, M.to_addr != "")
     if dry_run:
         return db.session.scalar(select(func.count()).select_from(M).where(*where))
     return db.session.execute(
