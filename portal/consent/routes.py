@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..audit import log_event, log_event_and_commit
 from ..cases.access import get_case_or_404
 from ..extensions import db, limiter
-from ..formdefs import get_definition, summary_sections
+from ..formdefs import get_definition, keys, summary_sections
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local, today_local, utcnow
 from . import rules, service
@@ -28,6 +28,7 @@ from . import kiosk
 
 bp = Blueprint("consent", __name__, template_folder="templates")
 
+PURPOSE_TEXT, CATEGORIES_TEXT = keys("consent_request", "purpose__purpose_text", "information__categories_text")
 SIGNER_LIMIT = "60 per minute"
 CODE_LIMIT = "10 per minute;40 per hour"
 
@@ -377,8 +378,7 @@ def check(ref: str, consent_id: int):
         text = service.text_for(consent, case, CHILD, "child", signer_plan=plan)
         previews.append(("Texten för barnet eller den unge (enklare)", text, round(lix(plain_text(text))),
                          current_app.config["PORTAL_CONSENT_LIX_CHILD"]))
-    own_words = " ".join(t for t in (consent.record.get("purpose", {}).get("purpose_text", ""),
-                                      consent.record.get("information", {}).get("categories_text", "")) if t)
+    own_words = " ".join(t for t in (PURPOSE_TEXT.of(consent.record, ""), CATEGORIES_TEXT.of(consent.record, "")) if t)
     own_lix = round(lix(own_words)) if own_words.strip() else None
     valid_from = today_local()
     return render_template(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..audit import log_event
 from ..cases.models import Case, Guardian
 from ..extensions import db
-from ..formdefs import get_definition, refuse_over_limit
+from ..formdefs import get_definition, keys, refuse_over_limit
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
 from .chain import GENESIS, canonical_json, entry_fields, entry_hash, first_break, sha256_text
@@ -26,6 +26,11 @@ from .models import (CHILD, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, Consent, Consent
                      ConsentStatus, ConsentUnit, SignerStatus, now_s)
 from .text import Terms, adult_text, child_text
 from .tokens import code_matches, hash_code, new_code, new_token
+
+(PURPOSES, PURPOSE_TEXT, UNITS, CATEGORIES, CATEGORIES_TEXT, MONTHS, CONTACT_UNIT, CONTACT_NAME, CONTACT_EMAIL,
+ CONTACT_PHONE) = keys("consent_request", "purpose__purposes", "purpose__purpose_text", "units__units",
+                       "information__categories", "information__categories_text", "validity__months", "contact__unit",
+                       "contact__name", "contact__email", "contact__phone")
 
 log = logging.getLogger("portal.consent")
 
@@ -320,12 +325,11 @@ def save_draft(case: Case, consent: Consent | None, record: dict, signer_plan: l
         db.session.add(consent)
     consent.record = record
     consent.signer_plan = signer_plan
-    consent.months = int(record.get("validity", {}).get("months") or 12)
-    contact = record.get("contact", {})
-    consent.contact_unit_key = contact.get("unit", "")
-    consent.contact_name = contact.get("name", "")
-    consent.contact_email = contact.get("email", "")
-    consent.contact_phone = contact.get("phone", "")
+    consent.months = int(MONTHS.of(record) or 12)
+    consent.contact_unit_key = CONTACT_UNIT.of(record, "")
+    consent.contact_name = CONTACT_NAME.of(record, "")
+    consent.contact_email = CONTACT_EMAIL.of(record, "")
+    consent.contact_phone = CONTACT_PHONE.of(record, "")
     db.session.flush()
     return consent
 
@@ -342,7 +346,7 @@ def terms_for(consent: Consent, audience: str, case: Case, signer_plan: list[dic
     definition = get_definition("consent_request")
     rec = consent.record
     d = directory()
-    unit_keys = rec.get("units", {}).get("units", [])
+    unit_keys = UNITS.of(rec, [])
     plan = signer_plan if signer_plan is not None else [
         {"role": s.role} for s in consent.signers]
     start = valid_from or consent.valid_from or today_local()
@@ -351,11 +355,11 @@ def terms_for(consent: Consent, audience: str, case: Case, signer_plan: list[dic
     return Terms(
         child_name=case.child_name,
         asking_unit=d.units[contact_unit].name if contact_unit in d.units else d.unit_label(contact_unit),
-        purposes=_plain(definition.extra, "purposes", rec.get("purpose", {}).get("purposes", []), audience),
-        purpose_text=rec.get("purpose", {}).get("purpose_text", "") or "",
+        purposes=_plain(definition.extra, PURPOSES.key, PURPOSES.of(rec, []), audience),
+        purpose_text=PURPOSE_TEXT.of(rec, "") or "",
         units=tuple(_unit_text(k, audience) for k in unit_keys),
-        categories=_plain(definition.extra, "categories", rec.get("information", {}).get("categories", []), audience),
-        categories_text=rec.get("information", {}).get("categories_text", "") or "",
+        categories=_plain(definition.extra, CATEGORIES.key, CATEGORIES.of(rec, []), audience),
+        categories_text=CATEGORIES_TEXT.of(rec, "") or "",
         valid_from=start, valid_until=end,
         contact_name=consent.contact_name, contact_email=consent.contact_email, contact_phone=consent.contact_phone,
         guardians_asked=sum(1 for p in plan if p["role"] == GUARDIAN),
@@ -427,7 +431,7 @@ def send(consent: Consent, user) -> list[str]:
     today = today_local()
     consent.valid_from = today
     consent.valid_until = rules.end_date(today, consent.months)
-    unit_keys = consent.record.get("units", {}).get("units", [])
+    unit_keys = UNITS.of(consent.record, [])
     consent.units = [ConsentUnit(unit_key=k, position=i) for i, k in enumerate(unit_keys)]
     guardians = {g.id: g for g in case.guardians}
     audience_child = child_audience(case, today)
