@@ -19,7 +19,7 @@ from ..audit import log_event_and_commit
 from ..cases.access import can_view, visible_cases_query
 from ..cases.models import Case
 from ..extensions import db
-from ..formdefs import build_form, get_definition, summary_sections
+from ..formdefs import build_form, get_definition, keys, summary_sections
 from ..formkit import PortalForm
 from ..paging import paginate
 from ..timeutil import local, today_local, utcnow
@@ -35,6 +35,7 @@ from .routing import explain_lines
 
 bp = Blueprint("deviations", __name__, template_folder="templates")
 DEFINITION = "deviation_report"
+KIND, = keys(DEFINITION, "event__kind")
 OPEN_DAYS_DEFAULT = 30
 SHORT_LIST = 20  # the inbox lists at most this many reports under "Väntar på dig" and the old open ones
 
@@ -517,11 +518,7 @@ def _compilation(year: int):
                          measures=measures or "")
              for s, c, st, k, ru, cu, ref, measures in rows]
     definition = get_definition(DEFINITION)
-    kind_labels = {}
-    for section in definition.sections:
-        for fd in section.fields:
-            if section.key == "event" and fd.key == "kind":
-                kind_labels = dict(fd.choices)
+    kind_labels = dict(KIND.field_def(definition).choices)
 
     def service_label(key):
         return directory.services[key].name if key in directory.services else "Okänd verksamhet"

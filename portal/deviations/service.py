@@ -11,7 +11,7 @@ from ..accounts.models import User
 from ..audit import log_event
 from ..directory.loader import Manager
 from ..extensions import db
-from ..formdefs import get_definition, refuse_over_limit
+from ..formdefs import get_definition, keys, refuse_over_limit
 from ..timeutil import utcnow
 from . import inbox, lifecycle
 from .access import matches
@@ -19,6 +19,8 @@ from .models import DeviationEvent, DeviationRecipient, DeviationReport
 from .notifications import notify, prepare, queue
 from .routing import RoutingResult, route
 
+# The fields of forms/deviation_report.yaml copied onto the report (the inbox and the compilation filter on them).
+EVENT_DATE, CONCERNED_UNIT, KIND = keys("deviation_report", "event__event_date", "event__concerned_unit", "event__kind")
 
 class NotAllowed(Exception):
     """The person may not take this action on the report now."""
@@ -40,11 +42,10 @@ def apply_record(report: DeviationReport, record: dict) -> None:
     """Keep the answers and copy the fields the inbox and the compilation filter on."""
     refuse_over_limit(get_definition("deviation_report"), record)
     report.record = record
-    event = record.get("event") or {}
-    report.concerned_unit_key = event.get("concerned_unit") or ""
-    report.kind = event.get("kind") or ""
+    report.concerned_unit_key = CONCERNED_UNIT.of(record) or ""
+    report.kind = KIND.of(record) or ""
     try:
-        report.event_date = dt.date.fromisoformat(event["event_date"]) if event.get("event_date") else None
+        report.event_date = dt.date.fromisoformat(EVENT_DATE.of(record)) if EVENT_DATE.of(record) else None
     except (TypeError, ValueError):
         report.event_date = None
 

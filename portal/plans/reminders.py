@@ -13,12 +13,16 @@ from ..accounts.models import User
 from ..audit import log_event
 from ..cases.models import Case
 from ..extensions import db
+from ..formdefs import keys
 from ..notify import queue_email
 from ..notify.models import OutboxMessage
 from ..timeutil import today_local
 from .models import CaseProcess
 from .people import person
 from . import service
+from .definitions import PLAN_KINDS
+
+COORDINATOR, = keys(PLAN_KINDS, "roles__coordinator")
 
 
 @dataclass
@@ -33,7 +37,7 @@ def recipient(case: Case):
     for plan in reversed(service.plans_of(case)):
         for version in reversed(plan.versions):
             content, _ = service.with_current_contacts(plan, version.content or {})
-            coordinator = person((content.get("roles") or {}).get("coordinator"))
+            coordinator = person(COORDINATOR.of(content))
             if coordinator is not None and coordinator.active:
                 return coordinator.name, coordinator.email
     opener = db.session.get(User, case.opened_by_id)

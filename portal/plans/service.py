@@ -12,11 +12,11 @@ from sqlalchemy import delete, select
 from ..audit import log_event
 from ..cases.models import Case, Guardian
 from ..extensions import db
-from ..formdefs import build_form, refuse_over_limit
+from ..formdefs import build_form, keys, refuse_over_limit
 from ..formdefs.wtf import display_value as formdefs_display
 from ..timeutil import local, today_local, utcnow
 from . import consent_gate, rules
-from .definitions import areas_of, plan_definition
+from .definitions import PLAN_KINDS, areas_of, plan_definition
 from .models import (CaseProcess, ContactChange, FollowUp, Meeting, MeetingStatus, Plan, PlanApproval, PlanUnit,
                      PlanVersion, StepRecord, VersionStatus)
 from .people import Person, parse_value, person, staff_at_units, unit_of
@@ -24,7 +24,13 @@ from .process import Process, StepDone, load_processes, schedule
 
 log = logging.getLogger("portal.plans")
 
-PERSON_FIELDS = {"roles": ("coordinator", "plan_owner", "child_welfare_lead"), "followup": ("convener",)}
+INTERVENTIONS, UNIT, CONTACT, COST, ROLES, COORDINATOR, PLAN_OWNER, FOLLOWUP_DATE = keys(
+    PLAN_KINDS, "interventions", "interventions__unit", "interventions__contact", "interventions__cost", "roles",
+    "roles__coordinator", "roles__plan_owner", "followup__date")
+PRIORITY, CONVENER = keys("sip", "interventions__priority", "followup__convener")
+CHILD_WELFARE_LEAD, = keys("barnets_plan", "roles__child_welfare_lead")
+# The fields that name a person (read when present: each plan kind has some of them).
+PERSON_FIELDS = (COORDINATOR, PLAN_OWNER, CHILD_WELFARE_LEAD, CONVENER)
 
 
 def directory():
@@ -194,7 +200,7 @@ def planned_map(case: Case) -> dict[str, dt.date]:
         planned["meeting"] = local(meeting.starts_at).date()
     dates = []
     for version in _current_approved_versions(case):
-        value = (version.content.get("followup") or {}).get("date")
+        value = FOLLOWUP_DATE.of(version.content)
         if value:
             try:
                 dates.append(dt.date.fromisoformat(value))
@@ -347,9 +353,9 @@ def narrow_choices(form, case: Case) -> None:
 
 def apply_defaults(record: dict) -> dict:
     """Kostnadsansvaret följer ansvaret: an empty cost field becomes the responsible unit's authority."""
-    for entry in record.get("interventions") or []:
-        if not entry.get("cost") and entry.get("unit"):
-            entry["cost"] = rules.default_cost_authority(directory(), entry["unit"])
+    for entry in INTERVENTIONS.of(record, []):
+        if not entry.get(COST.key) and entry.get(UNIT.key):
+            entry[COST.key] = rules.default_cost_authority(directory(), entry[UNIT.key])
     return record
 
 
@@ -358,11 +364,11 @@ def rule_errors(case: Case, plan: Plan, record: dict) -> list[tuple[str, str]]:
     d = directory()
     ok_units = covered(case)
     errors: list[tuple[str, str]] = []
-    for i, entry in enumerate(record.get("interventions") or []):
-        unit = entry.get("unit") or ""
+    for i, entry in enumerate(INTERVENTIONS.of(record, [])):
+        unit = entry.get(UNIT.key) or ""
         if unit and unit not in ok_units:
             errors.append((f"interventions-{i}-unit", rules.not_covered_message(d, unit)))
-        contact = entry.get("contact") or ""
+        contact = entry.get(CONTACT.key) or ""
         contact_unit = unit_of(contact)
         if contact and contact_unit not in ok_units:
             errors.append((f"interventions-{i}-contact", rules.not_covered_message(d, contact_unit)))
@@ -371,16 +377,13 @@ def rule_errors(case: Case, plan: Plan, record: dict) -> list[tuple[str, str]]:
             errors.append((f"interventions-{i}-contact",
                            f"Kontaktpersonen ska arbeta i den verksamhet som ansvarar för insatsen "
                            f"({d.service_of(unit).name})."))
-    for section, keys in PERSON_FIELDS.items():
-        values = record.get(section) or {}
-        for key in keys:
-            unit = unit_of(values.get(key))
-            if values.get(key) and unit not in ok_units:
-                errors.append((f"{section}__{key}", rules.not_covered_message(d, unit)))
-    roles = record.get("roles") or {}
-    for field_key, message in rules.check_roles(d, unit_of(roles.get("coordinator")), unit_of(roles.get("plan_owner")),
+    for field in PERSON_FIELDS:
+        value = field.of(record)
+        if value and unit_of(value) not in ok_units:
+            errors.append((field.name, rules.not_covered_message(d, unit_of(value))))
+    for field_key, message in rules.check_roles(d, unit_of(COORDINATOR.of(record)), unit_of(PLAN_OWNER.of(record)),
                                                 require_coordinator=False).items():
-        errors.append((f"roles__{field_key}", message))
+        errors.append((f"{ROLES.name}__{field_key}", message))
     return errors
 
 
@@ -400,17 +403,16 @@ def attach_errors(form, errors: list[tuple[str, str]]) -> None:
 def priority_count(plan: Plan, record: dict) -> int:
     if plan.kind == "barnets_plan":
         return sum(1 for key, value in record.items() if key.startswith("area_") and (value or {}).get("priority"))
-    return sum(1 for e in record.get("interventions") or [] if e.get("priority"))
+    return sum(1 for e in INTERVENTIONS.of(record, []) if e.get(PRIORITY.key))
 
 
 def lead_suggestion(record: dict) -> rules.LeadSuggestion:
-    return rules.suggest_lead_service(directory(), [e.get("unit") for e in record.get("interventions") or []])
+    return rules.suggest_lead_service(directory(), [e.get(UNIT.key) for e in INTERVENTIONS.of(record, [])])
 
 
 def coordinator_advice(case: Case, record: dict) -> str | None:
-    roles = record.get("roles") or {}
-    return rules.social_services_advice(directory(), unit_of(roles.get("coordinator")),
-                                        [e.get("unit") for e in record.get("interventions") or []],
+    return rules.social_services_advice(directory(), unit_of(COORDINATOR.of(record)),
+                                        [e.get(UNIT.key) for e in INTERVENTIONS.of(record, [])],
                                         placed="placement" in step_records(case))
 
 
@@ -470,19 +472,17 @@ def with_current_contacts(plan: Plan, record: dict) -> tuple[dict, list[dict]]:
             return new.value
         return value
 
-    for entry in result.get("interventions") or []:
-        entry["contact"] = swap(entry.get("contact"))
-    for section, keys in PERSON_FIELDS.items():
-        for key in keys:
-            if (result.get(section) or {}).get(key):
-                result[section][key] = swap(result[section][key])
+    for entry in INTERVENTIONS.of(result, []):
+        entry[CONTACT.key] = swap(entry.get(CONTACT.key))
+    for field in PERSON_FIELDS:
+        if field.of(result):
+            result[field.section][field.key] = swap(field.of(result))
     return result, replaced
 
 
 def contacts_in(record: dict) -> list[str]:
-    values = [e.get("contact") for e in record.get("interventions") or [] if e.get("contact")]
-    for section, keys in PERSON_FIELDS.items():
-        values += [(record.get(section) or {}).get(k) for k in keys if (record.get(section) or {}).get(k)]
+    values = [e.get(CONTACT.key) for e in INTERVENTIONS.of(record, []) if e.get(CONTACT.key)]
+    values += [field.of(record) for field in PERSON_FIELDS if field.of(record)]
     return list(dict.fromkeys(values))
 
 
@@ -506,9 +506,8 @@ def change_contact(case: Case, plan: Plan, old_value: str, new_value: str, user)
 # --- approvals ------------------------------------------------------------------------------------------
 
 def participating_units(record: dict) -> list[str]:
-    units = [e.get("unit") for e in record.get("interventions") or []]
-    roles = record.get("roles") or {}
-    units += [unit_of(roles.get("coordinator")), unit_of(roles.get("plan_owner"))]
+    units = [e.get(UNIT.key) for e in INTERVENTIONS.of(record, [])]
+    units += [unit_of(COORDINATOR.of(record)), unit_of(PLAN_OWNER.of(record))]
     return [u for u in dict.fromkeys(units) if u]
 
 
@@ -590,9 +589,8 @@ def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
     day = today_local()
     if version.number == 1:
         record_step(case, "plan", day, user=user, label="Planen godkändes", automatic=True)
-    roles = version.content.get("roles") or {}
-    if roles.get("coordinator") and not rules.check_roles(directory(), unit_of(roles.get("coordinator")),
-                                                        unit_of(roles.get("plan_owner"))):
+    coordinator = COORDINATOR.of(version.content)
+    if coordinator and not rules.check_roles(directory(), unit_of(coordinator), unit_of(PLAN_OWNER.of(version.content))):
         record_step(case, "coordinator", day, user=user, label="Utsedd i den godkända planen", automatic=True)
     sync_plan_units(case)
     _notify_units(case, version, "plans/email/plan_approved", "plan.approved",
