@@ -13,7 +13,7 @@ from ..timeutil import local, today_local, utcnow
 from .access import VisibleCases, get_case_or_404
 from .contact import address_changed
 from .forms import CaseForm, ConfirmForm, GuardianForm
-from .models import Case, Guardian
+from .models import Case, CaseStatus, Guardian
 from .panels import panels_for
 
 bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/arenden")
@@ -35,12 +35,12 @@ def _changed(obj, form, fields) -> list[str]:
 
 @bp.route("/")
 def index():
-    status = request.args.get("status", "open")
-    if status not in ("open", "closed", "all"):
-        status = "open"
+    status = request.args.get("status", CaseStatus.OPEN)
+    if status not in (CaseStatus.OPEN, CaseStatus.CLOSED, "all"):
+        status = CaseStatus.OPEN
     q = " ".join(request.args.get("q", "").split())[:100]
     conditions = []
-    if status in ("open", "closed"):
+    if status in (CaseStatus.OPEN, CaseStatus.CLOSED):
         conditions.append(Case.status == status)
     if q:
         conditions.append(case_search(q))
@@ -103,7 +103,7 @@ def new():
 def open_case_in_unit(personal_number: str, unit_key: str) -> Case | None:
     """The open case of the child (the formatted personal number) opened by the unit, if any."""
     return db.session.scalar(select(Case).where(Case.personal_number == personal_number, Case.unit_key == unit_key,
-                                                Case.status == "open").order_by(Case.id).limit(1))
+                                                Case.status == CaseStatus.OPEN).order_by(Case.id).limit(1))
 
 
 @bp.route("/<ref>")
@@ -147,11 +147,11 @@ def close(ref: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         if case.is_open:
-            case.status, case.closed_at = "closed", utcnow()
+            case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
             log_event("case.close", case=case, object_type="case", object_id=case.id)
             flash("Ärendet är avslutat. Det finns kvar och kan öppnas igen.", "success")
         else:
-            case.status, case.closed_at = "open", None
+            case.status, case.closed_at = CaseStatus.OPEN, None
             log_event("case.reopen", case=case, object_type="case", object_id=case.id)
             flash("Ärendet är öppnat igen.", "success")
         db.session.commit()

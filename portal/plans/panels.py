@@ -5,7 +5,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..cases.access import visible_cases_query
-from ..cases.models import Case
+from ..cases.models import Case, CaseStatus
 from ..extensions import db
 from ..timeutil import local, today_local
 from .forms import ConfirmForm
@@ -64,7 +64,7 @@ def start_section(user) -> dict | None:
     """Mina ärenden: steps that are overdue or soon due in the open cases the user can see."""
     if not user.works_with_cases:
         return None
-    query = (visible_cases_query(user).where(Case.status == "open")
+    query = (visible_cases_query(user).where(Case.status == CaseStatus.OPEN)
              .where(Case.id.in_(select(CaseProcess.case_id))).order_by(Case.id).limit(START_LIMIT))
     today = today_local()
     items = []

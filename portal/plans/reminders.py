@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..audit import log_event
-from ..cases.models import Case
+from ..cases.models import Case, CaseStatus
 from ..extensions import db
 from ..formdefs import keys
 from ..notify import queue_email
@@ -50,7 +50,7 @@ def send_reminders(today: dt.date | None = None) -> Result:
     today = today or today_local()
     result = Result()
     cases = db.session.scalars(select(Case).join(CaseProcess, CaseProcess.case_id == Case.id)
-                               .where(Case.status == "open").order_by(Case.id)).all()
+                               .where(Case.status == CaseStatus.OPEN).order_by(Case.id)).all()
     with current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"]):
         for case in cases:
             _, states = service.case_schedule(case, today)

@@ -16,8 +16,10 @@ KEPT_ANSWERS = keys("deviation_report", "event__event_date", "event__concerned_u
 
 
 def closed_report_ids(reports: Table, cutoff: dt.datetime, *, include_done: bool) -> list[int]:
+    from ..deviations.lifecycle import DeviationStatus
+
     c = reports.c
-    rows = db.session.execute(select(c.id, c.record).where(c.status == "closed", c.closed_at.is_not(None),
+    rows = db.session.execute(select(c.id, c.record).where(c.status == DeviationStatus.CLOSED, c.closed_at.is_not(None),
                                                             c.closed_at < cutoff).order_by(c.id)).all()
     return [row.id for row in rows if include_done or MARK not in (row.record or {})]
 

@@ -180,9 +180,9 @@ def _chunks(values: list, size: int = CHUNK):
 
 @handler("closed_cases")
 def _closed_cases(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResult) -> int:
-    from ..cases.models import Case
+    from ..cases.models import Case, CaseStatus
 
-    ids = db.session.scalars(select(Case.id).where(Case.status == "closed", Case.closed_at.is_not(None),
+    ids = db.session.scalars(select(Case.id).where(Case.status == CaseStatus.CLOSED, Case.closed_at.is_not(None),
                                                    Case.closed_at < cutoff).order_by(Case.id)).all()
     if dry_run or not ids:
         return len(ids)
