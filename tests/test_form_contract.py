@@ -76,6 +76,21 @@ def test_a_missing_section_is_named_with_the_form_line_and_its_reader(tmp_path):
     assert "avsnittet 'event' saknas" in str(caught.value) and "portal.deviations.service" in str(caught.value)
 
 
+def test_a_plans_area_field_is_part_of_the_contract(tmp_path):
+    folder = _forms_copy(tmp_path)
+    path = folder / "barnets_plan.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("  - key: priority\n") == 1
+    path.write_text(text.replace("  - key: priority\n", "  - key: important\n"), encoding="utf-8")
+    import portal.plans.readable  # noqa: F401
+
+    with pytest.raises(FormDefinitionError) as caught:
+        check_declared(load_definition(path))
+    assert str(caught.value).startswith(f"{path}, rad ")
+    assert "fältet 'priority' saknas i area_fields" in str(caught.value)
+    assert "portal.plans.readable" in str(caught.value) and "portal.plans.service" in str(caught.value)
+
+
 def test_declared_keys_read_records_and_build_them(monkeypatch):
     from portal.formdefs import contract
 

@@ -4,6 +4,7 @@
     form[MONTHS.name]          # the field in a form built from the definition
     MONTHS.of(record)          # its value in a stored record
     INTERVENTIONS, = formdefs.keys(("sip", "barnets_plan"), "interventions")   # a whole section
+    PRIORITY, = formdefs.keys("barnets_plan", "area_fields__priority")  # a field of every area (plans)
 
 Every declaration is checked against forms/<form>.yaml when the portal starts (`check_app`) and by
 `portal forms check` (`check_forms_dir`): a declared section or field that the definition lacks stops
@@ -38,6 +39,7 @@ class FieldKey:
         return next(f for f in definition.section(self.section).fields if f.key == self.key)
 
 
+AREA_FIELDS = "area_fields"  # the fields of each area of a plan (portal/plans/definitions.py)
 # form key -> {FieldKey: the modules that read it}
 _DECLARED: dict[str, dict[FieldKey, set[str]]] = {}
 
@@ -74,6 +76,13 @@ def check_declared(definition: FormDefinition) -> None:
     definition lacks."""
     for field_key, modules in sorted(_DECLARED.get(definition.key, {}).items(), key=lambda i: i[0].name):
         readers = ", ".join(sorted(modules))
+        if field_key.section == AREA_FIELDS:
+            present = {str(node.get("key")) for node in definition.extra.get(AREA_FIELDS) or []
+                       if isinstance(node, dict)}
+            if field_key.key not in present:
+                raise FormDefinitionError(definition.path, definition.line,
+                                          f"fältet '{field_key.key}' saknas i {AREA_FIELDS}, men {readers} läser det")
+            continue
         try:
             section = definition.section(field_key.section)
         except KeyError:

@@ -28,9 +28,11 @@ SCHEMA = "samverkansportalen.plan/1"
     "roles__coordinator", "roles__plan_owner", "followup__date", "followup__time", "followup__place")
 PRIORITY, CONVENER, SIP_ESTABLISHED_ON, NEEDS, STRENGTHS = keys(
     "sip", "interventions__priority", "followup__convener", "plan__established_on", "needs__needs", "needs__strengths")
-(AREA, VIEWS, VIEW_AREA, VIEW_WHO, VIEW_TEXT, CHILD_WELFARE_LEAD, BACKGROUND, ESTABLISHED_ON) = keys(
+(AREA, VIEWS, VIEW_AREA, VIEW_WHO, VIEW_TEXT, CHILD_WELFARE_LEAD, BACKGROUND, ESTABLISHED_ON, AREA_CHILD_WORDS,
+ AREA_NEEDS, AREA_PRIORITY) = keys(
     "barnets_plan", "interventions__area", "views", "views__area", "views__who", "views__text",
-    "roles__child_welfare_lead", "background__info", "background__established_on")
+    "roles__child_welfare_lead", "background__info", "background__established_on", "area_fields__child_words",
+    "area_fields__needs", "area_fields__priority")
 
 
 def _date(value) -> dt.date | None:
@@ -148,8 +150,8 @@ def readable(plan: Plan, version: PlanVersion) -> ReadablePlan:
     areas = []
     for a in areas_of(definition):
         values = content.get(f"area_{a.key}") or {}
-        areas.append(Area(a.key, a.title, values.get("child_words") or "", values.get("needs") or "",
-                          bool(values.get("priority")),
+        areas.append(Area(a.key, a.title, values.get(AREA_CHILD_WORDS.key) or "", values.get(AREA_NEEDS.key) or "",
+                          bool(values.get(AREA_PRIORITY.key)),
                           [(v.get(VIEW_WHO.key) or "", v.get(VIEW_TEXT.key) or "") for v in VIEWS.of(content) or []
                            if v.get(VIEW_AREA.key) == a.key],
                           [i for i in interventions if i.area_key == a.key]))

@@ -28,7 +28,7 @@ INTERVENTIONS, UNIT, CONTACT, COST, ROLES, COORDINATOR, PLAN_OWNER, FOLLOWUP_DAT
     PLAN_KINDS, "interventions", "interventions__unit", "interventions__contact", "interventions__cost", "roles",
     "roles__coordinator", "roles__plan_owner", "followup__date")
 PRIORITY, CONVENER = keys("sip", "interventions__priority", "followup__convener")
-CHILD_WELFARE_LEAD, = keys("barnets_plan", "roles__child_welfare_lead")
+CHILD_WELFARE_LEAD, AREA_PRIORITY = keys("barnets_plan", "roles__child_welfare_lead", "area_fields__priority")
 # The fields that name a person (read when present: each plan kind has some of them).
 PERSON_FIELDS = (COORDINATOR, PLAN_OWNER, CHILD_WELFARE_LEAD, CONVENER)
 
@@ -402,7 +402,8 @@ def attach_errors(form, errors: list[tuple[str, str]]) -> None:
 
 def priority_count(plan: Plan, record: dict) -> int:
     if plan.kind == "barnets_plan":
-        return sum(1 for key, value in record.items() if key.startswith("area_") and (value or {}).get("priority"))
+        return sum(1 for key, value in record.items()
+                   if key.startswith("area_") and (value or {}).get(AREA_PRIORITY.key))
     return sum(1 for e in INTERVENTIONS.of(record, []) if e.get(PRIORITY.key))
 
 
