@@ -10,6 +10,7 @@ from ..extensions import db
 from ..timeutil import local, today_local
 from .forms import ConfirmForm
 from .models import CaseProcess, Meeting, MeetingStatus
+from .process import StepStatus
 from . import service
 
 START_LIMIT = 200
@@ -54,7 +55,7 @@ def case_panel(case, user) -> dict:
 def _late_meetings(meetings, states) -> dict[int, object]:
     """{meeting id: the meeting step's state} for planned meetings after the step's deadline."""
     state = next((s for s in states if s.step.key == "meeting"), None)
-    if state is None or state.status == "done" or state.due is None:
+    if state is None or state.status == StepStatus.DONE or state.due is None:
         return {}
     return {m.id: state for m in meetings
             if m.status == MeetingStatus.PLANNED and local(m.starts_at).date() > state.due}
@@ -73,5 +74,5 @@ def start_section(user) -> dict | None:
         for state in states:
             if state.flagged:
                 items.append((case, state))
-    items.sort(key=lambda cs: (cs[1].status != "overdue", cs[1].due))
+    items.sort(key=lambda cs: (cs[1].status != StepStatus.OVERDUE, cs[1].due))
     return {"entries": items, "today": today}
