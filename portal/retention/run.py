@@ -194,16 +194,19 @@ def _consents(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResul
     consents = _table("consents")
     if consents is None:
         return 0  # the consent feature is not installed
+    from ..consent.models import ConsentStatus
+
     c = consents.c
     ended = func.coalesce(c.withdrawn_at, c.declined_at, c.expired_at)
     ids = db.session.scalars(select(c.id).where(or_(
         # withdrawn, said no to, or marked expired
-        and_(c.status.in_(("withdrawn", "declined", "expired")), ended.is_not(None), ended < cutoff),
+        and_(c.status.in_((ConsentStatus.WITHDRAWN, ConsentStatus.DECLINED, ConsentStatus.EXPIRED)),
+             ended.is_not(None), ended < cutoff),
         # past its period even if nobody marked it expired (or never signed by everyone)
-        and_(c.status.in_(("valid", "pending", "expired")), c.valid_until.is_not(None),
-             c.valid_until < cutoff.date()),
+        and_(c.status.in_((ConsentStatus.VALID, ConsentStatus.PENDING, ConsentStatus.EXPIRED)),
+             c.valid_until.is_not(None), c.valid_until < cutoff.date()),
         # a draft nobody sent
-        and_(c.status == "draft", c.updated_at < cutoff),
+        and_(c.status == ConsentStatus.DRAFT, c.updated_at < cutoff),
     )).order_by(c.id)).all()
     if dry_run or not ids:
         return len(ids)
