@@ -97,6 +97,7 @@ def test_declared_keys_read_records_and_build_them(monkeypatch):
     monkeypatch.setattr(contract, "_DECLARED", {})  # a probe form, not declared for the other tests
     months, purposes, interventions = keys("contract_probe", "validity__months", "purpose__purposes", "interventions")
     assert months == FieldKey("validity", "months") and months.name == "validity__months"
+    assert FieldKey("interventions", "unit").entry_name(2) == "interventions-2-unit"
     record = record_of({months: 12, purposes: ["other"]})
     assert record == {"validity": {"months": 12}, "purpose": {"purposes": ["other"]}}
     assert months.of(record) == 12 and months.of({}) is None and months.of({"validity": None}, 0) == 0

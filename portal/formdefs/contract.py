@@ -28,6 +28,10 @@ class FieldKey:
         """The field's name in a form built from the definition."""
         return f"{self.section}__{self.key}" if self.key else self.section
 
+    def entry_name(self, index: int) -> str:
+        """The field's name in entry `index` of a repeating section of a built form."""
+        return f"{self.section}-{index}-{self.key}"
+
     def of(self, record: dict | None, default=None):
         """The value in a stored record: a field's value, or a section's dict (list for a repeating one)."""
         section = (record or {}).get(self.section)

@@ -36,10 +36,11 @@ class FieldDef:
     width: int | None = None
     rows: int = 5
     pdf: bool = True                # shown in PDFs and summaries
-    # Cross-field rules (evaluated by the form machinery, portal/formdefs/wtf.py):
-    required_if: tuple[str, object] | None = None  # (field of the same section, value): required when
-    #                                                 that field equals the value (or, several choices, has it)
-    min_choices: int = 0            # a multichoice: at least this many chosen (when any is)
+    # Cross-field rules, evaluated by the form machinery (portal/formdefs/wtf.py). required_if:
+    # (a field of the same section, a value): required when that field equals the value (a
+    # multichoice: has it among its choices). min_choices: a multichoice needs that many (when any).
+    required_if: tuple[str, object] | None = None
+    min_choices: int = 0
     min_choices_error: str = ""
     line: int | None = field(default=None, compare=False)
 

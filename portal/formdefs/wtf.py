@@ -71,7 +71,7 @@ def _empty(value) -> bool:
 def _required_if(fd: FieldDef, other_name: str, low: str):
     """The field is required when the field `other_name` (same section) equals the value, or,
     when several can be chosen, has it among its choices."""
-    other_key, wanted = fd.required_if
+    wanted = fd.required_if[1]
     message = fd.error or f"Fyll i {low}"
 
     def check(form, field):

@@ -367,14 +367,14 @@ def rule_errors(case: Case, plan: Plan, record: dict) -> list[tuple[str, str]]:
     for i, entry in enumerate(INTERVENTIONS.of(record, [])):
         unit = entry.get(UNIT.key) or ""
         if unit and unit not in ok_units:
-            errors.append((f"interventions-{i}-unit", rules.not_covered_message(d, unit)))
+            errors.append((UNIT.entry_name(i), rules.not_covered_message(d, unit)))
         contact = entry.get(CONTACT.key) or ""
         contact_unit = unit_of(contact)
         if contact and contact_unit not in ok_units:
-            errors.append((f"interventions-{i}-contact", rules.not_covered_message(d, contact_unit)))
+            errors.append((CONTACT.entry_name(i), rules.not_covered_message(d, contact_unit)))
         elif contact and unit in d.units and contact_unit in d.units and \
                 d.service_of(contact_unit).key != d.service_of(unit).key:
-            errors.append((f"interventions-{i}-contact",
+            errors.append((CONTACT.entry_name(i),
                            f"Kontaktpersonen ska arbeta i den verksamhet som ansvarar för insatsen "
                            f"({d.service_of(unit).name})."))
     for field in PERSON_FIELDS:
