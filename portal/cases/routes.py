@@ -114,7 +114,8 @@ def view(ref: str):
     today = today_local()
     return render_template(
         "cases/view.html", case=case, directory=directory, age=case.age_on(today),
-        panels=panels_for(case, current_user), confirm=ConfirmForm(),
+        panels=panels_for(case, current_user), top_panels=panels_for(case, current_user, top=True),
+        confirm=ConfirmForm(),
     )
 
 

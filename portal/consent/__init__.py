@@ -82,7 +82,8 @@ def init_app(app: Flask) -> None:
     from ..audit.log import register_labels
     from ..cases.access import register_access_provider
     from ..cases.panels import register_case_panel
-    from . import access, cli
+    from ..demo import register_demo_seed
+    from . import access, cli, demo
     from .identity import InPersonProvider, register_provider
     from .otp import EmailOtpProvider
     from .panel import panel_context
@@ -98,6 +99,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.consent)
     register_labels(AUDIT_LABELS)
     register_case_panel(20, "consent/panel.html", panel_context)
+    register_demo_seed(demo.seed)
     if (access.cases_for_units, access.units_for_case) not in _registered:
         register_access_provider(access.cases_for_units, access.units_for_case)
         _registered.append((access.cases_for_units, access.units_for_case))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from ..audit import log_event_and_commit
 from ..cases.access import get_case_or_404
 from ..extensions import db
 from . import service
@@ -60,3 +61,16 @@ def decide(ref, referral_id):
         return _back(case)
     return render_template("escalation/decide.html", case=case, referral=referral, form=form,
                            level=service.level_of(referral.process_key, referral.level_key)), 400
+
+
+@bp.route("/minnesanteckningar/<int:meeting_id>")
+def minutes(meeting_id):
+    """Minutes shared with a member of the level a case was referred to: those minutes and nothing
+    else of the case (need-to-know)."""
+    from ..plans.meetings import KIND_LABELS, meeting_word
+
+    found = service.shared_minutes(meeting_id, current_user) or abort(404)
+    meeting, case, level = found
+    log_event_and_commit("escalation.minutes_view", case=case, object_type="meeting", object_id=meeting.id)
+    return render_template("escalation/minutes.html", meeting=meeting, case=case, level=level,
+                           word=meeting_word(case), kind_labels=KIND_LABELS)

@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.plans)
     register_labels(AUDIT_LABELS)
     register_demo_seed(demo.seed)
+    register_case_panel(-10, "plans/_next_step.html", panels.next_step_panel)
     register_case_panel(40, "plans/_case_panel.html", panels.case_panel)
     register_start_section(20, "plans/_start_section.html", panels.start_section)
     if not getattr(service, "_access_registered", False):

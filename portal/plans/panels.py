@@ -1,7 +1,7 @@
 """The case panel (process, steps, plans, meetings) and the start-page section (steps due)."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 
 from ..cases.access import visible_cases_query
@@ -10,7 +10,7 @@ from ..extensions import db
 from ..timeutil import local, today_local
 from .forms import ConfirmForm
 from .models import CaseProcess, Meeting, MeetingStatus
-from .process import StepStatus
+from .process import StepStatus, next_step
 from . import service
 
 START_LIMIT = 200
@@ -34,8 +34,16 @@ def source_url(source) -> str | None:
     return url_for("guidance.guideline", slug=source.guideline) + (f"#{anchor}" if anchor else "")
 
 
+def _schedule(case):
+    """service.case_schedule(case), once per request for the case page's two panels."""
+    cache = g.setdefault("plans_case_schedules", {})
+    if case.id not in cache:
+        cache[case.id] = service.case_schedule(case)
+    return cache[case.id]
+
+
 def case_panel(case, user) -> dict:
-    process, states = service.case_schedule(case)
+    process, states = _schedule(case)
     chosen = service.case_process(case)
     plans = service.plans_of(case)
     meetings = db.session.scalars(select(Meeting).where(Meeting.case_id == case.id)
@@ -50,6 +58,14 @@ def case_panel(case, user) -> dict:
         "consent_reopened": service.consent_reopened_on(case) if process is not None else None,
         "plan_uncovered": {p.id: service.uncovered_plan_units(case, p) for p in plans if p.is_open},
     }
+
+
+def next_step_panel(case, user) -> dict:
+    """"Nästa steg" at the top of the case page: the first open step of the case's process."""
+    process, states = _schedule(case)
+    upcoming = next_step(states)
+    responsible = service.step_responsible(case, upcoming.state.step.key) if upcoming.state else None
+    return {"process": process, "next": upcoming, "responsible": responsible}
 
 
 def _late_meetings(meetings, states) -> dict[int, object]:

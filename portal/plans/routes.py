@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from ..audit import log_event, log_event_and_commit
 from ..cases.access import get_case_or_404
@@ -223,7 +224,7 @@ def view(ref, plan_id, number):
         "plans/view.html", case=case, plan=plan, version=version, r=readable(plan, version),
         my_units=my_units, directory=service.directory(), confirm=ConfirmForm(), family_form=family_form,
         withdrawals=service.withdrawal_notices(case, plan), uncovered=service.uncovered_plan_units(case, plan),
-        deliveries=service.version_deliveries(version),
+        coverage=service.plan_coverage(case, version), deliveries=service.version_deliveries(version),
         followup=service.followup_of(version), family_label=_family_label)
 
 
@@ -473,8 +474,9 @@ def _participant_choices(case, meeting):
 
 
 def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence_form=None, notes_form=None,
-                  problems=None, status=200):
+                  problems=None, status=200, guest_form=None):
     participant_form = participant_form or ParticipantForm(formdata=None)
+    guest_form = guest_form or meeting_service.guest_form(formdata=MultiDict())
     participant_form.who.choices = _participant_choices(case, meeting)
     roles_form = roles_form or RolesForm(formdata=None)
     pros = [(str(p.id), p.name) for p in meeting.participants]
@@ -490,6 +492,7 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
     return render_template(
         "plans/meeting_view.html", case=case, meeting=meeting, word=meeting_service.meeting_word(case),
         participant_form=participant_form, roles_form=roles_form, absence_form=absence_form, notes_form=notes_form,
+        guest_form=guest_form, notes_audience=meeting_service.notes_audience(case),
         confirm=ConfirmForm(), problems=problems or [], kind_labels=meeting_service.KIND_LABELS,
         child_participation=dict(meeting_service.CHILD_PARTICIPATION), directory=service.directory(),
         start=local(meeting.starts_at), end=local(meeting.ends_at),
@@ -540,6 +543,27 @@ def participant_add(ref, meeting_id):
     db.session.commit()
     flash(f"{p.name} är tillagd som deltagare." + (" Skicka kallelsen när alla är tillagda." if meeting.invited_at is None
                                                   else " Skicka kallelsen till den nya deltagaren."), "success")
+    return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
+
+
+@bp.route("/<ref>/moten/<int:meeting_id>/deltagare/utan-konto", methods=["POST"])
+def guest_add(ref, meeting_id):
+    case = _case(ref)
+    meeting = _meeting(case, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        flash("Mötet är inställt eller redan hållet. Deltagare kan bara läggas till ett planerat möte.", "error")
+        return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id), code=303)
+    form = meeting_service.guest_form()
+    valid = form.validate_on_submit()
+    errors = meeting_service.guest_errors(case, meeting, form)
+    if not valid or errors:
+        for name, message in errors.items():
+            form[name].errors = list(form[name].errors or []) + [message]
+        return _meeting_page(case, meeting, guest_form=form, status=400)
+    guest = meeting_service.add_guest(case, meeting, form, current_user)
+    db.session.commit()
+    flash(f"{guest.name} är tillagd som deltagare utan konto. Skicka kallelsen: hen får den med e-post, "
+          "utan uppgifter om barnet.", "success")
     return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
 
 

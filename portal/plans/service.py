@@ -211,6 +211,19 @@ def planned_map(case: Case) -> dict[str, dt.date]:
     return planned
 
 
+def step_responsible(case: Case, step_key: str) -> Person | None:
+    """The person the case's current approved plan names for a step: the follow-up's convener
+    (else the samordnare) for "followup", the samordnare for "closing"; None for other steps."""
+    fields = {"followup": (("followup", "convener"), ("roles", "coordinator")), "closing": (("roles", "coordinator"),)}
+    for version in _current_approved_versions(case) if step_key in fields else []:
+        content, _ = with_current_contacts(version.plan, version.content or {})
+        for section, key in fields[step_key]:
+            found = person((content.get(section) or {}).get(key))
+            if found is not None and found.active:
+                return found
+    return None
+
+
 def case_schedule(case: Case, today: dt.date | None = None):
     """(process, [StepState]) for a case that follows a process, else (None, [])."""
     process = process_of(case)
@@ -544,8 +557,8 @@ def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
     db.session.flush()
     log_event("plan.propose", case=case, object_type="plan_version", object_id=version.id,
            detail=f"godkännanden: {len(version.approvals)}")
-    _notify_units(case, version, "plans/email/approval_request", "plan.approval_request",
-                  [a.unit_key for a in version.approvals if a.party == "unit"], exclude_user=user)
+    _notify_plan_people(case, version, "plans/email/approval_request", "plan.approval_request",
+                        [a.unit_key for a in version.approvals if a.party == "unit"], exclude_user=user)
     from .family import send_links
 
     send_links(case, version, "plans/email/family_approval_request", "plan.family_link")
@@ -594,25 +607,45 @@ def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
     if coordinator and not rules.check_roles(directory(), unit_of(coordinator), unit_of(PLAN_OWNER.of(version.content))):
         record_step(case, "coordinator", day, user=user, label="Utsedd i den godkända planen", automatic=True)
     sync_plan_units(case)
-    _notify_units(case, version, "plans/email/plan_approved", "plan.approved",
-                  participating_units(version.content or {}), exclude_user=None)
+    _notify_plan_people(case, version, "plans/email/plan_approved", "plan.approved",
+                        participating_units(version.content or {}))
     from .family import send_links
 
     send_links(case, version, "plans/email/family_plan_approved", "plan.family_link")
     return True
 
 
-def _notify_units(case: Case, version: PlanVersion, template: str, kind: str, unit_keys, exclude_user=None) -> None:
-    """E-mail (no personal data) to the staff of the units: a link to the plan."""
+def plan_people(case: Case, version: PlanVersion, unit_keys) -> list[Person]:
+    """Who hears about a version (approval asked, approved): the staff the plan names (contact
+    persons, coordinator, plan owner, child welfare lead, follow-up convener, after contact
+    changes) and the staff taking part in the case's meetings that are not cancelled. A unit in
+    `unit_keys` that none of them acts for gets its staff members (not its managers): someone
+    there must approve. Only units a valid consent covers; never inactive accounts."""
+    ok = covered(case)
+    content, _ = with_current_contacts(version.plan, version.content or {})
+    found: list[Person] = [p for p in (person(v) for v in contacts_in(content)) if p is not None and p.active]
+    meetings = db.session.scalars(select(Meeting).where(Meeting.case_id == case.id,
+                                                        Meeting.status != MeetingStatus.CANCELLED)).all()
+    found += [Person(m.user_id, m.unit_key, m.name, m.email) for meeting in meetings for m in meeting.participants
+              if m.kind == "staff" and m.user_id is not None and m.unit_key and m.email]
+    for unit in unit_keys:
+        if not any(p.unit_key == unit for p in found):
+            found += staff_at_units([unit], roles=("staff",))
+    return [p for p in found if p.unit_key in ok]
+
+
+def _notify_plan_people(case: Case, version: PlanVersion, template: str, kind: str, unit_keys,
+                        exclude_user=None) -> None:
+    """E-mail (no personal data) to plan_people(): a link to the plan, once per person."""
     from ..notify import queue_email
 
     link = current_app.config["PORTAL_BASE_URL"] + url_for(
         "plans.view", ref=case.ref, plan_id=version.plan_id, number=version.number)
     sent = set()
-    for p in staff_at_units(unit_keys):
-        if p.email in sent or (exclude_user is not None and p.user_id == exclude_user.id):
+    for p in plan_people(case, version, unit_keys):
+        if p.user_id in sent or (exclude_user is not None and p.user_id == exclude_user.id):
             continue
-        sent.add(p.email)
+        sent.add(p.user_id)
         queue_email(p.email, template, {"link": link}, kind=kind, case_id=case.id,
                     dedupe_key=f"{kind}:{version.id}:{p.user_id}")
 
@@ -714,6 +747,13 @@ def withdrawal_notices(case: Case, plan: Plan) -> list[tuple[dt.date, list[str]]
         if lost or set(w.unit_keys) & units:
             result.append((w.withdrawn_on, lost))
     return result
+
+
+def plan_coverage(case: Case, version: PlanVersion) -> list[tuple[str, dt.date | None]]:
+    """[(unit of the version, the last day a valid consent covers it, or None)] for "Samtycke"
+    on the plan page: the consent the plan rests on."""
+    ok = covered(case)
+    return [(u, ok.get(u)) for u in participating_units(version.content or {})]
 
 
 def uncovered_plan_units(case: Case, plan: Plan) -> list[str]:
