@@ -73,6 +73,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .directory.loader import load_directory
 
     app.extensions["directory"] = load_directory(app.config["PORTAL_CONTENT_DIR"])
+    # The form fields the code reads (declared with formdefs.keys): a definition without one stops start-up.
+    from .formdefs.contract import check_app
+
+    check_app(app)
 
     from . import caching
 

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from ..audit import record
+from ..audit import log_event
 from ..audit.log import register_labels
 from ..extensions import db
 from ..timeutil import local, utcnow
@@ -68,7 +68,7 @@ def announce(action: str, account: User, unit_keys, *, by: User | None = None, a
     db.session.flush()
     detail = f"konto {account.id}, roll: {ROLES.get(account.role, account.role)}"
     for key in keys or [""]:
-        record(action, unit_key=key, object_type="user", object_id=account.id, detail=detail, user=by,
+        log_event(action, unit_key=key, object_type="user", object_id=account.id, detail=detail, user=by,
                actor=actor)
     when = local(utcnow())
     link = f"{current_app.config['PORTAL_BASE_URL']}/enhet/konton"

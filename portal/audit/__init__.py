@@ -2,7 +2,7 @@
 from flask import Flask
 
 from ..templating import add_nav
-from .log import record, record_and_commit  # noqa: F401
+from .log import log_event, log_event_and_commit  # noqa: F401
 
 
 def init_app(app: Flask) -> None:

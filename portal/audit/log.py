@@ -1,5 +1,5 @@
-"""Writing audit events. Call record() inside the transaction of the change it describes,
-or record_and_commit() for reads (view, print, export)."""
+"""Writing audit events. Call log_event() inside the transaction of the change it describes,
+or log_event_and_commit() for reads (view, print, export)."""
 from __future__ import annotations
 
 from flask import has_request_context
@@ -30,7 +30,7 @@ def register_labels(labels: dict[str, str]) -> None:
     ACTION_LABELS.update(labels)
 
 
-def record(action: str, *, case=None, case_id: int | None = None, unit_key: str | None = None,
+def log_event(action: str, *, case=None, case_id: int | None = None, unit_key: str | None = None,
            object_type: str = "", object_id="", detail: str = "", actor: str = "", user=None) -> AuditEvent:
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user
@@ -50,8 +50,8 @@ def record(action: str, *, case=None, case_id: int | None = None, unit_key: str 
     return event
 
 
-def record_and_commit(action: str, **kwargs) -> AuditEvent:
-    event = record(action, **kwargs)
+def log_event_and_commit(action: str, **kwargs) -> AuditEvent:
+    event = log_event(action, **kwargs)
     db.session.commit()
     return event
 

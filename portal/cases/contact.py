@@ -7,7 +7,7 @@ import logging
 
 from flask import current_app
 
-from ..audit import record
+from ..audit import log_event
 
 log = logging.getLogger("portal.cases")
 
@@ -21,7 +21,7 @@ def address_changed(case, *, old: str, new: str, object_type: str, object_id: in
     old, new = (old or "").strip(), (new or "").strip()
     if old.lower() == new.lower():
         return
-    record(action, case=case, object_type=object_type, object_id=object_id,
+    log_event(action, case=case, object_type=object_type, object_id=object_id,
            detail="e-postadress " + ("tillagd" if not old else "borttagen" if not new else "ändrad"))
     directory = current_app.extensions["directory"]
     unit = directory.units.get(case.unit_key)

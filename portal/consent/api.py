@@ -4,7 +4,7 @@
         register_withdrawal_listener
 
 covered_units(case, on=None) -> dict[str, date]
-    unit_key -> the last day it is covered, from VALID consents only (all required signers have
+    unit_key -> the last day it is covered, from valid consents only (all required signers have
     signed, nobody said no, not withdrawn, within the period). `on` (default: today) asks about
     another day; a consent counts on a day when it was signed by then, not withdrawn by then and
     the day is within its period. Several consents covering a unit: the latest end date wins.
@@ -35,7 +35,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..timeutil import local, today_local
-from .models import PENDING, VALID, WITHDRAWN, Consent
+from .models import Consent, ConsentStatus
 from .service import expire_if_due, facts
 from .service import register_withdrawal_listener as _register
 from .rules import is_valid_on
@@ -58,10 +58,10 @@ def covered_units(case, on: dt.date | None = None) -> dict[str, dt.date]:
     today = today_local()
     day = on or today
     result: dict[str, dt.date] = {}
-    candidates = _consents(case) if day != today else _consents(case, (VALID,))
+    candidates = _consents(case) if day != today else _consents(case, (ConsentStatus.VALID,))
     for consent in candidates:
         if day == today:
-            ok = consent.status == VALID and consent.valid_until >= today
+            ok = consent.status == ConsentStatus.VALID and consent.valid_until >= today
         else:
             ok = is_valid_on(facts(consent), day)
         if not ok:
@@ -90,7 +90,7 @@ class UnitsCoverage:
 def consent_status_for_units(case, unit_keys, on: dt.date | None = None) -> UnitsCoverage:
     wanted = list(dict.fromkeys(unit_keys))
     all_covered = covered_units(case, on)
-    waiting = {k for c in _consents(case, (PENDING,)) for k in c.unit_keys}
+    waiting = {k for c in _consents(case, (ConsentStatus.PENDING,)) for k in c.unit_keys}
     covered = {k: all_covered[k] for k in wanted if k in all_covered}
     missing = [k for k in wanted if k not in all_covered]
     return UnitsCoverage(covered=covered, missing=missing, pending=[k for k in missing if k in waiting])
@@ -108,7 +108,7 @@ class WithdrawnConsent:
 
 def withdrawn_consents(case) -> list[WithdrawnConsent]:
     result = []
-    for consent in _consents(case, (WITHDRAWN,)):
+    for consent in _consents(case, (ConsentStatus.WITHDRAWN,)):
         signer = next((s for s in consent.signers if s.withdrawn_at is not None), None)
         at = consent.withdrawn_at or (signer.withdrawn_at if signer else None)
         result.append(WithdrawnConsent(consent.id, at, local(at).date(), tuple(consent.unit_keys),

@@ -10,42 +10,39 @@ import datetime as dt
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, event, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..enums import LabelledStrEnum
 from ..extensions import db
 from ..timeutil import utcnow
 
 # Consent status (persisted; `rules.consent_status` derives it from the facts).
-DRAFT, PENDING, VALID, DECLINED, WITHDRAWN, EXPIRED = "draft", "pending", "valid", "declined", "withdrawn", "expired"
-CONSENT_STATUS_LABELS = {
-    DRAFT: "Utkast (inte skickat)",
-    PENDING: "Väntar på underskrifter",
-    VALID: "Giltigt",
-    DECLINED: "Inte giltigt – någon har sagt nej",
-    WITHDRAWN: "Återkallat",
-    EXPIRED: "Upphört (tiden har gått ut)",
-}
+class ConsentStatus(LabelledStrEnum):
+    DRAFT = "draft", "Utkast (inte skickat)"
+    PENDING = "pending", "Väntar på underskrifter"
+    VALID = "valid", "Giltigt"
+    DECLINED = "declined", "Inte giltigt – någon har sagt nej"
+    WITHDRAWN = "withdrawn", "Återkallat"
+    EXPIRED = "expired", "Upphört (tiden har gått ut)"
+
 
 # Signer roles and statuses.
 GUARDIAN, CHILD = "guardian", "child"
 ROLE_LABELS = {GUARDIAN: "Vårdnadshavare", CHILD: "Barnet eller den unge"}
-S_WAITING, S_SENT, S_OPENED, S_VERIFIED, S_SIGNED, S_DECLINED, S_WITHDRAWN, S_EXPIRED = (
-    "waiting", "sent", "opened", "verified", "signed", "declined", "withdrawn", "expired")
-SIGNER_STATUS_LABELS = {
-    S_WAITING: "Väntar på underskrift på plats",
-    S_SENT: "Länken är skickad",
-    S_OPENED: "Har öppnat länken",
-    S_VERIFIED: "Har bekräftat sin identitet",
-    S_SIGNED: "Har skrivit under",
-    S_DECLINED: "Har sagt nej",
-    S_WITHDRAWN: "Har återkallat",
-    S_EXPIRED: "Länken har gått ut",
-}
-# Shown only (derived when read, never stored): see service.signer_display_status.
-S_LOCKED, S_LINK_FAILED, S_LINK_WAITING = "locked", "link_failed", "link_waiting"
-SIGNER_STATUS_LABELS.update({
-    S_LOCKED: "Spärrad – fel kod för många gånger. Skicka en ny länk",
-    S_LINK_FAILED: "Länken kom inte fram",
-    S_LINK_WAITING: "Länken har inte kommit fram än – portalen försöker igen",
-})
+
+
+class SignerStatus(LabelledStrEnum):
+    WAITING = "waiting", "Väntar på underskrift på plats"
+    SENT = "sent", "Länken är skickad"
+    OPENED = "opened", "Har öppnat länken"
+    VERIFIED = "verified", "Har bekräftat sin identitet"
+    SIGNED = "signed", "Har skrivit under"
+    DECLINED = "declined", "Har sagt nej"
+    WITHDRAWN = "withdrawn", "Har återkallat"
+    EXPIRED = "expired", "Länken har gått ut"
+    # Shown only (derived when read, never stored): see service.signer_display_status.
+    LOCKED = "locked", "Spärrad – fel kod för många gånger. Skicka en ny länk"
+    LINK_FAILED = "link_failed", "Länken kom inte fram"
+    LINK_WAITING = "link_waiting", "Länken har inte kommit fram än – portalen försöker igen"
+
 
 LINK_SIGN, LINK_WITHDRAW = "sign", "withdraw"
 
@@ -62,7 +59,7 @@ class Consent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ConsentStatus.DRAFT, index=True)
     # The request as entered (forms/consent_request.yaml record) and, for drafts, the planned signers.
     record: Mapped[dict] = mapped_column(JSON, default=dict)
     signer_plan: Mapped[list] = mapped_column(JSON, default=list)
@@ -99,11 +96,11 @@ class Consent(db.Model):
 
     @property
     def status_label(self) -> str:
-        return CONSENT_STATUS_LABELS.get(self.status, self.status)
+        return ConsentStatus.label_of(self.status)
 
     @property
     def is_draft(self) -> bool:
-        return self.status == DRAFT
+        return self.status == ConsentStatus.DRAFT
 
     @property
     def number(self) -> int:
@@ -117,7 +114,7 @@ class Consent(db.Model):
     @property
     def is_open(self) -> bool:
         """Still running: waiting for signatures or valid."""
-        return self.status in (PENDING, VALID)
+        return self.status in (ConsentStatus.PENDING, ConsentStatus.VALID)
 
 
 class ConsentUnit(db.Model):
@@ -151,7 +148,7 @@ class ConsentSigner(db.Model):
     channel: Mapped[str] = mapped_column(String(20), default="email")
     # "adult" or "child": which version of the text
     audience: Mapped[str] = mapped_column(String(10), default="adult")
-    status: Mapped[str] = mapped_column(String(20), default=S_WAITING)
+    status: Mapped[str] = mapped_column(String(20), default=SignerStatus.WAITING)
     text: Mapped[str] = mapped_column(Text, default="")
     text_sha256: Mapped[str] = mapped_column(String(64), default="")
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)

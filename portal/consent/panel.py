@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..timeutil import today_local, utcnow
 from . import rules, service
-from .models import SIGNER_STATUS_LABELS, VALID, Consent
+from .models import Consent, ConsentStatus, SignerStatus
 
 
 def panel_context(case, user):
@@ -28,10 +28,11 @@ def panel_context(case, user):
         signers = []
         for s in consent.signers:
             shown = service.signer_display_status(s, now)
-            signers.append((s, SIGNER_STATUS_LABELS.get(shown, shown), shown))
+            signers.append((s, SignerStatus.label_of(shown), shown))
         items.append({
             "consent": consent, "signers": signers,
-            "notice": rules.expiry_notice(consent.valid_until, today, warn_days) if consent.status == VALID else None,
+            "notice": rules.expiry_notice(consent.valid_until, today, warn_days)
+            if consent.status == ConsentStatus.VALID else None,
         })
     from .api import covered_units
 

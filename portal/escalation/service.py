@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from ..audit import record
+from ..audit import log_event
 from ..errors import DomainError
 from ..extensions import db
 from ..notify import queue_email
@@ -59,7 +59,7 @@ def refer(case, process_key: str, question: str, user) -> tuple[Referral, Level,
                         referred_by_id=user.id)
     db.session.add(referral)
     db.session.flush()
-    record("escalation.refer", case=case, object_type="referral", object_id=referral.id, detail=level.name)
+    log_event("escalation.refer", case=case, object_type="referral", object_id=referral.id, detail=level.name)
     link = url_for("cases.view", ref=case.ref, _external=True) + "#oenighet"
     told = 0
     for manager in contacts(current_app.extensions["directory"], level):
@@ -73,7 +73,7 @@ def decide(case, referral: Referral, decision: str, resolved: bool, user) -> Non
     referral.decision, referral.resolved = decision, resolved
     referral.decided_by_id, referral.decided_at = user.id, utcnow()
     level = level_of(referral.process_key, referral.level_key)
-    record("escalation.decide", case=case, object_type="referral", object_id=referral.id,
+    log_event("escalation.decide", case=case, object_type="referral", object_id=referral.id,
            detail=f"{level.name if level else referral.level_key}: {'löst' if resolved else 'inte löst'}")
 
 
@@ -108,7 +108,7 @@ def share_minutes(case, meeting) -> int:
                         dedupe_key=f"minutes:{meeting.id}:{address}:{meeting.notes_shared_at:%Y%m%d%H%M%S}")
             told += 1
         if members:
-            record("escalation.minutes_share", case=case, object_type="meeting", object_id=meeting.id,
+            log_event("escalation.minutes_share", case=case, object_type="meeting", object_id=meeting.id,
                    detail=f"{level.name}: {len(members)}")
     return told
 

@@ -8,7 +8,8 @@ from flask import request
 from wtforms import (BooleanField, EmailField, FieldList, FormField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, TelField, TextAreaField)
 from wtforms import Form as BaseForm
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation,
+                                ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..formkit import DateField, MaxLength, PersonalNumber, PortalForm, render_without_maxlength, strip_filter
@@ -63,10 +64,44 @@ def _not_future(form, field):
         raise ValidationError(f"{field.label.text} kan inte vara ett datum i framtiden")
 
 
-def _field(fd: FieldDef, draft: bool, choices: dict):
+def _empty(value) -> bool:
+    return value in (None, "", [], False)
+
+
+def _required_if(fd: FieldDef, other_name: str, low: str):
+    """The field is required when the field `other_name` (same section) equals the value, or,
+    when several can be chosen, has it among its choices."""
+    wanted = fd.required_if[1]
+    message = fd.error or f"Fyll i {low}"
+
+    def check(form, field):
+        value = form[other_name].data
+        if isinstance(wanted, bool):
+            applies = bool(value) == wanted
+        elif isinstance(value, (list, tuple)):
+            applies = str(wanted) in {str(v) for v in value}
+        else:
+            applies = value is not None and str(value) == str(wanted)
+        if applies and _empty(field.data):
+            raise StopValidation(message)
+    return check
+
+
+def _min_choices(fd: FieldDef, low: str):
+    message = fd.min_choices_error or f"Välj minst {fd.min_choices} alternativ för {low}"
+
+    def check(form, field):
+        if field.data and len(field.data) < fd.min_choices and not field.errors:
+            raise ValidationError(message)
+    return check
+
+
+def _field(fd: FieldDef, draft: bool, choices: dict, sibling=lambda key: key):
     label = fd.label
     low = label[0].lower() + label[1:] if label else label
     validators = []
+    if fd.required_if and not draft:
+        validators.append(_required_if(fd, sibling(fd.required_if[0]), low))  # before Optional, which stops the chain
     if fd.required and not draft:
         if fd.type in ("choice", "select", "unit"):
             validators.append(InputRequired(fd.error or f"Välj {low}"))
@@ -109,6 +144,8 @@ def _field(fd: FieldDef, draft: bool, choices: dict):
     opts = list(fd.choices) if not fd.choices_from else list(choices.get(fd.choices_from, []))
     check = _choice_check(f"Välj ett av alternativen för {low}")
     validators.append(check)
+    if fd.min_choices and not draft:
+        validators.append(_min_choices(fd, low))
     if t == "choice":
         return RadioField(label, choices=opts, validate_choice=False, **kw)
     if t == "multichoice":
@@ -134,7 +171,8 @@ def build_form(definition: FormDefinition, *, record: dict | None = None, draft:
                                              max_entries=section.max_entries, label=section.title, validators=validators)
         else:
             for fd in section.fields:
-                attrs[f"{section.key}__{fd.key}"] = _field(fd, draft, choices)
+                attrs[f"{section.key}__{fd.key}"] = _field(fd, draft, choices,
+                                                           sibling=lambda k, s=section.key: f"{s}__{k}")
     cls = type(f"{definition.key}_form", (base,), attrs)
     if base_fields_last:
         unbound = [(name, getattr(cls, name)) for name in dir(cls)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..audit import record
+from ..audit import log_event
 from ..caching import content_last_modified, public_page
 from ..extensions import db
 from ..timeutil import utcnow
@@ -188,7 +188,7 @@ def checklist_update(ref: str):
                                      user_id=current_user.id))
     if changes:
         case.updated_at = utcnow()
-        record("checklist.update", case=case, object_type="checklist", object_id=checklist.key,
+        log_event("checklist.update", case=case, object_type="checklist", object_id=checklist.key,
                detail="punkter: " + ", ".join(f"{k}={'ja' if v else 'nej'}" for k, v in changes.items()))
         db.session.commit()
         flash(f"Checklistan är sparad ({len(changes)} {'ändring' if len(changes) == 1 else 'ändringar'}).", "success")

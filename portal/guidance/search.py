@@ -272,7 +272,7 @@ def highlight(text: str, wanted: list[str], cache: dict | None = None) -> Markup
     """The whole text, escaped, with matching words in <mark>."""
     toks, marks, _ = _marked_spans(text, wanted, cache)
     if not toks:
-        return Markup(escape(text))
+        return Markup(html.escape(text))
     body = _render(text, toks, marks, 0, len(toks))
     return Markup(html.escape(text[:toks[0][1]]) + str(body) + html.escape(text[toks[-1][2]:]))
 

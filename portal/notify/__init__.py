@@ -115,7 +115,7 @@ def queue_email(to: str, template: str = "", context: dict | None = None, *, kin
     index on the key still refuses a duplicate.
     Raises ValueError for a bad address and PersonalDataInEmail when the rendered message
     looks like it contains a personal identity number."""
-    from .models import OutboxMessage
+    from .models import MessageStatus, OutboxMessage
 
     to = (to or "").strip()
     if not _ADDRESS.match(to) or len(to) > 254:
@@ -153,7 +153,7 @@ def queue_email(to: str, template: str = "", context: dict | None = None, *, kin
         attachments=stored, case_id=case_id, dedupe_key=dedupe_key,
         message_id=f"<outbox.{secrets.token_hex(12)}@{_mail_domain()}>",
         # Whole seconds: MySQL DATETIME has none, and a rounded-up time would not be due yet.
-        status="waiting", attempts=0, next_attempt_at=utcnow().replace(microsecond=0), last_error="",
+        status=MessageStatus.WAITING, attempts=0, next_attempt_at=utcnow().replace(microsecond=0), last_error="",
     )
     db.session.add(message)
     return message

@@ -58,10 +58,10 @@ def status():
     from sqlalchemy import func, select
 
     from ..extensions import db
-    from .models import STATUS_LABELS, OutboxMessage
+    from .models import MessageStatus, OutboxMessage
 
     counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-    for key, label in STATUS_LABELS.items():
+    for key, label in MessageStatus.labels().items():
         click.echo(f"{label}: {counts.get(key, 0)}")
 
 

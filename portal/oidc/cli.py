@@ -66,7 +66,7 @@ def unlink_cmd(email, provider):
     """Ta bort kopplingen så att nästa inloggning matchar kontot på e-postadressen igen."""
     from sqlalchemy import select
 
-    from ..audit import record
+    from ..audit import log_event
     from ..extensions import db
     from .models import AccountIdentity
 
@@ -77,7 +77,7 @@ def unlink_cmd(email, provider):
         click.echo("Kontot är inte kopplat till den leverantören.", err=True)
         sys.exit(2)
     db.session.delete(row)
-    record("account.sso_unlinked", object_type="user", object_id=user.id, actor="cli",
+    log_event("account.sso_unlinked", object_type="user", object_id=user.id, actor="cli",
            detail=f"leverantör: {provider}")
     db.session.commit()
     click.echo("Kopplingen är borttagen.")

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user
 
 from ..accounts.routes import _safe_next
-from ..audit import record
+from ..audit import log_event
 from ..consent import service as consent_service
 from ..consent.models import LINK_SIGN, LINK_WITHDRAW
 from ..consent.tokens import find_link
@@ -58,7 +58,7 @@ def _citizen(p, flow: dict, claims: dict):
     try:
         result = check_signer(p, link.signer, claims)
     except OidcFailure as exc:
-        record("consent.eid_refused", case_id=link.signer.consent.case_id, object_type="consent_signer",
+        log_event("consent.eid_refused", case_id=link.signer.consent.case_id, object_type="consent_signer",
                object_id=link.signer.id, actor=consent_service.signer_actor(link.signer), detail=f"leverantör: {p.key}")
         db.session.commit()
         return failed_page(str(exc), back, exc.status)

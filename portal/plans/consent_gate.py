@@ -32,7 +32,7 @@ def available() -> bool:
 
 
 def covered_units(case, on: dt.date | None = None) -> dict[str, dt.date]:
-    """unit_key -> the last day a VALID consent covers it (empty without the consent feature)."""
+    """unit_key -> the last day a valid consent covers it (empty without the consent feature)."""
     api = _api()
     if api is None:
         return {}
@@ -47,10 +47,11 @@ def consent_given_on(case) -> dt.date | None:
     from sqlalchemy import select
 
     from ..extensions import db
-    from ..consent.models import VALID, Consent
+    from ..consent.models import Consent, ConsentStatus
     from ..timeutil import local
 
-    valid_at = db.session.scalar(select(Consent.valid_at).where(Consent.case_id == case.id, Consent.status == VALID,
+    valid_at = db.session.scalar(select(Consent.valid_at).where(Consent.case_id == case.id,
+                                                                Consent.status == ConsentStatus.VALID,
                                                                 Consent.valid_at.is_not(None))
                                  .order_by(Consent.valid_at))
     return local(valid_at).date() if valid_at is not None else None

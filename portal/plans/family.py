@@ -15,13 +15,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..audit import record
+from ..audit import log_event
 from ..extensions import db, limiter
 from ..notify import queue_email
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local, utcnow
 from . import consent_gate
-from .models import APPROVED, PROPOSED, Plan, PlanApproval, PlanVersion
+from .models import Plan, PlanApproval, PlanVersion, VersionStatus
 from .service import finish_if_complete, plans_of
 
 LINK_KIND = "plan"
@@ -49,7 +49,7 @@ def signer_for(case, approval: PlanApproval):
         return None
     models = parts[0]
     consents = db.session.scalars(select(models.Consent).where(models.Consent.case_id == case.id,
-                                                               models.Consent.status == models.VALID)
+                                                               models.Consent.status == models.ConsentStatus.VALID)
                                   .order_by(models.Consent.id.desc())).all()
     for consent in consents:
         for signer in consent.signers:
@@ -130,14 +130,14 @@ def _current(case):
     for plan in plans_of(case):
         if not plan.is_open:
             continue
-        shown = [v for v in plan.versions if v.status in (PROPOSED, APPROVED)]
+        shown = [v for v in plan.versions if v.status in (VersionStatus.PROPOSED, VersionStatus.APPROVED)]
         if shown:
             result.append((plan, shown[-1]))
     return result
 
 
 def _my_approval(version: PlanVersion, signer) -> PlanApproval | None:
-    if version.status != PROPOSED:
+    if version.status != VersionStatus.PROPOSED:
         return None
     return next((a for a in version.approvals if a.party != "unit" and not a.done
                  and a.signer_ref == f"consent_signer:{signer.id}"), None)
@@ -146,7 +146,7 @@ def _my_approval(version: PlanVersion, signer) -> PlanApproval | None:
 def waiting_for(version: PlanVersion) -> list[str]:
     """Who has not approved a proposed version yet, for the family's page: the guardians by name,
     "barnet eller den unge" and the units (no other personal data)."""
-    if version.status != PROPOSED:
+    if version.status != VersionStatus.PROPOSED:
         return []
     from .service import directory
 
@@ -173,7 +173,7 @@ def home(token: str):
     items = [(plan, version, readable(plan, version), _my_approval(version, signer), waiting_for(version))
              for plan, version in _current(case)]
     for plan, version, *_ in items:
-        record("plan.family_view", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer))
+        log_event("plan.family_view", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer))
     db.session.commit()
     return render_template("plans/family/home.html", token=token, items=items, confirm=ConfirmForm(),
                            young=signer.role == "child")
@@ -226,7 +226,7 @@ def _version_for(link, plan_id: int, number: int):
     case = link.signer.consent.case
     plan = db.session.scalar(select(Plan).where(Plan.id == plan_id, Plan.case_id == case.id)) or abort(404)
     version = plan.version(number) or abort(404)
-    if version.status not in (PROPOSED, APPROVED):
+    if version.status not in (VersionStatus.PROPOSED, VersionStatus.APPROVED):
         abort(404)
     return case, plan, version
 
@@ -250,7 +250,7 @@ def approve(token: str, plan_id: int, number: int):
         flash("Planen väntar inte på ditt godkännande.", "info")
         return redirect(url_for("plans_family.home", token=token))
     approval.approved_at, approval.method = utcnow(), "personlig länk och engångskod"
-    record("plan.approve", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer),
+    log_event("plan.approve", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer),
            detail=f"{'vårdnadshavare' if approval.party == 'guardian' else 'barnet/den unge'} godkände med personlig länk")
     finish_if_complete(case, version)
     db.session.commit()
@@ -272,7 +272,7 @@ def pdf(token: str, plan_id: int, number: int):
     r = readable(plan, version)
     data = render_pdf("plans/plan_pdf.html", title=f"{r.title} – version {version.number}", case=case, r=r,
                       printed_at=local(utcnow()))
-    record("plan.print", case=case, object_type="plan_version", object_id=version.id, actor=_actor(link.signer),
+    log_event("plan.print", case=case, object_type="plan_version", object_id=version.id, actor=_actor(link.signer),
            detail="pdf via personlig länk")
     db.session.commit()
     return pdf_response(data, f"plan-v{version.number}.pdf")

@@ -9,14 +9,14 @@ import datetime as dt
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from ..audit import record
+from ..audit import log_event
 from ..cases.models import Case
 from ..extensions import db
 from ..notify import contains_personal_number, meeting_ics, queue_email
 from ..notify.calendar import web_link
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
-from .models import Meeting, MeetingParticipant, PlanError
+from .models import Meeting, MeetingParticipant, MeetingStatus, PlanError
 from .people import person
 from .process import due_date
 from .service import (case_process, case_schedule, covered, done_map, ensure_process, process_of, record_step,
@@ -70,7 +70,9 @@ def date_warnings(case: Case, day: dt.date, meeting: Meeting | None = None) -> l
 
 def meeting_warnings(case: Case, meeting: Meeting) -> list[str]:
     """date_warnings for a planned meeting; none for one held or cancelled."""
-    return date_warnings(case, local(meeting.starts_at).date(), meeting) if meeting.status == "planned" else []
+    if meeting.status != MeetingStatus.PLANNED:
+        return []
+    return date_warnings(case, local(meeting.starts_at).date(), meeting)
 
 
 def participant_problem(case: Case, participant: MeetingParticipant) -> str | None:
@@ -92,7 +94,7 @@ def create_meeting(case: Case, values: dict, user) -> Meeting:
     update_fields(meeting, values)
     db.session.add(meeting)
     db.session.flush()
-    record("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
+    log_event("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
     return meeting
 
 
@@ -133,7 +135,7 @@ def add_participant(case: Case, meeting: Meeting, who: str, purpose: str, user) 
     meeting.participants.append(p)
     db.session.flush()
     sync_plan_units(case)
-    record("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id, detail=f"typ: {kind}")
+    log_event("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id, detail=f"typ: {kind}")
     return p
 
 
@@ -141,7 +143,7 @@ def save_notes(case: Case, meeting: Meeting, notes: str, share: bool, user) -> i
     """Saves the minutes; with `share`, tells the participants (returns how many, else None)."""
     if notes != meeting.notes:
         meeting.notes = notes
-        record("meeting.notes", case=case, object_type="meeting", object_id=meeting.id)
+        log_event("meeting.notes", case=case, object_type="meeting", object_id=meeting.id)
     return share_notes(case, meeting, user) if share else None
 
 
@@ -165,7 +167,7 @@ def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, 
         p.is_chair = p is chair
         p.is_secretary = p is secretary
     if case is not None:
-        record("meeting.roles", case=case, object_type="meeting", object_id=meeting.id)
+        log_event("meeting.roles", case=case, object_type="meeting", object_id=meeting.id)
     return {}
 
 
@@ -279,7 +281,7 @@ def _send(case: Case, meeting: Meeting, participant: MeetingParticipant, method:
 def send_invitations(case: Case, meeting: Meeting, user) -> tuple[int, list[str]]:
     """Invites everyone not yet invited to this version of the meeting. (sent, problems)."""
     problems = [m for p in meeting.participants if (m := participant_problem(case, p))]
-    if meeting.status != "planned":
+    if meeting.status != MeetingStatus.PLANNED:
         problems.append("Mötet är inställt eller redan hållet")
     if not meeting.participants:
         problems.append("Lägg till deltagare innan du skickar kallelsen")
@@ -299,7 +301,7 @@ def send_invitations(case: Case, meeting: Meeting, user) -> tuple[int, list[str]
         local_day = local(meeting.invited_at).date()
         record_step(case, "invitation", local_day, user=user, label="Kallelsen skickades i portalen", automatic=True)
     sync_plan_units(case)
-    record("meeting.invite", case=case, object_type="meeting", object_id=meeting.id, detail=f"skickade: {sent}")
+    log_event("meeting.invite", case=case, object_type="meeting", object_id=meeting.id, detail=f"skickade: {sent}")
     return sent, []
 
 
@@ -307,7 +309,7 @@ def reschedule(case: Case, meeting: Meeting, changed_fields: list[str], user) ->
     """After a change of time, place or link: SEQUENCE goes up and the invited get an update."""
     if not changed_fields:
         return 0
-    record("meeting.update", case=case, object_type="meeting", object_id=meeting.id,
+    log_event("meeting.update", case=case, object_type="meeting", object_id=meeting.id,
            detail="fält: " + ", ".join(changed_fields))
     if meeting.invited_at is None or not {"starts_at", "ends_at", "place", "digital_link"} & set(changed_fields):
         return 0
@@ -323,9 +325,9 @@ def reschedule(case: Case, meeting: Meeting, changed_fields: list[str], user) ->
 
 
 def cancel(case: Case, meeting: Meeting, user) -> int:
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         return 0
-    meeting.status = "cancelled"
+    meeting.status = MeetingStatus.CANCELLED
     sent = 0
     if meeting.invited_at is not None:
         meeting.sequence += 1
@@ -335,7 +337,7 @@ def cancel(case: Case, meeting: Meeting, user) -> int:
             if _send(case, meeting, p, "CANCEL", "plans/email/meeting_cancelled", "meeting.cancel") is not None:
                 sent += 1
             p.invited_sequence = meeting.sequence
-    record("meeting.cancel", case=case, object_type="meeting", object_id=meeting.id, detail=f"avbokningar: {sent}")
+    log_event("meeting.cancel", case=case, object_type="meeting", object_id=meeting.id, detail=f"avbokningar: {sent}")
     return sent
 
 
@@ -343,7 +345,7 @@ def remove_participant(case: Case, meeting: Meeting, participant: MeetingPartici
                        consent_ended: bool = False) -> None:
     """Someone already invited gets a cancellation of their own (consent_ended: because their
     unit is no longer covered by a consent; the e-mail says so, without a link they cannot open)."""
-    if participant.invited_sequence is not None and meeting.status == "planned":
+    if participant.invited_sequence is not None and meeting.status == MeetingStatus.PLANNED:
         meeting.sequence += 1
         _send(case, meeting, participant, "CANCEL", "plans/email/meeting_cancelled", "meeting.cancel",
               extra={"consent_ended": True, "link": ""} if consent_ended and participant.is_professional else None)
@@ -353,7 +355,7 @@ def remove_participant(case: Case, meeting: Meeting, participant: MeetingPartici
     meeting.participants.remove(participant)
     db.session.flush()
     sync_plan_units(case)
-    record("meeting.participant_remove", case=case, object_type="meeting", object_id=meeting.id,
+    log_event("meeting.participant_remove", case=case, object_type="meeting", object_id=meeting.id,
            detail="samtycket gäller inte längre" if consent_ended else "")
 
 
@@ -373,7 +375,7 @@ def remove_uncovered_participants(case: Case) -> int:
     ok = covered(case)
     removed = 0
     for meeting in db.session.scalars(select(Meeting).where(Meeting.case_id == case.id,
-                                                            Meeting.status == "planned")).all():
+                                                            Meeting.status == MeetingStatus.PLANNED)).all():
         for participant in [p for p in meeting.participants if lost_access(case, p, ok)]:
             remove_participant(case, meeting, participant, None, consent_ended=True)
             removed += 1
@@ -408,7 +410,7 @@ def report_absence(case: Case, meeting: Meeting, participant: MeetingParticipant
     participant.absent = True
     participant.absence_reported_at = utcnow()
     participant.absence_note = note[:500]
-    record("meeting.absence", case=case, object_type="meeting", object_id=meeting.id, detail="förhinder anmält")
+    log_event("meeting.absence", case=case, object_type="meeting", object_id=meeting.id, detail="förhinder anmält")
     organizer = meeting.created_by
     if organizer is not None and organizer.email and (user is None or organizer.id != user.id):
         queue_email(organizer.email, "plans/email/absence", {"link": _link(case, meeting), "word": meeting_word(case)},
@@ -417,9 +419,9 @@ def report_absence(case: Case, meeting: Meeting, participant: MeetingParticipant
 
 
 def mark_held(case: Case, meeting: Meeting, user) -> None:
-    meeting.status = "held"
+    meeting.status = MeetingStatus.HELD
     record_step(case, "meeting", local(meeting.starts_at).date(), user=user, label="Mötet hölls", automatic=True)
-    record("meeting.held", case=case, object_type="meeting", object_id=meeting.id)
+    log_event("meeting.held", case=case, object_type="meeting", object_id=meeting.id)
 
 
 def on_notes_shared(app, listener, audience=None) -> None:
@@ -444,7 +446,7 @@ def share_notes(case: Case, meeting: Meeting, user) -> int:
                         kind="meeting.notes", case_id=case.id,
                         dedupe_key=f"meeting.notes:{meeting.id}:{p.id}:{meeting.notes_shared_at:%Y%m%d%H%M%S}")
             sent += 1
-    record("meeting.notes_share", case=case, object_type="meeting", object_id=meeting.id, detail=f"mottagare: {sent}")
+    log_event("meeting.notes_share", case=case, object_type="meeting", object_id=meeting.id, detail=f"mottagare: {sent}")
     for listener in current_app.extensions.get("plans.notes_shared", []):
         sent += listener(case, meeting)
     return sent
@@ -488,6 +490,6 @@ def add_guest(case: Case, meeting: Meeting, form, user) -> MeetingParticipant:
                                      guest_role=role, family_agreed_by_id=user.id)
     meeting.participants.append(participant)
     db.session.flush()
-    record("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id,
+    log_event("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id,
            detail="typ: guest, familjen har sagt ja")
     return participant

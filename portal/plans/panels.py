@@ -5,12 +5,12 @@ from flask import current_app, g
 from sqlalchemy import select
 
 from ..cases.access import visible_cases_query
-from ..cases.models import Case
+from ..cases.models import Case, CaseStatus
 from ..extensions import db
 from ..timeutil import local, today_local
 from .forms import ConfirmForm
-from .models import CaseProcess, Meeting
-from .process import next_step
+from .models import CaseProcess, Meeting, MeetingStatus
+from .process import StepStatus, next_step
 from . import service
 
 START_LIMIT = 200
@@ -71,16 +71,17 @@ def next_step_panel(case, user) -> dict:
 def _late_meetings(meetings, states) -> dict[int, object]:
     """{meeting id: the meeting step's state} for planned meetings after the step's deadline."""
     state = next((s for s in states if s.step.key == "meeting"), None)
-    if state is None or state.status == "done" or state.due is None:
+    if state is None or state.status == StepStatus.DONE or state.due is None:
         return {}
-    return {m.id: state for m in meetings if m.status == "planned" and local(m.starts_at).date() > state.due}
+    return {m.id: state for m in meetings
+            if m.status == MeetingStatus.PLANNED and local(m.starts_at).date() > state.due}
 
 
 def start_section(user) -> dict | None:
     """Mina ärenden: steps that are overdue or soon due in the open cases the user can see."""
     if not user.works_with_cases:
         return None
-    query = (visible_cases_query(user).where(Case.status == "open")
+    query = (visible_cases_query(user).where(Case.status == CaseStatus.OPEN)
              .where(Case.id.in_(select(CaseProcess.case_id))).order_by(Case.id).limit(START_LIMIT))
     today = today_local()
     items = []
@@ -89,5 +90,5 @@ def start_section(user) -> dict | None:
         for state in states:
             if state.flagged:
                 items.append((case, state))
-    items.sort(key=lambda cs: (cs[1].status != "overdue", cs[1].due))
+    items.sort(key=lambda cs: (cs[1].status != StepStatus.OVERDUE, cs[1].due))
     return {"entries": items, "today": today}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..directory.loader import PLAN_OWNER_SECTORS, SECTORS, Directory
+from .process import StepStatus
 
 PRIORITY_LIMIT = 3
 FAMILY_KINDS = {"child", "guardian"}
@@ -191,7 +192,7 @@ def meeting_date_warnings(day, meeting_state=None, process_name: str = "", invit
         warnings.append(f"{swedish_date(day, with_weekday=True).capitalize()} är {reason}, som inte är en arbetsdag. "
                         "Kontrollera att alla kan komma, eller välj en annan dag.")
     state = meeting_state
-    if state is not None and state.status != "done" and state.due is not None and day > state.due:
+    if state is not None and state.status != StepStatus.DONE and state.due is not None and day > state.due:
         warnings.append(f"Mötet ligger efter tidsgränsen: {state.step.label} senast "
                         f"{swedish_date(state.due, with_weekday=True)}. {state.explanation}"
                         + _rule_text(process_name, state.step.source))

@@ -127,7 +127,7 @@ def build_report(case, *, guardian=None, child_signer: bool = False, requester_n
 
 def _consents(case, unit, guardian) -> Section:
     from ..consent.models import ROLE_LABELS as SIGNER_ROLES
-    from ..consent.models import SIGNER_STATUS_LABELS, Consent
+    from ..consent.models import Consent, SignerStatus
 
     section = Section("Samtycken")
     consents = db.session.scalars(select(Consent).where(Consent.case_id == case.id).order_by(Consent.id)).all()
@@ -136,7 +136,7 @@ def _consents(case, unit, guardian) -> Section:
         for s in consent.signers:
             mine = guardian is not None and s.guardian_id == guardian.id
             who = f"{s.name} (du)" if mine else SIGNER_ROLES.get(s.role, s.role)
-            signers.append(f"{who}: {SIGNER_STATUS_LABELS.get(s.status, s.status).lower()}")
+            signers.append(f"{who}: {SignerStatus.label_of(s.status).lower()}")
         section.items.append([
             Row("Samtycke", f"Nummer {consent.id}"), Row("Status", consent.status_label),
             Row("Gäller", f"{_date(consent.valid_from)} – {_date(consent.valid_until)}" if consent.valid_from else "–"),
@@ -151,7 +151,7 @@ def _consents(case, unit, guardian) -> Section:
 
 
 def _plans(case) -> list[Section]:
-    from ..plans.models import Meeting, Plan
+    from ..plans.models import Meeting, MeetingStatus, Plan
 
     plans = Section("Planer")
     for plan in db.session.scalars(select(Plan).where(Plan.case_id == case.id).order_by(Plan.id)).all():
@@ -162,10 +162,9 @@ def _plans(case) -> list[Section]:
     plans.note = ("Planen i sin helhet får du som PDF genom länken till planen, eller av samordnaren."
                   if plans.items else "Det finns inga planer i ärendet.")
     meetings = Section("Möten")
-    status = {"planned": "Planerat", "held": "Hållet", "cancelled": "Inställt"}
     for m in db.session.scalars(select(Meeting).where(Meeting.case_id == case.id).order_by(Meeting.starts_at)).all():
         meetings.items.append([Row("Tid", _date(m.starts_at)), Row("Plats", m.place or "–"),
-                               Row("Status", status.get(m.status, m.status))])
+                               Row("Status", MeetingStatus.label_of(m.status))])
     if not meetings.items:
         meetings.note = "Det finns inga möten i ärendet."
     return [plans, meetings]
@@ -179,12 +178,13 @@ def _checklist(case) -> Section:
 
 
 def _deviations(case, unit) -> Section:
+    from ..deviations.lifecycle import DeviationStatus
     from ..deviations.models import DeviationReport
 
     section = Section("Avvikelserapporter kopplade till ärendet",
                       note="En avvikelserapport handlar om hur verksamheterna har följt rutinerna för samverkan.")
     reports = db.session.scalars(select(DeviationReport).where(DeviationReport.case_id == case.id,
-                                                               DeviationReport.status != "draft")
+                                                               DeviationReport.status != DeviationStatus.DRAFT)
                                  .order_by(DeviationReport.id)).all()
     for r in reports:
         section.items.append([Row("Skickad", _date(r.submitted_at)), Row("Gäller", unit(r.concerned_unit_key)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
-from ..audit import record_and_commit
+from ..audit import log_event_and_commit
 from ..cases.access import load_opening_unit_case
 from ..extensions import db, limiter
 from ..pdf import pdf_response, render_pdf
@@ -72,7 +72,7 @@ def signer_pdf(token: str):
     case = signer.consent.case
     report = build_report(case, guardian=guardian, child_signer=guardian is None, requester_name=signer.name,
                           contact=_contact(signer.consent))
-    record_and_commit("subject_access.report", case=case, object_type="consent_signer", object_id=signer.id,
+    log_event_and_commit("subject_access.report", case=case, object_type="consent_signer", object_id=signer.id,
                       actor=signer_actor(signer), user=None, unit_key="", detail="via personlig länk")
     return _pdf(report)
 
@@ -112,6 +112,6 @@ def staff_pdf(case):
     report = build_report(case, guardian=guardian, child_signer=guardian is None,
                           requester_name=guardian.name if guardian else case.child_name,
                           contact=unit.email if unit is not None else "")
-    record_and_commit("subject_access.report", case=case, object_type="case", object_id=case.id,
+    log_event_and_commit("subject_access.report", case=case, object_type="case", object_id=case.id,
                       detail="utskrivet av chef")
     return _pdf(report)

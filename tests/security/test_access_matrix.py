@@ -173,9 +173,9 @@ MATRIX: dict[str, dict] = {
     "deviations.view": {"GET": REPORT},
     "deviations.pdf": {"GET": REPORT},
     "deviations.act": {"POST": roles(REPORT, own=OK, manager=OK)},
-    "deviations.summary": {"GET": SUMMARY},
-    "deviations.summary_csv": {"GET": SUMMARY},
-    "deviations.summary_pdf": {"GET": SUMMARY},
+    "deviations.compilation": {"GET": SUMMARY},
+    "deviations.compilation_csv": {"GET": SUMMARY},
+    "deviations.compilation_pdf": {"GET": SUMMARY},
     "deviations.unrouted": {"GET": ADMIN},
     "deviations.route_manually": {"POST": ADMIN_POST},
     # --- registerutdrag ---
