@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..audit import log_event
 from ..cases.models import Case
 from ..extensions import db
+from ..formdefs import keys
 from ..notify import contains_personal_number, meeting_ics, queue_email
 from ..notify.calendar import web_link
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
@@ -32,6 +33,9 @@ CHILD_PARTICIPATION = [
 KIND_LABELS = {"staff": "Personal", "unit": "Enhet", "guardian": "Vårdnadshavare", "child": "Barnet eller den unge",
                "guest": "Utan konto"}
 GUEST_FORM = "meeting_guest"   # forms/meeting_guest.yaml
+GUEST, GUEST_NAME, GUEST_ROLE, GUEST_ROLE_OTHER, GUEST_EMAIL, GUEST_PHONE, FAMILY_AGREED = keys(
+    GUEST_FORM, "guest", "guest__name", "guest__role", "guest__role_other", "guest__email", "guest__phone",
+    "guest__family_agreed")
 NO_CONSENT_FOR_GUESTS = ("Ett giltigt samtycke behövs innan du kan bjuda in någon utan konto. "
                          "Familjen bestämmer vem som får vara med på mötet.")
 
@@ -461,17 +465,16 @@ def guest_form(**kwargs):
 
 
 def guest_errors(case: Case, meeting: Meeting, form) -> dict[str, str]:
-    """What the form's own validation cannot know: a valid consent of the case (the family decides
-    who takes part; the staff member also confirms that they agreed to this person), the role when
-    "annan" is chosen, and an address already among the participants. {field name: message}."""
+    """What the form's own validation cannot know (the role when "annan" is chosen is the YAML's
+    required_if): a valid consent of the case (the family decides who takes part; the staff member
+    also confirms that they agreed to this person), and an address already among the participants.
+    {field name: message}."""
     errors = {}
     if not covered(case):
-        errors["guest__family_agreed"] = NO_CONSENT_FOR_GUESTS
-    if form["guest__role"].data == "annan" and not form["guest__role_other"].data:
-        errors["guest__role_other"] = "Skriv vilken roll personen har"
-    address = (form["guest__email"].data or "").lower()
+        errors[FAMILY_AGREED.name] = NO_CONSENT_FOR_GUESTS
+    address = (form[GUEST_EMAIL.name].data or "").lower()
     if address and any(p.email.lower() == address for p in meeting.participants):
-        errors["guest__email"] = "Den här e-postadressen finns redan bland deltagarna"
+        errors[GUEST_EMAIL.name] = "Den här e-postadressen finns redan bland deltagarna"
     return errors
 
 
@@ -483,11 +486,12 @@ def add_guest(case: Case, meeting: Meeting, form, user) -> MeetingParticipant:
     definition = get_definition(GUEST_FORM)
     data = form.to_record()
     refuse_over_limit(definition, data)
-    guest = data["guest"]
-    roles = dict(next(f.choices for f in definition.section("guest").fields if f.key == "role"))
-    role = guest["role_other"] if guest["role"] == "annan" else roles.get(guest["role"], "")
-    participant = MeetingParticipant(kind="guest", name=guest["name"], email=guest["email"], phone=guest["phone"] or "",
-                                     guest_role=role, family_agreed_by_id=user.id)
+    guest = GUEST.of(data)
+    roles = dict(GUEST_ROLE.field_def(definition).choices)
+    chosen = guest[GUEST_ROLE.key]
+    role = guest[GUEST_ROLE_OTHER.key] if chosen == "annan" else roles.get(chosen, "")
+    participant = MeetingParticipant(kind="guest", name=guest[GUEST_NAME.key], email=guest[GUEST_EMAIL.key],
+                                     phone=guest[GUEST_PHONE.key] or "", guest_role=role, family_agreed_by_id=user.id)
     meeting.participants.append(participant)
     db.session.flush()
     log_event("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id,
