@@ -23,8 +23,9 @@ from .models import (CHILD, DRAFT, EVENT_LABELS, GUARDIAN, LINK_SIGN, LINK_WITHD
                      SIGNER_STATUS_LABELS, Consent, ConsentSigner)
 from .readability import lix
 from .text import plain_text, render_html
-from .tokens import find_link
 from . import kiosk
+from .api import accept_verification, signer_link as _link_or_page, verified_for as _verified_for
+from .api import verified_signer as _verified_link
 
 bp = Blueprint("consent", __name__, template_folder="templates")
 
@@ -37,52 +38,6 @@ CODE_LIMIT = "10 per minute;40 per hour"
 @bp.route("/samtycke/")
 def start():
     return render_template("consent/start.html")
-
-
-def _verified_sessions() -> dict:
-    value = session.get("consent_verified")
-    return value if isinstance(value, dict) else {}
-
-
-def _remember_verified(link, verified: Verified) -> None:
-    entries = _verified_sessions()
-    entries[str(link.id)] = {"at": int(time.time()), "provider": verified.provider, "method": verified.method,
-                             "assurance": verified.assurance, "acr": verified.acr}
-    # keep the session small: the newest few links only
-    session["consent_verified"] = dict(sorted(entries.items(), key=lambda kv: kv[1]["at"])[-5:])
-
-
-def _verified_for(link) -> Verified | None:
-    entry = _verified_sessions().get(str(link.id))
-    if not isinstance(entry, dict) or entry.get("provider") not in _allowed(link):
-        return None
-    if time.time() - entry.get("at", 0) > current_app.config["PORTAL_CONSENT_SESSION_MINUTES"] * 60:
-        return None
-    # the time counts from the last page the signer opened (reading takes time)
-    entries = _verified_sessions()
-    entries[str(link.id)] = {**entry, "at": int(time.time())}
-    session["consent_verified"] = entries
-    return Verified(entry.get("provider", ""), entry.get("method", ""), entry.get("assurance", ""), acr=entry.get("acr", ""))
-
-
-def _allowed(link) -> set[str]:
-    return {p.name for p in providers_for(link, current_app.config)}
-
-
-def _link_or_page(token: str):
-    """(link, None) when the link works, else (None, a page that explains why). Only the links
-    sent for the consent (to sign, and to withdraw with the receipt) open the signer's pages and
-    the registerutdrag; the family's plan link is unknown here."""
-    link = find_link(token, kinds=(LINK_SIGN, LINK_WITHDRAW))
-    if link is None:
-        return None, (render_template("consent/signer/link_state.html", state="invalid", consent=None), 404)
-    state = service.link_state(link)
-    db.session.commit()  # the lazy expiry, if any
-    if state != service.LINK_OK:
-        signer = link.signer
-        return None, render_template("consent/signer/link_state.html", state=state, consent=signer.consent,
-                                     signer=signer, link=link)
-    return link, None
 
 
 def _signer_context(signer: ConsentSigner) -> dict:
@@ -150,22 +105,9 @@ def identify(token: str, provider: str):
         abort(404)
     result = chosen.handle(link, token)
     if isinstance(result, Verified):
-        service.mark_verified(link.signer, result, link=link)
-        db.session.commit()
-        _remember_verified(link, result)
+        accept_verification(link, result)
         return redirect(url_for("consent.signer_home", token=token))
     return result
-
-
-def _verified_link(token: str):
-    """(link, verified, None) or (None, None, response)."""
-    link, page = _link_or_page(token)
-    if page is not None:
-        return None, None, page
-    verified = _verified_for(link)
-    if verified is None:
-        return None, None, redirect(url_for("consent.signer_home", token=token))
-    return link, verified, None
 
 
 @bp.route("/samtycke/s/<token>/skriv-under", methods=["POST"])

@@ -486,19 +486,13 @@ def issue_sign_link(signer: ConsentSigner, *, actor: str, event: str = "sent") -
     if not signer.email:
         raise ConsentError("Undertecknaren saknar e-postadress.")
     now = now_s()
-    for old in signer.links:
-        if old.kind == LINK_SIGN and old.revoked_at is None:
-            old.revoked_at = now
     # "A new link" only to someone an earlier link reached: the first that arrives is no replacement.
     again = event == "resent" and any(
         (d := link_delivery(old)) is not None and d.arrived for old in signer.links if old.kind == LINK_SIGN)
-    token, digest = new_token()
     expires = now + dt.timedelta(days=cfg("PORTAL_CONSENT_LINK_DAYS"))
     if signer.consent.valid_until:
         expires = min(expires, end_of_day_utc(signer.consent.valid_until))
-    link = ConsentLink(signer=signer, kind=LINK_SIGN, token_hash=digest, created_at=now, expires_at=expires)
-    db.session.add(link)
-    db.session.flush()
+    token, link = new_link(signer, LINK_SIGN, expires_at=expires)
     consent = signer.consent
     queue(signer.email, "consent/email/signer_link",
           {**signer_mail_context(consent), "link": _link_url(token), "expires": local(expires).date(),
@@ -705,16 +699,22 @@ def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha25
 
 def issue_withdraw_link(signer: ConsentSigner) -> str:
     """A link that lets the signer read the receipt and withdraw, valid until the consent ends."""
+    return new_link(signer, LINK_WITHDRAW)[0]
+
+
+def new_link(signer: ConsentSigner, kind: str, *, expires_at: dt.datetime | None = None) -> tuple[str, ConsentLink]:
+    """(token, link): a new personal link of ``kind`` for the signer; the signer's earlier links of
+    that kind stop working. It works until ``expires_at`` (default: the end of the consent)."""
     now = now_s()
     for old in signer.links:
-        if old.kind == LINK_WITHDRAW and old.revoked_at is None:
+        if old.kind == kind and old.revoked_at is None:
             old.revoked_at = now
     token, digest = new_token()
-    link = ConsentLink(signer=signer, kind=LINK_WITHDRAW, token_hash=digest, created_at=now,
-                       expires_at=end_of_day_utc(signer.consent.valid_until))
+    link = ConsentLink(signer=signer, kind=kind, token_hash=digest, created_at=now,
+                       expires_at=expires_at or end_of_day_utc(signer.consent.valid_until))
     db.session.add(link)
     db.session.flush()
-    return token
+    return token, link
 
 
 def decline(signer: ConsentSigner, verified: Verified, reason: str = "") -> None:

@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     from ..cases.panels import register_case_panel
     from ..main.start_sections import register_start_section
     from ..demo import register_demo_seed
-    from . import checks, cli, consent_gate, demo, panels, service  # noqa: F401  (checks registers itself)
+    from . import checks, cli, consent_gate, demo, meetings, panels, service  # noqa: F401  (checks registers itself)
     from .family import bp as family_bp
     from .routes import bp
 
@@ -62,4 +62,4 @@ def init_app(app: Flask) -> None:
         service._access_registered = True
     with app.app_context():
         if not getattr(service, "_listener_registered", False):
-            service._listener_registered = consent_gate.register_withdrawal_listener(service.on_consent_withdrawn)
+            service._listener_registered = consent_gate.register_withdrawal_listener(meetings.on_consent_withdrawn)

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..formkit import DateField, NoPersonalNumber, PortalForm, strip_filter
 from ..notify.calendar import web_link
+from .meetings import CHILD_PARTICIPATION
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
@@ -96,8 +97,6 @@ class MeetingForm(PortalForm):
             raise ValidationError("Ett möte kan inte bokas bakåt i tiden. Välj en dag och tid som inte har varit än")
 
     def validate_child_participation(self, field):
-        from .meetings import CHILD_PARTICIPATION
-
         if field.data not in {k for k, _ in CHILD_PARTICIPATION}:
             raise ValidationError("Välj ett av alternativen för hur barnet är med")
 

@@ -16,6 +16,7 @@ from ..notify import contains_personal_number, meeting_ics, queue_email
 from ..notify.calendar import web_link
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
+from .consent_gate import withdrawals
 from .models import Meeting, MeetingParticipant
 from .process import due_date
 from .service import case_process, case_schedule, covered, done_map, process_of, record_step, sync_plan_units
@@ -283,8 +284,6 @@ def participant_deliveries(meeting: Meeting) -> dict[int, object]:
 
 def withdrawal_notices(case: Case, meeting: Meeting) -> list[tuple[dt.date, list[str]]]:
     """[(withdrawn on, [units no longer covered])] for withdrawals since the meeting was planned."""
-    from .consent_gate import withdrawals
-
     ok = covered(case)
     since = local(meeting.created_at).date()
     return [(w.withdrawn_on, [u for u in w.unit_keys if u not in ok and u != case.unit_key])
@@ -320,3 +319,12 @@ def share_notes(case: Case, meeting: Meeting, user) -> int:
             sent += 1
     record("meeting.notes_share", case=case, object_type="meeting", object_id=meeting.id, detail=f"mottagare: {sent}")
     return sent
+
+
+def on_consent_withdrawn(consent) -> None:
+    """Withdrawal listener: the units no longer covered lose their plan access at once, and
+    their staff leave the case's planned meetings with a calendar cancellation."""
+    case = db.session.get(Case, consent.case_id)
+    if case is not None:
+        remove_uncovered_participants(case)
+        sync_plan_units(case)

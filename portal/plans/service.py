@@ -17,6 +17,7 @@ from ..formdefs.wtf import display_value as formdefs_display
 from ..timeutil import local, today_local, utcnow
 from . import consent_gate, rules
 from .definitions import areas_of, plan_definition
+from .family_links import send_links
 from .models import (APPROVED, DRAFT, PROPOSED, CaseProcess, ContactChange, FollowUp, Meeting, Plan, PlanApproval,
                      PlanUnit, PlanVersion, StepRecord)
 from .people import Person, parse_value, person, staff_at_units, unit_of
@@ -545,8 +546,6 @@ def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
            detail=f"godkännanden: {len(version.approvals)}")
     _notify_units(case, version, "plans/email/approval_request", "plan.approval_request",
                   [a.unit_key for a in version.approvals if a.party == "unit"], exclude_user=user)
-    from .family import send_links
-
     send_links(case, version, "plans/email/family_approval_request", "plan.family_link")
     return version.approvals
 
@@ -595,8 +594,6 @@ def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
     sync_plan_units(case)
     _notify_units(case, version, "plans/email/plan_approved", "plan.approved",
                   participating_units(version.content or {}), exclude_user=None)
-    from .family import send_links
-
     send_links(case, version, "plans/email/family_plan_approved", "plan.family_link")
     return True
 
@@ -689,17 +686,6 @@ def units_for_case(case: Case) -> set[str]:
     ok = covered(case)
     rows = db.session.scalars(select(PlanUnit.unit_key).where(PlanUnit.case_id == case.id)).all()
     return {u for u in rows if u in ok}
-
-
-def on_consent_withdrawn(consent) -> None:
-    """Withdrawal listener: the units no longer covered lose their plan access at once, and
-    their staff leave the case's planned meetings with a calendar cancellation."""
-    case = db.session.get(Case, consent.case_id)
-    if case is not None:
-        from .meetings import remove_uncovered_participants
-
-        remove_uncovered_participants(case)
-        sync_plan_units(case)
 
 
 def withdrawal_notices(case: Case, plan: Plan) -> list[tuple[dt.date, list[str]]]:
