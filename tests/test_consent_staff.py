@@ -249,22 +249,6 @@ def test_a_consent_past_its_end_date_gives_no_access_and_portal_consent_expire_m
         assert events.count("expired") == 1
 
 
-def test_reading_a_consent_past_its_end_marks_it_expired_without_the_job(people):
-    app, ref = people.app, people.ref
-    staff = staff_client(app)
-    consent_id = ask_for_consent(staff, ref)
-
-    from portal.extensions import db
-
-    with app.app_context():
-        db.session.execute(text("UPDATE consents SET valid_until = :d WHERE id = :c"),
-                           {"d": today_local() - dt.timedelta(days=1), "c": consent_id})
-        db.session.commit()
-    detail = staff.get(f"/arenden/{ref}/samtycke/{consent_id}").get_data(as_text=True)
-    assert "Upphört (tiden har gått ut)" in detail and "Länken har gått ut" in detail
-    assert _signers(app, consent_id)[0] == "expired"
-
-
 def test_a_reminder_points_to_the_earlier_link_and_is_in_the_chain(people):
     app, ref, sink = people.app, people.ref, people.sink
     staff = staff_client(app)

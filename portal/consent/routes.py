@@ -370,7 +370,6 @@ def detail(ref: str, consent_id: int):
     consent = _consent_or_404(case, consent_id)
     if consent.status == DRAFT:
         return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
-    service.expire_if_due(consent)
     record("consent.view", case=case, object_type="consent", object_id=consent.id)
     db.session.commit()
     definition = get_definition("consent_request")
@@ -397,7 +396,6 @@ def receipt(ref: str, consent_id: int):
     consent = _consent_or_404(case, consent_id)
     if consent.status == DRAFT:
         abort(404)
-    service.expire_if_due(consent)
     record_and_commit("consent.print", case=case, object_type="consent", object_id=consent.id, detail="kvitto")
     return pdf_response(_receipt_pdf(consent), f"samtycke-{consent.id}.pdf")
 

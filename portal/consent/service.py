@@ -216,7 +216,7 @@ def derived_status(consent: Consent, today: dt.date | None = None) -> str:
 
 def refresh_status(consent: Consent, *, actor: str = "system") -> str:
     """Sets the stored status from the facts; appends "expired" when the period has ended."""
-    before = consent.status
+    before = consent.stored_status
     after = derived_status(consent)
     if after == before:
         return after
@@ -237,18 +237,11 @@ def refresh_status(consent: Consent, *, actor: str = "system") -> str:
     return after
 
 
-def expire_if_due(consent: Consent) -> bool:
-    """Marks a running consent past its end date as expired (the lazy check). True when it did."""
-    if consent.status in (PENDING, VALID) and consent.valid_until and today_local() > consent.valid_until:
-        lock(consent)
-        refresh_status(consent, actor="system")
-        return True
-    return False
-
-
 def expire_due(actor: str = "system") -> int:
-    """Every running consent past its end date becomes expired. Returns how many."""
-    due = db.session.scalars(select(Consent).where(Consent.status.in_((PENDING, VALID)),
+    """Stores "expired" (with its chain entry) for every running consent past its end date
+    (`portal consent expire`, scheduled daily). Pages never write it: they read the derived
+    `Consent.status`. Returns how many."""
+    due = db.session.scalars(select(Consent).where(Consent.stored_status.in_((PENDING, VALID)),
                                                    Consent.valid_until < today_local())).all()
     for consent in due:
         lock(consent)
@@ -564,7 +557,6 @@ LINK_OK, LINK_REPLACED, LINK_EXPIRED, LINK_LOCKED, LINK_WITHDRAWN, LINK_CONSENT_
 def link_state(link: ConsentLink) -> str:
     signer = link.signer
     consent = signer.consent
-    expire_if_due(consent)
     if link.revoked_at is not None:
         return LINK_REPLACED
     if consent.status == WITHDRAWN:

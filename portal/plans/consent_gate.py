@@ -15,7 +15,7 @@ from .. import FEATURES
 from ..consent import api
 from ..consent.models import VALID, Consent
 from ..extensions import db
-from ..timeutil import local
+from ..timeutil import local, today_local
 
 log = logging.getLogger("portal.plans")
 
@@ -37,6 +37,7 @@ def consent_given_on(case) -> dt.date | None:
     if not available():
         return None
     valid_at = db.session.scalar(select(Consent.valid_at).where(Consent.case_id == case.id, Consent.status == VALID,
+                                                                Consent.valid_until >= today_local(),
                                                                 Consent.valid_at.is_not(None))
                                  .order_by(Consent.valid_at))
     return local(valid_at).date() if valid_at is not None else None

@@ -13,6 +13,7 @@ from ..consent import api as consent_api
 from ..consent.models import CHILD, GUARDIAN, VALID, Consent
 from ..extensions import db
 from ..notify import queue_email
+from ..timeutil import today_local
 from . import consent_gate
 from .models import PlanApproval, PlanVersion
 
@@ -23,7 +24,8 @@ def signer_for(case, approval: PlanApproval):
     """The family member's signer in a valid consent of the case (with an e-mail address), or None."""
     if not consent_gate.available() or approval.party == "unit":
         return None
-    consents = db.session.scalars(select(Consent).where(Consent.case_id == case.id, Consent.status == VALID)
+    consents = db.session.scalars(select(Consent).where(Consent.case_id == case.id, Consent.status == VALID,
+                                                        Consent.valid_until >= today_local())
                                   .order_by(Consent.id.desc())).all()
     for consent in consents:
         for signer in consent.signers:
