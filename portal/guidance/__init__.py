@@ -4,7 +4,8 @@ pages, search, PDFs, a static export (`portal freeze DIR`), the content check
 from flask import Flask
 
 from ..templating import add_nav
-from .content import ContentError, ContentStore  # noqa: F401
+from .content import ContentError  # noqa: F401
+from .store import ContentStore
 
 
 def init_app(app: Flask) -> None:

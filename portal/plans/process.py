@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..directory.loader import DirectoryError, read_yaml_with_lines
+from ..yaml_lines import line_of
 from . import working_days as wd
 
 FOLDER = "processes"
@@ -115,7 +116,7 @@ def load_process(path: Path) -> Process:
     data = read_yaml_with_lines(path)
 
     def fail(node, problem):
-        raise ProcessError(path, node.get("__line__") if isinstance(node, dict) else None, problem)
+        raise ProcessError(path, line_of(node), problem)
 
     def text(node, key, what, required=True):
         value = node.get(key) if isinstance(node, dict) else None
