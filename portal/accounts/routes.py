@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -33,8 +34,6 @@ def _safe_next(target: str | None) -> str:
 
 
 def admin_required(view):
-    from functools import wraps
-
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from ..audit import record
 from ..audit.log import register_labels
 from ..extensions import db
+from ..notify import queue_email
 from ..timeutil import local, utcnow
 from .models import ROLES, User, UserUnit
 
@@ -38,8 +39,8 @@ MAIL_TEXT = {
 }
 
 
-def init_labels() -> None:
-    register_labels(LABELS)
+def init_labels(app) -> None:
+    register_labels(app, LABELS)
 
 
 def manager_addresses(unit_key: str) -> list[str]:
@@ -61,8 +62,6 @@ def manager_addresses(unit_key: str) -> list[str]:
 def announce(action: str, account: User, unit_keys, *, by: User | None = None, actor: str = "") -> None:
     """Audit `action` on `account` once per unit and tell each unit's managers (in the caller's
     transaction; the caller commits). An account without units gets one audit event without a unit."""
-    from ..notify import queue_email
-
     directory = current_app.extensions["directory"]
     keys = sorted(set(unit_keys))
     db.session.flush()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import has_request_context
 from flask_login import current_user
 
+from ..cases.access import units_with_access
 from ..extensions import db
+from ..hooks import hook_dict
 from .models import AuditEvent
 
 ACTION_LABELS = {
@@ -25,9 +27,14 @@ ACTION_LABELS = {
 }
 
 
-def register_labels(labels: dict[str, str]) -> None:
-    """Features add the Swedish labels of their own actions."""
-    ACTION_LABELS.update(labels)
+def register_labels(app, labels: dict[str, str]) -> None:
+    """Features add the Swedish labels of their own actions (in their init_app)."""
+    hook_dict(app, "audit_labels").update(labels)
+
+
+def action_labels() -> dict[str, str]:
+    """Every action's Swedish label: the audit log's own and those the current app's features added."""
+    return {**ACTION_LABELS, **hook_dict(None, "audit_labels")}
 
 
 def record(action: str, *, case=None, case_id: int | None = None, unit_key: str | None = None,
@@ -62,8 +69,6 @@ def _acting_unit(user, case) -> str:
         return ""
     keys = sorted(user.unit_keys)
     if case is not None:
-        from ..cases.access import units_with_access
-
         shared = sorted(set(keys) & units_with_access(case))
         if case.unit_key in keys:
             return case.unit_key

@@ -10,7 +10,7 @@ from ..cases.access import get_case_or_404
 from ..cases.models import Case
 from ..extensions import db
 from ..paging import shown_page
-from .log import ACTION_LABELS, record_and_commit
+from .log import action_labels, record_and_commit
 from .models import AuditEvent
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/granskning")
@@ -47,7 +47,7 @@ def index():
     page = shown_page(total, PAGE_SIZE)   # past the end: the last page
     rows, more = _rows(_base().where(mine), page)
     record_and_commit("audit.view", object_type="audit", detail=f"sida {page}")
-    return render_template("audit/index.html", rows=rows, more=more, page=page, total=total, labels=ACTION_LABELS,
+    return render_template("audit/index.html", rows=rows, more=more, page=page, total=total, labels=action_labels(),
                            directory=current_app.extensions["directory"], case=None)
 
 
@@ -60,5 +60,5 @@ def case_log(ref: str):
     page = shown_page(total, PAGE_SIZE)
     rows, more = _rows(_base().where(AuditEvent.case_id == case.id), page)
     record_and_commit("audit.view", case=case, object_type="audit", detail=f"sida {page}")
-    return render_template("audit/index.html", rows=rows, more=more, page=page, total=None, labels=ACTION_LABELS,
+    return render_template("audit/index.html", rows=rows, more=more, page=page, total=None, labels=action_labels(),
                            directory=current_app.extensions["directory"], case=case)

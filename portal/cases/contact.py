@@ -8,6 +8,7 @@ import logging
 from flask import current_app
 
 from ..audit import record
+from ..notify import queue_email
 
 log = logging.getLogger("portal.cases")
 
@@ -16,8 +17,6 @@ TEMPLATE = "cases/email/address_changed"
 
 def address_changed(case, *, old: str, new: str, object_type: str, object_id: int, action: str) -> None:
     """Audit `action` and queue one e-mail to the old and one to the new address (in the caller's transaction)."""
-    from ..notify import queue_email
-
     old, new = (old or "").strip(), (new or "").strip()
     if old.lower() == new.lower():
         return

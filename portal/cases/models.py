@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..personal_number import parse_personal_number
 from ..timeutil import utcnow
 
 # Unambiguous characters for references read aloud over the phone.
@@ -49,8 +50,6 @@ class Case(db.Model):
     opened_by = relationship("User")
 
     def birth_date(self) -> dt.date:
-        from ..personal_number import parse_personal_number
-
         # Stored numbers were validated on the way in and are always 12 digits.
         return parse_personal_number(self.personal_number, today=dt.date.max).birth_date
 

@@ -19,7 +19,7 @@ withdrawn_consents(case) -> list[WithdrawnConsent]
     withdrawn_on (Swedish date), unit_keys, by_role ("guardian"/"child"), method
     ("signer_link"/"reported_to_staff"). For "samtycket återkallades <date>". No personal data.
 
-register_withdrawal_listener(fn)
+register_withdrawal_listener(app, fn)
     fn(consent) is called at once when a consent is withdrawn, inside the same transaction, in a
     savepoint of its own: a failing listener is logged (type only) and rolled back without stopping
     the withdrawal. Register in your feature's init_app. Do not commit inside fn.
@@ -148,9 +148,9 @@ def withdrawn_consents(case) -> list[WithdrawnConsent]:
     return sorted(result, key=lambda w: w.withdrawn_at, reverse=True)
 
 
-def register_withdrawal_listener(fn) -> None:
+def register_withdrawal_listener(app, fn) -> None:
     """fn(consent) – called at once when a consent is withdrawn (see the module docstring)."""
-    _register(fn)
+    _register(app, fn)
 
 
 # --------------------------------------------------------------------------- the signer's personal links

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from ..formdefs import build_form, get_definition
 from ..formkit import PortalForm, strip_filter
+from ..notify.guard import contains_personal_number
 from . import rules
 from .models import CHILD, GUARDIAN
 from .service import signer_options
@@ -111,8 +112,6 @@ def validate_request(form) -> bool:
 def _no_personal_number_in_contact(form) -> None:
     """The contact's e-mail and phone stand in every e-mail to the signers; the e-mail guard
     refuses a message with something like a personal number, so say so here, next to the field."""
-    from ..notify.guard import contains_personal_number
-
     for key, message in (("contact__phone", "Telefonnumret ser ut som ett personnummer. Skriv det med mellanslag, "
                                             "till exempel 070-123 45 67"),
                          ("contact__email", "Skriv inte personnummer i e-postadressen")):

@@ -17,6 +17,7 @@ from ..audit import record
 from ..cases.models import Case, Guardian
 from ..extensions import db
 from ..formdefs import get_definition, refuse_over_limit
+from ..hooks import hook_list
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
 from .chain import GENESIS, canonical_json, entry_fields, entry_hash, first_break, sha256_text
@@ -26,6 +27,8 @@ from .models import (CHILD, DECLINED, DRAFT, EXPIRED, GUARDIAN, LINK_SIGN, LINK_
                      S_EXPIRED, S_LINK_FAILED, S_LINK_WAITING, S_LOCKED, S_OPENED, S_SENT, S_SIGNED, S_VERIFIED,
                      S_WAITING, S_WITHDRAWN, VALID, WITHDRAWN,
                      Consent, ConsentEvent, ConsentLink, ConsentSigner, ConsentUnit, now_s)
+from ..notify import PersonalDataInEmail, queue_email
+from ..notify.delivery import delivery_by_key
 from .text import Terms, adult_text, child_text
 from .tokens import code_matches, hash_code, new_code, new_token
 
@@ -183,8 +186,6 @@ def queue(to: str, template: str, context: dict, *, kind: str, case_id: int, ess
     """queue_email, but a message that cannot be made (a bad address, something that looks like a
     personal number) never stops the step it belongs to: essential messages (the personal link)
     raise ConsentError with a Swedish explanation; others are skipped and logged (type only)."""
-    from ..notify import PersonalDataInEmail, queue_email
-
     try:
         return queue_email(to, template=template, context=context, kind=kind, case_id=case_id, dedupe_key=dedupe_key,
                            new_key=dedupe_key is not None)
@@ -275,8 +276,6 @@ def signer_display_status(signer: ConsentSigner, now: dt.datetime | None = None)
 
 def link_delivery(link: ConsentLink | None):
     """What became of the e-mail with a sign link (portal.notify.delivery.Delivery), or None."""
-    from ..notify.delivery import delivery_by_key
-
     return delivery_by_key(link_mail_key(link)) if link is not None else None
 
 
@@ -331,8 +330,6 @@ def _plain(definition_extra: dict, group: str, keys, audience: str) -> tuple[str
 
 def terms_for(consent: Consent, audience: str, case: Case, signer_plan: list[dict] | None = None,
               valid_from: dt.date | None = None, valid_until: dt.date | None = None) -> Terms:
-    from ..formdefs import get_definition
-
     definition = get_definition("consent_request")
     rec = consent.record
     d = directory()
@@ -733,12 +730,8 @@ def decline(signer: ConsentSigner, verified: Verified, reason: str = "") -> None
 
 # --------------------------------------------------------------------------- withdrawal
 
-_withdrawal_listeners: list = []
-
-
-def register_withdrawal_listener(fn) -> None:
-    if fn not in _withdrawal_listeners:
-        _withdrawal_listeners.append(fn)
+def register_withdrawal_listener(app, fn) -> None:
+    hook_list(app, "consent_withdrawal_listeners").append(fn)
 
 
 def can_withdraw(signer: ConsentSigner) -> bool:
@@ -783,7 +776,7 @@ def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = ""
 
 
 def _run_withdrawal_listeners(consent: Consent) -> None:
-    for fn in list(_withdrawal_listeners):
+    for fn in list(hook_list(None, "consent_withdrawal_listeners")):
         try:
             with db.session.begin_nested():
                 fn(consent)

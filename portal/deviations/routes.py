@@ -29,6 +29,7 @@ from .access import get_report_or_404, load_reports, matches, with_roles
 from .compilation import ReportFacts, bar_geometry, compile_year, csv_rows
 from .forms import (AssignForm, DraftReportFormBase, ManualRouteForm, ReportFormBase, SignForm, action_form_class,
                     no_personal_number)
+from ..pdf import pdf_response, render_pdf
 from .models import DeviationReport
 from .routing import explain_lines
 
@@ -442,8 +443,6 @@ def report_pdf_context(report: DeviationReport, roles: set[str]) -> dict:
 def pdf(ref: str):
     _require_staff()
     report, roles = get_report_or_404(ref, current_user)
-    from ..pdf import pdf_response, render_pdf
-
     data = render_pdf("deviations/report_pdf.html", **report_pdf_context(report, roles))
     record_and_commit("deviation.print", case_id=report.case_id, object_type="deviation", object_id=report.id)
     return pdf_response(data, f"avvikelserapport-{report.ref}.pdf")
@@ -579,8 +578,6 @@ def summary_pdf_context(year: int) -> dict:
 def summary_pdf():
     _compilation_access()
     year = _year()
-    from ..pdf import pdf_response, render_pdf
-
     data = render_pdf("deviations/summary_pdf.html", **summary_pdf_context(year))
     record_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
                       detail=f"år {year}, pdf")

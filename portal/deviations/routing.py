@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..directory.checks import register_directory_check
 from ..directory.loader import Directory, DirectoryError, Manager, read_yaml_with_lines
 from ..yaml_lines import line_of
 
@@ -308,5 +307,3 @@ def units_without_route(directory: Directory, content_dir) -> list[str]:
                             "rapporterna hamnar i administratörernas kö")
     return warnings
 
-
-register_directory_check(units_without_route)

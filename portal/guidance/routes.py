@@ -10,7 +10,9 @@ from markupsafe import Markup
 
 from ..audit import record
 from ..caching import content_last_modified, public_page
+from ..cases.access import get_case_or_404
 from ..extensions import db
+from ..pdf import pdf_response, render_pdf
 from ..timeutil import utcnow
 from . import checklist as checklist_rules
 from .content import GREEN_CARD, ROLE_GROUPS, Content
@@ -83,8 +85,6 @@ def guideline(slug: str):
 @bp.route("/riktlinjer/<slug>.pdf")
 @public_page(content_last_modified)
 def guideline_pdf(slug: str):
-    from ..pdf import pdf_response, render_pdf
-
     content = current_content()
     g = content.guidelines.get(slug)
     if g is None:
@@ -164,8 +164,6 @@ def checklist_panel(case, user):
 @bp.route("/arenden/<ref>/checklista", methods=["GET", "POST"])
 @login_required
 def checklist_update(ref: str):
-    from ..cases.access import get_case_or_404
-
     if not current_user.works_with_cases:
         abort(404)
     case = get_case_or_404(ref, current_user)

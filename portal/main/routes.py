@@ -1,5 +1,6 @@
 from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user
+from .start_sections import sections_for
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -28,8 +29,6 @@ def index():
     ways = [(url_for(e) if e in current_app.view_functions else None, h, t, w) for e, h, t, w in WAYS_IN]
     sections = []
     if current_user.is_authenticated:
-        from .start_sections import sections_for
-
         sections = sections_for(current_user)
     return render_template("main/index.html", ways=ways, sections=sections)
 

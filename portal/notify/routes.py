@@ -14,6 +14,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ..accounts.routes import admin_required
+from ..audit import record
+from ..cases.access import get_case_or_404
 from ..extensions import db
 from ..formkit import PortalForm
 from ..timeutil import utcnow
@@ -68,9 +70,6 @@ def retry(message_id: int):
 @login_required
 def case_retry(ref: str, message_id: int):
     """"Skicka igen" where the work happens: a failed message of a case the user can see."""
-    from ..audit import record
-    from ..cases.access import get_case_or_404
-
     if not current_user.works_with_cases:
         abort(404)
     case = get_case_or_404(ref, current_user)

@@ -55,9 +55,9 @@ def withdrawals(case) -> list[Withdrawal]:
     return [Withdrawal(w.withdrawn_on, tuple(w.unit_keys)) for w in api.withdrawn_consents(case)]
 
 
-def register_withdrawal_listener(fn) -> bool:
+def register_withdrawal_listener(app, fn) -> bool:
     if not available():
         log.info("the consent feature is not installed: no withdrawal listener, no unit is covered")
         return False
-    api.register_withdrawal_listener(fn)
+    api.register_withdrawal_listener(app, fn)
     return True

@@ -10,6 +10,7 @@ from . import working_days as wd
 from .meetings import to_utc
 from .models import (APPROVED, DRAFT, CaseProcess, FollowUp, Meeting, MeetingParticipant, Plan, PlanApproval,
                      PlanVersion, StepRecord)
+from ..extensions import db
 
 TEACHER = "anna.larare@arjeplog.example"
 SOCIAL = "samir.socialsekreterare@arjeplog.example"
@@ -49,8 +50,6 @@ def _approve(version: PlanVersion, case, at: dt.datetime, teacher) -> None:
 
 
 def seed(case, users) -> None:
-    from ..extensions import db
-
     teacher, social = users.get(TEACHER), users.get(SOCIAL)
     if teacher is None or social is None:
         return

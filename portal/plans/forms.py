@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..formkit import DateField, NoPersonalNumber, PortalForm, strip_filter
 from ..notify.calendar import web_link
+from ..timeutil import today_local
 from .meetings import CHILD_PARTICIPATION
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -44,8 +45,6 @@ class StepForm(PortalForm):
                        filters=[strip_filter], description="Frivilligt. Skriv inga uppgifter om barnet här.")
 
     def validate_done_on(self, field):
-        from ..timeutil import today_local
-
         if field.data and field.data > today_local():
             raise ValidationError("Datum kan inte vara i framtiden")
 
@@ -86,8 +85,6 @@ class MeetingForm(PortalForm):
         self.booked_start = booked_start
 
     def validate_day(self, field):
-        from ..timeutil import STOCKHOLM
-
         if field.data is None:
             return
         when = dt.datetime.combine(field.data, parse_clock(self.start.data) or dt.time(23, 59))

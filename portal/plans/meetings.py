@@ -5,6 +5,7 @@ E-mails carry no personal data: the meeting's time, place and a link to log in."
 from __future__ import annotations
 
 import datetime as dt
+from email.utils import parseaddr
 
 from flask import current_app, url_for
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from .consent_gate import withdrawals
 from .models import Meeting, MeetingParticipant
 from .process import due_date
 from .service import case_process, case_schedule, covered, done_map, process_of, record_step, sync_plan_units
+from ..notify.delivery import deliveries_by_prefix
 
 CHILD_PARTICIPATION = [
     ("on_site", "Barnet är med på plats"),
@@ -99,8 +101,6 @@ def _organizer(meeting: Meeting) -> tuple[str, str]:
     user = meeting.created_by
     if user is not None:
         return _mailable(user.name), user.email
-    from email.utils import parseaddr
-
     name, address = parseaddr(current_app.config["PORTAL_MAIL_FROM"])
     return name or "Samverkansportalen", address
 
@@ -270,8 +270,6 @@ def remove_uncovered_participants(case: Case) -> int:
 
 def participant_deliveries(meeting: Meeting) -> dict[int, object]:
     """{participant id: Delivery of the latest invitation, update or cancellation sent to them}."""
-    from ..notify.delivery import deliveries_by_prefix
-
     latest: dict[int, object] = {}
     for key, delivery in deliveries_by_prefix(f"meeting:{meeting.id}:").items():
         parts = key.split(":")

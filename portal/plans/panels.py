@@ -1,16 +1,17 @@
 """The case panel (process, steps, plans, meetings) and the start-page section (steps due)."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from ..cases.access import visible_cases_query
 from ..cases.models import Case
 from ..extensions import db
+from ..guidance.routes import current_content
 from ..timeutil import local, today_local
+from . import service
 from .forms import ConfirmForm
 from .models import CaseProcess, Meeting
-from . import service
 
 START_LIMIT = 200
 
@@ -19,11 +20,7 @@ def source_url(source) -> str | None:
     """The guideline page (and heading) a step's rule comes from, when the guidance feature is installed."""
     if not source.guideline or "guidance.guideline" not in current_app.view_functions:
         return None
-    from flask import url_for
-
     try:
-        from ..guidance.routes import current_content
-
         guideline = current_content().guidelines.get(source.guideline)
     except Exception:  # the guidance content is not loadable: show the heading as text
         return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..directory.loader import DirectoryError, read_yaml_with_lines
+from ..templating import swedish_date
 from ..yaml_lines import line_of
 from . import working_days as wd
 
@@ -243,8 +244,6 @@ STATUS_LABELS = {
 
 
 def _sv(day: dt.date) -> str:
-    from ..templating import swedish_date
-
     return swedish_date(day, with_weekday=True)
 
 
@@ -256,8 +255,6 @@ def _skipped_text(start: dt.date, end: dt.date) -> str:
     skipped = [(d, r) for d, r in wd.skipped_days(start, end) if r not in ("lördag", "söndag")]
     if not skipped:
         return ""
-    from ..templating import swedish_date
-
     return " Räknas inte som arbetsdagar: " + ", ".join(f"{r} {swedish_date(d)}" for d, r in skipped) + "."
 
 

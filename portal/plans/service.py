@@ -20,6 +20,8 @@ from .definitions import areas_of, plan_definition
 from .family_links import send_links
 from .models import (APPROVED, DRAFT, PROPOSED, CaseProcess, ContactChange, FollowUp, Meeting, Plan, PlanApproval,
                      PlanUnit, PlanVersion, StepRecord)
+from ..notify import queue_email
+from ..notify.delivery import deliveries_by_prefix
 from .people import Person, parse_value, person, staff_at_units, unit_of
 from .process import Process, StepDone, load_processes, schedule
 
@@ -600,8 +602,6 @@ def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
 
 def _notify_units(case: Case, version: PlanVersion, template: str, kind: str, unit_keys, exclude_user=None) -> None:
     """E-mail (no personal data) to the staff of the units: a link to the plan."""
-    from ..notify import queue_email
-
     link = current_app.config["PORTAL_BASE_URL"] + url_for(
         "plans.view", ref=case.ref, plan_id=version.plan_id, number=version.number)
     sent = set()
@@ -634,8 +634,6 @@ def start_followup(case: Case, plan: Plan, held_on: dt.date, deviations: str, us
 
 def version_deliveries(version: PlanVersion) -> list:
     """What became of the e-mails about a version (approval requests, family links, approved)."""
-    from ..notify.delivery import deliveries_by_prefix
-
     found = {}
     for kind in ("plan.approval_request", "plan.approved", "plan.family_link"):
         found.update(deliveries_by_prefix(f"{kind}:{version.id}:"))

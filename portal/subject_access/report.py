@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import select
 
+from ..audit.log import action_labels
 from ..extensions import db
 from ..timeutil import local, utcnow
 
@@ -67,6 +68,7 @@ class SubjectAccessReport:
 
 
 def _date(value) -> str:
+    # local: only read when the feature is installed (FEATURES); the report works without it
     from ..templating import swedish_date, swedish_datetime
 
     if value is None:
@@ -77,6 +79,7 @@ def _date(value) -> str:
 
 
 def _features() -> set[str]:
+    # local: only read when the feature is installed (FEATURES); the report works without it
     from .. import FEATURES
 
     return set(FEATURES)
@@ -126,6 +129,7 @@ def build_report(case, *, guardian=None, child_signer: bool = False, requester_n
 
 
 def _consents(case, unit, guardian) -> Section:
+    # local: only read when the feature is installed (FEATURES); the report works without it
     from ..consent.models import ROLE_LABELS as SIGNER_ROLES
     from ..consent.models import SIGNER_STATUS_LABELS, Consent
 
@@ -151,6 +155,7 @@ def _consents(case, unit, guardian) -> Section:
 
 
 def _plans(case) -> list[Section]:
+    # local: only read when the feature is installed (FEATURES); the report works without it
     from ..plans.models import Meeting, Plan
 
     plans = Section("Planer")
@@ -172,6 +177,7 @@ def _plans(case) -> list[Section]:
 
 
 def _checklist(case) -> Section:
+    # local: only read when the feature is installed (FEATURES); the report works without it
     from ..guidance.models import ChecklistTick
 
     ticks = db.session.scalars(select(ChecklistTick).where(ChecklistTick.case_id == case.id)).all()
@@ -179,6 +185,7 @@ def _checklist(case) -> Section:
 
 
 def _deviations(case, unit) -> Section:
+    # local: only read when the feature is installed (FEATURES); the report works without it
     from ..deviations.models import DeviationReport
 
     section = Section("Avvikelserapporter kopplade till ärendet",
@@ -196,12 +203,13 @@ def _deviations(case, unit) -> Section:
 
 def readings(case) -> list[Reading]:
     """Every audit event on the case: time, what, unit and role – never the staff member's name."""
+    # local: only read when the feature is installed (FEATURES); the report works without it
     from ..accounts.models import User
-    from ..audit.log import ACTION_LABELS
     from ..audit.models import AuditEvent
 
     directory = current_app.extensions["directory"]
     signer_roles = _signer_roles(case)
+    labels = action_labels()
     rows = db.session.execute(select(AuditEvent, User.role).outerjoin(User, User.id == AuditEvent.user_id)
                               .where(AuditEvent.case_id == case.id).order_by(AuditEvent.at, AuditEvent.id)).all()
     result: list[Reading] = []
@@ -213,7 +221,7 @@ def readings(case) -> list[Reading]:
             who = signer_roles.get(event.actor, "Vårdnadshavare eller barnet")
         else:
             who = "Systemet"
-        action = ACTION_LABELS.get(event.action, event.action)
+        action = labels.get(event.action, event.action)
         unit = directory.unit_label(event.unit_key) if event.unit_key else "–"
         key = (local(event.at).date(), action, unit, who)
         if key in by_day:
@@ -229,6 +237,7 @@ def _signer_roles(case) -> dict[str, str]:
     """"signer:<id>" -> the signer's role in words, for the consents on the case."""
     if "portal.consent" not in _features():
         return {}
+    # local: only read when the feature is installed (FEATURES); the report works without it
     from ..consent.models import ROLE_LABELS as SIGNER_ROLES
     from ..consent.models import Consent, ConsentSigner
 

@@ -6,7 +6,9 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import FEATURES
 from ..audit import record_and_commit
+from ..cases.access import get_case_or_404
 from ..cases.models import Guardian
 from ..consent import api as consent_api
 from ..consent.models import CHILD, GUARDIAN
@@ -21,8 +23,6 @@ TITLE = "Registerutdrag"
 
 
 def _consent_installed() -> bool:
-    from .. import FEATURES
-
     return "portal.consent" in FEATURES
 
 
@@ -82,8 +82,6 @@ def _pdf(report):
 # --- The case unit's manager prints it for someone who asked another way ----------------------------
 
 def _managed_case(ref: str):
-    from ..cases.access import get_case_or_404
-
     if not current_user.is_manager:
         abort(404)
     case = get_case_or_404(ref, current_user)
@@ -107,8 +105,6 @@ def staff_pdf(ref: str):
     who = request.args.get("for", "")
     guardian = None
     if who != "barnet":
-        from ..cases.models import Guardian
-
         guardian_id = int(who) if who.isdigit() else 0
         guardian = db.session.scalar(select(Guardian).where(Guardian.id == guardian_id, Guardian.case_id == case.id,
                                                             Guardian.has_custody.is_(True)))
