@@ -5,7 +5,7 @@ who to contact."""
 from __future__ import annotations
 
 from flask import current_app, url_for
-from ..notify import render_email
+from ..notify import queue_email, render_email
 
 CONTACT = ("Har du frågor om rutinen för avvikelsehantering? Kontakta din närmaste chef. "
            "Kan du inte logga in? Kontakta portalens administratör.")

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..formkit import DateField, NoPersonalNumber, PortalForm, strip_filter
 from ..notify.calendar import web_link
-from ..timeutil import today_local
+from ..timeutil import STOCKHOLM, today_local
 from .meetings import CHILD_PARTICIPATION
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")

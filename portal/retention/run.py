@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import Table, and_, delete, func, or_, select, text, update
 
 from ..audit import record
-from ..audit.models import retention_permit
+from ..audit.models import AuditEvent, retention_permit
 from ..cases.models import Case
 from ..extensions import db
 from ..notify.models import FAILED, SENT, OutboxMessage as M
