@@ -1,13 +1,13 @@
 """Demo data modelled on Arjeplog (Norrbus), with staff in Norrbotten and Kronoberg. Every person is fictional."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
 from .accounts.models import User
 from .accounts.service import create_user
 from .cases.models import Case, Guardian
 from .deviations.demo import seed_deviation_demo
+from .directory import current_directory
 from .extensions import db
 from .hooks import hook_list
 from .plans.service import processes
@@ -36,7 +36,7 @@ def register_demo_seed(app, fn) -> None:
 
 def demo_accounts() -> list[tuple[str, str, str, list[str]]]:
     """Demo staff plus one manager account per manager in the directory."""
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     accounts = list(DEMO_STAFF)
     seen = {a[0] for a in accounts}
     managed: dict[str, tuple[str, set[str]]] = {}
@@ -77,7 +77,7 @@ def seed_demo() -> bool:
 def login_lines() -> list[str]:
     """The demo accounts, grouped by huvudman with the routine its cases follow, so that each
     region's way of working can be tried (Arjeplog, Norrbus, Kronobarnsmodellen)."""
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     known = processes()
     lines = [f"Lösenord för alla demokonton: {DEMO_PASSWORD}", ""]
     groups: dict[str, list[str]] = {}

@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..audit import record
+from ..directory import current_directory
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import ROLES, User, UserUnit
@@ -80,7 +81,7 @@ def create_user(email: str, name: str, password: str, role: str = "staff", units
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise AccountError(problem)
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     for key in units or []:
         if key not in directory.units:
             raise AccountError(f"Enheten '{key}' finns inte i organisationskatalogen")

@@ -6,6 +6,7 @@ from flask import current_app
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from ..directory import current_directory
 from ..formdefs import build_form, get_definition
 from ..formkit import PortalForm, strip_filter
 from ..notify.guard import contains_personal_number
@@ -48,7 +49,7 @@ def _signer_base(options, case, plan: list[dict] | None):
 
 def request_form(case, user, *, record: dict | None = None, plan: list[dict] | None = None):
     """The request form: the YAML definition plus the signer selection, one CSRF token."""
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     options = signer_options(case)
     definition = get_definition("consent_request")
     own = [k for k in directory.units if k in user.unit_keys]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
+from ..directory import current_directory
 from ..extensions import db
 from ..timeutil import today_local, utcnow
 from . import rules, service
@@ -30,6 +31,6 @@ def panel_context(case, user):
             "notice": rules.expiry_notice(consent.valid_until, today, warn_days) if consent.status == VALID else None,
         })
     covered = covered_units(case)
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     return {"items": items, "covered": sorted(covered.items(), key=lambda kv: directory.unit_label(kv[0])),
             "unit_label": directory.unit_label}

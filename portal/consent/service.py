@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..audit import record
 from ..cases.models import Case, Guardian
+from ..directory import current_directory
 from ..extensions import db
 from ..formdefs import get_definition, refuse_over_limit
 from ..hooks import hook_list
@@ -65,7 +66,7 @@ def cfg(name: str):
 
 
 def directory():
-    return current_app.extensions["directory"]
+    return current_directory()
 
 
 # --------------------------------------------------------------------------- the chain

@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from ..directory import current_directory
 from ..templating import add_nav
 
 AUDIT_LABELS = {
@@ -101,7 +102,7 @@ def explain(reporter_unit: str, concerned_unit: str):
     # local: the package imports none of its modules at the top (portal.models imports its models through it)
     from .routing import explain_lines, route
 
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     rules = current_app.extensions["deviation_routing"]
     for key, what in ((reporter_unit, "Rapportörens enhet"), (concerned_unit, "Den berörda enheten")):
         if key and key not in directory.units:

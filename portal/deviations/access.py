@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy import and_, false, func, or_, select, union_all
 
+from ..directory import current_directory
 from ..extensions import db
 from .lifecycle import COSIGNED, DRAFT, RECEIVED, STATUS_LABELS, SUBMITTED_STATUSES, waits_for
 from .models import DeviationRecipient, DeviationReport
@@ -23,7 +24,7 @@ _BEFORE_CONCERNED = {DRAFT, RECEIVED, COSIGNED}
 
 
 def _service_keys(user) -> set[str]:
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     return {directory.units[k].service_key for k in user.unit_keys if k in directory.units}
 
 

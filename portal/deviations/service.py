@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..audit import record as audit
+from ..directory import current_directory
 from ..directory.loader import Manager
 from ..extensions import db
 from ..formdefs import get_definition, refuse_over_limit
@@ -25,7 +26,7 @@ class NotAllowed(Exception):
 
 
 def directory():
-    return current_app.extensions["directory"]
+    return current_directory()
 
 
 def routing_rules():

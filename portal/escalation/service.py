@@ -5,6 +5,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from ..audit import record
+from ..directory import current_directory
 from ..extensions import db
 from ..notify import queue_email
 from ..plans import service as plans
@@ -54,7 +55,7 @@ def refer(case, process_key: str, question: str, user) -> tuple[Referral, Level,
     record("escalation.refer", case=case, object_type="referral", object_id=referral.id, detail=level.name)
     link = url_for("cases.view", ref=case.ref, _external=True) + "#oenighet"
     told = 0
-    for manager in contacts(current_app.extensions["directory"], level):
+    for manager in contacts(current_directory(), level):
         queue_email(manager.email, "escalation/email/referred", {"level": level, "ref": case.ref, "link": link},
                     kind="escalation.refer", case_id=case.id, dedupe_key=f"referral:{referral.id}:{manager.email}")
         told += 1

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..audit import record
 from ..cases.models import Case
+from ..directory import current_directory
 from ..extensions import db
 from ..notify import contains_personal_number, meeting_ics, queue_email
 from ..notify.calendar import web_link
@@ -74,7 +75,7 @@ def participant_problem(case: Case, participant: MeetingParticipant) -> str | No
     """Only units covered by a valid consent can be invited."""
     if participant.kind in ("staff", "unit"):
         if participant.unit_key not in covered(case):
-            return rules.not_covered_message(current_app.extensions["directory"], participant.unit_key)
+            return rules.not_covered_message(current_directory(), participant.unit_key)
         if not participant.purpose.strip():
             return "Skriv syftet med att den här professionen är med på mötet"
     return None
@@ -85,7 +86,7 @@ def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, 
     chair, secretary = by_id.get(chair_id), by_id.get(secretary_id)
     errors = rules.check_meeting_roles(chair.kind if chair else None, secretary.kind if secretary else None)
     if case is not None:
-        d = current_app.extensions["directory"]
+        d = current_directory()
         for key, p in (("chair", chair), ("secretary", secretary)):
             if p is not None and key not in errors and lost_access(case, p):
                 errors[key] = rules.not_covered_message(d, p.unit_key)

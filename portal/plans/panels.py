@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..cases.access import visible_cases_query
 from ..cases.models import Case
+from ..directory import current_directory
 from ..extensions import db
 from ..guidance.routes import current_content
 from ..timeutil import local, today_local
@@ -41,7 +42,7 @@ def case_panel(case, user) -> dict:
         "flagged": [s for s in states if s.flagged], "plans": plans, "meetings": meetings,
         "local": local, "confirm": ConfirmForm(), "processes": service.processes(),
         "consent_available": service.consent_gate.available(), "covered": service.covered(case),
-        "directory": current_app.extensions["directory"], "source_url": source_url,
+        "directory": current_directory(), "source_url": source_url,
         "late_meetings": _late_meetings(meetings, states),
         "consent_reopened": service.consent_reopened_on(case) if process is not None else None,
         "plan_uncovered": {p.id: service.uncovered_plan_units(case, p) for p in plans if p.is_open},

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from ..audit import record
 from ..cases.models import Case, Guardian
+from ..directory import current_directory
 from ..extensions import db
 from ..formdefs import build_form, refuse_over_limit
 from ..formdefs.wtf import display_value as formdefs_display
@@ -31,7 +32,7 @@ PERSON_FIELDS = {"roles": ("coordinator", "plan_owner", "child_welfare_lead"), "
 
 
 def directory():
-    return current_app.extensions["directory"]
+    return current_directory()
 
 
 # --- processes ------------------------------------------------------------------------------------

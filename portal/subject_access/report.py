@@ -22,10 +22,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..audit.log import action_labels
+from ..directory import current_directory
 from ..extensions import db
 from ..timeutil import local, utcnow
 
@@ -88,7 +88,7 @@ def _features() -> set[str]:
 def build_report(case, *, guardian=None, child_signer: bool = False, requester_name: str = "",
                  contact: str = "") -> SubjectAccessReport:
     """The report for `case`, asked by `guardian` (a Guardian of the case) or by the young person."""
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     unit = directory.unit_label
     sections: list[Section] = []
 
@@ -207,7 +207,7 @@ def readings(case) -> list[Reading]:
     from ..accounts.models import User
     from ..audit.models import AuditEvent
 
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     signer_roles = _signer_roles(case)
     labels = action_labels()
     rows = db.session.execute(select(AuditEvent, User.role).outerjoin(User, User.id == AuditEvent.user_id)
