@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import event, select, text
 
-from tests.consent_support import (ask_for_consent, deliver, link_in, mails_to, setup_people, staff_client)
+from tests.consent_support import consent_sent_by_e_mail
 from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
 from portal.timeutil import today_local
 
@@ -19,20 +19,14 @@ EXPECTED_WRITES = re.compile(r"\b(audit_events|account_sessions)\b")
 
 @pytest.fixture
 def expired(app_factory, make_user, make_case, smtp_sink):
-    app = app_factory(**smtp_sink.config())
-    smtp_sink.start()
-    people = setup_people(app, make_user, make_case, age=15)
-    staff = staff_client(app)
-    consent_id = ask_for_consent(staff, people.ref)
-    deliver(app, smtp_sink, expect=3)
-    link = link_in(mails_to(smtp_sink, "vh1@familj.example")[-1])
+    app, staff, ref, consent_id, link = consent_sent_by_e_mail(app_factory, make_user, make_case, smtp_sink)
     from portal.extensions import db
 
     with app.app_context():  # time passes: the consent's last day was yesterday
         db.session.execute(text("UPDATE consents SET valid_until = :d WHERE id = :c"),
                            {"d": today_local() - dt.timedelta(days=1), "c": consent_id})
         db.session.commit()
-    return app, staff, people.ref, consent_id, link
+    return app, staff, ref, consent_id, link
 
 
 def _writes(app, fn) -> list[str]:
