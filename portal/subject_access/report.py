@@ -24,9 +24,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from .. import FEATURES
+from ..accounts.models import User
 from ..audit.log import action_labels
+from ..audit.models import AuditEvent
 from ..directory import current_directory
 from ..extensions import db
+from ..templating import swedish_date, swedish_datetime
 from ..timeutil import local, utcnow
 
 ROLE_LABELS = {"staff": "Personal", "manager": "Chef", "admin": "Administratör"}
@@ -68,9 +72,6 @@ class SubjectAccessReport:
 
 
 def _date(value) -> str:
-    # local: only read when the feature is installed (FEATURES); the report works without it
-    from ..templating import swedish_date, swedish_datetime
-
     if value is None:
         return "–"
     if isinstance(value, dt.datetime):
@@ -79,9 +80,6 @@ def _date(value) -> str:
 
 
 def _features() -> set[str]:
-    # local: only read when the feature is installed (FEATURES); the report works without it
-    from .. import FEATURES
-
     return set(FEATURES)
 
 
@@ -203,10 +201,6 @@ def _deviations(case, unit) -> Section:
 
 def readings(case) -> list[Reading]:
     """Every audit event on the case: time, what, unit and role – never the staff member's name."""
-    # local: only read when the feature is installed (FEATURES); the report works without it
-    from ..accounts.models import User
-    from ..audit.models import AuditEvent
-
     directory = current_directory()
     signer_roles = _signer_roles(case)
     labels = action_labels()
