@@ -103,14 +103,17 @@ def plan_html(app, path: str) -> str:
     from portal.accounts.models import User
     from portal.extensions import db
     from portal.pdf import render_pdf_html
-    from portal.plans.routes import _case, _plan, _version, plan_pdf_args
+    from portal.cases.access import get_case_or_404
+    from portal.plans.routes import plan_pdf_args
+    from portal.plans.service import get_plan
 
     ref, plan_id, number = path.split("/")[2], int(path.split("/")[4]), int(path.split("/")[6].split(".")[0])
     with app.test_request_context(path):
-        login_user(db.session.scalar(select(User).where(User.email == STAFF)))
-        case = _case(ref)
-        plan = _plan(case, plan_id)
-        template, context = plan_pdf_args(case, plan, _version(plan, number))
+        user = db.session.scalar(select(User).where(User.email == STAFF))
+        login_user(user)
+        case = get_case_or_404(ref, user)
+        plan = get_plan(case, plan_id)
+        template, context = plan_pdf_args(case, plan, plan.version(number))
         html = render_pdf_html(template, **context)
         db.session.remove()
     return html

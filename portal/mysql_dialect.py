@@ -11,7 +11,7 @@ differences are settled here, once, for every table (also the ones features add 
   MySQL's plain TEXT/BLOB stop at 65 535 bytes, which a long note in Swedish can pass.
 
 Alembic's autogenerate compares types through the same compiler, so models and migrations
-still agree on both databases (tests/test_migrations.py).
+still agree on both databases (tests/database/test_migrations.py).
 """
 from __future__ import annotations
 

@@ -5,18 +5,13 @@ copies. MariaDB/MySQL: set PORTAL_TEST_DATABASE_URL; the migrations run once and
 test starts from emptied tables (like CTFd, the same suite runs on both)."""
 from __future__ import annotations
 
-import os
-import re
-import shutil
-from pathlib import Path
-
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "docs" / "sources"      # the original routines as text (docs/sources/README.md)
-TEST_PASSWORD = "Testlösenord-för-portalen-1"
-MYSQL_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+from tests.helpers import BROWSER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, MYSQL_URL, TEST_PASSWORD
+from tests.support.database import fresh_database, mysql_engine, tables
+from tests.support.security import SNAPSHOT_CONFIG, build_world
+from tests.support.smtp_server import SmtpSink
 
 
 @pytest.fixture(scope="session")
@@ -27,58 +22,18 @@ def migrated_template(tmp_path_factory):
         engine = create_engine(MYSQL_URL)
         with engine.begin() as conn:
             conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-            for table in reversed(_tables(engine)):
+            for table in reversed(tables(engine)):
                 conn.execute(text(f"DROP TABLE IF EXISTS `{table}`"))
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
             conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
         upgrade(MYSQL_URL)
         engine.dispose()
         yield MYSQL_URL
-        _mysql_engine().dispose()
+        mysql_engine().dispose()
         return
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     upgrade(f"sqlite:///{path}")
     yield path
-
-
-def _tables(engine) -> list[str]:
-    return [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
-
-
-_engine = None
-
-
-def _mysql_engine():
-    global _engine
-    if _engine is None:
-        _engine = create_engine(MYSQL_URL)
-    return _engine
-
-
-def _fresh_database(template, tmp_path: Path) -> str:
-    if MYSQL_URL:
-        # Only the tables a test wrote to (their AUTO_INCREMENT moved, or they have none) are
-        # emptied and reset: DDL per table and test would dominate the suite's running time.
-        engine = _mysql_engine()
-        with engine.begin() as conn:
-            if not engine.dialect.is_mariadb:
-                conn.execute(text("SET SESSION information_schema_stats_expiry = 0"))  # MySQL 8 caches it
-            rows = conn.execute(text(
-                "SELECT table_name, auto_increment FROM information_schema.tables WHERE table_schema = DATABASE() "
-                "AND table_type = 'BASE TABLE' AND table_name <> 'alembic_version'")).all()
-            written = [(table, counter) for table, counter in rows if counter is None or counter > 1]
-            if written:
-                conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-                for table, _counter in written:
-                    conn.execute(text(f"DELETE FROM `{table}`"))
-                for table, counter in written:
-                    if counter is not None:
-                        conn.execute(text(f"ALTER TABLE `{table}` AUTO_INCREMENT = 1"))
-                conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
-        return MYSQL_URL
-    target = tmp_path / "portal.sqlite3"
-    shutil.copy(template, target)
-    return f"sqlite:///{target}"
 
 
 @pytest.fixture
@@ -88,7 +43,7 @@ def app_factory(migrated_template, tmp_path, request):
     from portal.extensions import db
 
     created = []
-    url = _fresh_database(migrated_template, tmp_path)
+    url = fresh_database(migrated_template, tmp_path)
 
     def make(**overrides):
         config = {
@@ -111,7 +66,7 @@ def app_factory(migrated_template, tmp_path, request):
             db.session.remove()
     if created and not request.node.get_closest_marker("inbox_unchecked"):
         # Every test leaves the managers' inbox entries exactly as the role rules give them.
-        from tests.deviations_support import inbox_differences
+        from tests.support.deviations import inbox_differences
 
         missing, extra = inbox_differences(created[-1])
         assert not missing and not extra, f"inbox entries differ from the rules: missing {missing}, extra {extra}"
@@ -150,12 +105,6 @@ def make_user(app):
     return make
 
 
-def login(client, email, password=TEST_PASSWORD):
-    response = client.post("/logga-in", data={"email": email, "password": password})
-    assert response.status_code == 302, "login failed"
-    return response
-
-
 @pytest.fixture
 def make_case(app):
     """make_case(opened_by_user_id, unit_key="solbackens-skola", **fields) -> case ref."""
@@ -177,18 +126,6 @@ def make_case(app):
     return make
 
 
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token in page"
-    return match.group(1)
-
-
-# How long a browser test's waiting assertion (Playwright's expect) waits: Playwright's 5 s is too
-# short on a busy machine. Read what a page shows with expect(...), never is_visible() after a click.
-BROWSER_TIMEOUT_MS = 15_000
-
-
 @pytest.fixture(scope="session")
 def playwright_instance():
     """The one sync Playwright of the test session (tests/browser and any other browser test)."""
@@ -197,3 +134,71 @@ def playwright_instance():
     expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    """The session's Chromium (tests/browser and tests/deployed)."""
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on loopback (tests/support/smtp_server.py), stopped after the test."""
+    sink = SmtpSink()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def world_snapshot(migrated_template, tmp_path_factory):
+    """(database file, World) built once; None on MySQL/MariaDB (each test builds its own)."""
+    if MYSQL_URL:
+        yield None
+        return
+    import shutil
+    import sqlite3
+
+    from portal import create_app
+    from portal.extensions import db
+
+    folder = tmp_path_factory.mktemp("world")
+    live = folder / "live.sqlite3"
+    shutil.copy(migrated_template, live)
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(folder / "instance"), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{live}",
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "PORTAL_BASE_URL": "http://portal.test",
+                      "SERVER_NAME": None, **SNAPSHOT_CONFIG})
+    world = build_world(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    snapshot = folder / "world.sqlite3"
+    with sqlite3.connect(live) as source, sqlite3.connect(snapshot) as target:
+        source.backup(target)
+    yield snapshot, world
+
+
+@pytest.fixture
+def world_app(world_snapshot, app_factory, tmp_path):
+    """make(**config) -> (app, World): an app on a fresh copy of the session's world."""
+    import copy
+    import shutil
+
+    def make(**config):
+        if world_snapshot is None:
+            # MySQL/MariaDB: the world is built on this test's database through the pages, without
+            # CSRF tokens (as the SQLite snapshot is); the app returned has the asked-for config.
+            world = build_world(app_factory(**{**SNAPSHOT_CONFIG, **config, "WTF_CSRF_ENABLED": False}))
+            return app_factory(**{**SNAPSHOT_CONFIG, **config}), world
+        database = tmp_path / "portal.sqlite3"  # app_factory's database for this test
+        if not make.copied:
+            for extra in ("-wal", "-shm"):
+                database.with_name(database.name + extra).unlink(missing_ok=True)
+            shutil.copy(world_snapshot[0], database)
+            make.copied = True
+        return app_factory(**{**SNAPSHOT_CONFIG, **config}), copy.deepcopy(world_snapshot[1])
+
+    make.copied = False
+    return make

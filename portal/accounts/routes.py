@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..timeutil import utcnow
+from ..web.guards import admin_required, manager_required
+from ..web.loaders import loader
+from ..web.tx import saving
 from . import sessions
 from .forms import ChangePasswordForm, EndOtherSessionsForm, LoginForm, UserForm
 from .models import ROLES, User
@@ -18,6 +20,7 @@ from .service import (AccountError, authenticate, change_own_password, create_us
 from .visibility import ADD_UNIT, CREATE, PASSWORD_SET, UNLOCK, announce, members
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+load_account = loader("user_id", "user", lambda user_id: db.session.get(User, user_id))
 
 LOGIN_FAILED = (
     "Inloggningen misslyckades. Kontrollera e-postadress och lösenord. "
@@ -31,17 +34,6 @@ def _safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
     return url_for("main.index")
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])
@@ -97,8 +89,8 @@ def end_other_sessions():
     form = EndOtherSessionsForm()
     if not form.validate_on_submit():
         return _account_page(ChangePasswordForm(formdata=None), form), 400
-    ended = log_out_other_devices(current_user, keep_session=sessions.current_id())
-    db.session.commit()
+    with saving():
+        ended = log_out_other_devices(current_user, keep_session=sessions.current_id())
     flash("Du är utloggad från alla andra enheter." if ended else "Du var inte inloggad på någon annan enhet.",
           "success")
     return redirect(url_for("accounts.account"))
@@ -138,23 +130,21 @@ def admin_user_new():
         if not form.password.data:
             form.password.errors.append("Ange ett lösenord för det nya kontot")
         else:
-            try:
+            with saving(form) as saved:
                 user = create_user(form.email.data, form.name.data, form.password.data, form.role.data, form.units.data,
                                    added_by=current_user)
                 user.active = form.active.data
                 announce(CREATE, user, user.unit_keys, by=current_user)
-                db.session.commit()
+            if saved:
                 flash(f"Kontot för {user.name} är skapat.", "success")
                 return redirect(url_for("accounts.admin_users"))
-            except AccountError as exc:
-                form.email.errors.append(str(exc))
     return render_template("accounts/admin_user_form.html", form=form, user=None), (400 if form.errors else 200)
 
 
 @bp.route("/admin/konton/<int:user_id>", methods=["GET", "POST"])
 @admin_required
-def admin_user_edit(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
+@load_account
+def admin_user_edit(user: User):
     form = _user_form(user)
     if form.validate_on_submit():
         other = db.session.scalar(select(User).where(User.email == form.email.data.lower(), User.id != user.id))
@@ -163,32 +153,33 @@ def admin_user_edit(user_id: int):
         elif user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
             form.role.errors.append("Du kan inte ta bort din egen administratörsroll eller stänga ditt eget konto")
         else:
-            was_active = user.active
-            user.name, user.email, user.role = form.name.data, form.email.data.lower(), form.role.data
-            user.active = form.active.data
-            added = set_units(user, form.units.data, added_by=current_user)
-            if added:
-                announce(ADD_UNIT, user, added, by=current_user)
-            if form.password.data:
-                own = sessions.current_id() if user.id == current_user.id else None
-                set_password(user, form.password.data, keep_session=own)
-                announce(PASSWORD_SET, user, user.unit_keys, by=current_user)
-            if was_active and not user.active:
-                deactivate(user)
-            db.session.commit()
-            flash(f"Kontot för {user.name} är sparat.", "success")
-            return redirect(url_for("accounts.admin_users"))
+            with saving(form) as saved:  # a refused password: AccountError on "password"
+                was_active = user.active
+                user.name, user.email, user.role = form.name.data, form.email.data.lower(), form.role.data
+                user.active = form.active.data
+                added = set_units(user, form.units.data, added_by=current_user)
+                if added:
+                    announce(ADD_UNIT, user, added, by=current_user)
+                if form.password.data:
+                    own = sessions.current_id() if user.id == current_user.id else None
+                    set_password(user, form.password.data, keep_session=own)
+                    announce(PASSWORD_SET, user, user.unit_keys, by=current_user)
+                if was_active and not user.active:
+                    deactivate(user)
+            if saved:
+                flash(f"Kontot för {user.name} är sparat.", "success")
+                return redirect(url_for("accounts.admin_users"))
     return render_template("accounts/admin_user_form.html", form=form, user=user), (400 if form.errors else 200)
 
 
 @bp.route("/admin/konton/<int:user_id>/las-upp", methods=["POST"])
 @admin_required
-def admin_user_unlock(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
-    user.locked_until = None
-    user.failed_logins = 0
-    announce(UNLOCK, user, user.unit_keys, by=current_user)
-    db.session.commit()
+@load_account
+def admin_user_unlock(user: User):
+    with saving():
+        user.locked_until = None
+        user.failed_logins = 0
+        announce(UNLOCK, user, user.unit_keys, by=current_user)
     flash(f"Inloggningsspärren för {user.name} är hävd.", "success")
     return redirect(url_for("accounts.admin_users"))
 
@@ -196,11 +187,9 @@ def admin_user_unlock(user_id: int):
 # --- The unit's managers ---------------------------------------------------------------
 
 @bp.route("/enhet/konton")
-@login_required
+@manager_required
 def unit_members():
     """A manager sees the accounts in each of their units and when (and by whom) each was added."""
-    if not current_user.is_manager:
-        abort(404)
     directory = current_app.extensions["directory"]
     units = [(key, directory.unit_label(key), members(key)) for key in sorted(current_user.unit_keys)]
     return render_template("accounts/unit_members.html", units=units, roles=ROLES, now=utcnow())

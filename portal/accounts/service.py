@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ..audit import record
 from ..directory import current_directory
+from ..errors import DomainError
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import ROLES, User, UserUnit
@@ -15,8 +16,8 @@ from .passwords import hash_password, needs_rehash, password_problem, verify_pas
 from .sessions import end_all
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(DomainError, ValueError):
+    """A change refused; the Swedish message is safe to show."""
 
 
 AUDIT_LABELS = {
@@ -75,16 +76,16 @@ def create_user(email: str, name: str, password: str, role: str = "staff", units
                 added_by: User | None = None) -> User:
     email = email.strip().lower()
     if role not in ROLES:
-        raise AccountError(f"Okänd roll '{role}'. Välj bland: {', '.join(ROLES)}")
+        raise AccountError(f"Okänd roll '{role}'. Välj bland: {', '.join(ROLES)}", field="role")
     if find_by_email(email):
-        raise AccountError("Det finns redan ett konto med den e-postadressen")
+        raise AccountError("Det finns redan ett konto med den e-postadressen", field="email")
     problem = password_problem(password, email=email, name=name)
     if problem:
-        raise AccountError(problem)
+        raise AccountError(problem, field="password")
     directory = current_directory()
     for key in units or []:
         if key not in directory.units:
-            raise AccountError(f"Enheten '{key}' finns inte i organisationskatalogen")
+            raise AccountError(f"Enheten '{key}' finns inte i organisationskatalogen", field="units")
     user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role,
                 password_changed_at=utcnow())
     user.memberships = [UserUnit(unit_key=k, added_by_id=added_by.id if added_by else None)
@@ -97,7 +98,7 @@ def set_password(user: User, password: str, keep_session: int | None = None) -> 
     """A new password; every session of the account ends except `keep_session` (the changer's own)."""
     problem = password_problem(password, email=user.email, name=user.name)
     if problem:
-        raise AccountError(problem)
+        raise AccountError(problem, field="password")
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.failed_logins = 0

@@ -1,15 +1,16 @@
 """Managers read the audit log of their units' cases."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from ..accounts.models import User
-from ..cases.access import get_case_or_404
+from ..cases.access import load_opening_unit_case
 from ..cases.models import Case
 from ..extensions import db
 from ..paging import shown_page
+from ..web.guards import guard_blueprint, manager_required
 from .log import action_labels, record_and_commit
 from .models import AuditEvent
 
@@ -17,11 +18,7 @@ bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/gran
 PAGE_SIZE = 100
 
 
-@bp.before_request
-@login_required
-def _managers_only():
-    if not current_user.is_manager:
-        abort(404)
+guard_blueprint(bp, manager_required)
 
 
 def _rows(query, page: int):
@@ -52,10 +49,8 @@ def index():
 
 
 @bp.route("/arende/<ref>")
-def case_log(ref: str):
-    case = get_case_or_404(ref, current_user)
-    if case.unit_key not in current_user.unit_keys:
-        abort(404)  # only the opening unit's managers read a case's log
+@load_opening_unit_case  # only the opening unit's managers read a case's log
+def case_log(case):
     total = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.case_id == case.id))
     page = shown_page(total, PAGE_SIZE)
     rows, more = _rows(_base().where(AuditEvent.case_id == case.id), page)

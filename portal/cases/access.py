@@ -13,10 +13,12 @@ from __future__ import annotations
 from typing import Callable
 
 from flask import abort
+from flask_login import current_user
 from sqlalchemy import Select, exists, func, select, union, union_all
 
 from ..extensions import db
 from ..hooks import hook_list
+from ..web.loaders import loader
 from .models import Case
 
 AccessProvider = Callable[[set[str]], Select]
@@ -151,3 +153,16 @@ def get_case_or_404(ref: str, user) -> Case:
     if case is None or not can_view(user, case):
         abort(404)
     return case
+
+
+# @load_case: a view's `ref` becomes `case`, the signed-in user's visible case (else 404).
+load_case = loader("ref", "case", lambda ref: get_case_or_404(ref, current_user))
+
+
+def _opening_unit_case(ref: str) -> Case | None:
+    case = get_case_or_404(ref, current_user)
+    return case if case.unit_key in current_user.unit_keys else None
+
+
+# @load_opening_unit_case: as load_case, and only for the accounts of the unit that opened the case.
+load_opening_unit_case = loader("ref", "case", _opening_unit_case)

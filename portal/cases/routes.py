@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from ..audit import record, record_and_commit
@@ -10,7 +10,9 @@ from ..database import casefold
 from ..extensions import db
 from ..paging import paginate_from_either_end
 from ..timeutil import local, today_local, utcnow
-from .access import VisibleCases, get_case_or_404
+from ..web.guards import guard_blueprint, staff_required
+from ..web.loaders import loader
+from .access import VisibleCases, load_case
 from .contact import address_changed
 from .forms import CaseForm, ConfirmForm, GuardianForm
 from .models import Case, Guardian
@@ -22,11 +24,9 @@ CASE_FIELDS = ("child_name", "personal_number", "address", "phone", "email")
 GUARDIAN_FIELDS = ("name", "personal_number", "address", "phone", "email")
 
 
-@bp.before_request
-@login_required
-def _staff_only():
-    if not current_user.works_with_cases:
-        abort(404)
+guard_blueprint(bp, staff_required)
+load_guardian = loader("guardian_id", "guardian", lambda guardian_id, case: db.session.scalar(
+    select(Guardian).where(Guardian.id == guardian_id, Guardian.case_id == case.id)), needs=("case",))
 
 
 def _changed(obj, form, fields) -> list[str]:
@@ -107,20 +107,21 @@ def open_case_in_unit(personal_number: str, unit_key: str) -> Case | None:
 
 
 @bp.route("/<ref>")
-def view(ref: str):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def view(case):
     record_and_commit("case.view", case=case, object_type="case", object_id=case.id)
     directory = current_app.extensions["directory"]
     today = today_local()
     return render_template(
         "cases/view.html", case=case, directory=directory, age=case.age_on(today),
-        panels=panels_for(case, current_user), confirm=ConfirmForm(),
+        panels=panels_for(case, current_user), top_panels=panels_for(case, current_user, top=True),
+        confirm=ConfirmForm(),
     )
 
 
 @bp.route("/<ref>/andra", methods=["GET", "POST"])
-def edit(ref: str):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def edit(case):
     form = _case_form(case)
     form.unit_key.choices = [(case.unit_key, current_app.extensions["directory"].unit_label(case.unit_key))]
     form.unit_key.data = case.unit_key
@@ -142,8 +143,8 @@ def edit(ref: str):
 
 
 @bp.route("/<ref>/stang", methods=["POST"])
-def close(ref: str):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def close(case):
     form = ConfirmForm()
     if form.validate_on_submit():
         if case.is_open:
@@ -159,8 +160,8 @@ def close(ref: str):
 
 
 @bp.route("/<ref>/utskrift")
-def print_view(ref: str):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def print_view(case):
     record_and_commit("case.print", case=case, object_type="case", object_id=case.id)
     directory = current_app.extensions["directory"]
     return render_template("cases/print.html", case=case, directory=directory, age=case.age_on(today_local()),
@@ -175,8 +176,8 @@ def _guardian_form(guardian=None) -> GuardianForm:
 
 
 @bp.route("/<ref>/vardnadshavare/ny", methods=["GET", "POST"])
-def guardian_new(ref: str):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def guardian_new(case):
     form = _guardian_form()
     if form.validate_on_submit():
         guardian = Guardian(case=case, has_custody=form.has_custody.data == "ja")
@@ -193,9 +194,9 @@ def guardian_new(ref: str):
 
 
 @bp.route("/<ref>/vardnadshavare/<int:guardian_id>", methods=["GET", "POST"])
-def guardian_edit(ref: str, guardian_id: int):
-    case = get_case_or_404(ref, current_user)
-    guardian = db.session.scalar(select(Guardian).where(Guardian.id == guardian_id, Guardian.case_id == case.id)) or abort(404)
+@load_case
+@load_guardian
+def guardian_edit(case, guardian):
     form = _guardian_form(guardian)
     if form.validate_on_submit():
         changed = _changed(guardian, form, GUARDIAN_FIELDS)

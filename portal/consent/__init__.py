@@ -83,7 +83,8 @@ def init_app(app: Flask) -> None:
     from ..audit.log import register_labels
     from ..cases.access import register_access_provider
     from ..cases.panels import register_case_panel
-    from . import access, cli
+    from ..demo import register_demo_seed
+    from . import access, cli, demo
     from .identity import InPersonProvider, register_provider
     from .otp import EmailOtpProvider
     from .panel import panel_context
@@ -99,6 +100,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.consent)
     register_labels(app, AUDIT_LABELS)
     register_case_panel(app, 20, "consent/panel.html", panel_context)
+    register_demo_seed(app, demo.seed)
     register_access_provider(app, access.cases_for_units, access.units_for_case)
     for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
         logger = logging.getLogger(name)

@@ -63,6 +63,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..timeutil import local, today_local
+from ..web.tx import saving
 from .identity import Verified, providers_for
 from .models import LINK_SIGN, LINK_WITHDRAW, PENDING, VALID, WITHDRAWN, Consent
 from .otp import code_step
@@ -190,10 +191,13 @@ def _allowed(link) -> set[str]:
     return {p.name for p in providers_for(link, current_app.config)}
 
 
-def accept_verification(link, verified: Verified) -> None:
-    mark_verified(link.signer, verified, link=link)
-    db.session.commit()
-    remember_verified(link, verified)
+def accept_verification(link, verified: Verified) -> bool:
+    """Stores the verification; only a stored one is remembered and opens the signer's pages."""
+    with saving() as saved:
+        mark_verified(link.signer, verified, link=link)
+    if saved:
+        remember_verified(link, verified)
+    return bool(saved)
 
 
 def signer_link(token: str):

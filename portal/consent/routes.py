@@ -2,7 +2,6 @@
 pages under the case (/arenden/<ref>/samtycke/...)."""
 from __future__ import annotations
 
-import functools
 import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -10,22 +9,25 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..audit import record, record_and_commit
-from ..cases.access import get_case_or_404
+from ..cases.access import load_case
 from ..extensions import db, limiter
 from ..formdefs import get_definition, summary_sections
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local, today_local, utcnow
+from ..web.guards import staff_required
+from ..web.loaders import loader
+from ..web.tx import saving
 from . import rules, service
 from .forms import (ConfirmForm, DeclineForm, InPersonIdentityForm, SignForm, StaffWithdrawForm, WithdrawForm,
                     request_form, signer_fields, signer_plan, validate_request)
 from .identity import InPersonProvider, Verified, assurance_label, get_provider, provider_label, providers_for
 from .models import (CHILD, DRAFT, EVENT_LABELS, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, ROLE_LABELS, S_DECLINED, S_SIGNED, S_WITHDRAWN,
                      SIGNER_STATUS_LABELS, Consent, ConsentSigner)
-from .readability import lix
-from .text import plain_text, render_html
 from . import kiosk
 from .api import accept_verification, signer_link as _link_or_page, verified_for as _verified_for
 from .api import verified_signer as _verified_link
+from .readability import lix
+from .text import plain_text, render_html
 
 bp = Blueprint("consent", __name__, template_folder="templates")
 
@@ -54,8 +56,8 @@ def signer_home(token: str):
     link, page = _link_or_page(token)
     if page is not None:
         return page
-    service.mark_opened(link)
-    db.session.commit()
+    with saving():
+        service.mark_opened(link)
     signer = link.signer
     verified = _verified_for(link)
     if verified is None:
@@ -87,12 +89,6 @@ def _answer_page(signer: ConsentSigner, *, token: str | None = None, link=None, 
     return render_template("consent/signer/answered.html", **ctx), status
 
 
-def _name_refused(signer: ConsentSigner, form: SignForm, exc: Exception, **where):
-    """The sign form again (400) with the name refused next to its field; nothing was stored."""
-    form.name.errors = [*form.name.errors, str(exc)]
-    return _answer_page(signer, form=form, status=400, **where)
-
-
 @bp.route("/samtycke/s/<token>/identifiera/<provider>", methods=["GET", "POST"])
 @limiter.limit(CODE_LIMIT, methods=["POST"])
 @limiter.limit(SIGNER_LIMIT)
@@ -121,18 +117,12 @@ def sign(token: str):
         return redirect(url_for("consent.signer_home", token=token))
     form = SignForm()
     if form.validate_on_submit():
-        try:
+        with saving(form, flash_other=True) as saved:
             service.sign(signer, verified, form.name.data, form.text_sha256.data or "")
-        except service.NameMismatch as exc:
-            db.session.rollback()
-            return _name_refused(signer, form, exc, token=token, link=link)
-        except service.ConsentError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        if saved:
+            flash("Tack! Du har skrivit under.", "success")
+        if not saved.on_form:  # signed, or a step that cannot be taken now (flashed)
             return redirect(url_for("consent.signer_home", token=token))
-        db.session.commit()
-        flash("Tack! Du har skrivit under.", "success")
-        return redirect(url_for("consent.signer_home", token=token))
     return _answer_page(signer, token=token, link=link, form=form, status=400)
 
 
@@ -147,13 +137,8 @@ def decline(token: str):
         return redirect(url_for("consent.signer_home", token=token))
     form = DeclineForm()
     if form.validate_on_submit():
-        try:
+        with saving():
             service.decline(signer, verified, form.reason.data or "")
-        except service.ConsentError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return redirect(url_for("consent.signer_home", token=token))
-        db.session.commit()
         return redirect(url_for("consent.signer_home", token=token))
     return render_template("consent/signer/decline.html", form=form, back=url_for("consent.signer_home", token=token),
                            young=signer.audience == "child", in_person=False), (400 if form.errors else 200)
@@ -170,14 +155,11 @@ def withdraw(token: str):
         return redirect(url_for("consent.signer_home", token=token))
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             service.withdraw(signer, method="signer_link", actor=service.signer_actor(signer),
                              reason=form.reason.data or "", verified=verified)
-        except service.ConsentError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        if not saved:
             return redirect(url_for("consent.signer_home", token=token))
-        db.session.commit()
         return render_template("consent/signer/link_state.html", state="withdrawn_now", consent=signer.consent,
                                signer=signer, link=link)
     return render_template("consent/signer/withdraw.html", form=form, back=url_for("consent.signer_home", token=token),
@@ -201,28 +183,10 @@ def signer_receipt(token: str):
 
 # --------------------------------------------------------------------------- staff
 
-def staff_only(view):
-    @functools.wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.works_with_cases:
-            abort(404)
-        return view(*args, **kwargs)
-    return wrapper
-
-
-def _consent_or_404(case, consent_id: int) -> Consent:
-    consent = db.session.scalar(select(Consent).where(Consent.id == consent_id, Consent.case_id == case.id))
-    if consent is None:
-        abort(404)
-    return consent
-
-
-def _signer_or_404(consent: Consent, signer_id: int) -> ConsentSigner:
-    signer = next((s for s in consent.signers if s.id == signer_id), None)
-    if signer is None:
-        abort(404)
-    return signer
+load_consent = loader("consent_id", "consent", lambda consent_id, case: db.session.scalar(
+    select(Consent).where(Consent.id == consent_id, Consent.case_id == case.id)), needs=("case",))
+load_signer = loader("signer_id", "signer", lambda signer_id, consent: next(
+    (s for s in consent.signers if s.id == signer_id), None), needs=("consent",))
 
 
 def _labels():
@@ -237,34 +201,34 @@ def _form_page(case, form, consent=None, status=200):
 
 
 @bp.route("/arenden/<ref>/samtycke/nytt", methods=["GET", "POST"])
-@staff_only
-def new(ref: str):
-    case = get_case_or_404(ref, current_user)
+@staff_required
+@load_case
+def new(case):
     form = request_form(case, current_user)
     if request.method == "POST":
         if validate_request(form):
-            consent = service.save_draft(case, None, form.to_record(), signer_plan(form), current_user)
-            record("consent.create", case=case, object_type="consent", object_id=consent.id, detail="utkast")
-            db.session.commit()
+            with saving(form):
+                consent = service.save_draft(case, None, form.to_record(), signer_plan(form), current_user)
+                record("consent.create", case=case, object_type="consent", object_id=consent.id, detail="utkast")
             return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
         return _form_page(case, form, status=400)
     return _form_page(case, form)
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/andra", methods=["GET", "POST"])
-@staff_only
-def edit(ref: str, consent_id: int):
-    case = get_case_or_404(ref, current_user)
-    consent = _consent_or_404(case, consent_id)
+@staff_required
+@load_case
+@load_consent
+def edit(case, consent):
     if consent.status != DRAFT:
         flash("Samtycket är redan skickat och kan inte ändras. Begär ett nytt samtycke om något ska ändras.", "error")
         return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
     form = request_form(case, current_user, record=consent.record, plan=consent.signer_plan)
     if request.method == "POST":
         if validate_request(form):
-            service.save_draft(case, consent, form.to_record(), signer_plan(form), current_user)
-            record("consent.update", case=case, object_type="consent", object_id=consent.id, detail="utkast")
-            db.session.commit()
+            with saving(form):
+                service.save_draft(case, consent, form.to_record(), signer_plan(form), current_user)
+                record("consent.update", case=case, object_type="consent", object_id=consent.id, detail="utkast")
             return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
         return _form_page(case, form, consent, status=400)
     record_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
@@ -286,24 +250,23 @@ def _plan_rows(case, consent):
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/kontrollera", methods=["GET", "POST"])
-@staff_only
-def check(ref: str, consent_id: int):
-    case = get_case_or_404(ref, current_user)
-    consent = _consent_or_404(case, consent_id)
+@staff_required
+@load_case
+@load_consent
+def check(case, consent):
     if consent.status != DRAFT:
         return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
     form = ConfirmForm()
     problems = []
     if request.method == "POST" and form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             problems = service.send(consent, current_user)
-        except service.ConsentError as exc:
-            problems = [str(exc)]
-        if not problems:
-            db.session.commit()
+            if problems:
+                saved.cancel()
+        if saved:
             flash("Samtycket är skickat. Du ser här när var och en har svarat.", "success")
             return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
-        db.session.rollback()
+        problems = problems or form.form_errors
     if request.method == "GET":
         record_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
     definition = get_definition("consent_request")
@@ -334,14 +297,15 @@ def check(ref: str, consent_id: int):
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/ta-bort", methods=["POST"])
-@staff_only
-def delete_draft(ref: str, consent_id: int):
-    case = get_case_or_404(ref, current_user)
-    consent = _consent_or_404(case, consent_id)
+@staff_required
+@load_case
+@load_consent
+def delete_draft(case, consent):
     if ConfirmForm().validate_on_submit() and consent.status == DRAFT:
-        service.delete_draft(consent)
-        db.session.commit()
-        flash("Utkastet är borttaget.", "success")
+        with saving() as saved:
+            service.delete_draft(consent)
+        if saved:
+            flash("Utkastet är borttaget.", "success")
     return redirect(url_for("cases.view", ref=case.ref) + "#samtycken")
 
 
@@ -364,14 +328,14 @@ def _signer_rows(consent: Consent):
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>")
-@staff_only
-def detail(ref: str, consent_id: int):
-    case = get_case_or_404(ref, current_user)
-    consent = _consent_or_404(case, consent_id)
+@staff_required
+@load_case
+@load_consent
+def detail(case, consent):
     if consent.status == DRAFT:
         return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
-    record("consent.view", case=case, object_type="consent", object_id=consent.id)
-    db.session.commit()
+    with saving():
+        record("consent.view", case=case, object_type="consent", object_id=consent.id)
     definition = get_definition("consent_request")
     texts = []
     seen = set()
@@ -390,10 +354,10 @@ def detail(ref: str, consent_id: int):
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/kvitto.pdf")
-@staff_only
-def receipt(ref: str, consent_id: int):
-    case = get_case_or_404(ref, current_user)
-    consent = _consent_or_404(case, consent_id)
+@staff_required
+@load_case
+@load_consent
+def receipt(case, consent):
     if consent.status == DRAFT:
         abort(404)
     record_and_commit("consent.print", case=case, object_type="consent", object_id=consent.id, detail="kvitto")
@@ -422,58 +386,53 @@ def _receipt_pdf(consent: Consent, for_signer: ConsentSigner | None = None) -> b
     return render_pdf("consent/receipt_pdf.html", **receipt_context(consent, for_signer))
 
 
-def _staff_signer(ref: str, consent_id: int, signer_id: int):
-    case = get_case_or_404(ref, current_user)
-    consent = _consent_or_404(case, consent_id)
-    return case, consent, _signer_or_404(consent, signer_id)
-
-
-def _send_to_signer(ref: str, consent_id: int, signer_id: int, send, done: str):
+def _send_to_signer(case, consent, signer, send, done: str):
     """A new link or a reminder to one signer: `send(signer, user)` from the service, then back to
     the consent with `done` or the service's own explanation."""
-    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with saving() as saved:
             send(signer, current_user)
-            db.session.commit()
+        if saved:
             flash(done, "success")
-        except service.ConsentError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
     return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/ny-lank", methods=["POST"])
-@staff_only
-def resend(ref: str, consent_id: int, signer_id: int):
-    return _send_to_signer(ref, consent_id, signer_id, service.resend,
+@staff_required
+@load_case
+@load_consent
+@load_signer
+def resend(case, consent, signer):
+    return _send_to_signer(case, consent, signer, service.resend,
                            "En ny länk är skickad. Den gamla länken fungerar inte längre.")
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/paminn", methods=["POST"])
-@staff_only
-def remind(ref: str, consent_id: int, signer_id: int):
-    return _send_to_signer(ref, consent_id, signer_id, service.remind, "En påminnelse är skickad.")
+@staff_required
+@load_case
+@load_consent
+@load_signer
+def remind(case, consent, signer):
+    return _send_to_signer(case, consent, signer, service.remind, "En påminnelse är skickad.")
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/aterkalla", methods=["GET", "POST"])
-@staff_only
-def staff_withdraw(ref: str, consent_id: int, signer_id: int):
-    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
+@staff_required
+@load_case
+@load_consent
+@load_signer
+def staff_withdraw(case, consent, signer):
     if not service.can_withdraw(signer):
         flash("Samtycket kan inte återkallas för den här personen: hen har inte skrivit under eller samtycket gäller inte längre.", "error")
         return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
     form = StaffWithdrawForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             service.withdraw(signer, method="reported_to_staff", actor=service.staff_actor(current_user),
                              reason=form.reason.data or "", channel=form.channel.data, staff_user=current_user)
-        except service.ConsentError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
-        db.session.commit()
-        flash("Samtycket är återkallat. Enheterna som bara hade tillgång genom samtycket har inte längre tillgång.", "success")
+        if saved:
+            flash("Samtycket är återkallat. Enheterna som bara hade tillgång genom samtycket har inte längre tillgång.",
+                  "success")
         return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
     return render_template("consent/staff_withdraw.html", case=case, consent=consent, signer=signer, form=form), \
         (400 if form.errors else 200)
@@ -495,19 +454,23 @@ def _in_person_verified(signer: ConsentSigner) -> Verified | None:
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/pa-plats", methods=["GET", "POST"])
-@staff_only
-def in_person(ref: str, consent_id: int, signer_id: int):
-    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
+@staff_required
+@load_case
+@load_consent
+@load_signer
+def in_person(case, consent, signer):
     if not service.can_answer(signer):
         flash("Personen har redan svarat eller samtycket gäller inte längre.", "error")
         return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
     form = InPersonIdentityForm()
     if form.validate_on_submit():
         verified = IN_PERSON.verified(current_user)
-        service.mark_verified(signer, verified)
-        record("consent.in_person", case=case, object_type="consent_signer", object_id=signer.id,
-               detail="identitet kontrollerad på plats")
-        db.session.commit()
+        with saving() as saved:
+            service.mark_verified(signer, verified)
+            record("consent.in_person", case=case, object_type="consent_signer", object_id=signer.id,
+                   detail="identitet kontrollerad på plats")
+        if not saved:
+            return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
         entries = session.get("consent_in_person") if isinstance(session.get("consent_in_person"), dict) else {}
         entries[str(signer.id)] = {"at": int(time.time()), "staff": current_user.id}
         session["consent_in_person"] = dict(list(entries.items())[-5:])
@@ -518,48 +481,41 @@ def in_person(ref: str, consent_id: int, signer_id: int):
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/pa-plats/las", methods=["GET", "POST"])
-@staff_only
-def in_person_sign(ref: str, consent_id: int, signer_id: int):
-    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
+@staff_required
+@load_case
+@load_consent
+@load_signer
+def in_person_sign(case, consent, signer):
     verified = _in_person_verified(signer)
     if verified is None:
         return redirect(url_for("consent.in_person", ref=case.ref, consent_id=consent.id, signer_id=signer.id))
     if request.method == "POST" and service.can_answer(signer):
         form = SignForm()
         if form.validate_on_submit():
-            try:
+            with saving(form, flash_other=True) as saved:
                 service.sign(signer, verified, form.name.data, form.text_sha256.data or "")
-            except service.NameMismatch as exc:
-                db.session.rollback()
-                return _name_refused(signer, form, exc, in_person=True)
-            except service.ConsentError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
+            if saved:
+                flash("Tack! Underskriften är sparad. Lämna tillbaka datorn till personalen.", "success")
+            if not saved.on_form:
                 return redirect(request.path)
-            db.session.commit()
-            flash("Tack! Underskriften är sparad. Lämna tillbaka datorn till personalen.", "success")
-            return redirect(request.path)
         return _answer_page(signer, in_person=True, form=form, status=400)
     return _answer_page(signer, in_person=True)
 
 
 @bp.route("/arenden/<ref>/samtycke/<int:consent_id>/undertecknare/<int:signer_id>/pa-plats/sag-nej", methods=["GET", "POST"])
-@staff_only
-def in_person_decline(ref: str, consent_id: int, signer_id: int):
-    case, consent, signer = _staff_signer(ref, consent_id, signer_id)
+@staff_required
+@load_case
+@load_consent
+@load_signer
+def in_person_decline(case, consent, signer):
     verified = _in_person_verified(signer)
     back = url_for("consent.in_person_sign", ref=case.ref, consent_id=consent.id, signer_id=signer.id)
     if verified is None or not service.can_answer(signer):
         return redirect(back)
     form = DeclineForm()
     if form.validate_on_submit():
-        try:
+        with saving():
             service.decline(signer, verified, form.reason.data or "")
-        except service.ConsentError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return redirect(back)
-        db.session.commit()
         return redirect(back)
     return render_template("consent/signer/decline.html", form=form, back=back, young=signer.audience == "child",
                            in_person=True), (400 if form.errors else 200)

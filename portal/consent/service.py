@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ..audit import record
 from ..cases.models import Case, Guardian
 from ..directory import current_directory
+from ..errors import DomainError
 from ..extensions import db
 from ..formdefs import get_definition, refuse_over_limit
 from ..hooks import hook_list
@@ -38,12 +39,13 @@ log = logging.getLogger("portal.consent")
 SIGN_PATH = "/samtycke/s/"
 
 
-class ConsentError(Exception):
+class ConsentError(DomainError):
     """A step that cannot be taken now; the message is Swedish and safe to show."""
 
 
 class NameMismatch(ConsentError):
     """The typed signature name is not the signer's name (shown next to the name field)."""
+    field = "name"
 
 
 NAME_MISMATCH = ("Namnet stämmer inte med namnet vi har för dig. Skriv ditt förnamn och efternamn så som de står "

@@ -11,10 +11,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import abort
+from flask_login import current_user
 from sqlalchemy import and_, false, func, or_, select, union_all
 
 from ..directory import current_directory
 from ..extensions import db
+from ..web.loaders import loader
 from .lifecycle import COSIGNED, DRAFT, RECEIVED, STATUS_LABELS, SUBMITTED_STATUSES, waits_for
 from .models import DeviationRecipient, DeviationReport
 
@@ -62,14 +64,15 @@ def roles_on(user, report: DeviationReport, services: set[str] | None = None) ->
     return roles
 
 
-def get_report_or_404(ref: str, user) -> tuple[DeviationReport, set[str]]:
+def find_report(ref: str, user) -> tuple[DeviationReport, set[str]] | None:
+    """The report and the user's roles on it; None when it does not exist or they have no role."""
     report = db.session.scalar(select(DeviationReport).where(DeviationReport.ref == (ref or "")[:16]))
-    if report is None:
-        abort(404)
-    roles = roles_on(user, report)
-    if not roles:
-        abort(404)
-    return report, roles
+    roles = roles_on(user, report) if report is not None else set()
+    return (report, roles) if roles else None
+
+
+# @load_report: a view's `ref` becomes `report` and `roles` (the user's roles on it), else 404.
+load_report = loader("ref", ("report", "roles"), lambda ref: find_report(ref, current_user))
 
 
 # --- The inbox rules in SQL ----------------------------------------------------------------

@@ -8,13 +8,12 @@ import io
 import re
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from ..accounts.models import User
-from ..audit import record as audit
 from ..audit import record_and_commit
 from ..cases.access import can_view, visible_cases_query
 from ..cases.models import Case
@@ -23,9 +22,11 @@ from ..formdefs import build_form, get_definition, summary_sections
 from ..formkit import PortalForm
 from ..paging import paginate
 from ..timeutil import local, today_local, utcnow
+from ..web.guards import admin_or_manager_required, admin_required, staff_required
+from ..web.tx import saving
 from . import lifecycle, service
 from . import inbox as inbox_entries
-from .access import get_report_or_404, load_reports, matches, with_roles
+from .access import load_report, load_reports, matches, with_roles
 from .compilation import ReportFacts, bar_geometry, compile_year, csv_rows
 from .forms import (AssignForm, DraftReportFormBase, ManualRouteForm, ReportFormBase, SignForm, action_form_class,
                     no_personal_number)
@@ -69,11 +70,6 @@ def role_names(roles) -> str:
 # Template globals (also for PDFs rendered outside this blueprint's requests).
 TEMPLATE_GLOBALS = {"deviation_event_label": event_label, "deviation_role_names": role_names,
                     "deviation_bars": bar_geometry}
-
-
-def _require_staff():
-    if not current_user.works_with_cases:
-        abort(404)
 
 
 def _directory():
@@ -150,7 +146,6 @@ def _has_errors(form) -> bool:
 
 
 def _edit(report: DeviationReport | None):
-    _require_staff()
     draft = request.method == "POST" and request.form.get("action") == "draft"
     form = _report_form(report, draft)
     if not current_user.unit_keys:
@@ -158,21 +153,10 @@ def _edit(report: DeviationReport | None):
     if form.validate_on_submit():
         case = _extra_checks(form)
         if not _has_errors(form):
-            created = report is None
-            if created:
-                report = DeviationReport(reporter_id=current_user.id, status=lifecycle.DRAFT)
-                db.session.add(report)
-            service.apply_record(report, form.to_record())
-            report.reporter_unit_key = form.reporter_unit.data or ""
-            report.case_id = case.id if case is not None else None
-            report.updated_at = utcnow()
-            db.session.flush()
-            if created:
-                service.add_event(report, current_user, "create", to_status=lifecycle.DRAFT, detail="utkast skapat")
-            audit("deviation.create" if created else "deviation.update", case_id=report.case_id,
-                  object_type="deviation", object_id=report.id, detail="utkast" if draft else "utkast, komplett")
-            ref = report.ref   # read before the commit expires the report (no reload for the redirect)
-            db.session.commit()
+            with saving(form):
+                report = service.save_draft(report, current_user, form.to_record(), form.reporter_unit.data or "",
+                                            case.id if case is not None else None, complete=not draft)
+                ref = report.ref   # read before the commit expires the report (no reload for the redirect)
             if draft:
                 flash("Utkastet är sparat. Du hittar det under Mina avvikelserapporter.", "success")
                 return redirect(url_for("deviations.edit", ref=ref))
@@ -184,16 +168,15 @@ def _edit(report: DeviationReport | None):
 
 
 @bp.route("/avvikelser/ny", methods=["GET", "POST"])
-@login_required
+@staff_required
 def new():
     return _edit(None)
 
 
 @bp.route("/avvikelser/<ref>/andra", methods=["GET", "POST"])
-@login_required
-def edit(ref: str):
-    _require_staff()
-    report, roles = get_report_or_404(ref, current_user)
+@staff_required
+@load_report
+def edit(report, roles):
     if "reporter" not in roles or not report.is_draft:
         if report.is_draft:
             abort(404)
@@ -282,10 +265,9 @@ def _same_name(a: str, b: str) -> bool:
 
 
 @bp.route("/avvikelser/<ref>/granska", methods=["GET", "POST"])
-@login_required
-def review(ref: str):
-    _require_staff()
-    report, roles = get_report_or_404(ref, current_user)
+@staff_required
+@load_report
+def review(report, roles):
     if not report.is_draft:
         return redirect(url_for("deviations.view", ref=report.ref))
     if "reporter" not in roles:
@@ -296,12 +278,12 @@ def review(ref: str):
         if not _same_name(form.signed_name.data, current_user.name):
             form.signed_name.errors.append(f"Skriv ditt namn som det står i ditt konto: {current_user.name}")
         else:
-            result = service.submit(report, current_user, form.signed_name.data)
-            # Read before the commit expires the report.
-            ref, waits_for_admin = report.ref, result.needs_admin or report.needs_routing
-            directory = _directory()
-            told = "; ".join(f"{m.name}, {directory.role_name(m.role).lower()}" for m in result.recipients)
-            db.session.commit()
+            with saving(form):
+                result = service.submit(report, current_user, form.signed_name.data)
+                # Read before the commit expires the report.
+                ref, waits_for_admin = report.ref, result.needs_admin or report.needs_routing
+                directory = _directory()
+                told = "; ".join(f"{m.name}, {directory.role_name(m.role).lower()}" for m in result.recipients)
             if waits_for_admin:
                 flash("Rapporten är skickad. Ingen chef kunde hittas automatiskt, så en administratör väljer "
                       "mottagare. Rapporten finns kvar och du kan följa den här.", "success")
@@ -316,9 +298,8 @@ def review(ref: str):
 
 
 @bp.route("/avvikelser/")
-@login_required
+@staff_required
 def mine():
-    _require_staff()
     reports = db.session.scalars(select(DeviationReport).where(DeviationReport.reporter_id == current_user.id)
                                  .order_by(DeviationReport.updated_at.desc(), DeviationReport.id.desc())).all()
     drafts = [r for r in reports if r.is_draft]
@@ -370,10 +351,9 @@ def _rule_label(key: str) -> str:
 
 
 @bp.route("/avvikelser/<ref>")
-@login_required
-def view(ref: str):
-    _require_staff()
-    report, roles = get_report_or_404(ref, current_user)
+@staff_required
+@load_report
+def view(report, roles):
     if report.is_draft:
         return redirect(url_for("deviations.edit", ref=report.ref))
     record_and_commit("deviation.view", case_id=report.case_id, object_type="deviation", object_id=report.id)
@@ -381,10 +361,9 @@ def view(ref: str):
 
 
 @bp.route("/avvikelser/<ref>/atgard/<action>", methods=["POST"])
-@login_required
-def act(ref: str, action: str):
-    _require_staff()
-    report, roles = get_report_or_404(ref, current_user)
+@staff_required
+@load_report
+def act(report, roles, action: str):
     if action not in lifecycle.ACTIONS or action == "submit":
         abort(404)
     if not lifecycle.can(report.status, action, roles):
@@ -393,23 +372,19 @@ def act(ref: str, action: str):
         return redirect(url_for("deviations.view", ref=report.ref), code=303)
     if action == "assign":
         form = AssignForm(prefix="assign")
-        candidates = {str(u.id): u for u in service.handler_candidates(report)}
-        form.handler.choices = [("", "Välj")] + [(k, u.name) for k, u in candidates.items()]
+        form.handler.choices = [("", "Välj")] + [(str(u.id), u.name) for u in service.handler_candidates(report)]
         if form.validate_on_submit():
-            handler = candidates.get(form.handler.data)
-            if handler is None:
-                form.handler.errors.append("Välj en av handläggarna i listan")
-            else:
-                service.assign(report, current_user, roles, handler)
-                db.session.commit()
+            with saving(form) as saved:
+                handler = service.assign_handler(report, current_user, roles, form.handler.data)
+            if saved:
                 flash(f"{handler.name} handlägger nu rapporten.", "success")
                 return redirect(url_for("deviations.view", ref=report.ref), code=303)
         return _render_view(report, roles, failed=("assign", form), status=400)
     form = action_form_class(action)(prefix=action)
     if form.validate_on_submit():
         text = form.text.data if "text" in form else ""
-        service.perform(report, current_user, roles, action, text)
-        db.session.commit()
+        with saving(form):
+            service.perform(report, current_user, roles, action, text)
         flash(_DONE.get(action, "Ändringen är sparad."), "success")
         return redirect(url_for("deviations.view", ref=report.ref), code=303)
     return _render_view(report, roles, failed=(action, form), status=400)
@@ -439,10 +414,9 @@ def report_pdf_context(report: DeviationReport, roles: set[str]) -> dict:
 
 
 @bp.route("/avvikelser/<ref>/pdf")
-@login_required
-def pdf(ref: str):
-    _require_staff()
-    report, roles = get_report_or_404(ref, current_user)
+@staff_required
+@load_report
+def pdf(report, roles):
     data = render_pdf("deviations/report_pdf.html", **report_pdf_context(report, roles))
     record_and_commit("deviation.print", case_id=report.case_id, object_type="deviation", object_id=report.id)
     return pdf_response(data, f"avvikelserapport-{report.ref}.pdf")
@@ -451,9 +425,8 @@ def pdf(ref: str):
 # --- The managers' inbox --------------------------------------------------------------------
 
 @bp.route("/inkorg")
-@login_required
+@staff_required
 def inbox():
-    _require_staff()
     try:
         days = int(request.args.get("dagar", OPEN_DAYS_DEFAULT))
     except ValueError:
@@ -481,11 +454,6 @@ def inbox():
 
 
 # --- The yearly compilation -----------------------------------------------------------------
-
-def _compilation_access():
-    if not (current_user.is_admin or current_user.is_manager):
-        abort(404)
-
 
 def _year() -> int:
     try:
@@ -540,9 +508,8 @@ def _compilation(year: int):
 
 
 @bp.route("/avvikelser/sammanstallning")
-@login_required
+@admin_or_manager_required
 def summary():
-    _compilation_access()
     year = _year()
     sections = _compilation(year)
     record_and_commit("deviation.summary", object_type="deviation_summary", object_id=year, detail=f"år {year}")
@@ -552,9 +519,8 @@ def summary():
 
 
 @bp.route("/avvikelser/sammanstallning.csv")
-@login_required
+@admin_or_manager_required
 def summary_csv():
-    _compilation_access()
     year = _year()
     sections = _compilation(year)
     out = io.StringIO()
@@ -574,9 +540,8 @@ def summary_pdf_context(year: int) -> dict:
 
 
 @bp.route("/avvikelser/sammanstallning.pdf")
-@login_required
+@admin_or_manager_required
 def summary_pdf():
-    _compilation_access()
     year = _year()
     data = render_pdf("deviations/summary_pdf.html", **summary_pdf_context(year))
     record_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
@@ -585,11 +550,6 @@ def summary_pdf():
 
 
 # --- The administrators' queue --------------------------------------------------------------
-
-def _require_admin():
-    if not current_user.is_admin:
-        abort(404)
-
 
 def _manager_choices():
     """(value, label, manager, has_account) for every manager in the directory."""
@@ -625,16 +585,14 @@ def _unrouted_page(failed=None, status=200):
 
 
 @bp.route("/admin/avvikelser-utan-mottagare")
-@login_required
+@admin_required
 def unrouted():
-    _require_admin()
     return _unrouted_page()
 
 
 @bp.route("/admin/avvikelser-utan-mottagare/<ref>", methods=["POST"])
-@login_required
+@admin_required
 def route_manually(ref: str):
-    _require_admin()
     report = db.session.scalar(select(DeviationReport).where(DeviationReport.ref == ref[:16]))
     if report is None or report.is_draft:
         abort(404)
@@ -651,8 +609,8 @@ def route_manually(ref: str):
         elif not chosen[3]:
             form.manager.errors.append("Chefen har inget konto i portalen. Skapa ett konto först eller välj en annan chef")
         else:
-            service.route_manually(report, current_user, chosen[2])
-            db.session.commit()
+            with saving():
+                service.route_manually(report, current_user, chosen[2])
             flash(f"Rapport {report.ref} är skickad till {chosen[2].name}.", "success")
             return redirect(url_for("deviations.unrouted"), code=303)
     return _unrouted_page(failed=(report.ref, form), status=400)

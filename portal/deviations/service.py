@@ -11,6 +11,7 @@ from ..accounts.models import User
 from ..audit import record as audit
 from ..directory import current_directory
 from ..directory.loader import Manager
+from ..errors import DomainError
 from ..extensions import db
 from ..formdefs import get_definition, refuse_over_limit
 from ..timeutil import utcnow
@@ -22,7 +23,12 @@ from .routing import RoutingResult, route
 
 
 class NotAllowed(Exception):
-    """The person may not take this action on the report now."""
+    """The person may not take this action on the report now (a bug in the caller: the views check
+    lifecycle.can first)."""
+
+
+class DeviationError(DomainError):
+    """A step on a report refused; the Swedish message belongs next to `field`."""
 
 
 def directory():
@@ -48,6 +54,34 @@ def apply_record(report: DeviationReport, record: dict) -> None:
         report.event_date = dt.date.fromisoformat(event["event_date"]) if event.get("event_date") else None
     except (TypeError, ValueError):
         report.event_date = None
+
+
+def save_draft(report: DeviationReport | None, user, record: dict, reporter_unit_key: str, case_id: int | None,
+               complete: bool) -> DeviationReport:
+    """Creates (report None) or changes the reporter's draft; `complete`: saved to be checked and sent."""
+    created = report is None
+    if created:
+        report = DeviationReport(reporter_id=user.id, status=lifecycle.DRAFT)
+        db.session.add(report)
+    apply_record(report, record)
+    report.reporter_unit_key = reporter_unit_key
+    report.case_id = case_id
+    report.updated_at = utcnow()
+    db.session.flush()
+    if created:
+        add_event(report, user, "create", to_status=lifecycle.DRAFT, detail="utkast skapat")
+    audit("deviation.create" if created else "deviation.update", case_id=report.case_id,
+          object_type="deviation", object_id=report.id, detail="utkast, komplett" if complete else "utkast")
+    return report
+
+
+def assign_handler(report: DeviationReport, user, roles: set[str], handler_id: str) -> User:
+    """Names the handler chosen in the assign form (an id as text); DeviationError when not a candidate."""
+    handler = next((u for u in handler_candidates(report) if str(u.id) == handler_id), None)
+    if handler is None:
+        raise DeviationError("Välj en av handläggarna i listan", field="handler")
+    assign(report, user, roles, handler)
+    return handler
 
 
 def add_event(report: DeviationReport, user, action: str, *, from_status: str = "", to_status: str = "",

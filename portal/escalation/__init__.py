@@ -19,8 +19,15 @@ def init_app(app: Flask) -> None:
     app.extensions["escalation.paths"] = load_paths(app.config["PORTAL_CONTENT_DIR"],
                                                     app.extensions["directory"])
     register_labels(app, {"escalation.refer": "Hänsköt en fråga om ansvaret till nästa nivå",
-                     "escalation.decide": "Registrerade beslutet i en fråga om ansvaret"})
+                     "escalation.decide": "Registrerade beslutet i en fråga om ansvaret",
+                     "escalation.minutes_share": "Delade minnesanteckningarna med nivån frågan hänskjutits till",
+                     "escalation.minutes_view": "Läste minnesanteckningar som delats med nivån"})
     register_case_panel(app, 45, "escalation/_panel.html", _panel)
+    # local: as above, loaded when the app is built
+    from ..plans.meetings import on_notes_shared
+    from .service import minutes_audience, share_minutes
+
+    on_notes_shared(app, share_minutes, minutes_audience)
 
 
 def _panel(case, user):

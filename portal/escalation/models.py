@@ -31,3 +31,16 @@ class Referral(db.Model):
     @property
     def is_open(self) -> bool:
         return self.decided_at is None
+
+
+class MinutesShare(db.Model):
+    """Minutes of a meeting of a referred case, shared with a member of the level the routine names
+    (content/escalation.yaml `minutes`). The member may read those minutes, and only those."""
+
+    __tablename__ = "minutes_shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("case_referrals.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    shared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -26,6 +26,9 @@ class Level:
     services: tuple[str, ...]        # whose service-level managers are told
     source: Source
     line: int | None = field(default=None, compare=False)
+    # The routine's rule that the level's members get the minutes of a referred case's meetings
+    # (None: the routine does not say so, and nothing is sent).
+    minutes: Source | None = None
 
 
 def load_paths(content_dir: Path | str, directory: Directory) -> dict[str, tuple[Level, ...]]:
@@ -60,11 +63,21 @@ def load_paths(content_dir: Path | str, directory: Directory) -> dict[str, tuple
             src = node.get("source") or {}
             if not isinstance(src, dict) or not src.get("guideline") or not src.get("text"):
                 fail(node, f"nivån '{key}' saknar source (guideline, heading, text)")
-            levels.append(Level(key, name, str(node.get("level") or ""), tuple(services),
-                                Source(str(src["guideline"]), str(src.get("heading") or ""),
-                                       " ".join(str(src["text"]).split())), line_of(node)))
+            minutes = node.get("minutes")
+            if minutes is not None:
+                cited = minutes.get("source") if isinstance(minutes, dict) else None
+                if not isinstance(cited, dict) or not cited.get("guideline") or not cited.get("text"):
+                    fail(node, f"nivån '{key}': minutes ska ha source (guideline, heading, text) ur rutinen")
+                if not services:
+                    fail(node, f"nivån '{key}': minutes kräver services (vilka som får anteckningarna)")
+            levels.append(Level(key, name, str(node.get("level") or ""), tuple(services), _source(src),
+                                line_of(node), _source(minutes["source"]) if minutes is not None else None))
         result[str(process_key)] = tuple(levels)
     return result
+
+
+def _source(node: dict) -> Source:
+    return Source(str(node["guideline"]), str(node.get("heading") or ""), " ".join(str(node["text"]).split()))
 
 
 def next_level(levels: tuple[Level, ...], tried: list[str]) -> Level | None:

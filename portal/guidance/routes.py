@@ -5,7 +5,7 @@ import threading
 from typing import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
 
 from ..audit import record
@@ -14,6 +14,7 @@ from ..cases.access import get_case_or_404
 from ..extensions import db
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import utcnow
+from ..web.guards import staff_required
 from . import checklist as checklist_rules
 from .content import GREEN_CARD, ROLE_GROUPS, Content
 from .forms import build_form, submitted_keys
@@ -162,10 +163,8 @@ def checklist_panel(case, user):
 
 
 @bp.route("/arenden/<ref>/checklista", methods=["GET", "POST"])
-@login_required
+@staff_required
 def checklist_update(ref: str):
-    if not current_user.works_with_cases:
-        abort(404)
     case = get_case_or_404(ref, current_user)
     target = url_for("cases.view", ref=case.ref) + "#checklista"
     if request.method == "GET":

@@ -10,15 +10,15 @@ import re
 from base64 import b64decode
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from ..accounts.routes import admin_required
 from ..audit import record
-from ..cases.access import get_case_or_404
+from ..cases.access import load_case
 from ..extensions import db
 from ..formkit import PortalForm
 from ..timeutil import utcnow
+from ..web.guards import admin_required, staff_required
+from ..web.tx import saving
 from .delivery import requeue
 from .models import FAILED, SENDING, SENT, TRANSPORT_LOCAL, WAITING, OutboxMessage
 from .worker import build_message
@@ -57,8 +57,8 @@ def retry(message_id: int):
     if not form.validate_on_submit():
         abort(400)
     db.session.get(OutboxMessage, message_id) or abort(404)
-    requeued = requeue(message_id)
-    db.session.commit()
+    with saving():
+        requeued = requeue(message_id)
     if requeued:
         flash(f"Utskick nr {message_id} ligger i kön igen och skickas inom kort.", "success")
     else:
@@ -67,23 +67,25 @@ def retry(message_id: int):
 
 
 @bp.route("/arenden/<ref>/utskick/<int:message_id>/skicka-igen", methods=["POST"])
-@login_required
-def case_retry(ref: str, message_id: int):
+@staff_required
+@load_case
+def case_retry(case, message_id: int):
     """"Skicka igen" where the work happens: a failed message of a case the user can see."""
-    if not current_user.works_with_cases:
-        abort(404)
-    case = get_case_or_404(ref, current_user)
     if not RetryForm().validate_on_submit():
         abort(400)
     row = db.session.get(OutboxMessage, message_id)
     if row is None or row.case_id != case.id:
         abort(404)
-    if requeue(message_id, case.id):
-        record("outbox.retry", case=case, object_type="outbox_message", object_id=message_id, detail=f"typ: {row.kind}")
+    requeued = False
+    with saving():
+        requeued = requeue(message_id, case.id)
+        if requeued:
+            record("outbox.retry", case=case, object_type="outbox_message", object_id=message_id,
+                   detail=f"typ: {row.kind}")
+    if requeued:
         flash("Meddelandet ligger i kön igen och skickas inom kort. Sidan visar om det kommer fram.", "success")
     else:
         flash("Meddelandet har inte misslyckats och behöver inte skickas igen.", "info")
-    db.session.commit()
     back = request.form.get("next", "")
     if not back.startswith("/") or back.startswith("//") or "\\" in back:
         back = url_for("cases.view", ref=case.ref)

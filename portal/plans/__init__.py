@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.plans)
     register_labels(app, AUDIT_LABELS)
     register_demo_seed(app, demo.seed)
+    register_case_panel(app, -10, "plans/_next_step.html", panels.next_step_panel)
     register_case_panel(app, 40, "plans/_case_panel.html", panels.case_panel)
     register_start_section(app, 20, "plans/_start_section.html", panels.start_section)
     register_access_provider(app, service.cases_for_units, service.units_for_case)

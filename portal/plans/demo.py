@@ -1,6 +1,7 @@
 """Demo data for plans (fictional): the demo case follows Norrbus, has a planned network meeting,
 a SIP with an approved version 1 and, after a follow-up, an approved version 2, and a draft
-Barnets plan. Approvals in the demo are recorded as signatures on paper."""
+Barnets plan. Approvals in the demo are recorded as signatures on paper. The SIP's units (the school
+and IFO) are the units of the demo consent (portal/consent/demo.py, seeded before this)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +12,7 @@ from .meetings import to_utc
 from .models import (APPROVED, DRAFT, CaseProcess, FollowUp, Meeting, MeetingParticipant, Plan, PlanApproval,
                      PlanVersion, StepRecord)
 from ..extensions import db
+from .service import sync_plan_units
 
 TEACHER = "anna.larare@arjeplog.example"
 SOCIAL = "samir.socialsekreterare@arjeplog.example"
@@ -103,3 +105,4 @@ def seed(case, users) -> None:
                            email=social.email, purpose="Föräldrastödet", is_secretary=True),
     ] + [MeetingParticipant(kind="guardian", guardian_id=g.id, name=g.name, email=g.email) for g in case.guardians]
     db.session.add(meeting)
+    sync_plan_units(case)  # the demo consent (portal/consent/demo.py) covers the SIP's units: they get access

@@ -21,7 +21,7 @@ from .family_links import LINK_KIND
 from .forms import ConfirmForm
 from .models import APPROVED, PROPOSED, Plan, PlanApproval, PlanVersion
 from .readable import readable
-from .service import finish_if_complete, plans_of
+from .service import directory, finish_if_complete, plans_of
 
 FAMILY_LIMIT = "60 per minute"
 CODE_LIMIT = "10 per minute;40 per hour"
@@ -70,6 +70,15 @@ def _my_approval(version: PlanVersion, signer) -> PlanApproval | None:
                  and a.signer_ref == f"consent_signer:{signer.id}"), None)
 
 
+def waiting_for(version: PlanVersion) -> list[str]:
+    """Who has not approved a proposed version yet, for the family's page: the guardians by name,
+    "barnet eller den unge" and the units (no other personal data)."""
+    if version.status != PROPOSED:
+        return []
+    return [a.name if a.party == "guardian" else "barnet eller den unge" if a.party == "child"
+            else directory().unit_label(a.unit_key) for a in version.approvals if not a.done]
+
+
 @bp.route("/<token>")
 @limiter.limit(FAMILY_LIMIT)
 def home(token: str):
@@ -81,8 +90,9 @@ def home(token: str):
         return render_template("plans/family/verify.html", token=token, send_form=SendCodeForm(), link=link,
                                young=signer.role == "child")
     case = signer.consent.case
-    items = [(plan, version, readable(plan, version), _my_approval(version, signer)) for plan, version in _current(case)]
-    for plan, version, _, _ in items:
+    items = [(plan, version, readable(plan, version), _my_approval(version, signer), waiting_for(version))
+             for plan, version in _current(case)]
+    for plan, version, *_ in items:
         record("plan.family_view", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer))
     db.session.commit()
     return render_template("plans/family/home.html", token=token, items=items, confirm=ConfirmForm(),

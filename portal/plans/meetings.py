@@ -14,15 +14,18 @@ from ..audit import record
 from ..cases.models import Case
 from ..directory import current_directory
 from ..extensions import db
+from ..formdefs import build_form, get_definition, refuse_over_limit
 from ..notify import contains_personal_number, meeting_ics, queue_email
 from ..notify.calendar import web_link
+from ..notify.delivery import deliveries_by_prefix
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
 from .consent_gate import withdrawals
-from .models import Meeting, MeetingParticipant
+from .models import Meeting, MeetingParticipant, PlanError
+from .people import person
 from .process import due_date
-from .service import case_process, case_schedule, covered, done_map, process_of, record_step, sync_plan_units
-from ..notify.delivery import deliveries_by_prefix
+from .service import (case_process, case_schedule, covered, done_map, ensure_process, process_of, record_step,
+                      sync_plan_units)
 
 CHILD_PARTICIPATION = [
     ("on_site", "Barnet är med på plats"),
@@ -31,7 +34,11 @@ CHILD_PARTICIPATION = [
     ("digital_listening", "Barnet lyssnar digitalt"),
     ("not_present", "Barnet är inte med – någon för fram barnets röst"),
 ]
-KIND_LABELS = {"staff": "Personal", "unit": "Enhet", "guardian": "Vårdnadshavare", "child": "Barnet eller den unge"}
+KIND_LABELS = {"staff": "Personal", "unit": "Enhet", "guardian": "Vårdnadshavare", "child": "Barnet eller den unge",
+               "guest": "Utan konto"}
+GUEST_FORM = "meeting_guest"   # forms/meeting_guest.yaml
+NO_CONSENT_FOR_GUESTS = ("Ett giltigt samtycke behövs innan du kan bjuda in någon utan konto. "
+                         "Familjen bestämmer vem som får vara med på mötet.")
 
 
 def meeting_word(case: Case) -> str:
@@ -72,13 +79,75 @@ def meeting_warnings(case: Case, meeting: Meeting) -> list[str]:
 
 
 def participant_problem(case: Case, participant: MeetingParticipant) -> str | None:
-    """Only units covered by a valid consent can be invited."""
+    """Only units covered by a valid consent can be invited; a guest only while a consent is valid."""
+    if participant.kind == "guest" and not covered(case):
+        return NO_CONSENT_FOR_GUESTS
     if participant.kind in ("staff", "unit"):
         if participant.unit_key not in covered(case):
             return rules.not_covered_message(current_directory(), participant.unit_key)
         if not participant.purpose.strip():
             return "Skriv syftet med att den här professionen är med på mötet"
     return None
+
+
+def create_meeting(case: Case, values: dict, user) -> Meeting:
+    """A new meeting of the case (values: Meeting's own fields, as the meeting form gives them)."""
+    ensure_process(case, user)
+    meeting = Meeting(case_id=case.id, created_by_id=user.id)
+    update_fields(meeting, values)
+    db.session.add(meeting)
+    db.session.flush()
+    record("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
+    return meeting
+
+
+def update_fields(meeting: Meeting, values: dict) -> list[str]:
+    """Sets the values that differ; returns the names of the fields changed."""
+    changed = [k for k, v in values.items() if getattr(meeting, k, None) != v]
+    for k in changed:
+        setattr(meeting, k, values[k])
+    return changed
+
+
+def change_meeting(case: Case, meeting: Meeting, values: dict, user) -> int:
+    """Changes the meeting; the invited get an updated invitation (returns how many)."""
+    return reschedule(case, meeting, update_fields(meeting, values), user)
+
+
+def add_participant(case: Case, meeting: Meeting, who: str, purpose: str, user) -> MeetingParticipant:
+    """Adds `who` ("staff:<person>", "unit:<key>", "guardian:<id>" or "child:", the participant form's
+    choices); raises PlanError (field "who") when that person may not take part."""
+    kind, _, rest = who.partition(":")
+    d = current_app.extensions["directory"]
+    p = MeetingParticipant(kind=kind, purpose=purpose)
+    if kind == "staff":
+        found = person(rest)
+        p.user_id, p.unit_key, p.name, p.email = found.user_id, found.unit_key, found.name, found.email
+    elif kind == "unit":
+        p.unit_key, p.name, p.email = rest, d.units[rest].name, d.units[rest].email
+    elif kind == "guardian":
+        guardian = next(g for g in case.guardians if str(g.id) == rest)
+        p.guardian_id, p.name, p.email = guardian.id, guardian.name, guardian.email
+    else:
+        p.name, p.email = case.child_name, case.email or ""
+    problem = participant_problem(case, p)
+    if problem:
+        raise PlanError(problem, field="who")
+    if kind == "staff" and p.user_id == meeting.created_by_id and not meeting.chair:
+        p.is_chair = True   # whoever called the meeting leads it, unless the roles are changed
+    meeting.participants.append(p)
+    db.session.flush()
+    sync_plan_units(case)
+    record("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id, detail=f"typ: {kind}")
+    return p
+
+
+def save_notes(case: Case, meeting: Meeting, notes: str, share: bool, user) -> int | None:
+    """Saves the minutes; with `share`, tells the participants (returns how many, else None)."""
+    if notes != meeting.notes:
+        meeting.notes = notes
+        record("meeting.notes", case=case, object_type="meeting", object_id=meeting.id)
+    return share_notes(case, meeting, user) if share else None
 
 
 def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, case: Case | None = None) -> dict[str, str]:
@@ -95,6 +164,8 @@ def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, 
     for p in meeting.participants:
         p.is_chair = p is chair
         p.is_secretary = p is secretary
+    if case is not None:
+        record("meeting.roles", case=case, object_type="meeting", object_id=meeting.id)
     return {}
 
 
@@ -135,15 +206,31 @@ def _location(meeting: Meeting) -> str:
 
 def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingParticipant) -> bytes:
     """The calendar file for one recipient. It names only the recipient as attendee: who else
-    takes part (a guardian's name with a network meeting) is personal data and stays in the portal."""
+    takes part (a guardian's name with a network meeting) is personal data and stays in the portal.
+    A guest has no account: their file names the unit's contact instead of a link to sign in."""
     word = meeting_word(case)
     recipients = [(_mailable(recipient.name), recipient.email)] if recipient.email else []
+    if recipient.kind == "guest":
+        description = f"{word}. Frågor eller förhinder: kontakta {_guest_contact(case, meeting)}."
+    else:
+        description = (f"{word} i Samverkansportalen. Logga in för att läsa syfte, dagordning och deltagare: "
+                       f"{_link(case, meeting)}")
     return meeting_ics(
         uid=meeting.uid, sequence=meeting.sequence, method=method,
         start=aware(meeting.starts_at), end=aware(meeting.ends_at), summary=word, location=_location(meeting),
         url=_digital_link(meeting) or None, organizer=_organizer(meeting), attendees=recipients,
-        description=f"{word} i Samverkansportalen. Logga in för att läsa syfte, dagordning och deltagare: "
-                    f"{_link(case, meeting)}")
+        description=description)
+
+
+def _guest_contact(case: Case, meeting: Meeting) -> str:
+    """Who a guest asks about the meeting: the organizer and the case's unit (name, e-mail,
+    phone from the directory). Nothing about the child."""
+    name, address = _organizer(meeting)
+    unit = current_app.extensions["directory"].units.get(case.unit_key)
+    parts = [f"{name} ({address})" if name else address]
+    if unit is not None:
+        parts.append(", ".join(x for x in (unit.name, unit.email, f"telefon {unit.phone}" if unit.phone else "") if x))
+    return ", ".join(p for p in parts if p)
 
 
 def _context(case: Case, meeting: Meeting, participant: MeetingParticipant) -> dict:
@@ -152,8 +239,9 @@ def _context(case: Case, meeting: Meeting, participant: MeetingParticipant) -> d
         "word": meeting_word(case), "start": start, "end": end, "place": _place(meeting),
         "digital_link": _digital_link(meeting),
         "link": _link(case, meeting) if participant.kind in ("staff", "unit") else "",
-        "organizer": _organizer(meeting)[0] if participant.kind in ("guardian", "child") else "",
+        "organizer": _organizer(meeting)[0] if participant.kind in ("guardian", "child", "guest") else "",
         "professional": participant.kind in ("staff", "unit"),
+        "contact": _guest_contact(case, meeting) if participant.kind == "guest" else "",
     }
 
 
@@ -238,7 +326,7 @@ def remove_participant(case: Case, meeting: Meeting, participant: MeetingPartici
     if participant.invited_sequence is not None and meeting.status == "planned":
         meeting.sequence += 1
         _send(case, meeting, participant, "CANCEL", "plans/email/meeting_cancelled", "meeting.cancel",
-              extra={"consent_ended": True, "link": ""} if consent_ended else None)
+              extra={"consent_ended": True, "link": ""} if consent_ended and participant.is_professional else None)
         for p in meeting.participants:
             if p is not participant and p.invited_sequence is not None:
                 p.invited_sequence = meeting.sequence
@@ -250,8 +338,11 @@ def remove_participant(case: Case, meeting: Meeting, participant: MeetingPartici
 
 
 def lost_access(case: Case, participant: MeetingParticipant, covered_units=None) -> bool:
-    """A professional whose unit neither opened the case nor is covered by a valid consent."""
+    """A professional whose unit neither opened the case nor is covered by a valid consent; a
+    guest once no consent of the case is valid."""
     covered_units = covered(case) if covered_units is None else covered_units
+    if participant.kind == "guest":
+        return not covered_units
     return participant.kind in ("staff", "unit") and participant.unit_key != case.unit_key \
         and participant.unit_key not in covered_units
 
@@ -307,6 +398,19 @@ def mark_held(case: Case, meeting: Meeting, user) -> None:
     record("meeting.held", case=case, object_type="meeting", object_id=meeting.id)
 
 
+def on_notes_shared(app, listener, audience=None) -> None:
+    """listener(case, meeting) -> how many more people were told when the minutes are shared
+    (portal/escalation: the members of a level the case was referred to, where the routine says so);
+    audience(case) -> a Swedish sentence for the meeting page saying who else will get them, or None."""
+    app.extensions.setdefault("plans.notes_shared", []).append(listener)
+    if audience is not None:
+        app.extensions.setdefault("plans.notes_audience", []).append(audience)
+
+
+def notes_audience(case: Case) -> list[str]:
+    return [text for audience in current_app.extensions.get("plans.notes_audience", []) if (text := audience(case))]
+
+
 def share_notes(case: Case, meeting: Meeting, user) -> int:
     meeting.notes_shared_at = utcnow()
     sent = 0
@@ -317,6 +421,8 @@ def share_notes(case: Case, meeting: Meeting, user) -> int:
                         dedupe_key=f"meeting.notes:{meeting.id}:{p.id}:{meeting.notes_shared_at:%Y%m%d%H%M%S}")
             sent += 1
     record("meeting.notes_share", case=case, object_type="meeting", object_id=meeting.id, detail=f"mottagare: {sent}")
+    for listener in current_app.extensions.get("plans.notes_shared", []):
+        sent += listener(case, meeting)
     return sent
 
 
@@ -327,3 +433,40 @@ def on_consent_withdrawn(consent) -> None:
     if case is not None:
         remove_uncovered_participants(case)
         sync_plan_units(case)
+# --- guests: participants without an account (forms/meeting_guest.yaml) ---------------------------
+
+def guest_form(**kwargs):
+    return build_form(get_definition(GUEST_FORM), **kwargs)
+
+
+def guest_errors(case: Case, meeting: Meeting, form) -> dict[str, str]:
+    """What the form's own validation cannot know: a valid consent of the case (the family decides
+    who takes part; the staff member also confirms that they agreed to this person), the role when
+    "annan" is chosen, and an address already among the participants. {field name: message}."""
+    errors = {}
+    if not covered(case):
+        errors["guest__family_agreed"] = NO_CONSENT_FOR_GUESTS
+    if form["guest__role"].data == "annan" and not form["guest__role_other"].data:
+        errors["guest__role_other"] = "Skriv vilken roll personen har"
+    address = (form["guest__email"].data or "").lower()
+    if address and any(p.email.lower() == address for p in meeting.participants):
+        errors["guest__email"] = "Den här e-postadressen finns redan bland deltagarna"
+    return errors
+
+
+def add_guest(case: Case, meeting: Meeting, form, user) -> MeetingParticipant:
+    """Adds a guest from a validated form (guest_errors empty). The invitation goes with the next
+    "Skicka kallelsen", as for everyone else."""
+    definition = get_definition(GUEST_FORM)
+    data = form.to_record()
+    refuse_over_limit(definition, data)
+    guest = data["guest"]
+    roles = dict(next(f.choices for f in definition.section("guest").fields if f.key == "role"))
+    role = guest["role_other"] if guest["role"] == "annan" else roles.get(guest["role"], "")
+    participant = MeetingParticipant(kind="guest", name=guest["name"], email=guest["email"], phone=guest["phone"] or "",
+                                     guest_role=role, family_agreed_by_id=user.id)
+    meeting.participants.append(participant)
+    db.session.flush()
+    record("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id,
+           detail="typ: guest, familjen har sagt ja")
+    return participant

@@ -10,12 +10,17 @@ import uuid
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..errors import DomainError
 from ..extensions import db
 from ..timeutil import utcnow
 
 DRAFT, PROPOSED, APPROVED = "draft", "proposed", "approved"
 VERSION_STATUS_LABELS = {DRAFT: "Utkast", PROPOSED: "Väntar på godkännande", APPROVED: "Godkänd"}
 PLAN_KIND_LABELS = {"sip": "Samordnad individuell plan (SIP)", "barnets_plan": "Barnets plan"}
+
+
+class PlanError(DomainError):
+    """A plan or meeting step refused; the Swedish message belongs next to `field`."""
 
 
 class PlanVersionLocked(Exception):
@@ -277,7 +282,7 @@ class MeetingParticipant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))     # staff | unit | guardian | child
+    kind: Mapped[str] = mapped_column(String(20))     # staff | unit | guardian | child | guest
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     unit_key: Mapped[str] = mapped_column(String(100), default="")
     guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardians.id", ondelete="SET NULL"))
@@ -290,9 +295,14 @@ class MeetingParticipant(db.Model):
     absent: Mapped[bool] = mapped_column(default=False)
     absence_reported_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     absence_note: Mapped[str] = mapped_column(String(500), default="")
+    # A guest (someone without an account, forms/meeting_guest.yaml): their role, an optional phone,
+    # and the staff member who confirmed that the family agreed to their presence.
+    guest_role: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    family_agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
-    user = relationship("User")
+    user = relationship("User", foreign_keys=[user_id])
 
     @property
     def is_professional(self) -> bool:

@@ -1,7 +1,7 @@
 """The case panel (process, steps, plans, meetings) and the start-page section (steps due)."""
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 from sqlalchemy import select
 
 from ..cases.access import visible_cases_query
@@ -11,8 +11,10 @@ from ..extensions import db
 from ..guidance.routes import current_content
 from ..timeutil import local, today_local
 from . import service
+from . import service
 from .forms import ConfirmForm
 from .models import CaseProcess, Meeting
+from .process import next_step
 
 START_LIMIT = 200
 
@@ -31,8 +33,16 @@ def source_url(source) -> str | None:
     return url_for("guidance.guideline", slug=source.guideline) + (f"#{anchor}" if anchor else "")
 
 
+def _schedule(case):
+    """service.case_schedule(case), once per request for the case page's two panels."""
+    cache = g.setdefault("plans_case_schedules", {})
+    if case.id not in cache:
+        cache[case.id] = service.case_schedule(case)
+    return cache[case.id]
+
+
 def case_panel(case, user) -> dict:
-    process, states = service.case_schedule(case)
+    process, states = _schedule(case)
     chosen = service.case_process(case)
     plans = service.plans_of(case)
     meetings = db.session.scalars(select(Meeting).where(Meeting.case_id == case.id)
@@ -47,6 +57,14 @@ def case_panel(case, user) -> dict:
         "consent_reopened": service.consent_reopened_on(case) if process is not None else None,
         "plan_uncovered": {p.id: service.uncovered_plan_units(case, p) for p in plans if p.is_open},
     }
+
+
+def next_step_panel(case, user) -> dict:
+    """"Nästa steg" at the top of the case page: the first open step of the case's process."""
+    process, states = _schedule(case)
+    upcoming = next_step(states)
+    responsible = service.step_responsible(case, upcoming.state.step.key) if upcoming.state else None
+    return {"process": process, "next": upcoming, "responsible": responsible}
 
 
 def _late_meetings(meetings, states) -> dict[int, object]:

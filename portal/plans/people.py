@@ -65,13 +65,13 @@ def person(value: str | None) -> Person | None:
     return Person(user.id, unit_key, user.name, user.email, bool(user.active))
 
 
-def staff_at_units(unit_keys) -> list[Person]:
-    """Active staff and managers who belong to the units, one entry per (person, unit)."""
+def staff_at_units(unit_keys, roles=("staff", "manager")) -> list[Person]:
+    """Active staff and managers (or only `roles`) who belong to the units, one entry per (person, unit)."""
     keys = sorted(set(unit_keys))
     if not keys:
         return []
     rows = db.session.execute(
         select(User, UserUnit.unit_key).join(UserUnit, UserUnit.user_id == User.id)
-        .where(UserUnit.unit_key.in_(keys), User.active.is_(True), User.role.in_(("staff", "manager")))
+        .where(UserUnit.unit_key.in_(keys), User.active.is_(True), User.role.in_(roles))
         .order_by(User.name, UserUnit.unit_key)).all()
     return [Person(u.id, unit, u.name, u.email) for u, unit in rows]

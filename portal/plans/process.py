@@ -332,3 +332,21 @@ def schedule(process: Process, done: dict[str, StepDone], planned: dict[str, dt.
         else:
             states.append(StepState(step, "pending", due, None, why))
     return states
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What is next in a case ("Nästa steg" at the top of the case page)."""
+    state: StepState | None                 # the first step that is not done; None when all are done
+    overdue: tuple[StepState, ...] = ()     # every overdue step, in the process's order
+
+    @property
+    def also_overdue(self) -> tuple[StepState, ...]:
+        """The overdue steps other than the next one."""
+        return tuple(s for s in self.overdue if s is not self.state)
+
+
+def next_step(states: list[StepState]) -> NextStep:
+    """The first open step of a schedule (with its deadline and who does it) and the overdue steps."""
+    open_steps = [s for s in states if s.status != "done"]
+    return NextStep(open_steps[0] if open_steps else None, tuple(s for s in open_steps if s.status == "overdue"))

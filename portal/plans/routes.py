@@ -1,49 +1,43 @@
 """Pages of the plans feature: the case's process steps, plans (editor, versions, approval,
-history, PDF, JSON) and meetings. Every route goes through get_case_or_404."""
+history, PDF, JSON) and meetings. Every route is staff-only and loads the case with load_case."""
 from __future__ import annotations
 
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
-from ..audit import record, record_and_commit
-from ..cases.access import get_case_or_404
+from ..audit import record_and_commit
+from ..cases.access import load_case
 from ..extensions import db
 from ..formdefs import handle_repeat_buttons, limit_errors
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local, today_local, utcnow
+from ..web.guards import guard_blueprint, staff_required
+from ..web.loaders import loader
+from ..web.tx import saving
 from . import meetings as meeting_service
 from . import service
 from .definitions import plan_definition
 from .diff import diff_records
 from .forms import (AbsenceForm, ConfirmForm, ContactChangeForm, FamilyApprovalForm, FollowUpForm, MeetingForm,
                     NotesForm, ParticipantForm, ProcessForm, RolesForm, StepForm, parse_clock)
-from .models import APPROVED, PROPOSED, Meeting, MeetingParticipant, PlanVersionLocked
+from .models import APPROVED, PROPOSED, Meeting
 from .people import person, staff_at_units
 from .readable import export_json, readable
 
 bp = Blueprint("plans", __name__, template_folder="templates", url_prefix="/arenden")
 
 
-@bp.before_request
-@login_required
-def _staff_only():
-    if not current_user.works_with_cases:
-        abort(404)
-
-
-def _case(ref):
-    return get_case_or_404(ref, current_user)
-
-
-def _plan(case, plan_id):
-    return service.get_plan(case, plan_id) or abort(404)
-
-
-def _version(plan, number):
-    return plan.version(number) or abort(404)
+guard_blueprint(bp, staff_required)
+load_plan = loader("plan_id", "plan", lambda plan_id, case: service.get_plan(case, plan_id), needs=("case",))
+load_version = loader("number", "version", lambda number, plan: plan.version(number), needs=("plan",))
+load_meeting = loader("meeting_id", "meeting", lambda meeting_id, case: db.session.scalar(
+    select(Meeting).where(Meeting.id == meeting_id, Meeting.case_id == case.id)), needs=("case",))
+load_participant = loader("participant_id", "participant", lambda participant_id, meeting: next(
+    (p for p in meeting.participants if p.id == participant_id), None), needs=("meeting",))
 
 
 # --- process -------------------------------------------------------------------------------------------
@@ -59,12 +53,12 @@ def _process_form(case):
 
 
 @bp.route("/<ref>/arbetssatt", methods=["GET", "POST"])
-def choose_process(ref):
-    case = _case(ref)
+@load_case
+def choose_process(case):
     form = _process_form(case)
     if form.validate_on_submit():
-        service.set_process(case, form.process_key.data, bool(form.acute.data), current_user)
-        db.session.commit()
+        with saving():
+            service.set_process(case, form.process_key.data, bool(form.acute.data), current_user)
         flash("Arbetssättet är sparat. Stegen och tidsgränserna visas på ärendesidan.", "success")
         return redirect(url_for("cases.view", ref=case.ref) + "#process")
     return render_template("plans/process_form.html", case=case, form=form,
@@ -72,8 +66,8 @@ def choose_process(ref):
 
 
 @bp.route("/<ref>/steg/<key>", methods=["GET", "POST"])
-def record_step(ref, key):
-    case = _case(ref)
+@load_case
+def record_step(case, key):
     process = service.process_of(case) or abort(404)
     step = process.step(key) if process.has_step(key) else abort(404)
     existing = service.step_records(case).get(key)
@@ -81,8 +75,8 @@ def record_step(ref, key):
     if request.method == "GET":
         form.done_on.process(None, existing.done_on if existing else today_local())
     if form.validate_on_submit():
-        service.record_step(case, key, form.done_on.data, user=current_user, note=form.note.data or "")
-        db.session.commit()
+        with saving():
+            service.record_step(case, key, form.done_on.data, user=current_user, note=form.note.data or "")
         flash(f"Steget ”{step.label}” är registrerat.", "success")
         return redirect(url_for("cases.view", ref=case.ref) + "#process")
     return render_template("plans/step_form.html", case=case, step=step, form=form, existing=existing,
@@ -90,33 +84,35 @@ def record_step(ref, key):
 
 
 @bp.route("/<ref>/steg/<key>/ta-bort", methods=["POST"])
-def undo_step(ref, key):
-    case = _case(ref)
-    if ConfirmForm().validate_on_submit() and service.remove_step(case, key):
-        db.session.commit()
-        flash("Registreringen är borttagen.", "success")
+@load_case
+def undo_step(case, key):
+    if ConfirmForm().validate_on_submit():
+        with saving():
+            removed = service.remove_step(case, key)
+        if removed:
+            flash("Registreringen är borttagen.", "success")
     return redirect(url_for("cases.view", ref=case.ref) + "#process")
 
 
 # --- plans ---------------------------------------------------------------------------------------------
 
 @bp.route("/<ref>/planer/ny", methods=["POST"])
-def plan_new(ref):
-    case = _case(ref)
+@load_case
+def plan_new(case):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     kind = request.form.get("kind") or None
     if kind not in (None, "sip", "barnets_plan"):
         abort(400)
-    plan = service.create_plan(case, current_user, kind)
-    db.session.commit()
+    with saving():
+        plan = service.create_plan(case, current_user, kind)
     return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=1))
 
 
 @bp.route("/<ref>/planer/<int:plan_id>")
-def plan_latest(ref, plan_id):
-    case = _case(ref)
-    plan = _plan(case, plan_id)
+@load_case
+@load_plan
+def plan_latest(case, plan):
     return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=plan.latest.number))
 
 
@@ -153,13 +149,13 @@ def _entry_errors_to_summary(form):
 
 
 @bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>/redigera", methods=["GET", "POST"])
-def edit(ref, plan_id, number):
-    case = _case(ref)
-    plan = _plan(case, plan_id)
-    version = _version(plan, number)
+@load_case
+@load_plan
+@load_version
+def edit(case, plan, version):
     if not version.editable:
         flash("Den här versionen är godkänd och kan inte ändras. Starta en uppföljning för att skriva en ny version.", "info")
-        return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
+        return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
     status = 200
     extra_errors = []
     if request.method == "POST":
@@ -172,32 +168,32 @@ def edit(ref, plan_id, number):
             status = 400
         elif handle_repeat_buttons(form):
             # Autosave on every add/remove click: nothing typed is lost.
-            changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,
-                                           detail="autosparat utkast")
-            db.session.commit()
+            with saving():
+                changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,
+                                               detail="autosparat utkast")
             flash("Utkastet är sparat." if changed else "Inget nytt att spara.", "success")
         elif "submit" in request.form:
             ok = form.validate()
             record_ = service.apply_defaults(form.to_record())
             errors = service.rule_errors(case, plan, record_)
             if ok and not errors:
-                service.save_content(case, version, record_, current_user, detail="sparat för godkännande")
-                service.propose(case, version, current_user)
-                db.session.commit()
+                with saving():
+                    service.save_content(case, version, record_, current_user, detail="sparat för godkännande")
+                    service.propose(case, version, current_user)
                 flash("Planen är sparad och skickad för godkännande till familjen och de verksamheter som deltar.", "success")
-                return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
+                return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
             # Keep what was typed: save it as the draft, then show the errors.
-            service.save_content(case, version, record_, current_user, detail="utkast med fel")
-            db.session.commit()
+            with saving():
+                service.save_content(case, version, record_, current_user, detail="utkast med fel")
             service.attach_errors(form, errors)
             extra_errors = _entry_errors_to_summary(form)
             status = 400
         else:
-            changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,
-                                           detail="sparat utkast")
-            db.session.commit()
+            with saving():
+                changed = service.save_content(case, version, service.apply_defaults(form.to_record()), current_user,
+                                               detail="sparat utkast")
             flash("Utkastet är sparat. Du kan fortsätta senare." if changed else "Utkastet är redan sparat.", "success")
-            return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=number))
+            return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=version.number))
     else:
         form = service.build_plan_form(case, plan, version)
         record_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id, detail="redigering")
@@ -206,10 +202,10 @@ def edit(ref, plan_id, number):
 
 
 @bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>")
-def view(ref, plan_id, number):
-    case = _case(ref)
-    plan = _plan(case, plan_id)
-    version = _version(plan, number)
+@load_case
+@load_plan
+@load_version
+def view(case, plan, version):
     record_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id)
     my_units = [a.unit_key for a in version.approvals
                 if a.party == "unit" and not a.done and a.unit_key in current_user.unit_keys]
@@ -223,7 +219,7 @@ def view(ref, plan_id, number):
         "plans/view.html", case=case, plan=plan, version=version, r=readable(plan, version),
         my_units=my_units, directory=service.directory(), confirm=ConfirmForm(), family_form=family_form,
         withdrawals=service.withdrawal_notices(case, plan), uncovered=service.uncovered_plan_units(case, plan),
-        deliveries=service.version_deliveries(version),
+        coverage=service.plan_coverage(case, version), deliveries=service.version_deliveries(version),
         followup=service.followup_of(version), family_label=_family_label)
 
 
@@ -232,29 +228,27 @@ def _family_label(approval):
 
 
 @bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>/godkann", methods=["POST"])
-def approve(ref, plan_id, number):
-    case = _case(ref)
-    plan = _plan(case, plan_id)
-    version = _version(plan, number)
+@load_case
+@load_plan
+@load_version
+def approve(case, plan, version):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     unit_key = request.form.get("unit_key", "")
-    try:
+    with saving() as saved:
         service.approve_for_unit(case, version, unit_key, current_user)
-    except (ValueError, PermissionError, LookupError):
-        flash("Det finns inget godkännande som väntar på din enhet.", "error")
-        return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
-    db.session.commit()
+    if not saved:
+        return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
     flash("Planen är godkänd för " + service.directory().unit_label(unit_key) + "."
           + (" Alla har godkänt – versionen är nu låst." if version.status == APPROVED else ""), "success")
-    return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
+    return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
 
 
 @bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>/underskrift", methods=["POST"])
-def family_paper_approval(ref, plan_id, number):
-    case = _case(ref)
-    plan = _plan(case, plan_id)
-    version = _version(plan, number)
+@load_case
+@load_plan
+@load_version
+def family_paper_approval(case, plan, version):
     waiting = [a for a in version.approvals if a.party != "unit" and not a.done]
     form = FamilyApprovalForm()
     form.approval.choices = [("", "Välj")] + [(str(a.id), _family_label(a)) for a in waiting]
@@ -265,10 +259,10 @@ def family_paper_approval(ref, plan_id, number):
         elif form.signed_on.data > today_local():
             form.signed_on.errors.append("Datum för underskriften kan inte vara i framtiden")
         else:
-            service.approve_for_family_in_person(case, version, approval, form.signed_on.data, current_user)
-            db.session.commit()
+            with saving():
+                service.approve_for_family_in_person(case, version, approval, form.signed_on.data, current_user)
             flash("Underskriften är registrerad.", "success")
-            return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=number))
+            return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
     return render_template("plans/family_approval.html", case=case, plan=plan, version=version, form=form), 400
 
 
@@ -280,10 +274,10 @@ def plan_pdf_args(case, plan, version) -> tuple[str, dict]:
 
 
 @bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>.pdf")
-def pdf(ref, plan_id, number):
-    case = _case(ref)
-    plan = _plan(case, plan_id)
-    version = _version(plan, number)
+@load_case
+@load_plan
+@load_version
+def pdf(case, plan, version):
     template, context = plan_pdf_args(case, plan, version)
     data = render_pdf(template, **context)
     record_and_commit("plan.print", case=case, object_type="plan_version", object_id=version.id, detail="pdf")
@@ -291,10 +285,10 @@ def pdf(ref, plan_id, number):
 
 
 @bp.route("/<ref>/planer/<int:plan_id>/v/<int:number>.json")
-def export(ref, plan_id, number):
-    case = _case(ref)
-    plan = _plan(case, plan_id)
-    version = _version(plan, number)
+@load_case
+@load_plan
+@load_version
+def export(case, plan, version):
     data = export_json(case, plan, version)
     record_and_commit("plan.export", case=case, object_type="plan_version", object_id=version.id, detail="json")
     response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
@@ -303,9 +297,9 @@ def export(ref, plan_id, number):
 
 
 @bp.route("/<ref>/planer/<int:plan_id>/historik")
-def history(ref, plan_id):
-    case = _case(ref)
-    plan = _plan(case, plan_id)
+@load_case
+@load_plan
+def history(case, plan):
     definition = plan_definition(plan.kind)
     show = service.display(definition)
     steps = []
@@ -317,9 +311,9 @@ def history(ref, plan_id):
 
 
 @bp.route("/<ref>/planer/<int:plan_id>/uppfoljning", methods=["GET", "POST"])
-def followup(ref, plan_id):
-    case = _case(ref)
-    plan = _plan(case, plan_id)
+@load_case
+@load_plan
+def followup(case, plan):
     last = plan.latest
     if last is None or last.status != APPROVED:
         flash("En uppföljning startar från en godkänd version. Den senaste versionen är inte godkänd än.", "info")
@@ -331,8 +325,8 @@ def followup(ref, plan_id):
         if form.held_on.data > today_local():
             form.held_on.errors.append("Datum för uppföljningen kan inte vara i framtiden")
         else:
-            new = service.start_followup(case, plan, form.held_on.data, form.deviations.data, current_user)
-            db.session.commit()
+            with saving():
+                new = service.start_followup(case, plan, form.held_on.data, form.deviations.data, current_user)
             flash(f"Uppföljningen är registrerad. Version {new.number} är ett utkast med innehållet från version "
                   f"{last.number} – uppdatera läget och skicka den för godkännande.", "success")
             return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=new.number))
@@ -342,9 +336,9 @@ def followup(ref, plan_id):
 
 
 @bp.route("/<ref>/planer/<int:plan_id>/kontaktperson", methods=["GET", "POST"])
-def contact_change(ref, plan_id):
-    case = _case(ref)
-    plan = _plan(case, plan_id)
+@load_case
+@load_plan
+def contact_change(case, plan):
     latest = plan.latest
     current, _ = service.with_current_contacts(plan, latest.content or {})
     people = [p for v in service.contacts_in(current) if (p := person(v)) is not None]
@@ -357,34 +351,28 @@ def contact_change(ref, plan_id):
         if old_unit in d.units and new_unit in d.units and d.service_of(old_unit).key != d.service_of(new_unit).key:
             form.new.errors.append(f"Den nya kontaktpersonen ska arbeta i samma verksamhet ({d.service_of(old_unit).name})")
         else:
-            service.change_contact(case, plan, form.old.data, form.new.data, current_user)
-            db.session.commit()
+            with saving():
+                service.change_contact(case, plan, form.old.data, form.new.data, current_user)
             flash("Kontaktpersonen är bytt. Den nya kontaktpersonen visas direkt i planen.", "success")
             return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=latest.number))
     return render_template("plans/contact_change.html", case=case, plan=plan, form=form), (400 if form.errors else 200)
 
 
 @bp.route("/<ref>/planer/<int:plan_id>/ta-bort", methods=["POST"])
-def plan_delete(ref, plan_id):
-    case = _case(ref)
-    plan = _plan(case, plan_id)
+@load_case
+@load_plan
+def plan_delete(case, plan):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with saving() as saved:
         service.delete_draft_plan(case, plan)
-    except (ValueError, PlanVersionLocked):
-        flash("En plan med en godkänd version sparas och kan inte tas bort.", "error")
+    if not saved:
         return redirect(url_for("plans.plan_latest", ref=case.ref, plan_id=plan.id))
-    db.session.commit()
     flash("Utkastet till plan är borttaget.", "success")
     return redirect(url_for("cases.view", ref=case.ref) + "#planer")
 
 
 # --- meetings ------------------------------------------------------------------------------------------
-
-def _meeting(case, meeting_id) -> Meeting:
-    return db.session.scalar(select(Meeting).where(Meeting.id == meeting_id, Meeting.case_id == case.id)) or abort(404)
-
 
 def _meeting_form(meeting=None):
     form = MeetingForm(obj=meeting, booked_start=local(meeting.starts_at).replace(tzinfo=None) if meeting else None)
@@ -396,32 +384,23 @@ def _meeting_form(meeting=None):
     return form
 
 
-def _apply_meeting(form, meeting) -> list[str]:
-    values = {
+def _meeting_values(form) -> dict:
+    return {
         "starts_at": meeting_service.to_utc(form.day.data, parse_clock(form.start.data)),
         "ends_at": meeting_service.to_utc(form.day.data, parse_clock(form.end.data)),
         "place": form.place.data or "", "digital_link": form.digital_link.data or "", "purpose": form.purpose.data or "",
         "agenda": form.agenda.data or "", "child_participation": form.child_participation.data,
         "child_voice_by": form.child_voice_by.data or "", "lead_time_agreed": bool(form.lead_time_agreed.data),
     }
-    changed = [k for k, v in values.items() if getattr(meeting, k, None) != v]
-    for k in changed:
-        setattr(meeting, k, values[k])
-    return changed
 
 
 @bp.route("/<ref>/moten/nytt", methods=["GET", "POST"])
-def meeting_new(ref):
-    case = _case(ref)
+@load_case
+def meeting_new(case):
     form = _meeting_form()
     if form.validate_on_submit():
-        service.ensure_process(case, current_user)
-        meeting = Meeting(case_id=case.id, created_by_id=current_user.id)
-        _apply_meeting(form, meeting)
-        db.session.add(meeting)
-        db.session.flush()
-        record("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
-        db.session.commit()
+        with saving(form):
+            meeting = meeting_service.create_meeting(case, _meeting_values(form), current_user)
         flash("Mötet är sparat. Lägg till deltagare och skicka sedan kallelsen.", "success")
         _flash_warnings(meeting_service.meeting_warnings(case, meeting))
         return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
@@ -436,14 +415,13 @@ def _flash_warnings(warnings) -> None:
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>/andra", methods=["GET", "POST"])
-def meeting_edit(ref, meeting_id):
-    case = _case(ref)
-    meeting = _meeting(case, meeting_id)
+@load_case
+@load_meeting
+def meeting_edit(case, meeting):
     form = _meeting_form(meeting)
     if form.validate_on_submit():
-        changed = _apply_meeting(form, meeting)
-        sent = meeting_service.reschedule(case, meeting, changed, current_user)
-        db.session.commit()
+        with saving(form):
+            sent = meeting_service.change_meeting(case, meeting, _meeting_values(form), current_user)
         flash("Mötet är ändrat." + (f" {sent} deltagare fick en uppdaterad kallelse." if sent else ""), "success")
         _flash_warnings(meeting_service.meeting_warnings(case, meeting))
         return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
@@ -472,8 +450,9 @@ def _participant_choices(case, meeting):
 
 
 def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence_form=None, notes_form=None,
-                  problems=None, status=200):
+                  problems=None, status=200, guest_form=None):
     participant_form = participant_form or ParticipantForm(formdata=None)
+    guest_form = guest_form or meeting_service.guest_form(formdata=MultiDict())
     participant_form.who.choices = _participant_choices(case, meeting)
     roles_form = roles_form or RolesForm(formdata=None)
     pros = [(str(p.id), p.name) for p in meeting.participants]
@@ -489,6 +468,7 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
     return render_template(
         "plans/meeting_view.html", case=case, meeting=meeting, word=meeting_service.meeting_word(case),
         participant_form=participant_form, roles_form=roles_form, absence_form=absence_form, notes_form=notes_form,
+        guest_form=guest_form, notes_audience=meeting_service.notes_audience(case),
         confirm=ConfirmForm(), problems=problems or [], kind_labels=meeting_service.KIND_LABELS,
         child_participation=dict(meeting_service.CHILD_PARTICIPATION), directory=service.directory(),
         start=local(meeting.starts_at), end=local(meeting.ends_at),
@@ -498,77 +478,77 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>")
-def meeting_view(ref, meeting_id):
-    case = _case(ref)
-    meeting = _meeting(case, meeting_id)
+@load_case
+@load_meeting
+def meeting_view(case, meeting):
     record_and_commit("meeting.view", case=case, object_type="meeting", object_id=meeting.id)
     return _meeting_page(case, meeting)
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>/deltagare", methods=["POST"])
-def participant_add(ref, meeting_id):
-    case = _case(ref)
-    meeting = _meeting(case, meeting_id)
+@load_case
+@load_meeting
+def participant_add(case, meeting):
     form = ParticipantForm()
     form.who.choices = _participant_choices(case, meeting)
     if not form.validate_on_submit():
         return _meeting_page(case, meeting, participant_form=form, status=400)
-    kind, _, rest = form.who.data.partition(":")
-    d = service.directory()
-    p = MeetingParticipant(kind=kind, purpose=form.purpose.data or "")
-    if kind == "staff":
-        who = person(rest)
-        p.user_id, p.unit_key, p.name, p.email = who.user_id, who.unit_key, who.name, who.email
-    elif kind == "unit":
-        p.unit_key, p.name, p.email = rest, d.units[rest].name, d.units[rest].email
-    elif kind == "guardian":
-        guardian = next(g for g in case.guardians if str(g.id) == rest)
-        p.guardian_id, p.name, p.email = guardian.id, guardian.name, guardian.email
-    else:
-        p.name, p.email = case.child_name, case.email or ""
-    problem = meeting_service.participant_problem(case, p)
-    if problem:
-        form.who.errors.append(problem)
+    with saving(form) as saved:
+        p = meeting_service.add_participant(case, meeting, form.who.data, form.purpose.data or "", current_user)
+    if not saved:
         return _meeting_page(case, meeting, participant_form=form, status=400)
-    if kind == "staff" and p.user_id == meeting.created_by_id and not meeting.chair:
-        p.is_chair = True   # whoever called the meeting leads it, unless the roles are changed
-    meeting.participants.append(p)
-    db.session.flush()
-    service.sync_plan_units(case)
-    record("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id, detail=f"typ: {kind}")
-    db.session.commit()
     flash(f"{p.name} är tillagd som deltagare." + (" Skicka kallelsen när alla är tillagda." if meeting.invited_at is None
                                                   else " Skicka kallelsen till den nya deltagaren."), "success")
     return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
 
 
+@bp.route("/<ref>/moten/<int:meeting_id>/deltagare/utan-konto", methods=["POST"])
+@load_case
+@load_meeting
+def guest_add(case, meeting):
+    if meeting.status != "planned":
+        flash("Mötet är inställt eller redan hållet. Deltagare kan bara läggas till ett planerat möte.", "error")
+        return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id), code=303)
+    form = meeting_service.guest_form()
+    valid = form.validate_on_submit()
+    errors = meeting_service.guest_errors(case, meeting, form)
+    if not valid or errors:
+        for name, message in errors.items():
+            form[name].errors = list(form[name].errors or []) + [message]
+        return _meeting_page(case, meeting, guest_form=form, status=400)
+    with saving():
+        guest = meeting_service.add_guest(case, meeting, form, current_user)
+    flash(f"{guest.name} är tillagd som deltagare utan konto. Skicka kallelsen: hen får den med e-post, "
+          "utan uppgifter om barnet.", "success")
+    return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
+
+
 @bp.route("/<ref>/moten/<int:meeting_id>/deltagare/<int:participant_id>/ta-bort", methods=["POST"])
-def participant_remove(ref, meeting_id, participant_id):
-    case = _case(ref)
-    meeting = _meeting(case, meeting_id)
-    participant = next((p for p in meeting.participants if p.id == participant_id), None) or abort(404)
+@load_case
+@load_meeting
+@load_participant
+def participant_remove(case, meeting, participant):
     if ConfirmForm().validate_on_submit():
-        meeting_service.remove_participant(case, meeting, participant, current_user)
-        db.session.commit()
+        with saving():
+            meeting_service.remove_participant(case, meeting, participant, current_user)
         flash("Deltagaren är borttagen.", "success")
     return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>/roller", methods=["POST"])
-def meeting_roles(ref, meeting_id):
-    case = _case(ref)
-    meeting = _meeting(case, meeting_id)
+@load_case
+@load_meeting
+def meeting_roles(case, meeting):
     form = RolesForm()
     pros = [(str(p.id), p.name) for p in meeting.participants]
     form.chair.choices = form.secretary.choices = [("", "Välj")] + pros
     if form.validate_on_submit():
-        try:
-            errors = meeting_service.set_roles(meeting, int(form.chair.data), int(form.secretary.data), case)
-        except ValueError:
-            errors = {"chair": "Välj en av deltagarna"}
+        with saving(form):  # set_roles changes nothing when it answers with errors
+            try:
+                errors = meeting_service.set_roles(meeting, int(form.chair.data), int(form.secretary.data), case)
+            except ValueError:
+                errors = {"chair": "Välj en av deltagarna"}
         if not errors:
-            record("meeting.roles", case=case, object_type="meeting", object_id=meeting.id)
-            db.session.commit()
             flash("Mötesledare och sekreterare är sparade.", "success")
             return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#roller")
         for key, message in errors.items():
@@ -577,42 +557,46 @@ def meeting_roles(ref, meeting_id):
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>/kalla", methods=["POST"])
-def meeting_invite(ref, meeting_id):
-    case = _case(ref)
-    meeting = _meeting(case, meeting_id)
+@load_case
+@load_meeting
+def meeting_invite(case, meeting):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    sent, problems = meeting_service.send_invitations(case, meeting, current_user)
+    sent, problems = 0, []
+    with saving() as saved:
+        sent, problems = meeting_service.send_invitations(case, meeting, current_user)
+        if problems:
+            saved.cancel()
     if problems:
-        db.session.rollback()
         return _meeting_page(case, meeting, problems=problems, status=400)
-    db.session.commit()
+    if not saved:
+        return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
     flash(f"Kallelsen är skickad till {sent} deltagare." if sent else "Alla deltagare har redan fått kallelsen.", "success")
     return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>/stall-in", methods=["POST"])
-def meeting_cancel(ref, meeting_id):
-    case = _case(ref)
-    meeting = _meeting(case, meeting_id)
+@load_case
+@load_meeting
+def meeting_cancel(case, meeting):
     if ConfirmForm().validate_on_submit():
-        sent = meeting_service.cancel(case, meeting, current_user)
-        db.session.commit()
+        with saving():
+            sent = meeting_service.cancel(case, meeting, current_user)
         flash("Mötet är inställt." + (f" {sent} deltagare fick en avbokning." if sent else ""), "success")
     return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>/forhinder", methods=["POST"])
-def meeting_absence(ref, meeting_id):
-    case = _case(ref)
-    meeting = _meeting(case, meeting_id)
+@load_case
+@load_meeting
+def meeting_absence(case, meeting):
     form = AbsenceForm()
     form.participant.choices = [("", "Välj")] + [(str(p.id), p.name) for p in meeting.participants if not p.absent]
     if form.validate_on_submit():
         participant = next((p for p in meeting.participants if str(p.id) == form.participant.data), None)
         if participant is not None:
-            meeting_service.report_absence(case, meeting, participant, form.note.data or "", current_user)
-            db.session.commit()
+            with saving():
+                meeting_service.report_absence(case, meeting, participant, form.note.data or "", current_user)
             flash(f"Förhinder är registrerat för {participant.name}. Den som kallat avgör tillsammans med "
                   "vårdnadshavarna om mötet ska hållas.", "success")
             return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#deltagare")
@@ -621,30 +605,26 @@ def meeting_absence(ref, meeting_id):
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>/anteckningar", methods=["POST"])
-def meeting_notes(ref, meeting_id):
-    case = _case(ref)
-    meeting = _meeting(case, meeting_id)
+@load_case
+@load_meeting
+def meeting_notes(case, meeting):
     form = NotesForm()
     if form.validate_on_submit():
-        if (form.notes.data or "") != meeting.notes:
-            meeting.notes = form.notes.data or ""
-            record("meeting.notes", case=case, object_type="meeting", object_id=meeting.id)
-        message = "Anteckningarna är sparade."
-        if "share" in request.form:
-            sent = meeting_service.share_notes(case, meeting, current_user)
-            message = f"Anteckningarna är sparade och delade med deltagarna ({sent} fick ett meddelande)."
-        db.session.commit()
-        flash(message, "success")
+        with saving(form):
+            sent = meeting_service.save_notes(case, meeting, form.notes.data or "", "share" in request.form,
+                                              current_user)
+        flash("Anteckningarna är sparade." if sent is None else
+              f"Anteckningarna är sparade och delade med deltagarna ({sent} fick ett meddelande).", "success")
         return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id) + "#anteckningar")
     return _meeting_page(case, meeting, notes_form=form, status=400)
 
 
 @bp.route("/<ref>/moten/<int:meeting_id>/hallet", methods=["POST"])
-def meeting_held(ref, meeting_id):
-    case = _case(ref)
-    meeting = _meeting(case, meeting_id)
+@load_case
+@load_meeting
+def meeting_held(case, meeting):
     if ConfirmForm().validate_on_submit() and meeting.status == "planned":
-        meeting_service.mark_held(case, meeting, current_user)
-        db.session.commit()
+        with saving():
+            meeting_service.mark_held(case, meeting, current_user)
         flash("Mötet är registrerat som hållet.", "success")
     return redirect(url_for("plans.meeting_view", ref=case.ref, meeting_id=meeting.id))

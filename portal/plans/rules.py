@@ -163,12 +163,16 @@ def default_cost_authority(directory: Directory, unit_key: str) -> str:
 # --- meeting roles -----------------------------------------------------------------------------
 
 def check_meeting_roles(chair_kind: str | None, secretary_kind: str | None) -> dict[str, str]:
-    """Participant kinds are "staff", "unit", "guardian", "child" or "other"."""
+    """Participant kinds are "staff", "unit", "guardian", "child", "guest" (no account) or "other"."""
     errors = {}
     if secretary_kind in FAMILY_KINDS:
         errors["secretary"] = "Sekreteraren kan inte vara barnet eller en vårdnadshavare. Välj en av de professionella."
+    elif secretary_kind == "guest":
+        errors["secretary"] = "Sekreteraren kan inte vara någon utan konto i portalen. Välj en av de professionella."
     if chair_kind in FAMILY_KINDS:
         errors["chair"] = "Mötesledaren kan inte vara barnet eller en vårdnadshavare. Välj en av de professionella."
+    elif chair_kind == "guest":
+        errors["chair"] = "Mötesledaren kan inte vara någon utan konto i portalen. Välj en av de professionella."
     return errors
 
 

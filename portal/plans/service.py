@@ -15,14 +15,14 @@ from ..directory import current_directory
 from ..extensions import db
 from ..formdefs import build_form, refuse_over_limit
 from ..formdefs.wtf import display_value as formdefs_display
+from ..notify import queue_email
+from ..notify.delivery import deliveries_by_prefix
 from ..timeutil import local, today_local, utcnow
 from . import consent_gate, rules
 from .definitions import areas_of, plan_definition
 from .family_links import send_links
 from .models import (APPROVED, DRAFT, PROPOSED, CaseProcess, ContactChange, FollowUp, Meeting, Plan, PlanApproval,
-                     PlanUnit, PlanVersion, StepRecord)
-from ..notify import queue_email
-from ..notify.delivery import deliveries_by_prefix
+                     PlanError, PlanUnit, PlanVersion, PlanVersionLocked, StepRecord)
 from .people import Person, parse_value, person, staff_at_units, unit_of
 from .process import Process, StepDone, load_processes, schedule
 
@@ -207,6 +207,19 @@ def planned_map(case: Case) -> dict[str, dt.date]:
     if dates:
         planned["followup"] = min(dates)
     return planned
+
+
+def step_responsible(case: Case, step_key: str) -> Person | None:
+    """The person the case's current approved plan names for a step: the follow-up's convener
+    (else the samordnare) for "followup", the samordnare for "closing"; None for other steps."""
+    fields = {"followup": (("followup", "convener"), ("roles", "coordinator")), "closing": (("roles", "coordinator"),)}
+    for version in _current_approved_versions(case) if step_key in fields else []:
+        content, _ = with_current_contacts(version.plan, version.content or {})
+        for section, key in fields[step_key]:
+            found = person((content.get(section) or {}).get(key))
+            if found is not None and found.active:
+                return found
+    return None
 
 
 def case_schedule(case: Case, today: dt.date | None = None):
@@ -547,20 +560,17 @@ def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
     db.session.flush()
     record("plan.propose", case=case, object_type="plan_version", object_id=version.id,
            detail=f"godkännanden: {len(version.approvals)}")
-    _notify_units(case, version, "plans/email/approval_request", "plan.approval_request",
-                  [a.unit_key for a in version.approvals if a.party == "unit"], exclude_user=user)
+    _notify_plan_people(case, version, "plans/email/approval_request", "plan.approval_request",
+                        [a.unit_key for a in version.approvals if a.party == "unit"], exclude_user=user)
     send_links(case, version, "plans/email/family_approval_request", "plan.family_link")
     return version.approvals
 
 
 def approve_for_unit(case: Case, version: PlanVersion, unit_key: str, user) -> PlanApproval:
-    if version.status != PROPOSED:
-        raise ValueError("the version is not waiting for approval")
-    if unit_key not in user.unit_keys:
-        raise PermissionError("the user does not belong to the unit")
+    """PlanError when the version is not proposed, the user is not in the unit or nothing waits for it."""
     approval = next((a for a in version.approvals if a.party == "unit" and a.unit_key == unit_key and not a.done), None)
-    if approval is None:
-        raise LookupError("no approval is waiting for the unit")
+    if version.status != PROPOSED or unit_key not in user.unit_keys or approval is None:
+        raise PlanError("Det finns inget godkännande som väntar på din enhet.")
     approval.approved_at, approval.approved_by_id, approval.method = utcnow(), user.id, "inloggad personal"
     record("plan.approve", case=case, object_type="plan_version", object_id=version.id, unit_key=unit_key,
            detail="enhet godkände")
@@ -595,21 +605,40 @@ def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
                                                         unit_of(roles.get("plan_owner"))):
         record_step(case, "coordinator", day, user=user, label="Utsedd i den godkända planen", automatic=True)
     sync_plan_units(case)
-    _notify_units(case, version, "plans/email/plan_approved", "plan.approved",
-                  participating_units(version.content or {}), exclude_user=None)
+    _notify_plan_people(case, version, "plans/email/plan_approved", "plan.approved",
+                        participating_units(version.content or {}))
     send_links(case, version, "plans/email/family_plan_approved", "plan.family_link")
     return True
 
 
-def _notify_units(case: Case, version: PlanVersion, template: str, kind: str, unit_keys, exclude_user=None) -> None:
-    """E-mail (no personal data) to the staff of the units: a link to the plan."""
+def plan_people(case: Case, version: PlanVersion, unit_keys) -> list[Person]:
+    """Who hears about a version (approval asked, approved): the staff the plan names (contact
+    persons, coordinator, plan owner, child welfare lead, follow-up convener, after contact
+    changes) and the staff taking part in the case's meetings that are not cancelled. A unit in
+    `unit_keys` that none of them acts for gets its staff members (not its managers): someone
+    there must approve. Only units a valid consent covers; never inactive accounts."""
+    ok = covered(case)
+    content, _ = with_current_contacts(version.plan, version.content or {})
+    found: list[Person] = [p for p in (person(v) for v in contacts_in(content)) if p is not None and p.active]
+    meetings = db.session.scalars(select(Meeting).where(Meeting.case_id == case.id, Meeting.status != "cancelled")).all()
+    found += [Person(m.user_id, m.unit_key, m.name, m.email) for meeting in meetings for m in meeting.participants
+              if m.kind == "staff" and m.user_id is not None and m.unit_key and m.email]
+    for unit in unit_keys:
+        if not any(p.unit_key == unit for p in found):
+            found += staff_at_units([unit], roles=("staff",))
+    return [p for p in found if p.unit_key in ok]
+
+
+def _notify_plan_people(case: Case, version: PlanVersion, template: str, kind: str, unit_keys,
+                        exclude_user=None) -> None:
+    """E-mail (no personal data) to plan_people(): a link to the plan, once per person."""
     link = current_app.config["PORTAL_BASE_URL"] + url_for(
         "plans.view", ref=case.ref, plan_id=version.plan_id, number=version.number)
     sent = set()
-    for p in staff_at_units(unit_keys):
-        if p.email in sent or (exclude_user is not None and p.user_id == exclude_user.id):
+    for p in plan_people(case, version, unit_keys):
+        if p.user_id in sent or (exclude_user is not None and p.user_id == exclude_user.id):
             continue
-        sent.add(p.email)
+        sent.add(p.user_id)
         queue_email(p.email, template, {"link": link}, kind=kind, case_id=case.id,
                     dedupe_key=f"{kind}:{version.id}:{p.user_id}")
 
@@ -700,6 +729,13 @@ def withdrawal_notices(case: Case, plan: Plan) -> list[tuple[dt.date, list[str]]
     return result
 
 
+def plan_coverage(case: Case, version: PlanVersion) -> list[tuple[str, dt.date | None]]:
+    """[(unit of the version, the last day a valid consent covers it, or None)] for "Samtycke"
+    on the plan page: the consent the plan rests on."""
+    ok = covered(case)
+    return [(u, ok.get(u)) for u in participating_units(version.content or {})]
+
+
 def uncovered_plan_units(case: Case, plan: Plan) -> list[str]:
     latest = plan.latest
     if latest is None:
@@ -708,8 +744,13 @@ def uncovered_plan_units(case: Case, plan: Plan) -> list[str]:
 
 
 def delete_draft_plan(case: Case, plan: Plan) -> None:
+    kept = PlanError("En plan med en godkänd version sparas och kan inte tas bort.")
     if any(v.status == APPROVED for v in plan.versions):
-        raise ValueError("a plan with an approved version is kept")
+        raise kept
     db.session.execute(delete(PlanApproval).where(PlanApproval.version_id.in_([v.id for v in plan.versions])))
     db.session.delete(plan)
+    try:
+        db.session.flush()
+    except PlanVersionLocked:  # approved meanwhile
+        raise kept from None
     record("plan.delete", case=case, object_type="plan", object_id=plan.id)

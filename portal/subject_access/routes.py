@@ -3,18 +3,18 @@ case unit's manager on the case."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import FEATURES
 from ..audit import record_and_commit
-from ..cases.access import get_case_or_404
+from ..cases.access import load_opening_unit_case
 from ..cases.models import Guardian
 from ..consent import api as consent_api
 from ..consent.models import CHILD, GUARDIAN
 from ..extensions import db, limiter
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local
+from ..web.guards import manager_required
 from .report import build_report
 
 bp = Blueprint("subject_access", __name__, template_folder="templates")
@@ -81,27 +81,18 @@ def _pdf(report):
 
 # --- The case unit's manager prints it for someone who asked another way ----------------------------
 
-def _managed_case(ref: str):
-    if not current_user.is_manager:
-        abort(404)
-    case = get_case_or_404(ref, current_user)
-    if case.unit_key not in current_user.unit_keys:
-        abort(404)  # only the opening unit's managers
-    return case
-
-
 @bp.route("/arenden/<ref>/registerutdrag")
-@login_required
-def staff_page(ref: str):
-    case = _managed_case(ref)
+@manager_required
+@load_opening_unit_case  # only the opening unit's managers
+def staff_page(case):
     return render_template("subject_access/staff.html", case=case,
                            guardians=[g for g in case.guardians if g.has_custody])
 
 
 @bp.route("/arenden/<ref>/registerutdrag.pdf")
-@login_required
-def staff_pdf(ref: str):
-    case = _managed_case(ref)
+@manager_required
+@load_opening_unit_case
+def staff_pdf(case):
     who = request.args.get("for", "")
     guardian = None
     if who != "barnet":

@@ -2,7 +2,8 @@
 Chromium through Playwright, checked with axe-core.
 
 Session fixtures: `portal_server` (a werkzeug server in a thread, its own migrated SQLite file,
-demo data plus pages.SETUP, CSRF on, rate limits off), `browser` (one Chromium for the session) and
+demo data plus pages.SETUP, CSRF on, rate limits off), `browser` (one Chromium for the session,
+in tests/conftest.py) and
 `role_context(role, **context_options)` (a browser context signed in as one of pages.ROLES).
 Every test in this directory gets the `browser` marker."""
 from __future__ import annotations
@@ -15,14 +16,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import BROWSER_TIMEOUT_MS
+from tests.helpers import BROWSER_TIMEOUT_MS
 
 from .helpers import INCOMPLETE, login_as, node_message
 from .pages import ROLES, SETUP
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = BROWSER_TIMEOUT_MS  # actions and navigations wait as long as the waiting assertions
 
 
@@ -78,13 +76,6 @@ def portal_server(tmp_path_factory):
 
         db.session.remove()
         db.engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_instance):
-    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture(scope="session")

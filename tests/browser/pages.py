@@ -301,12 +301,12 @@ def _plan_pdf_sample() -> dict:
 
 
 EXCLUDED.update({
-    "plans.pdf": "A PDF (its HTML is checked in test_pdf_html.py; its text and order in tests/test_plans_editor.py)",
-    "plans.export": "JSON for journal systems, not a page (tests/test_plans_editor.py)",
+    "plans.pdf": "A PDF (its HTML is checked in test_pdf_html.py; its text and order in tests/plans/test_plans_editor.py)",
+    "plans.export": "JSON for journal systems, not a page (tests/plans/test_plans_editor.py)",
     "plans.plan_latest": "A redirect to the newest version of the plan",
-    "plans_family.home": "The family's personal link: a token sent by e-mail (tests/test_plans_journey.py)",
-    "plans_family.code": "The family's one-time code page: a token sent by e-mail (tests/test_plans_journey.py)",
-    "plans_family.pdf": "A PDF behind the family's personal link (tests/test_plans_journey.py)",
+    "plans_family.home": "The family's personal link: a token sent by e-mail (tests/plans/test_plans_journey.py)",
+    "plans_family.code": "The family's one-time code page: a token sent by e-mail (tests/plans/test_plans_journey.py)",
+    "plans_family.pdf": "A PDF behind the family's personal link (tests/plans/test_plans_journey.py)",
 })
 FORMS_WITHOUT_ERROR_STATE.update({
     ("plans.choose_process", "Spara arbetssätt"): "The case's current process is preselected; submitting keeps it",
@@ -327,6 +327,49 @@ ENDPOINT_PARAMETERS.update({
 PDF_TEMPLATES["plans/plan_pdf.html"] = _plan_pdf_sample
 
 
+def _minutes_shared_with_the_manager() -> None:
+    """escalation.minutes: a second case of the demo teacher, referred to Arjeplog's styrgrupp, with a
+    meeting whose minutes are shared with the manager role's address (the demo's styrgrupp members
+    have no account; the demo case itself stays unreferred for the other pages)."""
+    import datetime as dt
+
+    from portal.cases.models import Case
+    from portal.escalation.models import MinutesShare, Referral
+    from portal.extensions import db
+    from portal.plans.meetings import to_utc
+    from portal.plans.models import Meeting, MeetingParticipant
+    from portal.timeutil import today_local
+
+    demo = _demo_case()
+    case = Case(child_name="Mia Minnesdotter", personal_number="20140505-2380", unit_key=demo.unit_key,
+                opened_by_id=demo.opened_by_id)
+    db.session.add(case)
+    db.session.flush()
+    day = today_local() - dt.timedelta(days=2)
+    meeting = Meeting(case_id=case.id, purpose="Ansvaret för skjutsen.", starts_at=to_utc(day, dt.time(9, 0)),
+                      ends_at=to_utc(day, dt.time(10, 0)), status="held", child_participation="not_present",
+                      notes="Skolan och IFO är oense om skjutsen.\nFrågan går till styrgruppen.",
+                      created_by_id=demo.opened_by_id,
+                      participants=[MeetingParticipant(kind="guest", name="Tore Tränarsson", email="tore@idrott.example",
+                                                       guest_role="Tränare eller ledare på fritiden")])
+    referral = Referral(case_id=case.id, process_key="arjeplog", level_key="styrgrupp", question="Vem ordnar skjutsen?")
+    db.session.add_all([meeting, referral])
+    db.session.flush()
+    db.session.add(MinutesShare(meeting_id=meeting.id, referral_id=referral.id, email=ROLES["manager"]))
+    db.session.commit()
+
+
+def _shared_minutes_meeting_id() -> int:
+    from portal.escalation.models import MinutesShare
+    from portal.extensions import db
+
+    return db.session.scalar(select(MinutesShare.meeting_id).where(MinutesShare.email == ROLES["manager"]))
+
+
+SETUP.append(_minutes_shared_with_the_manager)
+ENDPOINT_PARAMETERS[("escalation.minutes", "meeting_id")] = _shared_minutes_meeting_id
+
+
 # --- registerutdrag (portal.subject_access) --------------------------------------------------------
 
 def _subject_access_sample() -> dict:
@@ -341,7 +384,7 @@ def _subject_access_sample() -> dict:
 
 EXCLUDED.update({
     "subject_access.signer_page": "Needs a signer verified with a one-time code in the session; the page is "
-                                  "checked in tests/test_subject_access.py",
+                                  "checked in tests/cases/test_subject_access.py",
     "subject_access.signer_pdf": "A PDF behind the signer's verified link (its HTML through PDF_TEMPLATES)",
     "subject_access.staff_pdf": "A PDF (its HTML is checked through PDF_TEMPLATES)",
 })

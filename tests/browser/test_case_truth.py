@@ -15,7 +15,7 @@ from .consent_data import request_record
 from .helpers import assert_no_violations
 from .pages import ROLES
 from portal.timeutil import today_local
-from tests.smtp_server import SmtpSink
+from tests.support.smtp_server import SmtpSink
 
 pytestmark = pytest.mark.browser
 

@@ -16,10 +16,10 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.oidc_support import (EID_SECRET, LOA2, LOA3, PNR_CLAIM, STAFF_SECRET, OidcProvider, TamperingProxy,
+from tests.support.oidc import (EID_SECRET, LOA2, LOA3, PNR_CLAIM, STAFF_SECRET, OidcProvider, TamperingProxy,
                                 clients_for, identity_yaml, personal_number, skip_without_provider)
 
-from .conftest import TIMEOUT_MS
+from tests.helpers import BROWSER_TIMEOUT_MS as TIMEOUT_MS
 from .helpers import assert_no_violations
 
 MARIA = personal_number("19820304")

@@ -2,15 +2,13 @@
 
 Every test module here sets `pytestmark = pytest.mark.deployed`. When a test fails, the end of
 every process's log is added to its report; the stack's folder is removed at the end unless
-something failed. Chromium is tests/browser's session `browser`."""
+something failed. Chromium is the session's `browser` (tests/conftest.py)."""
 from __future__ import annotations
 
 import contextlib
 import shutil
 
 import pytest
-
-from tests.browser.conftest import browser  # noqa: F401  (the session's Chromium, fixture)
 
 from .stack import Stack, start_stack
 

@@ -1,7 +1,7 @@
 """The portal as a municipality deploys it (docs/deploy.md), started on loopback for the tests.
 
-    MariaDB (tests/mariadb_server.py)   Redis (Debian redis-server, no persistence)
-    SMTP (aiosmtpd, tests/smtp_server.py) <- the outbox worker (`python -m portal outbox run --loop`)
+    MariaDB (tests/support/mariadb_server.py)   Redis (Debian redis-server, no persistence)
+    SMTP (aiosmtpd, tests/support/smtp_server.py) <- the outbox worker (`python -m portal outbox run --loop`)
     two gunicorn instances, two workers each, one PORTAL_SECRET_KEY, PORTAL_TRUSTED_PROXIES=1
     nginx terminating TLS (a certificate made here with openssl) with both instances as one upstream,
     reading the project's own deploy/nginx/portal-*.conf snippets unchanged.
@@ -26,8 +26,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.mariadb_server import MariaDBServer, _die_with_parent
-from tests.smtp_server import SmtpSink, free_port
+from tests.support.mariadb_server import MariaDBServer, _die_with_parent
+from tests.support.smtp_server import SmtpSink, free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NGINX_SNIPPETS = ROOT / "deploy" / "nginx"
