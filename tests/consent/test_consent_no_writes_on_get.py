@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import event, select, text
 
-from tests.consent_support import consent_sent_by_e_mail
-from tests.smtp_server import smtp_sink  # noqa: F401  (fixture)
+from tests.support.consent import consent_sent_by_e_mail
+
 from portal.timeutil import today_local
 
 # Reading is audited (audit_events) and a signed-in request keeps its session alive
