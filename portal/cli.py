@@ -42,6 +42,7 @@ def directory():
 @click.option("--content-dir", type=click.Path(file_okay=False), default=None, help="Innehållsmappen (standard: PORTAL_CONTENT_DIR).")
 def directory_check(content_dir):
     """Kontrollera organisationskatalogen utan att starta portalen."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     import os
     from pathlib import Path
 

@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..audit import log_event
+from ..directory import current_directory
 from ..errors import DomainError
 from ..extensions import db
 from ..timeutil import utcnow
@@ -81,7 +82,7 @@ def create_user(email: str, name: str, password: str, role: str = "staff", units
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise AccountError(problem, field="password")
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     for key in units or []:
         if key not in directory.units:
             raise AccountError(f"Enheten '{key}' finns inte i organisationskatalogen", field="units")

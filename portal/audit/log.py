@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import has_request_context
 from flask_login import current_user
 
+from ..cases.access import units_with_access
 from ..extensions import db
+from ..hooks import hook_dict
 from .models import AuditEvent
 
 ACTION_LABELS = {
@@ -25,9 +27,14 @@ ACTION_LABELS = {
 }
 
 
-def register_labels(labels: dict[str, str]) -> None:
-    """Features add the Swedish labels of their own actions."""
-    ACTION_LABELS.update(labels)
+def register_labels(app, labels: dict[str, str]) -> None:
+    """Features add the Swedish labels of their own actions (in their init_app)."""
+    hook_dict(app, "audit_labels").update(labels)
+
+
+def action_labels() -> dict[str, str]:
+    """Every action's Swedish label: the audit log's own and those the current app's features added."""
+    return {**ACTION_LABELS, **hook_dict(None, "audit_labels")}
 
 
 def log_event(action: str, *, case=None, case_id: int | None = None, unit_key: str | None = None,
@@ -73,8 +80,6 @@ def _acting_unit(user, case) -> str:
     if case is not None:
         if case.unit_key in keys:   # before the shared units: their queries are needed only otherwise
             return case.unit_key
-        from ..cases.access import units_with_access
-
         shared = sorted(set(keys) & units_with_access(case))
         return shared[0] if shared else case.unit_key
     return keys[0] if keys else ""

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import LabelledStrEnum
 from ..extensions import db
+from ..personal_number import parse_personal_number
 from ..timeutil import utcnow
 
 
@@ -56,8 +57,6 @@ class Case(db.Model):
     opened_by = relationship("User")
 
     def birth_date(self) -> dt.date:
-        from ..personal_number import parse_personal_number
-
         # Stored numbers were validated on the way in and are always 12 digits.
         return parse_personal_number(self.personal_number, today=dt.date.max).birth_date
 

@@ -6,8 +6,10 @@ from flask import current_app
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from ..directory import current_directory
 from ..formdefs import build_form, get_definition, keys, record_of
 from ..formkit import PortalForm, strip_filter
+from ..notify.guard import contains_personal_number
 from . import rules
 from .models import CHILD, GUARDIAN
 from .service import signer_options
@@ -51,7 +53,7 @@ def _signer_base(options, case, plan: list[dict] | None):
 
 def request_form(case, user, *, record: dict | None = None, plan: list[dict] | None = None):
     """The request form: the YAML definition plus the signer selection, one CSRF token."""
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     options = signer_options(case)
     definition = get_definition("consent_request")
     own = [k for k in directory.units if k in user.unit_keys]
@@ -107,8 +109,6 @@ def validate_request(form) -> bool:
 def _no_personal_number_in_contact(form) -> None:
     """The contact's e-mail and phone stand in every e-mail to the signers; the e-mail guard
     refuses a message with something like a personal number, so say so here, next to the field."""
-    from ..notify.guard import contains_personal_number
-
     for key, message in ((CONTACT_PHONE, "Telefonnumret ser ut som ett personnummer. Skriv det med mellanslag, "
                                          "till exempel 070-123 45 67"),
                          (CONTACT_EMAIL, "Skriv inte personnummer i e-postadressen")):

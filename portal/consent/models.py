@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, event, func, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import LabelledStrEnum
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import today_local, utcnow
 
 # Consent status (persisted; `rules.consent_status` derives it from the facts).
 class ConsentStatus(LabelledStrEnum):
@@ -59,7 +60,9 @@ class Consent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=ConsentStatus.DRAFT, index=True)
+    # What was last written (`portal consent expire` writes "expired" once the period has ended);
+    # read `status`, which is derived when read: a running consent past its end date is expired.
+    stored_status: Mapped[str] = mapped_column("status", String(20), default=ConsentStatus.DRAFT, index=True)
     # The request as entered (forms/consent_request.yaml record) and, for drafts, the planned signers.
     record: Mapped[dict] = mapped_column(JSON, default=dict)
     signer_plan: Mapped[list] = mapped_column(JSON, default=list)
@@ -89,6 +92,24 @@ class Consent(db.Model):
                                                       cascade="all, delete-orphan")
     case = relationship("Case")
     created_by = relationship("User", foreign_keys=[created_by_id])
+
+    @hybrid_property
+    def status(self) -> str:
+        """The status now: "expired" for a running (pending or valid) consent whose last day has
+        passed, even before `portal consent expire` has stored it; else the stored status. Reading
+        never writes. In SQL it is the stored column (add `valid_until >= today` where it matters)."""
+        if self.stored_status in (ConsentStatus.PENDING, ConsentStatus.VALID) and self.valid_until is not None and self.valid_until < today_local():
+            return ConsentStatus.EXPIRED
+        return self.stored_status
+
+    @status.inplace.setter
+    def _status_setter(self, value: str) -> None:
+        self.stored_status = value
+
+    @status.inplace.expression
+    @classmethod
+    def _status_expression(cls):
+        return cls.stored_status
 
     @property
     def unit_keys(self) -> list[str]:

@@ -23,10 +23,11 @@ from .forms import (ConfirmForm, DeclineForm, InPersonIdentityForm, SignForm, St
 from .identity import InPersonProvider, Verified, assurance_label, get_provider, provider_label, providers_for
 from .models import (CHILD, EVENT_LABELS, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, ROLE_LABELS, Consent, ConsentSigner,
                      ConsentStatus, SignerStatus)
+from . import kiosk
+from .api import accept_verification, signer_link as _link_or_page, verified_for as _verified_for
+from .api import verified_signer as _verified_link
 from .readability import lix
 from .text import plain_text, render_html
-from .tokens import find_link
-from . import kiosk
 
 bp = Blueprint("consent", __name__, template_folder="templates")
 
@@ -40,52 +41,6 @@ CODE_LIMIT = "10 per minute;40 per hour"
 @bp.route("/samtycke/")
 def start():
     return render_template("consent/start.html")
-
-
-def _verified_sessions() -> dict:
-    value = session.get("consent_verified")
-    return value if isinstance(value, dict) else {}
-
-
-def _remember_verified(link, verified: Verified) -> None:
-    entries = _verified_sessions()
-    entries[str(link.id)] = {"at": int(time.time()), "provider": verified.provider, "method": verified.method,
-                             "assurance": verified.assurance, "acr": verified.acr}
-    # keep the session small: the newest few links only
-    session["consent_verified"] = dict(sorted(entries.items(), key=lambda kv: kv[1]["at"])[-5:])
-
-
-def _verified_for(link) -> Verified | None:
-    entry = _verified_sessions().get(str(link.id))
-    if not isinstance(entry, dict) or entry.get("provider") not in _allowed(link):
-        return None
-    if time.time() - entry.get("at", 0) > current_app.config["PORTAL_CONSENT_SESSION_MINUTES"] * 60:
-        return None
-    # the time counts from the last page the signer opened (reading takes time)
-    entries = _verified_sessions()
-    entries[str(link.id)] = {**entry, "at": int(time.time())}
-    session["consent_verified"] = entries
-    return Verified(entry.get("provider", ""), entry.get("method", ""), entry.get("assurance", ""), acr=entry.get("acr", ""))
-
-
-def _allowed(link) -> set[str]:
-    return {p.name for p in providers_for(link, current_app.config)}
-
-
-def _link_or_page(token: str):
-    """(link, None) when the link works, else (None, a page that explains why). Only the links
-    sent for the consent (to sign, and to withdraw with the receipt) open the signer's pages and
-    the registerutdrag; the family's plan link is unknown here."""
-    link = find_link(token, kinds=(LINK_SIGN, LINK_WITHDRAW))
-    if link is None:
-        return None, (render_template("consent/signer/link_state.html", state="invalid", consent=None), 404)
-    with saving():  # the lazy expiry, if any
-        state = service.link_state(link)
-    if state != service.LINK_OK:
-        signer = link.signer
-        return None, render_template("consent/signer/link_state.html", state=state, consent=signer.consent,
-                                     signer=signer, link=link)
-    return link, None
 
 
 def _signer_context(signer: ConsentSigner) -> dict:
@@ -147,23 +102,9 @@ def identify(token: str, provider: str):
         abort(404)
     result = chosen.handle(link, token)
     if isinstance(result, Verified):
-        with saving() as saved:
-            service.mark_verified(link.signer, result, link=link)
-        if saved:  # only a stored verification opens the signer's pages
-            _remember_verified(link, result)
+        accept_verification(link, result)
         return redirect(url_for("consent.signer_home", token=token))
     return result
-
-
-def _verified_link(token: str):
-    """(link, verified, None) or (None, None, response)."""
-    link, page = _link_or_page(token)
-    if page is not None:
-        return None, None, page
-    verified = _verified_for(link)
-    if verified is None:
-        return None, None, redirect(url_for("consent.signer_home", token=token))
-    return link, verified, None
 
 
 @bp.route("/samtycke/s/<token>/skriv-under", methods=["POST"])
@@ -397,7 +338,6 @@ def detail(case, consent):
     if consent.status == ConsentStatus.DRAFT:
         return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
     with saving():
-        service.expire_if_due(consent)
         log_event("consent.view", case=case, object_type="consent", object_id=consent.id)
     definition = get_definition("consent_request")
     texts = []
@@ -423,7 +363,6 @@ def detail(case, consent):
 def receipt(case, consent):
     if consent.status == ConsentStatus.DRAFT:
         abort(404)
-    service.expire_if_due(consent)
     log_event_and_commit("consent.print", case=case, object_type="consent", object_id=consent.id, detail="kvitto")
     return pdf_response(_receipt_pdf(consent), f"samtycke-{consent.id}.pdf")
 

@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from ..audit import log_event
 from ..cases.models import Case, Guardian
+from ..directory import current_directory
 from ..errors import DomainError
 from ..extensions import db
 from ..formdefs import get_definition, keys, refuse_over_limit
+from ..hooks import hook_list
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
 from .chain import GENESIS, canonical_json, entry_fields, entry_hash, first_break, sha256_text
@@ -25,6 +27,8 @@ from .identity import Verified
 from .names import name_matches
 from .models import (CHILD, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, Consent, ConsentEvent, ConsentLink, ConsentSigner,
                      ConsentStatus, ConsentUnit, SignerStatus, now_s)
+from ..notify import PersonalDataInEmail, queue_email
+from ..notify.delivery import delivery_by_key
 from .text import Terms, adult_text, child_text
 from .tokens import code_matches, hash_code, new_code, new_token
 
@@ -67,7 +71,7 @@ def cfg(name: str):
 
 
 def directory():
-    return current_app.extensions["directory"]
+    return current_directory()
 
 
 # --------------------------------------------------------------------------- the chain
@@ -188,8 +192,6 @@ def queue(to: str, template: str, context: dict, *, kind: str, case_id: int, ess
     """queue_email, but a message that cannot be made (a bad address, something that looks like a
     personal number) never stops the step it belongs to: essential messages (the personal link)
     raise ConsentError with a Swedish explanation; others are skipped and logged (type only)."""
-    from ..notify import PersonalDataInEmail, queue_email
-
     try:
         return queue_email(to, template=template, context=context, kind=kind, case_id=case_id, dedupe_key=dedupe_key,
                            new_key=dedupe_key is not None)
@@ -221,7 +223,7 @@ def derived_status(consent: Consent, today: dt.date | None = None) -> str:
 
 def refresh_status(consent: Consent, *, actor: str = "system") -> str:
     """Sets the stored status from the facts; appends "expired" when the period has ended."""
-    before = consent.status
+    before = consent.stored_status
     after = derived_status(consent)
     if after == before:
         return after
@@ -242,19 +244,11 @@ def refresh_status(consent: Consent, *, actor: str = "system") -> str:
     return after
 
 
-def expire_if_due(consent: Consent) -> bool:
-    """Marks a running consent past its end date as expired (the lazy check). True when it did."""
-    if (consent.status in (ConsentStatus.PENDING, ConsentStatus.VALID) and consent.valid_until
-            and today_local() > consent.valid_until):
-        lock(consent)
-        refresh_status(consent, actor="system")
-        return True
-    return False
-
-
 def expire_due(actor: str = "system") -> int:
-    """Every running consent past its end date becomes expired. Returns how many."""
-    due = db.session.scalars(select(Consent).where(Consent.status.in_((ConsentStatus.PENDING, ConsentStatus.VALID)),
+    """Stores "expired" (with its chain entry) for every running consent past its end date
+    (`portal consent expire`, scheduled daily). Pages never write it: they read the derived
+    `Consent.status`. Returns how many."""
+    due = db.session.scalars(select(Consent).where(Consent.stored_status.in_((ConsentStatus.PENDING, ConsentStatus.VALID)),
                                                    Consent.valid_until < today_local())).all()
     for consent in due:
         lock(consent)
@@ -288,8 +282,6 @@ def signer_display_status(signer: ConsentSigner, now: dt.datetime | None = None)
 
 def link_delivery(link: ConsentLink | None):
     """What became of the e-mail with a sign link (portal.notify.delivery.Delivery), or None."""
-    from ..notify.delivery import delivery_by_key
-
     return delivery_by_key(link_mail_key(link)) if link is not None else None
 
 
@@ -343,8 +335,6 @@ def _plain(definition_extra: dict, group: str, keys, audience: str) -> tuple[str
 
 def terms_for(consent: Consent, audience: str, case: Case, signer_plan: list[dict] | None = None,
               valid_from: dt.date | None = None, valid_until: dt.date | None = None) -> Terms:
-    from ..formdefs import get_definition
-
     definition = get_definition("consent_request")
     rec = consent.record
     d = directory()
@@ -491,19 +481,13 @@ def issue_sign_link(signer: ConsentSigner, *, actor: str, event: str = "sent") -
     if not signer.email:
         raise ConsentError("Undertecknaren saknar e-postadress.")
     now = now_s()
-    for old in signer.links:
-        if old.kind == LINK_SIGN and old.revoked_at is None:
-            old.revoked_at = now
     # "A new link" only to someone an earlier link reached: the first that arrives is no replacement.
     again = event == "resent" and any(
         (d := link_delivery(old)) is not None and d.arrived for old in signer.links if old.kind == LINK_SIGN)
-    token, digest = new_token()
     expires = now + dt.timedelta(days=cfg("PORTAL_CONSENT_LINK_DAYS"))
     if signer.consent.valid_until:
         expires = min(expires, end_of_day_utc(signer.consent.valid_until))
-    link = ConsentLink(signer=signer, kind=LINK_SIGN, token_hash=digest, created_at=now, expires_at=expires)
-    db.session.add(link)
-    db.session.flush()
+    token, link = new_link(signer, LINK_SIGN, expires_at=expires)
     consent = signer.consent
     queue(signer.email, "consent/email/signer_link",
           {**signer_mail_context(consent), "link": _link_url(token), "expires": local(expires).date(),
@@ -576,7 +560,6 @@ LINK_OK, LINK_REPLACED, LINK_EXPIRED, LINK_LOCKED, LINK_WITHDRAWN, LINK_CONSENT_
 def link_state(link: ConsentLink) -> str:
     signer = link.signer
     consent = signer.consent
-    expire_if_due(consent)
     if link.revoked_at is not None:
         return LINK_REPLACED
     if consent.status == ConsentStatus.WITHDRAWN:
@@ -712,16 +695,22 @@ def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha25
 
 def issue_withdraw_link(signer: ConsentSigner) -> str:
     """A link that lets the signer read the receipt and withdraw, valid until the consent ends."""
+    return new_link(signer, LINK_WITHDRAW)[0]
+
+
+def new_link(signer: ConsentSigner, kind: str, *, expires_at: dt.datetime | None = None) -> tuple[str, ConsentLink]:
+    """(token, link): a new personal link of ``kind`` for the signer; the signer's earlier links of
+    that kind stop working. It works until ``expires_at`` (default: the end of the consent)."""
     now = now_s()
     for old in signer.links:
-        if old.kind == LINK_WITHDRAW and old.revoked_at is None:
+        if old.kind == kind and old.revoked_at is None:
             old.revoked_at = now
     token, digest = new_token()
-    link = ConsentLink(signer=signer, kind=LINK_WITHDRAW, token_hash=digest, created_at=now,
-                       expires_at=end_of_day_utc(signer.consent.valid_until))
+    link = ConsentLink(signer=signer, kind=kind, token_hash=digest, created_at=now,
+                       expires_at=expires_at or end_of_day_utc(signer.consent.valid_until))
     db.session.add(link)
     db.session.flush()
-    return token
+    return token, link
 
 
 def decline(signer: ConsentSigner, verified: Verified, reason: str = "") -> None:
@@ -748,12 +737,8 @@ def decline(signer: ConsentSigner, verified: Verified, reason: str = "") -> None
 
 # --------------------------------------------------------------------------- withdrawal
 
-_withdrawal_listeners: list = []
-
-
-def register_withdrawal_listener(fn) -> None:
-    if fn not in _withdrawal_listeners:
-        _withdrawal_listeners.append(fn)
+def register_withdrawal_listener(app, fn) -> None:
+    hook_list(app, "consent_withdrawal_listeners").append(fn)
 
 
 def can_withdraw(signer: ConsentSigner) -> bool:
@@ -799,7 +784,7 @@ def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = ""
 
 
 def _run_withdrawal_listeners(consent: Consent) -> None:
-    for fn in list(_withdrawal_listeners):
+    for fn in list(hook_list(None, "consent_withdrawal_listeners")):
         try:
             with db.session.begin_nested():
                 fn(consent)

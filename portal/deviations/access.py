@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import abort
 from flask_login import current_user
 from sqlalchemy import and_, false, func, or_, select, union_all
 
+from ..directory import current_directory
 from ..extensions import db
 from ..web.loaders import loader
 from .lifecycle import SUBMITTED_STATUSES, DeviationStatus, waits_for
@@ -25,7 +26,7 @@ _BEFORE_CONCERNED = {DeviationStatus.DRAFT, DeviationStatus.RECEIVED, DeviationS
 
 
 def _service_keys(user) -> set[str]:
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     return {directory.units[k].service_key for k in user.unit_keys if k in directory.units}
 
 

@@ -11,6 +11,8 @@ import statistics
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import holidays
+
 from .lifecycle import SUBMITTED_STATUSES, DeviationStatus
 
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
@@ -19,8 +21,6 @@ MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "august
 
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> frozenset[dt.date]:
-    import holidays
-
     days = set(holidays.country_holidays("SE", years=year).keys())
     days.add(dt.date(year, 12, 24))   # julafton
     days.add(dt.date(year, 12, 31))   # nyårsafton

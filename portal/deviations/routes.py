@@ -30,6 +30,7 @@ from .access import load_report, load_reports, matches, with_roles
 from .compilation import ReportFacts, bar_geometry, compile_year, csv_rows
 from .forms import (AssignForm, DraftReportFormBase, ManualRouteForm, ReportFormBase, SignForm, action_form_class,
                     no_personal_number)
+from ..pdf import pdf_response, render_pdf
 from .lifecycle import DeviationStatus
 from .models import DeviationReport
 from .routing import explain_lines
@@ -419,8 +420,6 @@ def report_pdf_context(report: DeviationReport, roles: set[str]) -> dict:
 @staff_required
 @load_report
 def pdf(report, roles):
-    from ..pdf import pdf_response, render_pdf
-
     data = render_pdf("deviations/report_pdf.html", **report_pdf_context(report, roles))
     log_event_and_commit("deviation.print", case_id=report.case_id, object_type="deviation", object_id=report.id)
     return pdf_response(data, f"avvikelserapport-{report.ref}.pdf")
@@ -543,8 +542,6 @@ def compilation_pdf_context(year: int) -> dict:
 @admin_or_manager_required
 def compilation_pdf():
     year = _year()
-    from ..pdf import pdf_response, render_pdf
-
     data = render_pdf("deviations/compilation_pdf.html", **compilation_pdf_context(year))
     log_event_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
                       detail=f"år {year}, pdf")

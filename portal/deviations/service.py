@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..audit import log_event
+from ..directory import current_directory
 from ..directory.loader import Manager
 from ..errors import DomainError
 from ..extensions import db
@@ -33,7 +34,7 @@ class DeviationError(DomainError):
 
 
 def directory():
-    return current_app.extensions["directory"]
+    return current_directory()
 
 
 def routing_rules():

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..audit import log_event_and_commit
 from ..cases.access import load_case
+from ..plans.meetings import KIND_LABELS, meeting_word
 from ..web.guards import guard_blueprint, staff_required
 from ..web.loaders import loader
 from ..web.tx import saving
@@ -62,6 +63,7 @@ def decide(case, referral):
 def minutes(meeting, case, level):
     """Minutes shared with a member of the level a case was referred to: those minutes and nothing
     else of the case (need-to-know; 404 for anyone else)."""
+    # local: plans is an optional feature; escalation reads its meeting words only on this page
     from ..plans.meetings import KIND_LABELS, meeting_word
 
     log_event_and_commit("escalation.minutes_view", case=case, object_type="meeting", object_id=meeting.id)

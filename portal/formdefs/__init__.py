@@ -27,6 +27,7 @@ from .wtf import build_form, handle_repeat_buttons, limit_errors, summary_sectio
 
 
 def init_app(app: Flask) -> None:
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from flask import Blueprint
 
     app.register_blueprint(Blueprint("formdefs", __name__, template_folder="templates"))

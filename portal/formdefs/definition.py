@@ -8,6 +8,7 @@ from flask import current_app
 
 from ..content_errors import ContentFileError
 from ..directory.loader import DirectoryError, read_yaml_with_lines
+from ..yaml_lines import line_of
 
 FIELD_TYPES = {
     "text", "textarea", "date", "choice", "multichoice", "select", "unit", "boolean",
@@ -149,7 +150,7 @@ class _Parser:
         self.path = path
 
     def fail(self, node, problem):
-        raise FormDefinitionError(self.path, node.get("__line__") if isinstance(node, dict) else None, problem)
+        raise FormDefinitionError(self.path, line_of(node), problem)
 
     def req(self, node, key, what):
         if not isinstance(node, dict) or node.get(key) in (None, ""):
@@ -171,7 +172,7 @@ class _Parser:
             sections.append(section)
         for fnode in data.get("area_fields") or []:  # the fields of each area of a plan (portal/plans/definitions.py)
             self.field(fnode, "area_fields")
-        extra = {k: v for k, v in data.items() if k not in {"key", "title", "source", "intro", "sections", "__line__"}}
+        extra = {k: v for k, v in data.items() if k not in {"key", "title", "source", "intro", "sections"}}
         return FormDefinition(key, self.req(data, "title", "formuläret"), str(data.get("source") or ""),
                               str(data.get("intro") or ""), tuple(sections), self.path, _strip_lines(extra),
                               data.get("__line__"))
@@ -237,7 +238,7 @@ class _Parser:
 
 def _strip_lines(value):
     if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+        return {k: _strip_lines(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_strip_lines(v) for v in value]
     return value

@@ -13,6 +13,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, Length, Numb
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..formkit import DateField, MaxLength, PersonalNumber, PortalForm, render_without_maxlength, strip_filter
+from ..templating import swedish_date
 from ..timeutil import today_local
 from .definition import FREE_TEXT, FieldDef, FormDefinition
 
@@ -314,8 +315,6 @@ def display_value(fd: FieldDef, value, labels: dict | None = None) -> str:
     if fd.type == "boolean":
         return "Ja" if value else "Nej"
     if fd.type == "date":
-        from ..templating import swedish_date
-
         try:
             return swedish_date(dt.date.fromisoformat(value) if isinstance(value, str) else value)
         except ValueError:

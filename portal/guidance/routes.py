@@ -10,7 +10,9 @@ from markupsafe import Markup
 
 from ..audit import log_event
 from ..caching import content_last_modified, public_page
+from ..cases.access import get_case_or_404
 from ..extensions import db
+from ..pdf import pdf_response, render_pdf
 from ..timeutil import utcnow
 from ..web.guards import staff_required
 from . import checklist as checklist_rules
@@ -84,8 +86,6 @@ def guideline(slug: str):
 @bp.route("/riktlinjer/<slug>.pdf")
 @public_page(content_last_modified)
 def guideline_pdf(slug: str):
-    from ..pdf import pdf_response, render_pdf
-
     content = current_content()
     g = content.guidelines.get(slug)
     if g is None:
@@ -165,8 +165,6 @@ def checklist_panel(case, user):
 @bp.route("/arenden/<ref>/checklista", methods=["GET", "POST"])
 @staff_required
 def checklist_update(ref: str):
-    from ..cases.access import get_case_or_404
-
     case = get_case_or_404(ref, current_user)
     target = url_for("cases.view", ref=case.ref) + "#checklista"
     if request.method == "GET":

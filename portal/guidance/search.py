@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from .content import ROLE_GROUPS
 from .text import fold, normalise_space, tokens, words
 
 HEADING_WEIGHT = 3.0
@@ -311,8 +312,6 @@ def build_index(content) -> SearchIndex:
             docs.append(SearchDoc(kind="guideline", url=url, title=g.title, heading=s.heading or g.title,
                                   path=s.path[:-1] if s.heading else [], text=s.text))
     for group, entries in content.roles.items():
-        from .content import ROLE_GROUPS
-
         for r in entries:
             parts = [r.text]
             if r.meeting_frequency:

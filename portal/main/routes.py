@@ -1,5 +1,6 @@
 from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user
+from .start_sections import sections_for
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -35,8 +36,6 @@ def index():
             if not current_user.is_authenticated or for_user(current_user)]
     sections = []
     if current_user.is_authenticated:
-        from .start_sections import sections_for
-
         sections = sections_for(current_user)
     return render_template("main/index.html", ways=ways, sections=sections)
 

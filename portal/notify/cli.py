@@ -26,6 +26,7 @@ def _check_transport() -> None:
 @with_appcontext
 def run(loop: bool, interval: float | None):
     """Skicka de utskick som väntar (en gång, eller i en slinga med --loop)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .worker import deliver_due, run_loop
 
     _check_transport()
@@ -55,6 +56,7 @@ def run(loop: bool, interval: float | None):
 @with_appcontext
 def status():
     """Visa hur många utskick som väntar, har skickats och har misslyckats."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from sqlalchemy import func, select
 
     from ..extensions import db
@@ -70,6 +72,7 @@ def status():
 @with_appcontext
 def send_test(to_addr: str):
     """Lägg ett provmeddelande i kön (kontrollera e-postinställningarna med `portal outbox run`)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from ..extensions import db
     from . import queue_email
 

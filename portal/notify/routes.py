@@ -12,6 +12,7 @@ from base64 import b64decode
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from ..audit import log_event
 from ..cases.access import load_case
 from ..extensions import db
 from ..formkit import PortalForm
@@ -72,8 +73,6 @@ def retry(message_id: int):
 @load_case
 def case_retry(case, message_id: int):
     """"Skicka igen" where the work happens: a failed message of a case the user can see."""
-    from ..audit import log_event
-
     if not RetryForm().validate_on_submit():
         abort(400)
     row = db.session.get(OutboxMessage, message_id)

@@ -9,8 +9,10 @@ import datetime as dt
 from ..timeutil import today_local, utcnow
 from . import working_days as wd
 from .meetings import to_utc
+from ..extensions import db
 from .models import (CaseProcess, FollowUp, Meeting, MeetingParticipant, Plan, PlanApproval, PlanVersion, StepRecord,
                      VersionStatus)
+from .service import sync_plan_units
 
 TEACHER = "anna.larare@arjeplog.example"
 SOCIAL = "samir.socialsekreterare@arjeplog.example"
@@ -50,8 +52,6 @@ def _approve(version: PlanVersion, case, at: dt.datetime, teacher) -> None:
 
 
 def seed(case, users) -> None:
-    from ..extensions import db
-
     teacher, social = users.get(TEACHER), users.get(SOCIAL)
     if teacher is None or social is None:
         return
@@ -106,6 +106,4 @@ def seed(case, users) -> None:
                            email=social.email, purpose="Föräldrastödet", is_secretary=True),
     ] + [MeetingParticipant(kind="guardian", guardian_id=g.id, name=g.name, email=g.email) for g in case.guardians]
     db.session.add(meeting)
-    from .service import sync_plan_units
-
     sync_plan_units(case)  # the demo consent (portal/consent/demo.py) covers the SIP's units: they get access

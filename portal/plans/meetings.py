@@ -5,18 +5,22 @@ E-mails carry no personal data: the meeting's time, place and a link to log in."
 from __future__ import annotations
 
 import datetime as dt
+from email.utils import parseaddr
 
 from flask import current_app, url_for
 from sqlalchemy import select
 
 from ..audit import log_event
 from ..cases.models import Case
+from ..directory import current_directory
 from ..extensions import db
-from ..formdefs import keys
+from ..formdefs import build_form, get_definition, keys, refuse_over_limit
 from ..notify import contains_personal_number, meeting_ics, queue_email
 from ..notify.calendar import web_link
+from ..notify.delivery import deliveries_by_prefix
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
+from .consent_gate import withdrawals
 from .models import Meeting, MeetingParticipant, MeetingStatus, PlanError
 from .people import person
 from .process import due_date
@@ -85,7 +89,7 @@ def participant_problem(case: Case, participant: MeetingParticipant) -> str | No
         return NO_CONSENT_FOR_GUESTS
     if participant.kind in ("staff", "unit"):
         if participant.unit_key not in covered(case):
-            return rules.not_covered_message(current_app.extensions["directory"], participant.unit_key)
+            return rules.not_covered_message(current_directory(), participant.unit_key)
         if not participant.purpose.strip():
             return "Skriv syftet med att den här professionen är med på mötet"
     return None
@@ -161,7 +165,7 @@ def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, 
     chair, secretary = by_id.get(chair_id), by_id.get(secretary_id)
     errors = rules.check_meeting_roles(chair.kind if chair else None, secretary.kind if secretary else None)
     if case is not None:
-        d = current_app.extensions["directory"]
+        d = current_directory()
         for key, p in (("chair", chair), ("secretary", secretary)):
             if p is not None and key not in errors and lost_access(case, p):
                 errors[key] = rules.not_covered_message(d, p.unit_key)
@@ -179,8 +183,6 @@ def _organizer(meeting: Meeting) -> tuple[str, str]:
     user = meeting.created_by
     if user is not None:
         return _mailable(user.name), user.email
-    from email.utils import parseaddr
-
     name, address = parseaddr(current_app.config["PORTAL_MAIL_FROM"])
     return name or "Samverkansportalen", address
 
@@ -388,8 +390,6 @@ def remove_uncovered_participants(case: Case) -> int:
 
 def participant_deliveries(meeting: Meeting) -> dict[int, object]:
     """{participant id: Delivery of the latest invitation, update or cancellation sent to them}."""
-    from ..notify.delivery import deliveries_by_prefix
-
     latest: dict[int, object] = {}
     for key, delivery in deliveries_by_prefix(f"meeting:{meeting.id}:").items():
         parts = key.split(":")
@@ -402,8 +402,6 @@ def participant_deliveries(meeting: Meeting) -> dict[int, object]:
 
 def withdrawal_notices(case: Case, meeting: Meeting) -> list[tuple[dt.date, list[str]]]:
     """[(withdrawn on, [units no longer covered])] for withdrawals since the meeting was planned."""
-    from .consent_gate import withdrawals
-
     ok = covered(case)
     since = local(meeting.created_at).date()
     return [(w.withdrawn_on, [u for u in w.unit_keys if u not in ok and u != case.unit_key])
@@ -456,11 +454,16 @@ def share_notes(case: Case, meeting: Meeting, user) -> int:
     return sent
 
 
+def on_consent_withdrawn(consent) -> None:
+    """Withdrawal listener: the units no longer covered lose their plan access at once, and
+    their staff leave the case's planned meetings with a calendar cancellation."""
+    case = db.session.get(Case, consent.case_id)
+    if case is not None:
+        remove_uncovered_participants(case)
+        sync_plan_units(case)
 # --- guests: participants without an account (forms/meeting_guest.yaml) ---------------------------
 
 def guest_form(**kwargs):
-    from ..formdefs import build_form, get_definition
-
     return build_form(get_definition(GUEST_FORM), **kwargs)
 
 
@@ -481,8 +484,6 @@ def guest_errors(case: Case, meeting: Meeting, form) -> dict[str, str]:
 def add_guest(case: Case, meeting: Meeting, form, user) -> MeetingParticipant:
     """Adds a guest from a validated form (guest_errors empty). The invitation goes with the next
     "Skicka kallelsen", as for everyone else."""
-    from ..formdefs import get_definition, refuse_over_limit
-
     definition = get_definition(GUEST_FORM)
     data = form.to_record()
     refuse_over_limit(definition, data)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from ..directory.loader import DirectoryError, read_yaml_with_lines
 from ..enums import LabelledStrEnum
+from ..templating import swedish_date
+from ..yaml_lines import line_of
 from . import working_days as wd
 
 FOLDER = "processes"
@@ -116,7 +118,7 @@ def load_process(path: Path) -> Process:
     data = read_yaml_with_lines(path)
 
     def fail(node, problem):
-        raise ProcessError(path, node.get("__line__") if isinstance(node, dict) else None, problem)
+        raise ProcessError(path, line_of(node), problem)
 
     def text(node, key, what, required=True):
         value = node.get(key) if isinstance(node, dict) else None
@@ -243,8 +245,6 @@ class StepState:
 
 
 def _sv(day: dt.date) -> str:
-    from ..templating import swedish_date
-
     return swedish_date(day, with_weekday=True)
 
 
@@ -256,8 +256,6 @@ def _skipped_text(start: dt.date, end: dt.date) -> str:
     skipped = [(d, r) for d, r in wd.skipped_days(start, end) if r not in ("lördag", "söndag")]
     if not skipped:
         return ""
-    from ..templating import swedish_date
-
     return " Räknas inte som arbetsdagar: " + ", ".join(f"{r} {swedish_date(d)}" for d, r in skipped) + "."
 
 

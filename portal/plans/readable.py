@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import current_app
-
+from ..directory import current_directory
 from ..formdefs import keys
 from ..timeutil import local
 from .definitions import PLAN_KINDS, areas_of, plan_definition
@@ -124,7 +123,7 @@ class ReadablePlan:
 
 def readable(plan: Plan, version: PlanVersion) -> ReadablePlan:
     definition = plan_definition(plan.kind)
-    d = current_app.extensions["directory"]
+    d = current_directory()
     content, replaced = with_current_contacts(plan, version.content or {})
     area_titles = {a.key: a.title for a in areas_of(definition)}
     labels = {f"{s.key}.{f.key}": f.label for s in definition.sections for f in s.fields}
@@ -183,7 +182,7 @@ def readable(plan: Plan, version: PlanVersion) -> ReadablePlan:
 def _person_json(p: Person | None):
     if p is None:
         return None
-    d = current_app.extensions["directory"]
+    d = current_directory()
     return {"name": p.name, "email": p.email, "unit": p.unit_key,
             "unit_name": d.units[p.unit_key].name if p.unit_key in d.units else p.unit_key}
 

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..directory.loader import PLAN_OWNER_SECTORS, SECTORS, Directory
+from ..templating import swedish_date
 from .process import StepStatus
+from .working_days import non_working_reason
 
 PRIORITY_LIMIT = 3
 FAMILY_KINDS = {"child", "guardian"}
@@ -183,9 +185,6 @@ def meeting_date_warnings(day, meeting_state=None, process_name: str = "", invit
     None); and an invitation step counted back from the meeting (`invitation`: (step, due,
     explanation) or None) whose last day is before `today`. Each names the deadline, how it was
     counted and the rule it comes from."""
-    from ..templating import swedish_date
-    from .working_days import non_working_reason
-
     warnings = []
     reason = non_working_reason(day)
     if reason:

@@ -11,12 +11,16 @@ from sqlalchemy import delete, select
 
 from ..audit import log_event
 from ..cases.models import Case, Guardian
+from ..directory import current_directory
 from ..extensions import db
 from ..formdefs import build_form, keys, refuse_over_limit
 from ..formdefs.wtf import display_value as formdefs_display
+from ..notify import queue_email
+from ..notify.delivery import deliveries_by_prefix
 from ..timeutil import local, today_local, utcnow
 from . import consent_gate, rules
 from .definitions import PLAN_KINDS, areas_of, plan_definition
+from .family_links import send_links
 from .models import (CaseProcess, ContactChange, FollowUp, Meeting, MeetingStatus, Plan, PlanApproval, PlanError,
                      PlanUnit, PlanVersion, PlanVersionLocked, StepRecord, VersionStatus)
 from .people import Person, parse_value, person, staff_at_units, unit_of
@@ -34,7 +38,7 @@ PERSON_FIELDS = (COORDINATOR, PLAN_OWNER, CHILD_WELFARE_LEAD, CONVENER)
 
 
 def directory():
-    return current_app.extensions["directory"]
+    return current_directory()
 
 
 # --- processes ------------------------------------------------------------------------------------
@@ -559,8 +563,6 @@ def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
            detail=f"godkännanden: {len(version.approvals)}")
     _notify_plan_people(case, version, "plans/email/approval_request", "plan.approval_request",
                         [a.unit_key for a in version.approvals if a.party == "unit"], exclude_user=user)
-    from .family import send_links
-
     send_links(case, version, "plans/email/family_approval_request", "plan.family_link")
     return version.approvals
 
@@ -606,8 +608,6 @@ def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
     sync_plan_units(case)
     _notify_plan_people(case, version, "plans/email/plan_approved", "plan.approved",
                         participating_units(version.content or {}))
-    from .family import send_links
-
     send_links(case, version, "plans/email/family_plan_approved", "plan.family_link")
     return True
 
@@ -634,8 +634,6 @@ def plan_people(case: Case, version: PlanVersion, unit_keys) -> list[Person]:
 def _notify_plan_people(case: Case, version: PlanVersion, template: str, kind: str, unit_keys,
                         exclude_user=None) -> None:
     """E-mail (no personal data) to plan_people(): a link to the plan, once per person."""
-    from ..notify import queue_email
-
     link = current_app.config["PORTAL_BASE_URL"] + url_for(
         "plans.view", ref=case.ref, plan_id=version.plan_id, number=version.number)
     sent = set()
@@ -668,8 +666,6 @@ def start_followup(case: Case, plan: Plan, held_on: dt.date, deviations: str, us
 
 def version_deliveries(version: PlanVersion) -> list:
     """What became of the e-mails about a version (approval requests, family links, approved)."""
-    from ..notify.delivery import deliveries_by_prefix
-
     found = {}
     for kind in ("plan.approval_request", "plan.approved", "plan.family_link"):
         found.update(deliveries_by_prefix(f"{kind}:{version.id}:"))
@@ -720,17 +716,6 @@ def units_for_case(case: Case) -> set[str]:
     ok = covered(case)
     rows = db.session.scalars(select(PlanUnit.unit_key).where(PlanUnit.case_id == case.id)).all()
     return {u for u in rows if u in ok}
-
-
-def on_consent_withdrawn(consent) -> None:
-    """Withdrawal listener: the units no longer covered lose their plan access at once, and
-    their staff leave the case's planned meetings with a calendar cancellation."""
-    case = db.session.get(Case, consent.case_id)
-    if case is not None:
-        from .meetings import remove_uncovered_participants
-
-        remove_uncovered_participants(case)
-        sync_plan_units(case)
 
 
 def withdrawal_notices(case: Case, plan: Plan) -> list[tuple[dt.date, list[str]]]:

@@ -20,8 +20,13 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import Table, and_, delete, func, or_, select, text, update
 
+from ..audit import log_event
+from ..audit.models import AuditEvent, retention_permit
+from ..cases.models import Case, CaseStatus
 from ..extensions import db
+from ..notify.models import MessageStatus, OutboxMessage as M
 from ..timeutil import utcnow
+from .deidentify import closed_report_ids, deidentify_reports
 from .policy import ACTION_LABELS, Policy, Rule, load_policy
 
 log = logging.getLogger("portal.retention")
@@ -80,8 +85,6 @@ def current_policy() -> Policy:
 
 def run_retention(*, now: dt.datetime | None = None, dry_run: bool = False, policy: Policy | None = None) -> RunResult:
     """Apply the policy at `now` (naive UTC; default: now). With dry_run nothing changes."""
-    from ..audit.models import retention_permit
-
     now = now or utcnow()
     policy = policy or current_policy()
     result = RunResult(dry_run=dry_run, at=now, types=[])
@@ -106,8 +109,6 @@ def run_retention(*, now: dt.datetime | None = None, dry_run: bool = False, poli
         log.info("retention %s %s%s: %d%s", rule.record_type, rule.action, " (dry run)" if dry_run else "",
                  outcome.count, "".join(f", {k}={v}" for k, v in sorted(outcome.extra.items())))
     if not dry_run:
-        from ..audit import log_event
-
         log_event("retention.run", object_type="retention", actor="system", user=None, unit_key="",
                detail=result.summary())
         db.session.commit()
@@ -180,8 +181,6 @@ def _chunks(values: list, size: int = CHUNK):
 
 @handler("closed_cases")
 def _closed_cases(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResult) -> int:
-    from ..cases.models import Case, CaseStatus
-
     ids = db.session.scalars(select(Case.id).where(Case.status == CaseStatus.CLOSED, Case.closed_at.is_not(None),
                                                    Case.closed_at < cutoff).order_by(Case.id)).all()
     if dry_run or not ids:
@@ -218,8 +217,6 @@ def _deviation_reports(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: 
     reports = _table("deviation_reports")
     if reports is None:
         return 0  # the deviations feature is not installed
-    from .deidentify import closed_report_ids, deidentify_reports
-
     ids = closed_report_ids(reports, cutoff, include_done=rule.action == "delete")
     if dry_run or not ids:
         return len(ids)
@@ -230,8 +227,6 @@ def _deviation_reports(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: 
 
 @handler("outbox")
 def _outbox(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResult) -> int:
-    from ..notify.models import MessageStatus, OutboxMessage as M
-
     done_at = func.coalesce(M.sent_at, M.created_at)
     where = (M.status.in_((MessageStatus.SENT, MessageStatus.FAILED)), done_at < cutoff, M.to_addr != "")
     if dry_run:
@@ -243,8 +238,6 @@ def _outbox(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResult)
 
 @handler("audit_log")
 def _audit_log(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResult) -> int:
-    from ..audit.models import AuditEvent
-
     if dry_run:
         return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.at < cutoff))
     return db.session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff)

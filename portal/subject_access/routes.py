@@ -5,8 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
+from .. import FEATURES
 from ..audit import log_event_and_commit
 from ..cases.access import load_opening_unit_case
+from ..cases.models import Guardian
+from ..consent import api as consent_api
+from ..consent.models import CHILD, GUARDIAN
 from ..extensions import db, limiter
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local
@@ -19,8 +23,6 @@ TITLE = "Registerutdrag"
 
 
 def _consent_installed() -> bool:
-    from .. import FEATURES
-
     return "portal.consent" in FEATURES
 
 
@@ -28,11 +30,7 @@ def _signer_request(token: str):
     """(signer, guardian, None) for a verified signer who may ask, else (None, None, response)."""
     if not _consent_installed():
         abort(404)
-    from ..cases.models import Guardian
-    from ..consent.models import CHILD, GUARDIAN
-    from ..consent.routes import _verified_link
-
-    link, _verified, response = _verified_link(token)
+    link, _verified, response = consent_api.verified_signer(token)
     if response is not None:
         return None, None, response
     signer = link.signer
@@ -67,13 +65,11 @@ def signer_pdf(token: str):
     signer, guardian, response = _signer_request(token)
     if response is not None:
         return response
-    from ..consent.service import signer_actor
-
     case = signer.consent.case
     report = build_report(case, guardian=guardian, child_signer=guardian is None, requester_name=signer.name,
                           contact=_contact(signer.consent))
     log_event_and_commit("subject_access.report", case=case, object_type="consent_signer", object_id=signer.id,
-                      actor=signer_actor(signer), user=None, unit_key="", detail="via personlig länk")
+                      actor=consent_api.signer_actor(signer), user=None, unit_key="", detail="via personlig länk")
     return _pdf(report)
 
 
@@ -100,8 +96,6 @@ def staff_pdf(case):
     who = request.args.get("for", "")
     guardian = None
     if who != "barnet":
-        from ..cases.models import Guardian
-
         guardian_id = int(who) if who.isdigit() else 0
         guardian = db.session.scalar(select(Guardian).where(Guardian.id == guardian_id, Guardian.case_id == case.id,
                                                             Guardian.has_custody.is_(True)))

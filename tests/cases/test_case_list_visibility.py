@@ -219,10 +219,10 @@ def test_a_grant_that_ends_leaves_the_list_and_the_total_at_once(app, client, pe
 
 @pytest.mark.parametrize("keep", ["consent", "plans", "none"])
 def test_with_one_provider_or_none_the_parts_still_are_the_visible_set(app, people, cases, monkeypatch, keep):
-    from portal.cases import access
 
-    providers = [p for p in access._case_providers if keep in p.__module__]
-    monkeypatch.setattr(access, "_case_providers", providers)
+    hooks = app.extensions["portal"]
+    providers = [pair for pair in hooks["access_providers"] if keep in pair[0].__module__]
+    monkeypatch.setitem(hooks, "access_providers", providers)
     assert len(providers) == (0 if keep == "none" else 1)
     with app.app_context():
         for who in ("anna", "bertil"):

@@ -294,11 +294,11 @@ def _plans(app, world: World) -> None:
     world.values.update(plan_id=plan_id, number=1, meeting_id=meeting_id, participant_id=participant_id, key="consent")
     if _feature("portal.consent") and "consent_a" in world.extra:
         from portal.consent.models import ConsentSigner
-        from portal.plans import family
+        from portal.plans import family_links
 
         with app.app_context():
             signer = db.session.get(ConsentSigner, world.values["signer_id"])
-            plan_token = family.issue_link(signer)
+            plan_token = family_links.issue_link(signer)
             db.session.commit()
         world.values["plan_token"] = plan_token
 
