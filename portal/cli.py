@@ -73,6 +73,7 @@ def forms():
               help="Formulärmappen (standard: PORTAL_FORMS_DIR).")
 def forms_check(forms_dir):
     """Kontrollera formulärdefinitionerna och fälten som koden läser, utan att starta portalen."""
+    # local: the forms check's imports, loaded only when the command runs
     import os
     from pathlib import Path
 

@@ -64,6 +64,7 @@ def log_event_and_commit(action: str, **kwargs) -> AuditEvent:
 
 
 def _case(case_id: int):
+    # local: cases' models import the audit log's package at start-up
     from ..cases.models import Case
 
     return db.session.get(Case, case_id)

@@ -124,6 +124,7 @@ def check_app(app) -> None:
 def import_readers() -> None:
     """Imports every module of the portal's features, so that their declarations are made (for
     the check that runs without the app)."""
+    # local: the reading modules are imported only when checked (they import formdefs at the top)
     import importlib
     import pkgutil
 

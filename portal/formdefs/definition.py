@@ -134,6 +134,7 @@ def refuse_over_limit(definition: FormDefinition, record: dict) -> None:
 def check_all(forms_dir: Path) -> list[str]:
     """Every definition in forms_dir: its own rules and the fields the code declares it reads
     (portal/formdefs/contract.py)."""
+    # local: contract imports definition at the top (FieldKey reads FormDefinition)
     from .contract import check_declared
 
     errors = []

@@ -16,6 +16,7 @@ KEPT_ANSWERS = keys("deviation_report", "event__event_date", "event__concerned_u
 
 
 def closed_report_ids(reports: Table, cutoff: dt.datetime, *, include_done: bool) -> list[int]:
+    # local: deviations is an optional feature; its statuses are read only when its rule runs
     from ..deviations.lifecycle import DeviationStatus
 
     c = reports.c

@@ -193,6 +193,7 @@ def _consents(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResul
     consents = _table("consents")
     if consents is None:
         return 0  # the consent feature is not installed
+    # local: consent is an optional feature; its statuses are read only when its rule runs
     from ..consent.models import ConsentStatus
 
     c = consents.c
