@@ -176,7 +176,7 @@ class _Parser:
         extra = {k: v for k, v in data.items() if k not in {"key", "title", "source", "intro", "sections"}}
         return FormDefinition(key, self.req(data, "title", "formuläret"), str(data.get("source") or ""),
                               str(data.get("intro") or ""), tuple(sections), self.path, _strip_lines(extra),
-                              data.get("__line__"))
+                              line_of(data))
 
     def section(self, node) -> SectionDef:
         key = self.req(node, "key", "ett avsnitt")
@@ -199,7 +199,7 @@ class _Parser:
             fields=tuple(fields), repeat=bool(repeat), min_entries=int(repeat.get("min", 0)) if repeat else 0,
             max_entries=int(repeat.get("max", 20)) if repeat else 1,
             item_label=str(repeat.get("item_label", "")) if repeat else "",
-            add_label=str(repeat.get("add_label", "")) if repeat else "", line=node.get("__line__"),
+            add_label=str(repeat.get("add_label", "")) if repeat else "", line=line_of(node),
         )
 
     def field(self, node, section_key) -> FieldDef:
@@ -233,7 +233,7 @@ class _Parser:
             width=node.get("width"), rows=int(node.get("rows", 5)), pdf=bool(node.get("pdf", True)),
             required_if=required_if, min_choices=min_choices,
             min_choices_error=str(node.get("min_choices_error") or ""),
-            line=node.get("__line__"),
+            line=line_of(node),
         )
 
 
