@@ -12,7 +12,11 @@ def init_app(app: Flask) -> None:
     from .routes import bp
 
     app.register_blueprint(bp)
-    register_labels({"subject_access.report": "Registerutdrag togs fram"})
+    from .cli import exports
+
+    app.cli.add_command(exports)
+    register_labels({"subject_access.report": "Registerutdrag togs fram",
+                     "subject_access.download": "Förberett registerutdrag hämtades"})
     register_case_panel(90, "subject_access/_panel.html", _panel)
 
 
