@@ -10,7 +10,7 @@ from .content import ContentError, ContentStore  # noqa: F401
 def init_app(app: Flask) -> None:
     from ..audit.log import register_labels
     from ..cases.panels import register_case_panel
-    from .cli import freeze_command
+    from .cli import freeze_command, guidance_group
     from .routes import bp, checklist_panel
 
     # Content is configuration: a broken file stops start-up with the file and line.
@@ -23,3 +23,4 @@ def init_app(app: Flask) -> None:
     register_case_panel(30, "guidance/_checklist_panel.html", checklist_panel)
     register_labels({"checklist.update": "Ändrade checklistan (gröna kortet)"})
     app.cli.add_command(freeze_command)
+    app.cli.add_command(guidance_group)
