@@ -1,9 +1,6 @@
 """`portal exports run [--once]`: the worker that prepares large registerutdrag (issue 32)."""
 from __future__ import annotations
 
-import signal
-import threading
-
 import click
 from flask.cli import with_appcontext
 
@@ -26,16 +23,8 @@ def run(once: bool, interval: float):
         removed = delete_expired()
         click.echo(f"Klara utdrag: {ready}. Borttagna efter sista dag: {removed}.")
         return
-    stop = threading.Event()
+    from ..worker_loop import until_signalled
 
-    def _stop(_signum, _frame):
-        stop.set()
-
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo("Utdragsarbetaren skapar registerutdrag. Avsluta med Ctrl+C.")
-    try:
-        run_loop(stop, interval)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    until_signalled(lambda stop: run_loop(stop, interval))
     click.echo("Utdragsarbetaren har stoppats.")

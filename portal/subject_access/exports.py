@@ -14,6 +14,7 @@ from sqlalchemy import delete, or_, select, update
 from ..extensions import db
 from ..pdf import PdfBudgetExceeded, render_pdf
 from ..timeutil import local, utcnow
+from ..worker_loop import run_rounds
 from .models import BUILDING, FAILED, READY, WAITING, SubjectAccessExport
 from .report import SubjectAccessReport, build_report
 
@@ -115,14 +116,10 @@ def delete_expired(now: dt.datetime | None = None) -> int:
 def run_loop(stop: threading.Event, interval: float = 2.0) -> None:
     """Rounds until `stop` is set; a failing round is logged (class only) and retried."""
     log.info("export worker started")
-    while not stop.is_set():
-        try:
-            build_waiting(stop=stop)
-            delete_expired()
-        except Exception as exc:  # noqa: BLE001 - keep the worker alive; the next round retries
-            log.error("export round failed: %s", type(exc).__name__)
-            db.session.rollback()
-        finally:
-            db.session.remove()
-        stop.wait(interval)
+
+    def one_round():
+        build_waiting(stop=stop)
+        delete_expired()
+
+    run_rounds(stop, interval, one_round, log, "export")
     log.info("export worker stopped")

@@ -86,28 +86,23 @@ def signer_pdf(token: str):
 
 
 @bp.route("/samtycke/s/<token>/registerutdrag/<int:export_id>")
+@bp.route("/samtycke/s/<token>/registerutdrag/<int:export_id>.pdf", endpoint="signer_export_pdf",
+          defaults={"download": True})
 @limiter.limit(LIMIT)
-def signer_export(token: str, export_id: int):
+def signer_export(token: str, export_id: int, download: bool = False):
+    """The signer's own prepared export: the page, or (.pdf) the download when it is ready."""
     signer, _guardian, response = _signer_request(token)
     if response is not None:
         return response
-    export = _own_export(export_id, signer.consent.case_id, signer_id=signer.id)
+    export = _own_export(export_id, signer.consent.case_id, signer_id=signer.id, ready=download)
+    if download:
+        from ..consent.service import signer_actor
+
+        return _download(export, object_type="consent_signer", object_id=signer.id, actor=signer_actor(signer),
+                         user=None, unit_key="")
     return _export_page(export, back_url=url_for(".signer_page", token=token),
                         download_url=url_for(".signer_export_pdf", token=token, export_id=export.id),
                         contact=_contact(signer.consent))
-
-
-@bp.route("/samtycke/s/<token>/registerutdrag/<int:export_id>.pdf")
-@limiter.limit(LIMIT)
-def signer_export_pdf(token: str, export_id: int):
-    signer, _guardian, response = _signer_request(token)
-    if response is not None:
-        return response
-    from ..consent.service import signer_actor
-
-    export = _own_export(export_id, signer.consent.case_id, signer_id=signer.id, ready=True)
-    return _download(export, object_type="consent_signer", object_id=signer.id, actor=signer_actor(signer),
-                     user=None, unit_key="")
 
 
 def _pdf(report):
