@@ -86,10 +86,18 @@ def signer_pdf(token: str):
 
 
 @bp.route("/samtycke/s/<token>/registerutdrag/<int:export_id>")
-@bp.route("/samtycke/s/<token>/registerutdrag/<int:export_id>.pdf", endpoint="signer_export_pdf",
-          defaults={"download": True})
 @limiter.limit(LIMIT)
-def signer_export(token: str, export_id: int, download: bool = False):
+def signer_export(token: str, export_id: int):
+    return _signer_export(token, export_id, download=False)
+
+
+@bp.route("/samtycke/s/<token>/registerutdrag/<int:export_id>.pdf")
+@limiter.limit(LIMIT)
+def signer_export_pdf(token: str, export_id: int):
+    return _signer_export(token, export_id, download=True)
+
+
+def _signer_export(token: str, export_id: int, download: bool):
     """The signer's own prepared export: the page, or (.pdf) the download when it is ready."""
     signer, _guardian, response = _signer_request(token)
     if response is not None:
