@@ -90,7 +90,7 @@ def make_reports(n: int, manager_email: str = MANAGER_EMAIL, share: float = 0.05
     from sqlalchemy import select
 
     from portal.accounts.models import User
-    from portal.deviations.lifecycle import CLOSED, COSIGNED, DRAFT, RECEIVED, SUBMITTED_STATUSES
+    from portal.deviations.lifecycle import SUBMITTED_STATUSES, DeviationStatus
     from portal.deviations.models import DeviationRecipient, DeviationReport
     from portal.extensions import db
     from portal.timeutil import utcnow
@@ -116,7 +116,7 @@ def make_reports(n: int, manager_email: str = MANAGER_EMAIL, share: float = 0.05
     reports, recipients = [], []
     routed = visible = 0
     by_status = {s: 0 for s in SUBMITTED_STATUSES}
-    before_concerned = {DRAFT, RECEIVED, COSIGNED}
+    before_concerned = {DeviationStatus.DRAFT, DeviationStatus.RECEIVED, DeviationStatus.COSIGNED}
     for i in range(n):
         report_id = first_id + i
         status = rng.choice(SUBMITTED_STATUSES)
@@ -142,7 +142,8 @@ def make_reports(n: int, manager_email: str = MANAGER_EMAIL, share: float = 0.05
             line_manager_name="", line_manager_statement="", line_manager_signed_at=None, handler_id=None,
             concerned_answer="", measures="", feedback="", feedback_at=None, routing_rule="bench",
             routing_problems=[], needs_routing=False, created_at=submitted, updated_at=submitted,
-            submitted_at=submitted, closed_at=submitted + dt.timedelta(days=20) if status == CLOSED else None))
+            submitted_at=submitted,
+            closed_at=submitted + dt.timedelta(days=20) if status == DeviationStatus.CLOSED else None))
         recipients += [_recipient(report_id, "recipient", line, now), _recipient(report_id, "copy", copy, now),
                        _recipient(report_id, "concerned", concerned, now)]
     _insert(DeviationReport, reports)

@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=50)
     args = parser.parse_args(argv or [])
 
-    from portal.guidance.content import load_content
+    from portal.guidance.store import load_content
 
     load_content(ROOT / "content")  # imports and first use
     median, p95 = timed(lambda: load_content(ROOT / "content"), 5)

@@ -47,7 +47,7 @@ def run(ctx, results) -> None:
 
 def cold(ctx, results) -> None:
     """What a query costs the first time, before any cache: the index searched in this process."""
-    from portal.guidance.content import load_content
+    from portal.guidance.store import load_content
     from harness import ROOT
 
     index = load_content(ROOT / "content").search

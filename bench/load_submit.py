@@ -110,7 +110,7 @@ def portal_counts(app) -> dict[str, int]:
         return db.session.scalar(query) or 0
 
     with app.app_context():
-        submitted = DeviationReport.status != lifecycle.DRAFT
+        submitted = DeviationReport.status != lifecycle.DeviationStatus.DRAFT
         result = {
             "reports": count(select(func.count(DeviationReport.id))),
             "submitted": count(select(func.count(DeviationReport.id)).where(submitted)),

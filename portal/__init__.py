@@ -1,13 +1,17 @@
 """Samverkansportalen: the Flask application factory."""
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import caching, commands, database, security, templating
 from . import config as config_module
 from .extensions import csrf, db, limiter, login_manager
+from .formdefs.contract import check_app
 
 # Feature packages, each a blueprint with its own models, forms, routes and templates.
 FEATURES = [
@@ -46,8 +50,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     trusted = int(app.config.get("PORTAL_TRUSTED_PROXIES") or 0)
     if trusted > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
 
     _configure_logging(app)
@@ -56,25 +58,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import commands, database, security, templating
-
     database.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     commands.init_app(app)
 
-    import importlib
-
     for name in FEATURES:
         module = importlib.import_module(name)
         module.init_app(app)
 
-    # The organisation directory is configuration: a broken file stops start-up.
-    from .directory.loader import load_directory
-
-    app.extensions["directory"] = load_directory(app.config["PORTAL_CONTENT_DIR"])
-
-    from . import caching
+    # The form fields the code reads (declared with formdefs.keys): a definition without one stops start-up.
+    check_app(app)
 
     caching.init_app(app)  # outermost: public pages for visitors without a session, from memory
     return app

@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup
 
 from . import create_app
 from .directory.loader import DirectoryError
+from .formdefs import FormDefinitionError
 from .guidance.content import ContentError
 
 
@@ -20,6 +21,10 @@ def _create_app():
     except ContentError as exc:
         click.echo(f"Innehållet kan inte publiceras: {exc}", err=True)
         click.echo("Kör 'portal content check' för att se alla fel.", err=True)
+        sys.exit(1)
+    except FormDefinitionError as exc:
+        click.echo(f"Formulärdefinitionen kan inte läsas: {exc}", err=True)
+        click.echo("Kör 'portal forms check' för att se alla fel.", err=True)
         sys.exit(1)
 
 
@@ -37,6 +42,7 @@ def directory():
 @click.option("--content-dir", type=click.Path(file_okay=False), default=None, help="Innehållsmappen (standard: PORTAL_CONTENT_DIR).")
 def directory_check(content_dir):
     """Kontrollera organisationskatalogen utan att starta portalen."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     import os
     from pathlib import Path
 
@@ -55,6 +61,34 @@ def directory_check(content_dir):
         click.echo(f"VARNING: {w}")
     click.echo(f"Organisationskatalogen är giltig: {len(d.authorities)} huvudmän, {len(d.services)} verksamheter, "
                f"{len(d.units)} enheter, {len(d.all_managers())} chefsuppdrag.")
+
+
+@cli.group()
+def forms():
+    """Formulärdefinitionerna (forms/*.yaml)."""
+
+
+@forms.command("check")
+@click.option("--forms-dir", type=click.Path(file_okay=False), default=None,
+              help="Formulärmappen (standard: PORTAL_FORMS_DIR).")
+def forms_check(forms_dir):
+    """Kontrollera formulärdefinitionerna och fälten som koden läser, utan att starta portalen."""
+    # local: the forms check's imports, loaded only when the command runs
+    import os
+    from pathlib import Path
+
+    from .config import ROOT
+    from .formdefs.contract import import_readers
+    from .formdefs.definition import check_all
+
+    import_readers()
+    folder = Path(forms_dir or os.environ.get("PORTAL_FORMS_DIR") or ROOT / "forms")
+    errors = check_all(folder)
+    for problem in errors:
+        click.echo(f"FEL: {problem}", err=True)
+    if errors:
+        sys.exit(1)
+    click.echo(f"Formulärdefinitionerna är giltiga ({len(list(folder.glob('*.yaml')))} filer).")
 
 
 # Guidance content check: runs without the app, so it works when the content is broken.

@@ -27,6 +27,7 @@ db.add_command(to_mysql_cmd)
 @with_appcontext
 def db_upgrade():
     """Uppgradera databasen till senaste schemat (Alembic)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .database import upgrade
 
     upgrade()
@@ -42,6 +43,7 @@ def db_upgrade():
 @with_appcontext
 def db_current():
     """Visa databasens schemaversion."""
+    # local: Alembic loads only when it is used (a slow import, not needed to serve most pages)
     from alembic import command
 
     from .database import alembic_config
@@ -53,6 +55,7 @@ def db_current():
 @with_appcontext
 def seed_demo_cmd():
     """Läs in demodata (en gång)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .demo import seed_demo
 
     if seed_demo():
@@ -65,6 +68,7 @@ def seed_demo_cmd():
 @with_appcontext
 def demo_logins_cmd():
     """Skriv ut demokontona."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .demo import login_lines
 
     click.echo("Demokonton (påhittade personer):")
@@ -86,11 +90,13 @@ def user():
 @with_appcontext
 def user_create(email, name, role, units, password):
     """Skapa ett konto."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .accounts.service import AccountError, create_user
     from .extensions import db as database
 
     try:
         u = create_user(email, name, password, role, list(units))
+        # local: a command loads what it needs when it runs, so every `portal` command starts fast
         from .accounts.visibility import CREATE, announce
 
         announce(CREATE, u, u.unit_keys, actor="cli")
@@ -107,6 +113,7 @@ def user_create(email, name, role, units, password):
 @with_appcontext
 def backup_cmd(file):
     """Gör en konsistent säkerhetskopia medan portalen körs."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from flask import current_app
 
     from .backup import BackupError, backup
@@ -124,6 +131,7 @@ def backup_cmd(file):
 @with_appcontext
 def restore_cmd(file, yes):
     """Återställ databasen från en säkerhetskopia (ersätter allt innehåll)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from flask import current_app
 
     from .backup import BackupError, restore

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,8 +99,6 @@ def apply_mysql_engine_options(options: dict) -> None:
     connections renewed before a server or proxy drops them, and the session in UTC like
     `utcnow()`. SQLite engines are left alone.
     """
-    from sqlalchemy.engine import make_url
-
     url = make_url(options["url"])
     if url.get_backend_name() not in MYSQL_BACKENDS:
         return

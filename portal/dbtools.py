@@ -93,6 +93,7 @@ class MoveResult:
 @with_appcontext
 def to_mysql_cmd(target_url: str, force: bool, chunk_size: int):
     """Flytta portalens SQLite-databas till MySQL/MariaDB och kontrollera resultatet."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .extensions import db
 
     try:
@@ -219,6 +220,7 @@ def _snapshot(source: Path, target: Path) -> Path:
 
 
 def _check_source_version(snapshot: Path) -> None:
+    # local: Alembic loads only when it is used (a slow import, not needed to serve most pages)
     from alembic.script import ScriptDirectory
 
     from .database import alembic_config
@@ -287,6 +289,7 @@ def _quiet_alembic():
 
 
 def _migrate(url: URL) -> None:
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .database import upgrade
 
     with _quiet_alembic():
@@ -323,6 +326,7 @@ def _compare_schema(snapshot: Path, engine: Engine):
 
 
 def _copy_rows(snapshot: Path, url: URL, chunk_size: int) -> None:
+    # local: the MySQL tools loads only when it is used (a slow import, not needed to serve most pages)
     import mysql.connector
     from sqlite3_to_mysql import SQLite3toMySQL
 
@@ -459,6 +463,7 @@ def _plain(value) -> str:
 
 def _check_app(snapshot: Path, url: URL) -> tuple[list[ModelCheck], int, int]:
     """Starts the portal on the snapshot and on the target; reads every model on both."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from . import create_app
     from .accounts.models import User
     from .cases.models import Case

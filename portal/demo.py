@@ -1,13 +1,16 @@
 """Demo data modelled on Arjeplog (Norrbus), with staff in Norrbotten and Kronoberg. Every person is fictional."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
 from .accounts.models import User
 from .accounts.service import create_user
 from .cases.models import Case, Guardian
+from .deviations.demo import seed_deviation_demo
+from .directory import current_directory
 from .extensions import db
+from .hooks import hook_list
+from .plans.service import processes
 
 # The published demo password, for demo data only.
 DEMO_PASSWORD = "Demo-Samverkan-2026"  # nosec B105
@@ -26,18 +29,14 @@ DEMO_STAFF = [
 ]
 MARKER_EMAIL = DEMO_STAFF[0][0]
 
-# Features add their own demo data: fn(case, users) with users {email: User}, called before the commit.
-DEMO_SEEDS: list = []
-
-
-def register_demo_seed(fn) -> None:
-    if fn not in DEMO_SEEDS:
-        DEMO_SEEDS.append(fn)
+def register_demo_seed(app, fn) -> None:
+    """A feature's demo data: fn(case, users) with users {email: User}, called before the commit."""
+    hook_list(app, "demo_seeds").append(fn)
 
 
 def demo_accounts() -> list[tuple[str, str, str, list[str]]]:
     """Demo staff plus one manager account per manager in the directory."""
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     accounts = list(DEMO_STAFF)
     seen = {a[0] for a in accounts}
     managed: dict[str, tuple[str, set[str]]] = {}
@@ -68,10 +67,8 @@ def seed_demo() -> bool:
     ]
     db.session.add(case)
     db.session.flush()
-    for seed in DEMO_SEEDS:
+    for seed in hook_list(None, "demo_seeds"):
         seed(case, users)
-    from .deviations.demo import seed_deviation_demo
-
     seed_deviation_demo(users)
     db.session.commit()
     return True
@@ -80,9 +77,7 @@ def seed_demo() -> bool:
 def login_lines() -> list[str]:
     """The demo accounts, grouped by huvudman with the routine its cases follow, so that each
     region's way of working can be tried (Arjeplog, Norrbus, Kronobarnsmodellen)."""
-    directory = current_app.extensions["directory"]
-    from .plans.service import processes
-
+    directory = current_directory()
     known = processes()
     lines = [f"Lösenord för alla demokonton: {DEMO_PASSWORD}", ""]
     groups: dict[str, list[str]] = {}

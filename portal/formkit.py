@@ -6,10 +6,12 @@ import datetime as dt
 
 from flask_wtf import FlaskForm
 from wtforms import Field
+from wtforms.i18n import get_translations
 from wtforms.meta import DefaultMeta
 from wtforms.utils import unset_value
 from wtforms.validators import Length, StopValidation, ValidationError
 
+from .notify.guard import contains_personal_number
 from .personal_number import PersonalNumberError, parse_personal_number
 
 
@@ -29,8 +31,6 @@ class PortalForm(FlaskForm):
         render_field = render_without_maxlength
 
         def get_translations(self, form):  # WTForms' bundled Swedish translations
-            from wtforms.i18n import get_translations
-
             return get_translations(self.locales)
 
 
@@ -125,7 +125,5 @@ class NoPersonalNumber:
         self.message = message
 
     def __call__(self, form, field):
-        from .notify.guard import contains_personal_number
-
         if isinstance(field.data, str) and contains_personal_number(field.data):
             raise ValidationError(self.message)

@@ -2,10 +2,10 @@
 import importlib
 import importlib.util
 
+from . import FEATURES
+
 
 def import_all() -> None:
-    from . import FEATURES
-
     for feature in FEATURES:
         name = f"{feature}.models"
         if importlib.util.find_spec(name) is not None:

@@ -6,6 +6,7 @@ import datetime as dt
 from flask import Flask, url_for
 from flask_login import current_user
 
+from .hooks import hook_list
 from .timeutil import local
 
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
@@ -28,13 +29,9 @@ def swedish_datetime(value) -> str:
     return f"{swedish_date(value)} kl. {value:%H:%M}"
 
 
-# Navigation entries register themselves here: (endpoint, label, predicate(user) -> bool).
-NAV: list[tuple[str, str, object]] = []
-
-
-def add_nav(endpoint: str, label: str, visible=lambda user: True) -> None:
-    if endpoint not in [e for e, _, _ in NAV]:
-        NAV.append((endpoint, label, visible))
+def add_nav(app, endpoint: str, label: str, visible=lambda user: True) -> None:
+    """A navigation entry of the app: (endpoint, label, predicate(user) -> bool)."""
+    hook_list(app, "nav").append((endpoint, label, visible))
 
 
 def init_app(app: Flask) -> None:
@@ -48,7 +45,7 @@ def init_app(app: Flask) -> None:
     def _globals():
         def nav_items():
             items = []
-            for endpoint, label, visible in NAV:
+            for endpoint, label, visible in hook_list(app, "nav"):
                 if endpoint in app.view_functions and visible(current_user):
                     items.append((url_for(endpoint), label, endpoint))
             return items

@@ -7,6 +7,7 @@ from ..templating import add_nav
 
 
 def init_app(app: Flask) -> None:
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from ..audit.log import register_labels
     from . import sessions
     from .cli import sessions_group
@@ -22,7 +23,7 @@ def init_app(app: Flask) -> None:
     # loader refuses an ended, idle or too old one on every instance.
     login_manager.user_loader(sessions.load_user)
     user_logged_in.connect(sessions.start)
-    register_labels(AUDIT_LABELS)
+    register_labels(app, AUDIT_LABELS)
 
     @app.before_request
     def _read_the_session_first():
@@ -34,8 +35,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(sessions_group)
 
     app.register_blueprint(bp)
-    add_nav("accounts.admin_users", "Konton", lambda u: u.is_authenticated and u.is_admin)
-    add_nav("accounts.unit_members", "Enhetens konton", lambda u: u.is_authenticated and u.is_manager)
+    add_nav(app, "accounts.admin_users", "Konton", lambda u: u.is_authenticated and u.is_admin)
+    add_nav(app, "accounts.unit_members", "Enhetens konton", lambda u: u.is_authenticated and u.is_manager)
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from .visibility import init_labels
 
-    init_labels()
+    init_labels(app)

@@ -14,6 +14,7 @@ def sessions_group():
 @with_appcontext
 def prune_cmd():
     """Ta bort avslutade och utgångna sessioner (de släpper ändå inte in någon)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from ..extensions import db
     from .sessions import prune
 

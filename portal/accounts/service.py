@@ -6,7 +6,8 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..audit import record
+from ..audit import log_event
+from ..directory import current_directory
 from ..errors import DomainError
 from ..extensions import db
 from ..timeutil import utcnow
@@ -81,7 +82,7 @@ def create_user(email: str, name: str, password: str, role: str = "staff", units
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise AccountError(problem, field="password")
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     for key in units or []:
         if key not in directory.units:
             raise AccountError(f"Enheten '{key}' finns inte i organisationskatalogen", field="units")
@@ -112,18 +113,18 @@ def change_own_password(user: User, current: str, new: str, keep_session: int | 
     if is_locked(user):
         raise AccountError("För många felaktiga lösenord. Vänta en stund och försök igen.")
     if not verify_password(user.password_hash, current):
-        record("account.password_wrong", object_type="user", object_id=user.id, user=user)
+        log_event("account.password_wrong", object_type="user", object_id=user.id, user=user)
         if count_failure(user):
-            record("account.locked", object_type="user", object_id=user.id, user=user)
+            log_event("account.locked", object_type="user", object_id=user.id, user=user)
         raise AccountError("Det nuvarande lösenordet stämmer inte")
     set_password(user, new, keep_session=keep_session)
-    record("account.password_changed", object_type="user", object_id=user.id, user=user)
+    log_event("account.password_changed", object_type="user", object_id=user.id, user=user)
 
 
 def log_out_other_devices(user: User, keep_session: int | None) -> int:
     """"Logga ut från andra enheter": every session of the account but this one ends (audited)."""
     ended = end_all(user.id, "other_devices", keep=keep_session)
-    record("account.sessions_ended", object_type="user", object_id=user.id, detail=f"{ended} sessioner", user=user)
+    log_event("account.sessions_ended", object_type="user", object_id=user.id, detail=f"{ended} sessioner", user=user)
     return ended
 
 

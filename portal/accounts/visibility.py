@@ -14,9 +14,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from ..audit import record
+from ..audit import log_event
 from ..audit.log import register_labels
+from ..directory import current_directory
 from ..extensions import db
+from ..notify import queue_email
 from ..timeutil import local, utcnow
 from .models import ROLES, User, UserUnit
 
@@ -38,13 +40,13 @@ MAIL_TEXT = {
 }
 
 
-def init_labels() -> None:
-    register_labels(LABELS)
+def init_labels(app) -> None:
+    register_labels(app, LABELS)
 
 
 def manager_addresses(unit_key: str) -> list[str]:
     """The unit's managers: from the directory (unit and service) and the manager accounts in it."""
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     found: list[str] = []
     if unit_key in directory.units:
         found.extend(m.email for m in directory.managers_of(unit_key))
@@ -61,14 +63,12 @@ def manager_addresses(unit_key: str) -> list[str]:
 def announce(action: str, account: User, unit_keys, *, by: User | None = None, actor: str = "") -> None:
     """Audit `action` on `account` once per unit and tell each unit's managers (in the caller's
     transaction; the caller commits). An account without units gets one audit event without a unit."""
-    from ..notify import queue_email
-
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     keys = sorted(set(unit_keys))
     db.session.flush()
     detail = f"konto {account.id}, roll: {ROLES.get(account.role, account.role)}"
     for key in keys or [""]:
-        record(action, unit_key=key, object_type="user", object_id=account.id, detail=detail, user=by,
+        log_event(action, unit_key=key, object_type="user", object_id=account.id, detail=detail, user=by,
                actor=actor)
     when = local(utcnow())
     link = f"{current_app.config['PORTAL_BASE_URL']}/enhet/konton"

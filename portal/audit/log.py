@@ -1,11 +1,13 @@
-"""Writing audit events. Call record() inside the transaction of the change it describes,
-or record_and_commit() for reads (view, print, export)."""
+"""Writing audit events. Call log_event() inside the transaction of the change it describes,
+or log_event_and_commit() for reads (view, print, export)."""
 from __future__ import annotations
 
 from flask import has_request_context
 from flask_login import current_user
 
+from ..cases.access import units_with_access
 from ..extensions import db
+from ..hooks import hook_dict
 from .models import AuditEvent
 
 ACTION_LABELS = {
@@ -25,17 +27,22 @@ ACTION_LABELS = {
 }
 
 
-def register_labels(labels: dict[str, str]) -> None:
-    """Features add the Swedish labels of their own actions."""
-    ACTION_LABELS.update(labels)
+def register_labels(app, labels: dict[str, str]) -> None:
+    """Features add the Swedish labels of their own actions (in their init_app)."""
+    hook_dict(app, "audit_labels").update(labels)
 
 
-def record(action: str, *, case=None, case_id: int | None = None, unit_key: str | None = None,
+def action_labels() -> dict[str, str]:
+    """Every action's Swedish label: the audit log's own and those the current app's features added."""
+    return {**ACTION_LABELS, **hook_dict(None, "audit_labels")}
+
+
+def log_event(action: str, *, case=None, case_id: int | None = None, unit_key: str | None = None,
            object_type: str = "", object_id="", detail: str = "", actor: str = "", user=None) -> AuditEvent:
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user
     if unit_key is None:
-        unit_key = _acting_unit(user, case)
+        unit_key = _acting_unit(user, case if case is not None or case_id is None else _case(case_id))
     event = AuditEvent(
         user_id=user.id if user is not None else None,
         actor=actor or ("" if user is not None else "system"),
@@ -50,23 +57,30 @@ def record(action: str, *, case=None, case_id: int | None = None, unit_key: str 
     return event
 
 
-def record_and_commit(action: str, **kwargs) -> AuditEvent:
-    event = record(action, **kwargs)
+def log_event_and_commit(action: str, **kwargs) -> AuditEvent:
+    event = log_event(action, **kwargs)
     db.session.commit()
     return event
 
 
+def _case(case_id: int):
+    # local: cases' models import the audit log's package at start-up
+    from ..cases.models import Case
+
+    return db.session.get(Case, case_id)
+
+
 def _acting_unit(user, case) -> str:
-    """The unit the staff member acts for: the case's unit if theirs, else their first shared unit."""
+    """The unit an event on a case is logged under: the case's unit if it is the user's, else the
+    user's unit that shares the case (a consent, a plan), else the case's own unit (a manager
+    reading a report about another unit's case acts for none of the case's units). Without a
+    case: the user's first unit."""
     if user is None or not getattr(user, "memberships", None):
         return ""
     keys = sorted(user.unit_keys)
     if case is not None:
         if case.unit_key in keys:   # before the shared units: their queries are needed only otherwise
             return case.unit_key
-        from ..cases.access import units_with_access
-
         shared = sorted(set(keys) & units_with_access(case))
-        if shared:
-            return shared[0]
+        return shared[0] if shared else case.unit_key
     return keys[0] if keys else ""

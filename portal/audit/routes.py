@@ -11,7 +11,7 @@ from ..cases.models import Case
 from ..extensions import db
 from ..paging import shown_page
 from ..web.guards import guard_blueprint, manager_required
-from .log import ACTION_LABELS, record_and_commit
+from .log import action_labels, log_event_and_commit
 from .models import AuditEvent
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/granskning")
@@ -43,8 +43,8 @@ def index():
                               .where(mine))
     page = shown_page(total, PAGE_SIZE)   # past the end: the last page
     rows, more = _rows(_base().where(mine), page)
-    record_and_commit("audit.view", object_type="audit", detail=f"sida {page}")
-    return render_template("audit/index.html", rows=rows, more=more, page=page, total=total, labels=ACTION_LABELS,
+    log_event_and_commit("audit.view", object_type="audit", detail=f"sida {page}")
+    return render_template("audit/index.html", rows=rows, more=more, page=page, total=total, labels=action_labels(),
                            directory=current_app.extensions["directory"], case=None)
 
 
@@ -54,6 +54,6 @@ def case_log(case):
     total = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.case_id == case.id))
     page = shown_page(total, PAGE_SIZE)
     rows, more = _rows(_base().where(AuditEvent.case_id == case.id), page)
-    record_and_commit("audit.view", case=case, object_type="audit", detail=f"sida {page}")
-    return render_template("audit/index.html", rows=rows, more=more, page=page, total=None, labels=ACTION_LABELS,
+    log_event_and_commit("audit.view", case=case, object_type="audit", detail=f"sida {page}")
+    return render_template("audit/index.html", rows=rows, more=more, page=page, total=None, labels=action_labels(),
                            directory=current_app.extensions["directory"], case=case)

@@ -5,7 +5,8 @@ from ..templating import add_nav
 
 
 def init_app(app: Flask) -> None:
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from .routes import bp
 
     app.register_blueprint(bp)
-    add_nav("cases.index", "Mina ärenden", lambda u: u.is_authenticated and u.works_with_cases)
+    add_nav(app, "cases.index", "Mina ärenden", lambda u: u.is_authenticated and u.works_with_cases)

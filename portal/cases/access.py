@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import Select, exists, func, select, union, union_all
 
 from ..extensions import db
+from ..hooks import hook_list
 from ..web.loaders import loader
 from .models import Case
 
@@ -24,13 +25,14 @@ AccessProvider = Callable[[set[str]], Select]
 # Given one case, the units that have access through the provider.
 UnitsProvider = Callable[[Case], set[str]]
 
-_case_providers: list[AccessProvider] = []
-_unit_providers: list[UnitsProvider] = []
 
 
-def register_access_provider(cases_for_units: AccessProvider, units_for_case: UnitsProvider) -> None:
-    _case_providers.append(cases_for_units)
-    _unit_providers.append(units_for_case)
+def register_access_provider(app, cases_for_units: AccessProvider, units_for_case: UnitsProvider) -> None:
+    hook_list(app, "access_providers").append((cases_for_units, units_for_case))
+
+
+def _case_providers() -> list[AccessProvider]:
+    return [cases for cases, _ in hook_list(None, "access_providers")]
 
 
 def _opening_unit(unit_keys: set[str]) -> Select:
@@ -43,7 +45,7 @@ def visible_case_ids(user) -> Select | None:
     units = user.unit_keys
     if not units:
         return None
-    selects = [_opening_unit(units)] + [p(units) for p in _case_providers]
+    selects = [_opening_unit(units)] + [p(units) for p in _case_providers()]
     # UNION ALL: the ids are only ever used with IN, where a case named twice is still one case,
     # and the database need not sort thousands of ids to drop the doubles.
     return union_all(*selects) if len(selects) > 1 else selects[0]
@@ -77,7 +79,7 @@ class VisibleCases:
         """(id, updated_at) of the granted cases opened outside the units; None without providers.
         A DISTINCT list of ids (a case with two consents, or a consent and a plan, is one row)
         joined to cases by primary key."""
-        selects = [p(set(units)) for p in _case_providers]
+        selects = [p(set(units)) for p in _case_providers()]
         if not selects:
             return None
         granted = (union(*selects) if len(selects) > 1 else selects[0].distinct()).subquery()
@@ -134,7 +136,7 @@ class VisibleCases:
 
 def units_with_access(case: Case) -> set[str]:
     units = {case.unit_key}
-    for provider in _unit_providers:
+    for _, provider in hook_list(None, "access_providers"):
         units |= provider(case)
     return units
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
-
-from ..audit import record
+from ..audit import log_event
+from ..directory import current_directory
+from ..notify import queue_email
 
 log = logging.getLogger("portal.cases")
 
@@ -16,14 +16,12 @@ TEMPLATE = "cases/email/address_changed"
 
 def address_changed(case, *, old: str, new: str, object_type: str, object_id: int, action: str) -> None:
     """Audit `action` and queue one e-mail to the old and one to the new address (in the caller's transaction)."""
-    from ..notify import queue_email
-
     old, new = (old or "").strip(), (new or "").strip()
     if old.lower() == new.lower():
         return
-    record(action, case=case, object_type=object_type, object_id=object_id,
+    log_event(action, case=case, object_type=object_type, object_id=object_id,
            detail="e-postadress " + ("tillagd" if not old else "borttagen" if not new else "ändrad"))
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     unit = directory.units.get(case.unit_key)
     context = {"unit_name": unit.name if unit else directory.unit_label(case.unit_key),
                "unit_email": unit.email if unit else "", "unit_phone": unit.phone if unit else ""}

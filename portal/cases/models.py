@@ -6,8 +6,16 @@ import secrets
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..enums import LabelledStrEnum
 from ..extensions import db
+from ..personal_number import parse_personal_number
 from ..timeutil import utcnow
+
+
+class CaseStatus(LabelledStrEnum):
+    OPEN = "open", "Pågående"
+    CLOSED = "closed", "Avslutat"
+
 
 # Unambiguous characters for references read aloud over the phone.
 _REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -39,7 +47,7 @@ class Case(db.Model):
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.OPEN)
     closed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     notes: Mapped[str] = mapped_column(Text, default="")
 
@@ -49,8 +57,6 @@ class Case(db.Model):
     opened_by = relationship("User")
 
     def birth_date(self) -> dt.date:
-        from ..personal_number import parse_personal_number
-
         # Stored numbers were validated on the way in and are always 12 digits.
         return parse_personal_number(self.personal_number, today=dt.date.max).birth_date
 
@@ -60,7 +66,7 @@ class Case(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status == CaseStatus.OPEN
 
 
 class Guardian(db.Model):

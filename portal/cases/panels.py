@@ -1,6 +1,6 @@
 """Sections that features add to the case page (consent, plan, checklist, deviations ...).
 
-register_case_panel(order, template, context) – `context(case, user)` returns a dict for the
+register_case_panel(app, order, template, context) – `context(case, user)` returns a dict for the
 template, or None to hide the panel. A negative order puts the panel at the top of the page, before
 the child's details (panels_for(..., top=True)); the others follow the guardians. Keeps the case
 page free of feature imports."""
@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Callable
 
-_panels: list[tuple[int, str, Callable]] = []
+from ..hooks import hook_list
 
 
-def register_case_panel(order: int, template: str, context: Callable) -> None:
-    if template not in [t for _, t, _ in _panels]:
-        _panels.append((order, template, context))
-        _panels.sort(key=lambda p: p[0])
+def register_case_panel(app, order: int, template: str, context: Callable) -> None:
+    panels = hook_list(app, "case_panels")
+    panels.append((order, template, context))
+    panels.sort(key=lambda p: p[0])
 
 
 def panels_for(case, user, *, top: bool = False) -> list[tuple[str, dict]]:
     result = []
-    for order, template, context in _panels:
+    for order, template, context in hook_list(None, "case_panels"):
         if (order < 0) != top:
             continue
         ctx = context(case, user)

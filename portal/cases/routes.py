@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from ..audit import record, record_and_commit
+from ..audit import log_event, log_event_and_commit
 from ..database import casefold
 from ..extensions import db
 from ..paging import paginate_from_either_end
@@ -15,7 +15,7 @@ from ..web.loaders import loader
 from .access import VisibleCases, load_case
 from .contact import address_changed
 from .forms import CaseForm, ConfirmForm, GuardianForm
-from .models import Case, Guardian
+from .models import Case, CaseStatus, Guardian
 from .panels import panels_for
 
 bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/arenden")
@@ -35,12 +35,12 @@ def _changed(obj, form, fields) -> list[str]:
 
 @bp.route("/")
 def index():
-    status = request.args.get("status", "open")
-    if status not in ("open", "closed", "all"):
-        status = "open"
+    status = request.args.get("status", CaseStatus.OPEN)
+    if status not in (CaseStatus.OPEN, CaseStatus.CLOSED, "all"):
+        status = CaseStatus.OPEN
     q = " ".join(request.args.get("q", "").split())[:100]
     conditions = []
-    if status in ("open", "closed"):
+    if status in (CaseStatus.OPEN, CaseStatus.CLOSED):
         conditions.append(Case.status == status)
     if q:
         conditions.append(case_search(q))
@@ -93,7 +93,7 @@ def new():
                 setattr(case, f, getattr(form, f).data or "")
             db.session.add(case)
             db.session.flush()
-            record("case.create", case=case, object_type="case", object_id=case.id, unit_key=case.unit_key)
+            log_event("case.create", case=case, object_type="case", object_id=case.id, unit_key=case.unit_key)
             db.session.commit()
             flash("Ärendet är öppnat. Lägg till vårdnadshavare.", "success")
             return redirect(url_for("cases.view", ref=case.ref))
@@ -103,7 +103,7 @@ def new():
 def open_case_in_unit(personal_number: str, unit_key: str) -> Case | None:
     """The open case of the child (the formatted personal number) opened by the unit, if any."""
     return db.session.scalar(select(Case).where(Case.personal_number == personal_number, Case.unit_key == unit_key,
-                                                Case.status == "open").order_by(Case.id).limit(1))
+                                                Case.status == CaseStatus.OPEN).order_by(Case.id).limit(1))
 
 
 @bp.route("/<ref>")
@@ -118,7 +118,7 @@ def view(case):
     )
     # Committed before the page is sent, after it is rendered: a commit first expired the case and the
     # account, and the page loaded both again (issue 32).
-    record_and_commit("case.view", case=case, object_type="case", object_id=case.id)
+    log_event_and_commit("case.view", case=case, object_type="case", object_id=case.id)
     return page
 
 
@@ -136,12 +136,12 @@ def edit(case):
         for f in changed:
             setattr(case, f, getattr(form, f).data or "")
         if changed:
-            record("case.update", case=case, object_type="case", object_id=case.id, detail="fält: " + ", ".join(changed))
+            log_event("case.update", case=case, object_type="case", object_id=case.id, detail="fält: " + ", ".join(changed))
         db.session.commit()
         flash("Uppgifterna är sparade.", "success")
         return redirect(url_for("cases.view", ref=case.ref))
     if request.method == "GET":
-        record_and_commit("case.view", case=case, object_type="case", object_id=case.id, detail="redigering")
+        log_event_and_commit("case.view", case=case, object_type="case", object_id=case.id, detail="redigering")
     return render_template("cases/case_form.html", form=form, case=case), (400 if form.errors else 200)
 
 
@@ -151,12 +151,12 @@ def close(case):
     form = ConfirmForm()
     if form.validate_on_submit():
         if case.is_open:
-            case.status, case.closed_at = "closed", utcnow()
-            record("case.close", case=case, object_type="case", object_id=case.id)
+            case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
+            log_event("case.close", case=case, object_type="case", object_id=case.id)
             flash("Ärendet är avslutat. Det finns kvar och kan öppnas igen.", "success")
         else:
-            case.status, case.closed_at = "open", None
-            record("case.reopen", case=case, object_type="case", object_id=case.id)
+            case.status, case.closed_at = CaseStatus.OPEN, None
+            log_event("case.reopen", case=case, object_type="case", object_id=case.id)
             flash("Ärendet är öppnat igen.", "success")
         db.session.commit()
     return redirect(url_for("cases.view", ref=case.ref))
@@ -165,7 +165,7 @@ def close(case):
 @bp.route("/<ref>/utskrift")
 @load_case
 def print_view(case):
-    record_and_commit("case.print", case=case, object_type="case", object_id=case.id)
+    log_event_and_commit("case.print", case=case, object_type="case", object_id=case.id)
     directory = current_app.extensions["directory"]
     return render_template("cases/print.html", case=case, directory=directory, age=case.age_on(today_local()),
                            printed_at=local(utcnow()))
@@ -189,7 +189,7 @@ def guardian_new(case):
         db.session.add(guardian)
         db.session.flush()
         case.updated_at = utcnow()
-        record("guardian.create", case=case, object_type="guardian", object_id=guardian.id)
+        log_event("guardian.create", case=case, object_type="guardian", object_id=guardian.id)
         db.session.commit()
         flash("Vårdnadshavaren är tillagd.", "success")
         return redirect(url_for("cases.view", ref=case.ref) + "#vardnadshavare")
@@ -214,7 +214,7 @@ def guardian_edit(case, guardian):
             changed.append("has_custody")
         if changed:
             case.updated_at = utcnow()
-            record("guardian.update", case=case, object_type="guardian", object_id=guardian.id,
+            log_event("guardian.update", case=case, object_type="guardian", object_id=guardian.id,
                    detail="fält: " + ", ".join(changed))
         db.session.commit()
         flash("Vårdnadshavarens uppgifter är sparade.", "success")

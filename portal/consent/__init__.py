@@ -79,6 +79,7 @@ _FILTER = RedactConsentTokens()
 
 
 def init_app(app: Flask) -> None:
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from ..audit.log import register_labels
     from ..cases.access import register_access_provider
     from ..cases.panels import register_case_panel
@@ -93,20 +94,16 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(name, int(os.environ.get(name, default)))
     app.config.setdefault("PORTAL_CONSENT_IDENTITY_PROVIDERS", os.environ.get("PORTAL_CONSENT_IDENTITY_PROVIDERS", "email_otp"))
 
-    register_provider(EmailOtpProvider())
-    register_provider(InPersonProvider())
+    register_provider(app, EmailOtpProvider())
+    register_provider(app, InPersonProvider())
     app.register_blueprint(bp)
     app.cli.add_command(cli.consent)
-    register_labels(AUDIT_LABELS)
-    register_case_panel(20, "consent/panel.html", panel_context)
-    register_demo_seed(demo.seed)
-    if (access.cases_for_units, access.units_for_case) not in _registered:
-        register_access_provider(access.cases_for_units, access.units_for_case)
-        _registered.append((access.cases_for_units, access.units_for_case))
+    register_labels(app, AUDIT_LABELS)
+    register_case_panel(app, 20, "consent/panel.html", panel_context)
+    register_demo_seed(app, demo.seed)
+    register_access_provider(app, access.cases_for_units, access.units_for_case)
     for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
 
-
-_registered: list = []

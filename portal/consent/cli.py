@@ -18,6 +18,7 @@ def consent():
 @with_appcontext
 def verify_cmd(consent_id, check_all):
     """Kontrollera ett samtyckes händelsekedja och sparade texter (avslutas med kod 1 vid brott)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from sqlalchemy import select
 
     from ..extensions import db
@@ -49,6 +50,7 @@ def verify_cmd(consent_id, check_all):
 @with_appcontext
 def expire_cmd():
     """Markera samtycken vars slutdatum har passerat som upphörda."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from ..extensions import db
     from .service import expire_due
 

@@ -6,11 +6,17 @@ from flask import current_app
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from ..formdefs import build_form, get_definition
+from ..directory import current_directory
+from ..formdefs import build_form, get_definition, keys, record_of
 from ..formkit import PortalForm, strip_filter
+from ..notify.guard import contains_personal_number
 from . import rules
 from .models import CHILD, GUARDIAN
 from .service import signer_options
+
+UNITS, MONTHS, CONTACT_UNIT, CONTACT_NAME, CONTACT_EMAIL, CONTACT_PHONE = keys(
+    "consent_request", "units__units", "validity__months", "contact__unit", "contact__name", "contact__email",
+    "contact__phone")
 
 CHANNELS = [("email", "Med en personlig länk i e-post"),
             ("in_person", "Här på plats, på min dator eller surfplatta (jag kontrollerar identiteten)")]
@@ -47,15 +53,15 @@ def _signer_base(options, case, plan: list[dict] | None):
 
 def request_form(case, user, *, record: dict | None = None, plan: list[dict] | None = None):
     """The request form: the YAML definition plus the signer selection, one CSRF token."""
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     options = signer_options(case)
     definition = get_definition("consent_request")
     own = [k for k in directory.units if k in user.unit_keys]
     if record is None:
         contact_unit = case.unit_key if case.unit_key in own else (own[0] if own else "")
-        record = {"units": {"units": [case.unit_key]}, "validity": {"months": current_app.config["PORTAL_CONSENT_DEFAULT_MONTHS"]},
-                  "contact": {"unit": contact_unit, "name": user.name, "email": user.email}}
-    form = build_form(definition, record=record, base=_signer_base(options, case, plan),
+        record = record_of({UNITS: [case.unit_key], MONTHS: current_app.config["PORTAL_CONSENT_DEFAULT_MONTHS"],
+                            CONTACT_UNIT: contact_unit, CONTACT_NAME: user.name, CONTACT_EMAIL: user.email})
+    form = build_form(definition, record=record, base=_signer_base(options, case, plan), base_fields_last=True,
                       choices={"unit": directory.unit_choices(), "own_unit": directory.unit_choices(set(own))})
     form.signer_options = options
     form.case = case
@@ -70,25 +76,17 @@ def child_included(form) -> bool:
 
 
 def validate_request(form) -> bool:
-    """form.validate() plus the rules that span fields. Adds Swedish errors to the fields."""
+    """form.validate() (with the definition's own cross-field rules) plus the rules that need the
+    configuration or the case. Adds Swedish errors to the fields."""
     ok = form.validate()
     config = current_app.config
-    months = form["validity__months"]
+    months = form[MONTHS.name]
     if months.data is not None and not months.errors:
         maximum = config["PORTAL_CONSENT_MAX_MONTHS"]
         if months.data < 1:
             months.errors.append("Samtycket måste gälla minst 1 månad")
         elif months.data > maximum:
             months.errors.append(f"Samtycket kan gälla högst {maximum} månader")
-    units = form["units__units"]
-    if units.data and len(units.data) < 2 and not units.errors:
-        units.errors.append("Välj minst två enheter. Samtycket gäller utbyte av uppgifter mellan enheter")
-    purposes = form["purpose__purposes"]
-    if "other" in (purposes.data or []) and not form["purpose__purpose_text"].data:
-        form["purpose__purpose_text"].errors.append("Beskriv syftet med egna ord, eftersom du valde Annat syfte")
-    categories = form["information__categories"]
-    if "other" in (categories.data or []) and not form["information__categories_text"].data:
-        form["information__categories_text"].errors.append("Beskriv vilka andra uppgifter det gäller")
     options = form.signer_options
     for g in options.guardians:
         channel = form[f"signer_g{g.id}_channel"]
@@ -111,12 +109,10 @@ def validate_request(form) -> bool:
 def _no_personal_number_in_contact(form) -> None:
     """The contact's e-mail and phone stand in every e-mail to the signers; the e-mail guard
     refuses a message with something like a personal number, so say so here, next to the field."""
-    from ..notify.guard import contains_personal_number
-
-    for key, message in (("contact__phone", "Telefonnumret ser ut som ett personnummer. Skriv det med mellanslag, "
-                                            "till exempel 070-123 45 67"),
-                         ("contact__email", "Skriv inte personnummer i e-postadressen")):
-        field = form._fields.get(key)
+    for key, message in ((CONTACT_PHONE, "Telefonnumret ser ut som ett personnummer. Skriv det med mellanslag, "
+                                         "till exempel 070-123 45 67"),
+                         (CONTACT_EMAIL, "Skriv inte personnummer i e-postadressen")):
+        field = form._fields.get(key.name)
         if field is not None and not field.errors and contains_personal_number(field.data or ""):
             field.errors.append(message)
 

@@ -8,7 +8,7 @@ Remote providers verify a signer who opened a personal link. They implement
 GET and POST; it returns a page (ask for a code, poll an app ...) until the person is verified,
 then a `Verified`. BankID or Freja eID are added by registering another provider:
 
-    register_provider(BankIdProvider())          # in the new provider's init_app
+    register_provider(app, BankIdProvider())     # in the new provider's init_app
     PORTAL_CONSENT_IDENTITY_PROVIDERS=bankid,email_otp
 
 In-person verification (the family is in the room and the staff member confirms who they are)
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+
+from ..hooks import hook_dict, hook_list
 
 ASSURANCE_LABELS = {"low": "låg", "substantial": "väsentlig", "high": "hög"}
 
@@ -41,41 +43,38 @@ class IdentityProvider(Protocol):
         ...
 
 
-_providers: dict[str, IdentityProvider] = {}
+def register_provider(app, provider) -> None:
+    hook_dict(app, "identity_providers")[provider.name] = provider
 
 
-def register_provider(provider) -> None:
-    _providers[provider.name] = provider
+def _providers() -> dict[str, IdentityProvider]:
+    return hook_dict(None, "identity_providers")
 
 
 def get_provider(name: str):
-    return _providers.get(name)
+    return _providers().get(name)
 
 
 def enabled_remote_providers(config) -> list:
     names = [n.strip() for n in str(config.get("PORTAL_CONSENT_IDENTITY_PROVIDERS", "email_otp")).split(",") if n.strip()]
-    return [p for n in names if (p := _providers.get(n)) is not None and p.remote]
+    return [p for n in names if (p := _providers().get(n)) is not None and p.remote]
 
 
-_filters: list = []
-
-
-def register_provider_filter(fn) -> None:
+def register_provider_filter(app, fn) -> None:
     """fn(link, providers) -> providers: e.g. only e-legitimation where the authority requires it."""
-    if fn not in _filters:
-        _filters.append(fn)
+    hook_list(app, "identity_filters").append(fn)
 
 
 def providers_for(link, config) -> list:
     """The remote providers a signer with this link may use."""
     providers = enabled_remote_providers(config)
-    for fn in _filters:
+    for fn in hook_list(None, "identity_filters"):
         providers = fn(link, providers)
     return providers
 
 
 def provider_label(name: str) -> str:
-    p = _providers.get(name)
+    p = _providers().get(name)
     return p.label if p else name
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, g, render_template, request, session
+from flask import current_app, g, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
+from ..accounts.passwords import verify_password
+from ..extensions import db
 from ..formkit import PortalForm
 from ..timeutil import utcnow
 
@@ -59,17 +61,12 @@ def lock_screen(form: UnlockForm, status: int = 200):
     entry = current_lock() or {}
     back = None
     if entry:
-        from flask import url_for
-
         back = url_for("consent.in_person_sign", ref=entry["ref"], consent_id=entry["consent"], signer_id=entry["signer"])
     return render_template("consent/locked.html", form=form, back=back), status
 
 
 def unlock(password: str) -> str:
     """"ok", "wrong" or "locked_out" (the account is now locked and the session ended)."""
-    from ..accounts.passwords import verify_password
-    from ..extensions import db
-
     user = current_user._get_current_object()
     now = utcnow()
     if not (user.locked_until and user.locked_until > now) and verify_password(user.password_hash, password):

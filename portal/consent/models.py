@@ -7,45 +7,43 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, event, func, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..enums import LabelledStrEnum
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import today_local, utcnow
 
 # Consent status (persisted; `rules.consent_status` derives it from the facts).
-DRAFT, PENDING, VALID, DECLINED, WITHDRAWN, EXPIRED = "draft", "pending", "valid", "declined", "withdrawn", "expired"
-CONSENT_STATUS_LABELS = {
-    DRAFT: "Utkast (inte skickat)",
-    PENDING: "Väntar på underskrifter",
-    VALID: "Giltigt",
-    DECLINED: "Inte giltigt – någon har sagt nej",
-    WITHDRAWN: "Återkallat",
-    EXPIRED: "Upphört (tiden har gått ut)",
-}
+class ConsentStatus(LabelledStrEnum):
+    DRAFT = "draft", "Utkast (inte skickat)"
+    PENDING = "pending", "Väntar på underskrifter"
+    VALID = "valid", "Giltigt"
+    DECLINED = "declined", "Inte giltigt – någon har sagt nej"
+    WITHDRAWN = "withdrawn", "Återkallat"
+    EXPIRED = "expired", "Upphört (tiden har gått ut)"
+
 
 # Signer roles and statuses.
 GUARDIAN, CHILD = "guardian", "child"
 ROLE_LABELS = {GUARDIAN: "Vårdnadshavare", CHILD: "Barnet eller den unge"}
-S_WAITING, S_SENT, S_OPENED, S_VERIFIED, S_SIGNED, S_DECLINED, S_WITHDRAWN, S_EXPIRED = (
-    "waiting", "sent", "opened", "verified", "signed", "declined", "withdrawn", "expired")
-SIGNER_STATUS_LABELS = {
-    S_WAITING: "Väntar på underskrift på plats",
-    S_SENT: "Länken är skickad",
-    S_OPENED: "Har öppnat länken",
-    S_VERIFIED: "Har bekräftat sin identitet",
-    S_SIGNED: "Har skrivit under",
-    S_DECLINED: "Har sagt nej",
-    S_WITHDRAWN: "Har återkallat",
-    S_EXPIRED: "Länken har gått ut",
-}
-# Shown only (derived when read, never stored): see service.signer_display_status.
-S_LOCKED, S_LINK_FAILED, S_LINK_WAITING = "locked", "link_failed", "link_waiting"
-SIGNER_STATUS_LABELS.update({
-    S_LOCKED: "Spärrad – fel kod för många gånger. Skicka en ny länk",
-    S_LINK_FAILED: "Länken kom inte fram",
-    S_LINK_WAITING: "Länken har inte kommit fram än – portalen försöker igen",
-})
+
+
+class SignerStatus(LabelledStrEnum):
+    WAITING = "waiting", "Väntar på underskrift på plats"
+    SENT = "sent", "Länken är skickad"
+    OPENED = "opened", "Har öppnat länken"
+    VERIFIED = "verified", "Har bekräftat sin identitet"
+    SIGNED = "signed", "Har skrivit under"
+    DECLINED = "declined", "Har sagt nej"
+    WITHDRAWN = "withdrawn", "Har återkallat"
+    EXPIRED = "expired", "Länken har gått ut"
+    # Shown only (derived when read, never stored): see service.signer_display_status.
+    LOCKED = "locked", "Spärrad – fel kod för många gånger. Skicka en ny länk"
+    LINK_FAILED = "link_failed", "Länken kom inte fram"
+    LINK_WAITING = "link_waiting", "Länken har inte kommit fram än – portalen försöker igen"
+
 
 LINK_SIGN, LINK_WITHDRAW = "sign", "withdraw"
 
@@ -62,7 +60,9 @@ class Consent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
+    # What was last written (`portal consent expire` writes "expired" once the period has ended);
+    # read `status`, which is derived when read: a running consent past its end date is expired.
+    stored_status: Mapped[str] = mapped_column("status", String(20), default=ConsentStatus.DRAFT, index=True)
     # The request as entered (forms/consent_request.yaml record) and, for drafts, the planned signers.
     record: Mapped[dict] = mapped_column(JSON, default=dict)
     signer_plan: Mapped[list] = mapped_column(JSON, default=list)
@@ -93,22 +93,49 @@ class Consent(db.Model):
     case = relationship("Case")
     created_by = relationship("User", foreign_keys=[created_by_id])
 
+    @hybrid_property
+    def status(self) -> str:
+        """The status now: "expired" for a running (pending or valid) consent whose last day has
+        passed, even before `portal consent expire` has stored it; else the stored status. Reading
+        never writes. In SQL it is the stored column (add `valid_until >= today` where it matters)."""
+        if self.stored_status in (ConsentStatus.PENDING, ConsentStatus.VALID) and self.valid_until is not None and self.valid_until < today_local():
+            return ConsentStatus.EXPIRED
+        return self.stored_status
+
+    @status.inplace.setter
+    def _status_setter(self, value: str) -> None:
+        self.stored_status = value
+
+    @status.inplace.expression
+    @classmethod
+    def _status_expression(cls):
+        return cls.stored_status
+
     @property
     def unit_keys(self) -> list[str]:
         return [u.unit_key for u in self.units]
 
     @property
     def status_label(self) -> str:
-        return CONSENT_STATUS_LABELS.get(self.status, self.status)
+        return ConsentStatus.label_of(self.status)
 
     @property
     def is_draft(self) -> bool:
-        return self.status == DRAFT
+        return self.status == ConsentStatus.DRAFT
+
+    @property
+    def number(self) -> int:
+        """What people call it: the consent's ordinal among its case's consents ("Samtycke 1" on a
+        case's first). The id runs across all cases and stays in links and logs."""
+        if self.id is None:
+            return 1
+        return db.session.scalar(select(func.count(Consent.id)).where(
+            Consent.case_id == self.case_id, Consent.id <= self.id)) or 1
 
     @property
     def is_open(self) -> bool:
         """Still running: waiting for signatures or valid."""
-        return self.status in (PENDING, VALID)
+        return self.status in (ConsentStatus.PENDING, ConsentStatus.VALID)
 
 
 class ConsentUnit(db.Model):
@@ -142,7 +169,7 @@ class ConsentSigner(db.Model):
     channel: Mapped[str] = mapped_column(String(20), default="email")
     # "adult" or "child": which version of the text
     audience: Mapped[str] = mapped_column(String(10), default="adult")
-    status: Mapped[str] = mapped_column(String(20), default=S_WAITING)
+    status: Mapped[str] = mapped_column(String(20), default=SignerStatus.WAITING)
     text: Mapped[str] = mapped_column(Text, default="")
     text_sha256: Mapped[str] = mapped_column(String(64), default="")
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)

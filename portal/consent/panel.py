@@ -5,21 +5,18 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
+from ..directory import current_directory
 from ..extensions import db
 from ..timeutil import today_local, utcnow
 from . import rules, service
-from .models import SIGNER_STATUS_LABELS, VALID, Consent
+from .api import covered_units
+from .models import Consent, ConsentStatus, SignerStatus
 
 
 def panel_context(case, user):
     if not getattr(user, "works_with_cases", False):
         return None
     consents = db.session.scalars(select(Consent).where(Consent.case_id == case.id).order_by(Consent.id.desc())).all()
-    expired_any = False
-    for consent in consents:
-        expired_any |= service.expire_if_due(consent)
-    if expired_any:
-        db.session.commit()
     today = today_local()
     warn_days = current_app.config["PORTAL_CONSENT_WARN_DAYS"]
     now = utcnow()
@@ -28,14 +25,13 @@ def panel_context(case, user):
         signers = []
         for s in consent.signers:
             shown = service.signer_display_status(s, now)
-            signers.append((s, SIGNER_STATUS_LABELS.get(shown, shown), shown))
+            signers.append((s, SignerStatus.label_of(shown), shown))
         items.append({
             "consent": consent, "signers": signers,
-            "notice": rules.expiry_notice(consent.valid_until, today, warn_days) if consent.status == VALID else None,
+            "notice": rules.expiry_notice(consent.valid_until, today, warn_days)
+            if consent.status == ConsentStatus.VALID else None,
         })
-    from .api import covered_units
-
     covered = covered_units(case)
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     return {"items": items, "covered": sorted(covered.items(), key=lambda kv: directory.unit_label(kv[0])),
             "unit_label": directory.unit_label}

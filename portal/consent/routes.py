@@ -8,10 +8,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..audit import record, record_and_commit
+from ..audit import log_event, log_event_and_commit
 from ..cases.access import load_case
 from ..extensions import db, limiter
-from ..formdefs import get_definition, summary_sections
+from ..formdefs import get_definition, keys, summary_sections
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local, today_local, utcnow
 from ..web.guards import staff_required
@@ -21,15 +21,17 @@ from . import rules, service
 from .forms import (ConfirmForm, DeclineForm, InPersonIdentityForm, SignForm, StaffWithdrawForm, WithdrawForm,
                     request_form, signer_fields, signer_plan, validate_request)
 from .identity import InPersonProvider, Verified, assurance_label, get_provider, provider_label, providers_for
-from .models import (CHILD, DRAFT, EVENT_LABELS, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, ROLE_LABELS, S_DECLINED, S_SIGNED, S_WITHDRAWN,
-                     SIGNER_STATUS_LABELS, Consent, ConsentSigner)
+from .models import (CHILD, EVENT_LABELS, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, ROLE_LABELS, Consent, ConsentSigner,
+                     ConsentStatus, SignerStatus)
+from . import kiosk
+from .api import accept_verification, signer_link as _link_or_page, verified_for as _verified_for
+from .api import verified_signer as _verified_link
 from .readability import lix
 from .text import plain_text, render_html
-from .tokens import find_link
-from . import kiosk
 
 bp = Blueprint("consent", __name__, template_folder="templates")
 
+PURPOSE_TEXT, CATEGORIES_TEXT = keys("consent_request", "purpose__purpose_text", "information__categories_text")
 SIGNER_LIMIT = "60 per minute"
 CODE_LIMIT = "10 per minute;40 per hour"
 
@@ -39,52 +41,6 @@ CODE_LIMIT = "10 per minute;40 per hour"
 @bp.route("/samtycke/")
 def start():
     return render_template("consent/start.html")
-
-
-def _verified_sessions() -> dict:
-    value = session.get("consent_verified")
-    return value if isinstance(value, dict) else {}
-
-
-def _remember_verified(link, verified: Verified) -> None:
-    entries = _verified_sessions()
-    entries[str(link.id)] = {"at": int(time.time()), "provider": verified.provider, "method": verified.method,
-                             "assurance": verified.assurance, "acr": verified.acr}
-    # keep the session small: the newest few links only
-    session["consent_verified"] = dict(sorted(entries.items(), key=lambda kv: kv[1]["at"])[-5:])
-
-
-def _verified_for(link) -> Verified | None:
-    entry = _verified_sessions().get(str(link.id))
-    if not isinstance(entry, dict) or entry.get("provider") not in _allowed(link):
-        return None
-    if time.time() - entry.get("at", 0) > current_app.config["PORTAL_CONSENT_SESSION_MINUTES"] * 60:
-        return None
-    # the time counts from the last page the signer opened (reading takes time)
-    entries = _verified_sessions()
-    entries[str(link.id)] = {**entry, "at": int(time.time())}
-    session["consent_verified"] = entries
-    return Verified(entry.get("provider", ""), entry.get("method", ""), entry.get("assurance", ""), acr=entry.get("acr", ""))
-
-
-def _allowed(link) -> set[str]:
-    return {p.name for p in providers_for(link, current_app.config)}
-
-
-def _link_or_page(token: str):
-    """(link, None) when the link works, else (None, a page that explains why). Only the links
-    sent for the consent (to sign, and to withdraw with the receipt) open the signer's pages and
-    the registerutdrag; the family's plan link is unknown here."""
-    link = find_link(token, kinds=(LINK_SIGN, LINK_WITHDRAW))
-    if link is None:
-        return None, (render_template("consent/signer/link_state.html", state="invalid", consent=None), 404)
-    with saving():  # the lazy expiry, if any
-        state = service.link_state(link)
-    if state != service.LINK_OK:
-        signer = link.signer
-        return None, render_template("consent/signer/link_state.html", state=state, consent=signer.consent,
-                                     signer=signer, link=link)
-    return link, None
 
 
 def _signer_context(signer: ConsentSigner) -> dict:
@@ -146,23 +102,9 @@ def identify(token: str, provider: str):
         abort(404)
     result = chosen.handle(link, token)
     if isinstance(result, Verified):
-        with saving() as saved:
-            service.mark_verified(link.signer, result, link=link)
-        if saved:  # only a stored verification opens the signer's pages
-            _remember_verified(link, result)
+        accept_verification(link, result)
         return redirect(url_for("consent.signer_home", token=token))
     return result
-
-
-def _verified_link(token: str):
-    """(link, verified, None) or (None, None, response)."""
-    link, page = _link_or_page(token)
-    if page is not None:
-        return None, None, page
-    verified = _verified_for(link)
-    if verified is None:
-        return None, None, redirect(url_for("consent.signer_home", token=token))
-    return link, verified, None
 
 
 @bp.route("/samtycke/s/<token>/skriv-under", methods=["POST"])
@@ -232,9 +174,9 @@ def signer_receipt(token: str):
     if response is not None:
         return response
     signer = link.signer
-    if signer.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
+    if signer.status not in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN):
         return redirect(url_for("consent.signer_home", token=token))
-    record_and_commit("consent.receipt", case_id=signer.consent.case_id, object_type="consent_signer",
+    log_event_and_commit("consent.receipt", case_id=signer.consent.case_id, object_type="consent_signer",
                       object_id=signer.id, actor=service.signer_actor(signer))
     data = _receipt_pdf(signer.consent, for_signer=signer)
     return pdf_response(data, "samtycke-kvitto.pdf")
@@ -268,7 +210,7 @@ def new(case):
         if validate_request(form):
             with saving(form):
                 consent = service.save_draft(case, None, form.to_record(), signer_plan(form), current_user)
-                record("consent.create", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+                log_event("consent.create", case=case, object_type="consent", object_id=consent.id, detail="utkast")
             return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
         return _form_page(case, form, status=400)
     return _form_page(case, form)
@@ -279,7 +221,7 @@ def new(case):
 @load_case
 @load_consent
 def edit(case, consent):
-    if consent.status != DRAFT:
+    if consent.status != ConsentStatus.DRAFT:
         flash("Samtycket är redan skickat och kan inte ändras. Begär ett nytt samtycke om något ska ändras.", "error")
         return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
     form = request_form(case, current_user, record=consent.record, plan=consent.signer_plan)
@@ -287,10 +229,10 @@ def edit(case, consent):
         if validate_request(form):
             with saving(form):
                 service.save_draft(case, consent, form.to_record(), signer_plan(form), current_user)
-                record("consent.update", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+                log_event("consent.update", case=case, object_type="consent", object_id=consent.id, detail="utkast")
             return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
         return _form_page(case, form, consent, status=400)
-    record_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+    log_event_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
     return _form_page(case, form, consent)
 
 
@@ -313,7 +255,7 @@ def _plan_rows(case, consent):
 @load_case
 @load_consent
 def check(case, consent):
-    if consent.status != DRAFT:
+    if consent.status != ConsentStatus.DRAFT:
         return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
     form = ConfirmForm()
     problems = []
@@ -327,7 +269,7 @@ def check(case, consent):
             return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))
         problems = problems or form.form_errors
     if request.method == "GET":
-        record_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
+        log_event_and_commit("consent.view", case=case, object_type="consent", object_id=consent.id, detail="utkast")
     definition = get_definition("consent_request")
     plan = consent.signer_plan or []
     previews = []
@@ -341,8 +283,7 @@ def check(case, consent):
         text = service.text_for(consent, case, CHILD, "child", signer_plan=plan)
         previews.append(("Texten för barnet eller den unge (enklare)", text, round(lix(plain_text(text))),
                          current_app.config["PORTAL_CONSENT_LIX_CHILD"]))
-    own_words = " ".join(t for t in (consent.record.get("purpose", {}).get("purpose_text", ""),
-                                      consent.record.get("information", {}).get("categories_text", "")) if t)
+    own_words = " ".join(t for t in (PURPOSE_TEXT.of(consent.record, ""), CATEGORIES_TEXT.of(consent.record, "")) if t)
     own_lix = round(lix(own_words)) if own_words.strip() else None
     valid_from = today_local()
     return render_template(
@@ -360,7 +301,7 @@ def check(case, consent):
 @load_case
 @load_consent
 def delete_draft(case, consent):
-    if ConfirmForm().validate_on_submit() and consent.status == DRAFT:
+    if ConfirmForm().validate_on_submit() and consent.status == ConsentStatus.DRAFT:
         with saving() as saved:
             service.delete_draft(consent)
         if saved:
@@ -374,13 +315,16 @@ def _signer_rows(consent: Consent):
     for s in consent.signers:
         shown = service.signer_display_status(s, now)
         link = service.active_link(s, "sign")
-        rows.append({"signer": s, "status": shown, "label": SIGNER_STATUS_LABELS.get(shown, shown),
+        rows.append({"signer": s, "status": shown, "label": SignerStatus.label_of(shown),
                      "link": link,
-                     "delivery": service.link_delivery(link) if s.channel == "email" and s.status == "sent" else None,
+                     "delivery": service.link_delivery(link)
+                     if s.channel == "email" and s.status == SignerStatus.SENT else None,
                      "fix_url": url_for("cases.guardian_edit", ref=consent.case.ref, guardian_id=s.guardian_id)
                      if s.guardian_id else None,
-                     "can_resend": consent.is_open and s.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN) and bool(s.email),
-                     "can_remind": consent.is_open and s.channel == "email" and shown in ("sent", "opened", "verified"),
+                     "can_resend": consent.is_open and bool(s.email)
+                     and s.status not in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN),
+                     "can_remind": consent.is_open and s.channel == "email"
+                     and shown in (SignerStatus.SENT, SignerStatus.OPENED, SignerStatus.VERIFIED),
                      "can_in_person": service.can_answer(s),
                      "can_withdraw": service.can_withdraw(s)})
     return rows
@@ -391,11 +335,10 @@ def _signer_rows(consent: Consent):
 @load_case
 @load_consent
 def detail(case, consent):
-    if consent.status == DRAFT:
+    if consent.status == ConsentStatus.DRAFT:
         return redirect(url_for("consent.check", ref=case.ref, consent_id=consent.id))
     with saving():
-        service.expire_if_due(consent)
-        record("consent.view", case=case, object_type="consent", object_id=consent.id)
+        log_event("consent.view", case=case, object_type="consent", object_id=consent.id)
     definition = get_definition("consent_request")
     texts = []
     seen = set()
@@ -407,7 +350,7 @@ def detail(case, consent):
         "consent/detail.html", case=case, consent=consent, rows=_signer_rows(consent), confirm=ConfirmForm(),
         sections=summary_sections(definition, consent.record, labels=_labels()), texts=texts,
         notice=rules.expiry_notice(consent.valid_until, today_local(), current_app.config["PORTAL_CONSENT_WARN_DAYS"])
-        if consent.status == "valid" else None,
+        if consent.status == ConsentStatus.VALID else None,
         events=consent.events, provider_label=provider_label, assurance_label=assurance_label,
         role_labels=ROLE_LABELS, local=local, event_labels=EVENT_LABELS,
     )
@@ -418,10 +361,9 @@ def detail(case, consent):
 @load_case
 @load_consent
 def receipt(case, consent):
-    if consent.status == DRAFT:
+    if consent.status == ConsentStatus.DRAFT:
         abort(404)
-    service.expire_if_due(consent)
-    record_and_commit("consent.print", case=case, object_type="consent", object_id=consent.id, detail="kvitto")
+    log_event_and_commit("consent.print", case=case, object_type="consent", object_id=consent.id, detail="kvitto")
     return pdf_response(_receipt_pdf(consent), f"samtycke-{consent.id}.pdf")
 
 
@@ -438,7 +380,7 @@ def receipt_context(consent: Consent, for_signer: ConsentSigner | None = None) -
             texts.append((s, render_html(s.text, heading_level=3)))
     return dict(title="Kvitto på samtycke", consent=consent, case=consent.case, texts=texts, for_signer=for_signer,
                 signers=consent.signers, events=consent.events, unit_label=d.unit_label, provider_label=provider_label,
-                assurance_label=assurance_label, role_labels=ROLE_LABELS, status_labels=SIGNER_STATUS_LABELS,
+                assurance_label=assurance_label, role_labels=ROLE_LABELS, status_labels=SignerStatus.labels(),
                 local=local, report=service.verify_consent(consent), event_labels=EVENT_LABELS,
                 printed_at=local(utcnow()))
 
@@ -528,7 +470,7 @@ def in_person(case, consent, signer):
         verified = IN_PERSON.verified(current_user)
         with saving() as saved:
             service.mark_verified(signer, verified)
-            record("consent.in_person", case=case, object_type="consent_signer", object_id=signer.id,
+            log_event("consent.in_person", case=case, object_type="consent_signer", object_id=signer.id,
                    detail="identitet kontrollerad på plats")
         if not saved:
             return redirect(url_for("consent.detail", ref=case.ref, consent_id=consent.id))

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..timeutil import local
+from .models import ConsentStatus
 
 ADULT_AGE = 18
 
@@ -76,19 +77,19 @@ def any_declined(facts: ConsentFacts) -> bool:
     return any(s.required and s.declined_at is not None for s in facts.signers)
 
 
-def consent_status(facts: ConsentFacts, today: dt.date) -> str:
+def consent_status(facts: ConsentFacts, today: dt.date) -> ConsentStatus:
     """draft, withdrawn, declined, expired, valid or pending."""
     if not facts.sent:
-        return "draft"
+        return ConsentStatus.DRAFT
     if facts.withdrawn_at is not None or any(s.withdrawn_at for s in facts.signers):
-        return "withdrawn"
+        return ConsentStatus.WITHDRAWN
     if any_declined(facts):
-        return "declined"
+        return ConsentStatus.DECLINED
     if facts.valid_until is None or today > facts.valid_until:
-        return "expired"
+        return ConsentStatus.EXPIRED
     if became_valid_at(facts) is not None:
-        return "valid"
-    return "pending"
+        return ConsentStatus.VALID
+    return ConsentStatus.PENDING
 
 
 def is_valid_on(facts: ConsentFacts, day: dt.date) -> bool:

@@ -13,22 +13,29 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from ..audit import record
+from ..audit import log_event
 from ..cases.models import Case, Guardian
+from ..directory import current_directory
 from ..errors import DomainError
 from ..extensions import db
-from ..formdefs import get_definition, refuse_over_limit
+from ..formdefs import get_definition, keys, refuse_over_limit
+from ..hooks import hook_list
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
 from .chain import GENESIS, canonical_json, entry_fields, entry_hash, first_break, sha256_text
 from .identity import Verified
 from .names import name_matches
-from .models import (CHILD, DECLINED, DRAFT, EXPIRED, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, PENDING, S_DECLINED,
-                     S_EXPIRED, S_LINK_FAILED, S_LINK_WAITING, S_LOCKED, S_OPENED, S_SENT, S_SIGNED, S_VERIFIED,
-                     S_WAITING, S_WITHDRAWN, VALID, WITHDRAWN,
-                     Consent, ConsentEvent, ConsentLink, ConsentSigner, ConsentUnit, now_s)
+from .models import (CHILD, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, Consent, ConsentEvent, ConsentLink, ConsentSigner,
+                     ConsentStatus, ConsentUnit, SignerStatus, now_s)
+from ..notify import PersonalDataInEmail, queue_email
+from ..notify.delivery import delivery_by_key
 from .text import Terms, adult_text, child_text
 from .tokens import code_matches, hash_code, new_code, new_token
+
+(PURPOSES, PURPOSE_TEXT, UNITS, CATEGORIES, CATEGORIES_TEXT, MONTHS, CONTACT_UNIT, CONTACT_NAME, CONTACT_EMAIL,
+ CONTACT_PHONE) = keys("consent_request", "purpose__purposes", "purpose__purpose_text", "units__units",
+                       "information__categories", "information__categories_text", "validity__months", "contact__unit",
+                       "contact__name", "contact__email", "contact__phone")
 
 log = logging.getLogger("portal.consent")
 
@@ -64,7 +71,7 @@ def cfg(name: str):
 
 
 def directory():
-    return current_app.extensions["directory"]
+    return current_directory()
 
 
 # --------------------------------------------------------------------------- the chain
@@ -135,7 +142,7 @@ def verify_consent(consent: Consent) -> VerifyReport:
     events = db.session.scalars(select(ConsentEvent).where(ConsentEvent.consent_id == consent.id)
                                 .order_by(ConsentEvent.seq, ConsentEvent.id)).all()
     n = len(events)
-    if consent.status == DRAFT:
+    if consent.status == ConsentStatus.DRAFT:
         return VerifyReport(consent.id, n, None if n == 0 else "ett utkast ska inte ha några poster")
     if n == 0:
         return VerifyReport(consent.id, 0, "kedjan saknas helt")
@@ -185,8 +192,6 @@ def queue(to: str, template: str, context: dict, *, kind: str, case_id: int, ess
     """queue_email, but a message that cannot be made (a bad address, something that looks like a
     personal number) never stops the step it belongs to: essential messages (the personal link)
     raise ConsentError with a Swedish explanation; others are skipped and logged (type only)."""
-    from ..notify import PersonalDataInEmail, queue_email
-
     try:
         return queue_email(to, template=template, context=context, kind=kind, case_id=case_id, dedupe_key=dedupe_key,
                            new_key=dedupe_key is not None)
@@ -206,7 +211,7 @@ def queue(to: str, template: str, context: dict, *, kind: str, case_id: int, ess
 
 def facts(consent: Consent) -> rules.ConsentFacts:
     return rules.ConsentFacts(
-        sent=consent.status != DRAFT, valid_from=consent.valid_from, valid_until=consent.valid_until,
+        sent=consent.status != ConsentStatus.DRAFT, valid_from=consent.valid_from, valid_until=consent.valid_until,
         withdrawn_at=consent.withdrawn_at,
         signers=tuple(rules.SignerFacts(s.required, s.signed_at, s.declined_at, s.withdrawn_at) for s in consent.signers),
     )
@@ -218,39 +223,32 @@ def derived_status(consent: Consent, today: dt.date | None = None) -> str:
 
 def refresh_status(consent: Consent, *, actor: str = "system") -> str:
     """Sets the stored status from the facts; appends "expired" when the period has ended."""
-    before = consent.status
+    before = consent.stored_status
     after = derived_status(consent)
     if after == before:
         return after
     consent.status = after
     now = now_s()
-    if after == VALID and consent.valid_at is None:
+    if after == ConsentStatus.VALID and consent.valid_at is None:
         consent.valid_at = now
-    elif after == DECLINED:
+    elif after == ConsentStatus.DECLINED:
         consent.declined_at = consent.declined_at or now
-    elif after == EXPIRED:
+    elif after == ConsentStatus.EXPIRED:
         consent.expired_at = now
         for s in consent.signers:
-            if s.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
-                s.status = S_EXPIRED
+            if s.status not in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN):
+                s.status = SignerStatus.EXPIRED
         append_event(consent, "expired", actor=actor, data={"valid_until": consent.valid_until.isoformat()})
-        record("consent.expire", case_id=consent.case_id, object_type="consent", object_id=consent.id,
+        log_event("consent.expire", case_id=consent.case_id, object_type="consent", object_id=consent.id,
                actor=actor if actor in ("system", "cli") else "system", detail="status: expired")
     return after
 
 
-def expire_if_due(consent: Consent) -> bool:
-    """Marks a running consent past its end date as expired (the lazy check). True when it did."""
-    if consent.status in (PENDING, VALID) and consent.valid_until and today_local() > consent.valid_until:
-        lock(consent)
-        refresh_status(consent, actor="system")
-        return True
-    return False
-
-
 def expire_due(actor: str = "system") -> int:
-    """Every running consent past its end date becomes expired. Returns how many."""
-    due = db.session.scalars(select(Consent).where(Consent.status.in_((PENDING, VALID)),
+    """Stores "expired" (with its chain entry) for every running consent past its end date
+    (`portal consent expire`, scheduled daily). Pages never write it: they read the derived
+    `Consent.status`. Returns how many."""
+    due = db.session.scalars(select(Consent).where(Consent.stored_status.in_((ConsentStatus.PENDING, ConsentStatus.VALID)),
                                                    Consent.valid_until < today_local())).all()
     for consent in due:
         lock(consent)
@@ -263,29 +261,27 @@ def signer_display_status(signer: ConsentSigner, now: dt.datetime | None = None)
     derived when read: locked (too many wrong codes), and for a link not opened yet what became
     of its e-mail (link_failed; link_waiting while the outbox tries again)."""
     now = now or utcnow()
-    if signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN, S_EXPIRED):
+    if signer.status in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN, SignerStatus.EXPIRED):
         return signer.status
-    if signer.consent.status in (EXPIRED,):
-        return S_EXPIRED
+    if signer.consent.status in (ConsentStatus.EXPIRED,):
+        return SignerStatus.EXPIRED
     if signer.channel == "email":
         link = active_link(signer, LINK_SIGN)
         if link is None or link.expires_at < now:
-            return S_EXPIRED
+            return SignerStatus.EXPIRED
         if link.locked_at is not None:
-            return S_LOCKED
-        if signer.status == S_SENT:
+            return SignerStatus.LOCKED
+        if signer.status == SignerStatus.SENT:
             delivery = link_delivery(link)
             if delivery is not None and delivery.failed:
-                return S_LINK_FAILED
+                return SignerStatus.LINK_FAILED
             if delivery is not None and delivery.status == "retrying":
-                return S_LINK_WAITING
+                return SignerStatus.LINK_WAITING
     return signer.status
 
 
 def link_delivery(link: ConsentLink | None):
     """What became of the e-mail with a sign link (portal.notify.delivery.Delivery), or None."""
-    from ..notify.delivery import delivery_by_key
-
     return delivery_by_key(link_mail_key(link)) if link is not None else None
 
 
@@ -316,19 +312,18 @@ def signer_options(case: Case, today: dt.date | None = None) -> SignerOptions:
     return SignerOptions(age, rule, guardians, case.email or "")
 
 
-def save_draft(case: Case, consent: Consent | None, record_: dict, signer_plan: list[dict], user) -> Consent:
-    refuse_over_limit(get_definition("consent_request"), record_)
+def save_draft(case: Case, consent: Consent | None, record: dict, signer_plan: list[dict], user) -> Consent:
+    refuse_over_limit(get_definition("consent_request"), record)
     if consent is None:
-        consent = Consent(case_id=case.id, created_by_id=user.id, status=DRAFT)
+        consent = Consent(case_id=case.id, created_by_id=user.id, status=ConsentStatus.DRAFT)
         db.session.add(consent)
-    consent.record = record_
+    consent.record = record
     consent.signer_plan = signer_plan
-    consent.months = int(record_.get("validity", {}).get("months") or 12)
-    contact = record_.get("contact", {})
-    consent.contact_unit_key = contact.get("unit", "")
-    consent.contact_name = contact.get("name", "")
-    consent.contact_email = contact.get("email", "")
-    consent.contact_phone = contact.get("phone", "")
+    consent.months = int(MONTHS.of(record) or 12)
+    consent.contact_unit_key = CONTACT_UNIT.of(record, "")
+    consent.contact_name = CONTACT_NAME.of(record, "")
+    consent.contact_email = CONTACT_EMAIL.of(record, "")
+    consent.contact_phone = CONTACT_PHONE.of(record, "")
     db.session.flush()
     return consent
 
@@ -340,12 +335,10 @@ def _plain(definition_extra: dict, group: str, keys, audience: str) -> tuple[str
 
 def terms_for(consent: Consent, audience: str, case: Case, signer_plan: list[dict] | None = None,
               valid_from: dt.date | None = None, valid_until: dt.date | None = None) -> Terms:
-    from ..formdefs import get_definition
-
     definition = get_definition("consent_request")
     rec = consent.record
     d = directory()
-    unit_keys = rec.get("units", {}).get("units", [])
+    unit_keys = UNITS.of(rec, [])
     plan = signer_plan if signer_plan is not None else [
         {"role": s.role} for s in consent.signers]
     start = valid_from or consent.valid_from or today_local()
@@ -354,11 +347,11 @@ def terms_for(consent: Consent, audience: str, case: Case, signer_plan: list[dic
     return Terms(
         child_name=case.child_name,
         asking_unit=d.units[contact_unit].name if contact_unit in d.units else d.unit_label(contact_unit),
-        purposes=_plain(definition.extra, "purposes", rec.get("purpose", {}).get("purposes", []), audience),
-        purpose_text=rec.get("purpose", {}).get("purpose_text", "") or "",
+        purposes=_plain(definition.extra, PURPOSES.key, PURPOSES.of(rec, []), audience),
+        purpose_text=PURPOSE_TEXT.of(rec, "") or "",
         units=tuple(_unit_text(k, audience) for k in unit_keys),
-        categories=_plain(definition.extra, "categories", rec.get("information", {}).get("categories", []), audience),
-        categories_text=rec.get("information", {}).get("categories_text", "") or "",
+        categories=_plain(definition.extra, CATEGORIES.key, CATEGORIES.of(rec, []), audience),
+        categories_text=CATEGORIES_TEXT.of(rec, "") or "",
         valid_from=start, valid_until=end,
         contact_name=consent.contact_name, contact_email=consent.contact_email, contact_phone=consent.contact_phone,
         guardians_asked=sum(1 for p in plan if p["role"] == GUARDIAN),
@@ -430,7 +423,7 @@ def send(consent: Consent, user) -> list[str]:
     today = today_local()
     consent.valid_from = today
     consent.valid_until = rules.end_date(today, consent.months)
-    unit_keys = consent.record.get("units", {}).get("units", [])
+    unit_keys = UNITS.of(consent.record, [])
     consent.units = [ConsentUnit(unit_key=k, position=i) for i, k in enumerate(unit_keys)]
     guardians = {g.id: g for g in case.guardians}
     audience_child = child_audience(case, today)
@@ -445,12 +438,12 @@ def send(consent: Consent, user) -> list[str]:
         signer.email = signer_address(case, p)
         signer.channel = p.get("channel", "email")
         signer.required = True
-        signer.status = S_WAITING
+        signer.status = SignerStatus.WAITING
         signer.text = text_for(consent, case, signer.role, signer.audience, signer_plan=plan)
         signer.text_sha256 = sha256_text(signer.text)
         signers.append(signer)
     consent.signers = signers
-    consent.status = PENDING
+    consent.status = ConsentStatus.PENDING
     consent.sent_at = now_s()
     consent.signer_plan = []
     db.session.flush()
@@ -463,7 +456,7 @@ def send(consent: Consent, user) -> list[str]:
     for s in consent.signers:
         if s.channel == "email":
             issue_sign_link(s, actor=staff_actor(user), event="sent")
-    record("consent.send", case=case, object_type="consent", object_id=consent.id,
+    log_event("consent.send", case=case, object_type="consent", object_id=consent.id,
            detail=f"enheter: {len(unit_keys)}, undertecknare: {len(signers)}")
     return []
 
@@ -488,26 +481,21 @@ def issue_sign_link(signer: ConsentSigner, *, actor: str, event: str = "sent") -
     if not signer.email:
         raise ConsentError("Undertecknaren saknar e-postadress.")
     now = now_s()
-    for old in signer.links:
-        if old.kind == LINK_SIGN and old.revoked_at is None:
-            old.revoked_at = now
     # "A new link" only to someone an earlier link reached: the first that arrives is no replacement.
     again = event == "resent" and any(
         (d := link_delivery(old)) is not None and d.arrived for old in signer.links if old.kind == LINK_SIGN)
-    token, digest = new_token()
     expires = now + dt.timedelta(days=cfg("PORTAL_CONSENT_LINK_DAYS"))
     if signer.consent.valid_until:
         expires = min(expires, end_of_day_utc(signer.consent.valid_until))
-    link = ConsentLink(signer=signer, kind=LINK_SIGN, token_hash=digest, created_at=now, expires_at=expires)
-    db.session.add(link)
-    db.session.flush()
+    token, link = new_link(signer, LINK_SIGN, expires_at=expires)
     consent = signer.consent
     queue(signer.email, "consent/email/signer_link",
           {**signer_mail_context(consent), "link": _link_url(token), "expires": local(expires).date(),
            "again": again, "young": signer.role == CHILD and signer.audience == "child"},
           kind="consent.link", case_id=consent.case_id, essential=True, dedupe_key=link_mail_key(link))
-    if signer.status in (S_WAITING, S_SENT, S_OPENED, S_VERIFIED, S_EXPIRED):
-        signer.status = S_SENT
+    if signer.status in (SignerStatus.WAITING, SignerStatus.SENT, SignerStatus.OPENED, SignerStatus.VERIFIED,
+                         SignerStatus.EXPIRED):
+        signer.status = SignerStatus.SENT
     signer.sent_at = now
     append_event(consent, event, actor=actor, signer=signer,
                  data={"link_id": link.id, "kind": LINK_SIGN, "expires_at": expires.isoformat()})
@@ -524,7 +512,7 @@ def resend(signer: ConsentSigner, user) -> None:
     consent = signer.consent
     if not consent.is_open:
         raise ConsentError("Samtycket gäller inte längre. Begär ett nytt samtycke i stället.")
-    if signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
+    if signer.status in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN):
         raise ConsentError("Personen har redan svarat.")
     current = signer_address(consent.case, {"role": signer.role, "guardian_id": signer.guardian_id})
     if signer.email and current.lower() != signer.email.lower():
@@ -535,14 +523,14 @@ def resend(signer: ConsentSigner, user) -> None:
     lock(consent)
     signer.channel = "email"
     issue_sign_link(signer, actor=staff_actor(user), event="resent")
-    record("consent.resend", case=consent.case, object_type="consent_signer", object_id=signer.id)
+    log_event("consent.resend", case=consent.case, object_type="consent_signer", object_id=signer.id)
 
 
 def remind(signer: ConsentSigner, user) -> None:
     """A reminder e-mail (no new link: it points to the earlier one and says how long it works)."""
     consent = signer.consent
     link = active_link(signer, LINK_SIGN)
-    if not consent.is_open or signer.status in (S_SIGNED, S_DECLINED, S_WITHDRAWN):
+    if not consent.is_open or signer.status in (SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN):
         raise ConsentError("Personen har redan svarat eller samtycket gäller inte längre.")
     if link is None or link.expires_at < utcnow() or link.locked_at:
         raise ConsentError("Länken fungerar inte längre. Skicka en ny länk i stället.")
@@ -552,13 +540,13 @@ def remind(signer: ConsentSigner, user) -> None:
           kind="consent.reminder", case_id=consent.case_id, essential=True)
     signer.reminded_at = now_s()
     append_event(consent, "reminded", actor=staff_actor(user), signer=signer, data={"link_id": link.id})
-    record("consent.remind", case=consent.case, object_type="consent_signer", object_id=signer.id)
+    log_event("consent.remind", case=consent.case, object_type="consent_signer", object_id=signer.id)
 
 
 def delete_draft(consent: Consent) -> None:
-    if consent.status != DRAFT:
+    if consent.status != ConsentStatus.DRAFT:
         raise ConsentError("Bara utkast kan tas bort.")
-    record("consent.delete_draft", case=consent.case, object_type="consent", object_id=consent.id)
+    log_event("consent.delete_draft", case=consent.case, object_type="consent", object_id=consent.id)
     db.session.delete(consent)
 
 
@@ -572,14 +560,13 @@ LINK_OK, LINK_REPLACED, LINK_EXPIRED, LINK_LOCKED, LINK_WITHDRAWN, LINK_CONSENT_
 def link_state(link: ConsentLink) -> str:
     signer = link.signer
     consent = signer.consent
-    expire_if_due(consent)
     if link.revoked_at is not None:
         return LINK_REPLACED
-    if consent.status == WITHDRAWN:
+    if consent.status == ConsentStatus.WITHDRAWN:
         return LINK_WITHDRAWN
-    if consent.status == EXPIRED:
+    if consent.status == ConsentStatus.EXPIRED:
         return LINK_CONSENT_EXPIRED
-    if consent.status == DECLINED and signer.status != S_DECLINED:
+    if consent.status == ConsentStatus.DECLINED and signer.status != SignerStatus.DECLINED:
         return LINK_DECLINED
     if link.locked_at is not None:
         return LINK_LOCKED
@@ -595,10 +582,10 @@ def mark_opened(link: ConsentLink) -> None:
     lock(signer.consent)
     link.opened_at = now_s()
     signer.opened_at = signer.opened_at or link.opened_at
-    if signer.status in (S_WAITING, S_SENT):
-        signer.status = S_OPENED
+    if signer.status in (SignerStatus.WAITING, SignerStatus.SENT):
+        signer.status = SignerStatus.OPENED
     append_event(signer.consent, "opened", actor=signer_actor(signer), signer=signer, data={"link_id": link.id})
-    record("consent.open", case_id=signer.consent.case_id, object_type="consent_signer", object_id=signer.id,
+    log_event("consent.open", case_id=signer.consent.case_id, object_type="consent_signer", object_id=signer.id,
            actor=signer_actor(signer))
 
 
@@ -635,7 +622,7 @@ def check_code(link: ConsentLink, code: str) -> tuple[str, int]:
         link.locked_at = now_s()
         link.otp_hash, link.otp_expires_at = "", None
         signer = link.signer
-        record("consent.locked", case_id=signer.consent.case_id, object_type="consent_signer", object_id=signer.id,
+        log_event("consent.locked", case_id=signer.consent.case_id, object_type="consent_signer", object_id=signer.id,
                actor=signer_actor(signer), detail=f"fel kod {max_tries} gånger")
         return CODE_LOCKED, 0
     return CODE_WRONG, max_tries - link.otp_attempts
@@ -645,8 +632,8 @@ def mark_verified(signer: ConsentSigner, verified: Verified, *, link: ConsentLin
     consent = signer.consent
     lock(consent)
     signer.verified_at = now_s()
-    if signer.status in (S_WAITING, S_SENT, S_OPENED, S_EXPIRED):
-        signer.status = S_VERIFIED
+    if signer.status in (SignerStatus.WAITING, SignerStatus.SENT, SignerStatus.OPENED, SignerStatus.EXPIRED):
+        signer.status = SignerStatus.VERIFIED
     # the eID's name until the signature binds it (sign(): source "eid"); "" for other methods
     signer.verified_name, signer.identity_acr = verified.verified_name, verified.acr
     signer.verified_name_source = "eid" if verified.verified_name else ""
@@ -658,12 +645,13 @@ def mark_verified(signer: ConsentSigner, verified: Verified, *, link: ConsentLin
     if verified.staff_user_id:
         data["staff_user_id"] = verified.staff_user_id
     append_event(consent, "verified", actor=signer_actor(signer), signer=signer, data=data)
-    record("consent.verify", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+    log_event("consent.verify", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
            actor=signer_actor(signer), detail=f"metod: {verified.method}")
 
 
 def can_answer(signer: ConsentSigner) -> bool:
-    return signer.consent.status == PENDING and signer.status not in (S_SIGNED, S_DECLINED, S_WITHDRAWN, S_EXPIRED)
+    return signer.consent.status == ConsentStatus.PENDING and signer.status not in (
+        SignerStatus.SIGNED, SignerStatus.DECLINED, SignerStatus.WITHDRAWN, SignerStatus.EXPIRED)
 
 
 def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha256: str) -> None:
@@ -680,7 +668,7 @@ def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha25
     signer.signed_at = now_s()
     signer.signed_name = " ".join(typed_name.split())
     signer.verified_name, signer.verified_name_source = name, source
-    signer.status = S_SIGNED
+    signer.status = SignerStatus.SIGNED
     signer.identity_provider, signer.identity_method, signer.assurance = verified.provider, verified.method, verified.assurance
     signer.verified_by_id = verified.staff_user_id
     signer.identity_acr = verified.acr   # "" for e-mail codes and in person
@@ -692,31 +680,37 @@ def sign(signer: ConsentSigner, verified: Verified, typed_name: str, shown_sha25
     if verified.staff_user_id:
         data["staff_user_id"] = verified.staff_user_id
     append_event(consent, "signed", actor=signer_actor(signer), signer=signer, data=data)
-    record("consent.sign", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+    log_event("consent.sign", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
            actor=signer_actor(signer), detail=f"metod: {verified.method}")
     became = refresh_status(consent)
     if signer.email:
         token = issue_withdraw_link(signer)
         queue(signer.email, "consent/email/signer_receipt",
               {**signer_mail_context(consent), "link": _link_url(token), "valid_until": consent.valid_until,
-               "all_signed": became == VALID},
+               "all_signed": became == ConsentStatus.VALID},
               kind="consent.receipt", case_id=consent.case_id)
-    if became == VALID:
+    if became == ConsentStatus.VALID:
         notify_staff(consent, "consent/email/staff_valid", "consent.valid")
 
 
 def issue_withdraw_link(signer: ConsentSigner) -> str:
     """A link that lets the signer read the receipt and withdraw, valid until the consent ends."""
+    return new_link(signer, LINK_WITHDRAW)[0]
+
+
+def new_link(signer: ConsentSigner, kind: str, *, expires_at: dt.datetime | None = None) -> tuple[str, ConsentLink]:
+    """(token, link): a new personal link of ``kind`` for the signer; the signer's earlier links of
+    that kind stop working. It works until ``expires_at`` (default: the end of the consent)."""
     now = now_s()
     for old in signer.links:
-        if old.kind == LINK_WITHDRAW and old.revoked_at is None:
+        if old.kind == kind and old.revoked_at is None:
             old.revoked_at = now
     token, digest = new_token()
-    link = ConsentLink(signer=signer, kind=LINK_WITHDRAW, token_hash=digest, created_at=now,
-                       expires_at=end_of_day_utc(signer.consent.valid_until))
+    link = ConsentLink(signer=signer, kind=kind, token_hash=digest, created_at=now,
+                       expires_at=expires_at or end_of_day_utc(signer.consent.valid_until))
     db.session.add(link)
     db.session.flush()
-    return token
+    return token, link
 
 
 def decline(signer: ConsentSigner, verified: Verified, reason: str = "") -> None:
@@ -727,7 +721,7 @@ def decline(signer: ConsentSigner, verified: Verified, reason: str = "") -> None
         raise ConsentError("Du kan inte svara nu. Samtycket är redan besvarat eller gäller inte längre.")
     signer.declined_at = now_s()
     signer.decline_reason = (reason or "").strip()
-    signer.status = S_DECLINED
+    signer.status = SignerStatus.DECLINED
     data = {"provider": verified.provider, "method": verified.method, "assurance": verified.assurance,
             "reason_given": bool(signer.decline_reason)}
     if signer.decline_reason:
@@ -735,7 +729,7 @@ def decline(signer: ConsentSigner, verified: Verified, reason: str = "") -> None
     if verified.staff_user_id:
         data["staff_user_id"] = verified.staff_user_id
     append_event(consent, "declined", actor=signer_actor(signer), signer=signer, data=data)
-    record("consent.decline", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+    log_event("consent.decline", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
            actor=signer_actor(signer))
     refresh_status(consent)
     notify_staff(consent, "consent/email/staff_declined", "consent.declined")
@@ -743,16 +737,13 @@ def decline(signer: ConsentSigner, verified: Verified, reason: str = "") -> None
 
 # --------------------------------------------------------------------------- withdrawal
 
-_withdrawal_listeners: list = []
-
-
-def register_withdrawal_listener(fn) -> None:
-    if fn not in _withdrawal_listeners:
-        _withdrawal_listeners.append(fn)
+def register_withdrawal_listener(app, fn) -> None:
+    hook_list(app, "consent_withdrawal_listeners").append(fn)
 
 
 def can_withdraw(signer: ConsentSigner) -> bool:
-    return signer.consent.status in (PENDING, VALID) and signer.status == S_SIGNED
+    return (signer.consent.status in (ConsentStatus.PENDING, ConsentStatus.VALID)
+            and signer.status == SignerStatus.SIGNED)
 
 
 def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = "", channel: str = "",
@@ -768,7 +759,7 @@ def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = ""
     signer.withdrawn_at = now
     signer.withdraw_method = method
     signer.withdraw_reason = (reason or "").strip()
-    signer.status = S_WITHDRAWN
+    signer.status = SignerStatus.WITHDRAWN
     consent.withdrawn_at = now
     data = {"method": method}
     if channel:
@@ -780,7 +771,7 @@ def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = ""
     if signer.withdraw_reason:
         data["reason_sha256"] = sha256_text(signer.withdraw_reason)
     append_event(consent, "withdrawn", actor=actor, signer=signer, data=data)
-    record("consent.withdraw", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
+    log_event("consent.withdraw", case_id=consent.case_id, object_type="consent_signer", object_id=signer.id,
            actor="" if staff_user is not None else actor, user=staff_user,
            detail=f"metod: {method}" + (f", kanal: {channel}" if channel else ""))
     refresh_status(consent)
@@ -793,7 +784,7 @@ def withdraw(signer: ConsentSigner, *, method: str, actor: str, reason: str = ""
 
 
 def _run_withdrawal_listeners(consent: Consent) -> None:
-    for fn in list(_withdrawal_listeners):
+    for fn in list(hook_list(None, "consent_withdrawal_listeners")):
         try:
             with db.session.begin_nested():
                 fn(consent)
@@ -815,5 +806,6 @@ def staff_addresses(consent: Consent) -> list[str]:
 def notify_staff(consent: Consent, template: str, kind: str) -> None:
     link = f"{cfg('PORTAL_BASE_URL')}/arenden/{consent.case.ref}/samtycke/{consent.id}"
     for address in staff_addresses(consent):
-        queue(address, template, {"case_ref": consent.case.ref, "link": link, "consent_id": consent.id},
+        queue(address, template, {"case_ref": consent.case.ref, "link": link, "consent_id": consent.id,
+                                  "consent_number": consent.number},
               kind=kind, case_id=consent.case_id)

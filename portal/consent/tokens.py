@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
+from .models import ConsentLink
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -38,8 +39,6 @@ def looks_like_token(token: str) -> bool:
 def find_link(token: str, *, kinds: Collection[str]):
     """The ConsentLink for a token if it is of one of ``kinds`` (what the page asking is for),
     else None (malformed, unknown, tampered, or sent for something else)."""
-    from .models import ConsentLink
-
     if not kinds or isinstance(kinds, str):
         raise TypeError("find_link needs the collection of link kinds the page takes")
     if not looks_like_token(token):

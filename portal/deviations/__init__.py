@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from ..directory import current_directory
 from ..templating import add_nav
 
 AUDIT_LABELS = {
@@ -33,9 +34,9 @@ AUDIT_LABELS = {
 
 
 def init_app(app: Flask) -> None:
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from ..audit.log import register_labels
     from ..cases.panels import register_case_panel
-    from ..directory.loader import load_directory
     from ..main.start_sections import register_start_section
     from . import inbox
     from .routes import TEMPLATE_GLOBALS, bp
@@ -44,21 +45,21 @@ def init_app(app: Flask) -> None:
     inbox.install()
 
     # The routing rules are configuration: a broken file stops start-up with file and line.
-    directory = load_directory(app.config["PORTAL_CONTENT_DIR"])
-    app.extensions["deviation_routing"] = load_rules(app.config["PORTAL_CONTENT_DIR"], directory)
+    app.extensions["deviation_routing"] = load_rules(app.config["PORTAL_CONTENT_DIR"], app.extensions["directory"])
 
     app.register_blueprint(bp)
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
-    register_labels(AUDIT_LABELS)
-    add_nav("deviations.mine", "Avvikelser", lambda u: u.is_authenticated and u.works_with_cases)
-    add_nav("deviations.inbox", "Inkorg", lambda u: u.is_authenticated and u.is_manager)
-    add_nav("deviations.unrouted", "Avvikelser utan mottagare", lambda u: u.is_authenticated and u.is_admin)
-    register_start_section(40, "deviations/_start_section.html", _start_section)
-    register_case_panel(60, "deviations/_case_panel.html", _case_panel)
+    register_labels(app, AUDIT_LABELS)
+    add_nav(app, "deviations.mine", "Avvikelser", lambda u: u.is_authenticated and u.works_with_cases)
+    add_nav(app, "deviations.inbox", "Inkorg", lambda u: u.is_authenticated and u.is_manager)
+    add_nav(app, "deviations.unrouted", "Avvikelser utan mottagare", lambda u: u.is_authenticated and u.is_admin)
+    register_start_section(app, 40, "deviations/_start_section.html", _start_section)
+    register_case_panel(app, 60, "deviations/_case_panel.html", _case_panel)
     app.cli.add_command(routing_cli)
 
 
 def _start_section(user):
+    # local: the package imports none of its modules at the top (portal.models imports its models through it)
     from .inbox import waiting_count
     from .routes import unrouted_count
 
@@ -73,6 +74,7 @@ def _start_section(user):
 
 def _case_panel(case, user):
     """Reports linked to the case that this person may read (and their own drafts)."""
+    # local: the package imports none of its modules at the top (portal.models imports its models through it)
     from flask import url_for
     from sqlalchemy import select
 
@@ -97,9 +99,10 @@ def routing_cli():
 @with_appcontext
 def explain(reporter_unit: str, concerned_unit: str):
     """Visa vem som tar emot en avvikelserapport, vem som får kopior och vilken regel som gäller."""
+    # local: the package imports none of its modules at the top (portal.models imports its models through it)
     from .routing import explain_lines, route
 
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     rules = current_app.extensions["deviation_routing"]
     for key, what in ((reporter_unit, "Rapportörens enhet"), (concerned_unit, "Den berörda enheten")):
         if key and key not in directory.units:

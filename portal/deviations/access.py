@@ -10,22 +10,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import abort
 from flask_login import current_user
 from sqlalchemy import and_, false, func, or_, select, union_all
 
+from ..directory import current_directory
 from ..extensions import db
 from ..web.loaders import loader
-from .lifecycle import COSIGNED, DRAFT, RECEIVED, STATUS_LABELS, SUBMITTED_STATUSES, waits_for
+from .lifecycle import SUBMITTED_STATUSES, DeviationStatus, waits_for
 from .models import DeviationRecipient, DeviationReport
 
 CAPACITY_ROLES = {"recipient": "line_manager", "copy": "copy", "concerned": "concerned"}
 # The concerned organisation reads the report once the line manager has sent the copy.
-_BEFORE_CONCERNED = {DRAFT, RECEIVED, COSIGNED}
+_BEFORE_CONCERNED = {DeviationStatus.DRAFT, DeviationStatus.RECEIVED, DeviationStatus.COSIGNED}
 
 
 def _service_keys(user) -> set[str]:
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     return {directory.units[k].service_key for k in user.unit_keys if k in directory.units}
 
 
@@ -47,7 +48,7 @@ def roles_on(user, report: DeviationReport, services: set[str] | None = None) ->
     roles = set()
     if report.reporter_id == user.id:
         roles.add("reporter")
-    if report.status == DRAFT:
+    if report.status == DeviationStatus.DRAFT:
         return roles
     if services is None:
         services = _service_keys(user)
@@ -133,7 +134,7 @@ def inbox_condition(user):
     ids = _inbox_ids(user)
     if ids is None:
         return false()
-    return and_(DeviationReport.id.in_(ids), DeviationReport.status != DRAFT)
+    return and_(DeviationReport.id.in_(ids), DeviationReport.status != DeviationStatus.DRAFT)
 
 
 def waiting_condition(user):
@@ -181,7 +182,7 @@ class ListedReport:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return DeviationStatus.label_of(self.status)
 
 
 def load_reports(ids, email: str) -> list[ListedReport]:

@@ -11,7 +11,9 @@ import statistics
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .lifecycle import CLOSED, STATUS_LABELS, SUBMITTED_STATUSES
+import holidays
+
+from .lifecycle import SUBMITTED_STATUSES, DeviationStatus
 
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
           "november", "december"]
@@ -19,8 +21,6 @@ MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "august
 
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> frozenset[dt.date]:
-    import holidays
-
     days = set(holidays.country_holidays("SE", years=year).keys())
     days.add(dt.date(year, 12, 24))   # julafton
     days.add(dt.date(year, 12, 31))   # nyårsafton
@@ -102,8 +102,8 @@ def compile_year(facts: list[ReportFacts], year: int, *, service_label=lambda k:
     statuses = {s: 0 for s in SUBMITTED_STATUSES}
     for f in rows:
         statuses[f.status] = statuses.get(f.status, 0) + 1
-    c.by_status = [(STATUS_LABELS.get(s, s), n) for s, n in statuses.items()]
-    done = [f for f in rows if f.status == CLOSED and f.closed is not None]
+    c.by_status = [(DeviationStatus.label_of(s), n) for s, n in statuses.items()]
+    done = [f for f in rows if f.status == DeviationStatus.CLOSED and f.closed is not None]
     c.closed = len(done)
     if done:
         working = [working_days_between(f.submitted, f.closed) for f in done]

@@ -9,7 +9,7 @@ from flask import current_app
 from ..extensions import db
 from ..timeutil import today_local
 from . import service
-from .lifecycle import DRAFT
+from .lifecycle import DeviationStatus
 from .models import DeviationReport
 
 TEACHER = "anna.larare@arjeplog.example"
@@ -26,11 +26,11 @@ def _record(event_date: dt.date, concerned: str, kind: str, reason: str, child: 
 
 
 def _draft(user, unit: str, record: dict) -> DeviationReport:
-    report = DeviationReport(reporter_id=user.id, status=DRAFT, reporter_unit_key=unit)
+    report = DeviationReport(reporter_id=user.id, status=DeviationStatus.DRAFT, reporter_unit_key=unit)
     service.apply_record(report, record)
     db.session.add(report)
     db.session.flush()
-    service.add_event(report, user, "create", to_status=DRAFT, detail="utkast skapat")
+    service.add_event(report, user, "create", to_status=DeviationStatus.DRAFT, detail="utkast skapat")
     return report
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..accounts.models import User, UserUnit
 from ..extensions import db
 from .access import inbox_condition, roles_on, waiting_condition
-from .lifecycle import CLOSED, DRAFT, SUBMITTED_STATUSES, waits_for
+from .lifecycle import SUBMITTED_STATUSES, DeviationStatus, waits_for
 from .models import DeviationRecipient, DeviationReport, InboxEntry
 
 _PENDING = "deviation_inbox_pending"
@@ -101,7 +101,7 @@ def waiting_count(user) -> int:
 
 def _entry(user_id: int, report_id: int, status: str, submitted_at, waiting: bool) -> dict:
     return dict(user_id=user_id, report_id=report_id, status=status, submitted_at=submitted_at,
-                waiting=bool(waiting), is_open=status != CLOSED)
+                waiting=bool(waiting), is_open=status != DeviationStatus.CLOSED)
 
 
 def _people(emails, handler_id) -> tuple[tuple[str, ...], int | None]:
@@ -136,7 +136,7 @@ def accounts_ahead(emails, handler_id: int | None = None, session: Session | Non
 
 def entries_for_report(report: DeviationReport, session: Session | None = None) -> list[dict]:
     """The entries the rules give this report: its matching accounts, each with a role."""
-    if report.status == DRAFT:
+    if report.status == DeviationStatus.DRAFT:
         return []
     session = session or db.session
     people = _people((r.email for r in report.recipients), report.handler_id)
@@ -226,7 +226,7 @@ def _note(session: Session, _flush_context) -> None:
             if obj in deleted:
                 continue  # its entries go with it (ON DELETE CASCADE)
             if obj in session.new:
-                if obj.status != DRAFT:
+                if obj.status != DeviationStatus.DRAFT:
                     reports.add(obj.id)
             elif _changed(obj, _REPORT_FIELDS):
                 reports.add(obj.id)

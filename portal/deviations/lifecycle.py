@@ -13,29 +13,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DRAFT = "draft"
-RECEIVED = "received"
-COSIGNED = "cosigned"
-SENT_TO_CONCERNED = "sent_to_concerned"
-UNDER_ANALYSIS = "under_analysis"
-MEASURES_DECIDED = "measures_decided"
-FEEDBACK_GIVEN = "feedback_given"
-CLOSED = "closed"
+from ..enums import LabelledStrEnum
 
-STATUSES = [DRAFT, RECEIVED, COSIGNED, SENT_TO_CONCERNED, UNDER_ANALYSIS, MEASURES_DECIDED, FEEDBACK_GIVEN, CLOSED]
-STATUS_LABELS = {
-    DRAFT: "Utkast",
-    RECEIVED: "Mottagen",
-    COSIGNED: "Underskriven av närmaste chef",
-    SENT_TO_CONCERNED: "Skickad till berörd verksamhet",
-    UNDER_ANALYSIS: "Analyseras",
-    MEASURES_DECIDED: "Åtgärder beslutade",
-    FEEDBACK_GIVEN: "Återkoppling lämnad",
-    CLOSED: "Avslutad",
-}
+
+class DeviationStatus(LabelledStrEnum):
+    """A report's status, in the routine's order."""
+    DRAFT = "draft", "Utkast"
+    RECEIVED = "received", "Mottagen"
+    COSIGNED = "cosigned", "Underskriven av närmaste chef"
+    SENT_TO_CONCERNED = "sent_to_concerned", "Skickad till berörd verksamhet"
+    UNDER_ANALYSIS = "under_analysis", "Analyseras"
+    MEASURES_DECIDED = "measures_decided", "Åtgärder beslutade"
+    FEEDBACK_GIVEN = "feedback_given", "Återkoppling lämnad"
+    CLOSED = "closed", "Avslutad"
+
+
 # Statuses after submission, in order (statistics and the compilation list them this way).
-SUBMITTED_STATUSES = STATUSES[1:]
-OPEN_STATUSES = [s for s in SUBMITTED_STATUSES if s != CLOSED]
+SUBMITTED_STATUSES = list(DeviationStatus)[1:]
+OPEN_STATUSES = [s for s in SUBMITTED_STATUSES if s != DeviationStatus.CLOSED]
 
 MANAGING = frozenset({"line_manager", "handler"})
 
@@ -56,26 +51,31 @@ _AFTER_SUBMIT = frozenset(SUBMITTED_STATUSES)
 _ACTIVE = frozenset(OPEN_STATUSES)
 
 ACTIONS: dict[str, Action] = {a.key: a for a in [
-    Action("submit", "Skicka rapporten", frozenset({DRAFT}), RECEIVED, frozenset({"reporter"})),
-    Action("cosign", "Skriv under som närmaste chef", frozenset({RECEIVED}), COSIGNED, frozenset({"line_manager"}),
-           "Ditt yttrande som närmaste chef", "Skriv ditt yttrande innan du skriver under"),
-    Action("send_to_concerned", "Skicka kopia till den berörda verksamheten", frozenset({COSIGNED}),
-           SENT_TO_CONCERNED, MANAGING, "Meddelande till den berörda verksamheten", "", text_required=False),
-    Action("answer", "Lämna den berörda verksamhetens svar", frozenset({SENT_TO_CONCERNED, UNDER_ANALYSIS}),
-           UNDER_ANALYSIS, frozenset({"concerned"}),
+    Action("submit", "Skicka rapporten", frozenset({DeviationStatus.DRAFT}), DeviationStatus.RECEIVED,
+           frozenset({"reporter"})),
+    Action("cosign", "Skriv under som närmaste chef", frozenset({DeviationStatus.RECEIVED}), DeviationStatus.COSIGNED,
+           frozenset({"line_manager"}), "Ditt yttrande som närmaste chef",
+           "Skriv ditt yttrande innan du skriver under"),
+    Action("send_to_concerned", "Skicka kopia till den berörda verksamheten", frozenset({DeviationStatus.COSIGNED}),
+           DeviationStatus.SENT_TO_CONCERNED, MANAGING, "Meddelande till den berörda verksamheten", "",
+           text_required=False),
+    Action("answer", "Lämna den berörda verksamhetens svar",
+           frozenset({DeviationStatus.SENT_TO_CONCERNED, DeviationStatus.UNDER_ANALYSIS}),
+           DeviationStatus.UNDER_ANALYSIS, frozenset({"concerned"}),
            "Den berörda verksamhetens svar och analys", "Skriv verksamhetens svar"),
-    Action("start_analysis", "Börja analysen utan svar", frozenset({SENT_TO_CONCERNED}), UNDER_ANALYSIS, MANAGING,
-           "Varför analysen börjar utan svar", "", text_required=False),
-    Action("decide_measures", "Registrera beslutade åtgärder", frozenset({UNDER_ANALYSIS}), MEASURES_DECIDED, MANAGING,
-           "Beslutade förbättringsåtgärder och hur de följs upp",
+    Action("start_analysis", "Börja analysen utan svar", frozenset({DeviationStatus.SENT_TO_CONCERNED}),
+           DeviationStatus.UNDER_ANALYSIS, MANAGING, "Varför analysen börjar utan svar", "", text_required=False),
+    Action("decide_measures", "Registrera beslutade åtgärder", frozenset({DeviationStatus.UNDER_ANALYSIS}),
+           DeviationStatus.MEASURES_DECIDED, MANAGING, "Beslutade förbättringsåtgärder och hur de följs upp",
            "Skriv vilka åtgärder som beslutades, eller att inga åtgärder behövs"),
-    Action("give_feedback", "Skicka återkoppling till rapportören", frozenset({UNDER_ANALYSIS, MEASURES_DECIDED}),
-           FEEDBACK_GIVEN, MANAGING, "Återkoppling till rapportören och den rapporterande verksamheten",
+    Action("give_feedback", "Skicka återkoppling till rapportören",
+           frozenset({DeviationStatus.UNDER_ANALYSIS, DeviationStatus.MEASURES_DECIDED}),
+           DeviationStatus.FEEDBACK_GIVEN, MANAGING, "Återkoppling till rapportören och den rapporterande verksamheten",
            "Skriv återkopplingen till rapportören"),
-    Action("close", "Avsluta rapporten", frozenset({FEEDBACK_GIVEN}), CLOSED, MANAGING,
+    Action("close", "Avsluta rapporten", frozenset({DeviationStatus.FEEDBACK_GIVEN}), DeviationStatus.CLOSED, MANAGING,
            "Kommentar", "", text_required=False),
-    Action("reopen", "Öppna rapporten igen", frozenset({CLOSED}), UNDER_ANALYSIS, frozenset({"line_manager"}),
-           "Varför rapporten öppnas igen", "Skriv varför rapporten öppnas igen"),
+    Action("reopen", "Öppna rapporten igen", frozenset({DeviationStatus.CLOSED}), DeviationStatus.UNDER_ANALYSIS,
+           frozenset({"line_manager"}), "Varför rapporten öppnas igen", "Skriv varför rapporten öppnas igen"),
     Action("comment", "Spara kommentaren", _AFTER_SUBMIT, None,
            frozenset({"line_manager", "handler", "copy", "concerned"}), "Kommentar", "Skriv en kommentar"),
     Action("assign", "Tilldela", _ACTIVE, None, frozenset({"line_manager", "copy"})),

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .lifecycle import DRAFT, STATUS_LABELS
+from .lifecycle import DeviationStatus
 
 _REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -27,7 +27,7 @@ class DeviationReport(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(16), unique=True, default=new_reference)
-    status: Mapped[str] = mapped_column(String(30), default=DRAFT, index=True)
+    status: Mapped[str] = mapped_column(String(30), default=DeviationStatus.DRAFT, index=True)
     record: Mapped[dict] = mapped_column(JSON, default=dict)
 
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -72,11 +72,11 @@ class DeviationReport(db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return DeviationStatus.label_of(self.status)
 
     @property
     def is_draft(self) -> bool:
-        return self.status == DRAFT
+        return self.status == DeviationStatus.DRAFT
 
 
 CAPACITY_LABELS = {

@@ -5,6 +5,7 @@ who to contact."""
 from __future__ import annotations
 
 from flask import current_app, url_for
+from ..notify import queue_email, render_email
 
 CONTACT = ("Har du frågor om rutinen för avvikelsehantering? Kontakta din närmaste chef. "
            "Kan du inte logga in? Kontakta portalens administratör.")
@@ -45,8 +46,6 @@ MESSAGES = {
 def prepare(event: str, report, path: str | None = None):
     """The e-mail about this event, rendered once: it is the same for every address (no personal
     data, a link to the report or to ``path``)."""
-    from ..notify import render_email
-
     headline, lead, action = MESSAGES[event]
     link = current_app.config["PORTAL_BASE_URL"] + (path or url_for("deviations.view", ref=report.ref))
     return render_email("deviations/email/notice",
@@ -58,8 +57,6 @@ def queue(event: str, rendered, addresses, report, history_event) -> int:
 
     ``history_event`` is the event this transaction has just written (service.add_event): no
     e-mail queued before can carry its key, so the outbox does not look for one."""
-    from ..notify import queue_email
-
     count = 0
     for address in sorted({a.strip().lower() for a in addresses if a and a.strip()}):
         queue_email(address, kind=f"deviation.{event}", case_id=None, rendered=rendered,

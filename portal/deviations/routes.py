@@ -14,11 +14,11 @@ from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from ..accounts.models import User
-from ..audit import record_and_commit
+from ..audit import log_event_and_commit
 from ..cases.access import can_view, visible_cases_query
 from ..cases.models import Case
 from ..extensions import db
-from ..formdefs import build_form, get_definition, summary_sections
+from ..formdefs import build_form, get_definition, keys, summary_sections
 from ..formkit import PortalForm
 from ..paging import paginate
 from ..timeutil import local, today_local, utcnow
@@ -30,11 +30,14 @@ from .access import load_report, load_reports, matches, with_roles
 from .compilation import ReportFacts, bar_geometry, compile_year, csv_rows
 from .forms import (AssignForm, DraftReportFormBase, ManualRouteForm, ReportFormBase, SignForm, action_form_class,
                     no_personal_number)
+from ..pdf import pdf_response, render_pdf
+from .lifecycle import DeviationStatus
 from .models import DeviationReport
 from .routing import explain_lines
 
 bp = Blueprint("deviations", __name__, template_folder="templates")
 DEFINITION = "deviation_report"
+KIND, = keys(DEFINITION, "event__kind")
 OPEN_DAYS_DEFAULT = 30
 SHORT_LIST = 20  # the inbox lists at most this many reports under "Väntar på dig" and the old open ones
 
@@ -336,7 +339,8 @@ def _render_view(report, roles, failed=None, status=200):
     return render_template(
         "deviations/view.html", report=report, roles=roles, sections=_summary(report), directory=directory,
         forms=forms, assign_form=assign_form, actions=lifecycle.ACTIONS, events=events, reporter_only=reporter_only,
-        failed=failed[0] if failed else None, statuses=lifecycle.SUBMITTED_STATUSES, labels=lifecycle.STATUS_LABELS,
+        failed=failed[0] if failed else None, statuses=lifecycle.SUBMITTED_STATUSES,
+        labels=DeviationStatus.labels(),
         can_see_case=report.case is not None and can_view(current_user, report.case),
         recipients={c: [r for r in report.recipients if r.capacity == c] for c in ("recipient", "copy", "concerned")},
         routing_rule=_rule_label(report.routing_rule),
@@ -355,7 +359,7 @@ def _rule_label(key: str) -> str:
 def view(report, roles):
     if report.is_draft:
         return redirect(url_for("deviations.edit", ref=report.ref))
-    record_and_commit("deviation.view", case_id=report.case_id, object_type="deviation", object_id=report.id)
+    log_event_and_commit("deviation.view", case_id=report.case_id, object_type="deviation", object_id=report.id)
     return _render_view(report, roles)
 
 
@@ -409,17 +413,15 @@ def report_pdf_context(report: DeviationReport, roles: set[str]) -> dict:
             "directory": _directory(), "reporter_only": reporter_only,
             "events": [e for e in report.events if not (reporter_only and e.action == "comment")],
             "can_see_case": report.case is not None and can_view(current_user, report.case),
-            "labels": lifecycle.STATUS_LABELS, "printed_at": local(utcnow())}
+            "labels": DeviationStatus.labels(), "printed_at": local(utcnow())}
 
 
 @bp.route("/avvikelser/<ref>/pdf")
 @staff_required
 @load_report
 def pdf(report, roles):
-    from ..pdf import pdf_response, render_pdf
-
     data = render_pdf("deviations/report_pdf.html", **report_pdf_context(report, roles))
-    record_and_commit("deviation.print", case_id=report.case_id, object_type="deviation", object_id=report.id)
+    log_event_and_commit("deviation.print", case_id=report.case_id, object_type="deviation", object_id=report.id)
     return pdf_response(data, f"avvikelserapport-{report.ref}.pdf")
 
 
@@ -451,7 +453,7 @@ def inbox():
                            waiting=waiting, waiting_total=summary.waiting, counts=summary.counts, days=days,
                            old_open=old_open, old_open_total=summary.old_open, short_list=SHORT_LIST,
                            days_arg=None if days == OPEN_DAYS_DEFAULT else days,
-                           labels=lifecycle.STATUS_LABELS, directory=_directory())
+                           labels=DeviationStatus.labels(), directory=_directory())
 
 
 # --- The yearly compilation -----------------------------------------------------------------
@@ -471,7 +473,7 @@ def _compilation(year: int):
         select(DeviationReport.submitted_at, DeviationReport.closed_at, DeviationReport.status, DeviationReport.kind,
                DeviationReport.reporter_unit_key, DeviationReport.concerned_unit_key, DeviationReport.ref,
                DeviationReport.measures)
-        .where(DeviationReport.status != lifecycle.DRAFT)
+        .where(DeviationReport.status != DeviationStatus.DRAFT)
         .where(DeviationReport.submitted_at >= start).where(DeviationReport.submitted_at < end)).all()
 
     def service_of(unit_key):
@@ -482,11 +484,7 @@ def _compilation(year: int):
                          measures=measures or "")
              for s, c, st, k, ru, cu, ref, measures in rows]
     definition = get_definition(DEFINITION)
-    kind_labels = {}
-    for section in definition.sections:
-        for fd in section.fields:
-            if section.key == "event" and fd.key == "kind":
-                kind_labels = dict(fd.choices)
+    kind_labels = dict(KIND.field_def(definition).choices)
 
     def service_label(key):
         return directory.services[key].name if key in directory.services else "Okänd verksamhet"
@@ -510,44 +508,42 @@ def _compilation(year: int):
 
 @bp.route("/avvikelser/sammanstallning")
 @admin_or_manager_required
-def summary():
+def compilation():
     year = _year()
     sections = _compilation(year)
-    record_and_commit("deviation.summary", object_type="deviation_summary", object_id=year, detail=f"år {year}")
+    log_event_and_commit("deviation.summary", object_type="deviation_summary", object_id=year, detail=f"år {year}")
     this_year = today_local().year
-    return render_template("deviations/summary.html", year=year, sections=sections,
+    return render_template("deviations/compilation.html", year=year, sections=sections,
                            years=list(range(this_year, this_year - 6, -1)))
 
 
 @bp.route("/avvikelser/sammanstallning.csv")
 @admin_or_manager_required
-def summary_csv():
+def compilation_csv():
     year = _year()
     sections = _compilation(year)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerows(csv_rows([(name, c) for name, _, c in sections]))
-    record_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
+    log_event_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
                       detail=f"år {year}, csv")
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8")
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="avvikelser-sammanstallning-{year}.csv"'
     return response
 
 
-def summary_pdf_context(year: int) -> dict:
-    """What deviations/summary_pdf.html needs (also used by the browser suite's PDF sample)."""
+def compilation_pdf_context(year: int) -> dict:
+    """What deviations/compilation_pdf.html needs (also used by the browser suite's PDF sample)."""
     return {"title": f"Avvikelserapporter – årssammanställning {year}", "year": year,
             "sections": _compilation(year), "printed_at": local(utcnow())}
 
 
 @bp.route("/avvikelser/sammanstallning.pdf")
 @admin_or_manager_required
-def summary_pdf():
+def compilation_pdf():
     year = _year()
-    from ..pdf import pdf_response, render_pdf
-
-    data = render_pdf("deviations/summary_pdf.html", **summary_pdf_context(year))
-    record_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
+    data = render_pdf("deviations/compilation_pdf.html", **compilation_pdf_context(year))
+    log_event_and_commit("deviation.summary_export", object_type="deviation_summary", object_id=year,
                       detail=f"år {year}, pdf")
     return pdf_response(data, f"avvikelser-sammanstallning-{year}.pdf")
 
@@ -572,7 +568,7 @@ def _manager_choices():
 
 def _unrouted_page(failed=None, status=200):
     reports = db.session.scalars(select(DeviationReport).where(DeviationReport.needs_routing.is_(True))
-                                 .where(DeviationReport.status != lifecycle.DRAFT)
+                                 .where(DeviationReport.status != DeviationStatus.DRAFT)
                                  .order_by(DeviationReport.submitted_at)).all()
     choices = _manager_choices()
     forms = {}
@@ -621,4 +617,4 @@ def route_manually(ref: str):
 
 def unrouted_count() -> int:
     return db.session.scalar(select(func.count(DeviationReport.id)).where(DeviationReport.needs_routing.is_(True))
-                             .where(DeviationReport.status != lifecycle.DRAFT)) or 0
+                             .where(DeviationReport.status != DeviationStatus.DRAFT)) or 0

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..directory.checks import register_directory_check
 from ..directory.loader import Directory, DirectoryError, Manager, read_yaml_with_lines
+from ..yaml_lines import line_of
 
 FILE_NAME = "deviation_routing.yaml"
 PICKS = ("all", "nearest")
@@ -117,7 +117,7 @@ class _Parser:
         self.path, self.directory = path, directory
 
     def fail(self, node, problem):
-        raise RoutingError(self.path, node.get("__line__") if isinstance(node, dict) else None, problem)
+        raise RoutingError(self.path, line_of(node), problem)
 
     def keys(self, node, name, known, what, unknown):
         value = node.get(name)
@@ -134,7 +134,7 @@ class _Parser:
 
     def parse(self, data) -> RoutingRules:
         if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-            raise RoutingError(self.path, data.get("__line__") if isinstance(data, dict) else 1,
+            raise RoutingError(self.path, line_of(data) or 1,
                                "filen ska innehålla en lista 'rules' med regler")
         rules, seen = [], {}
         for node in data["rules"]:
@@ -145,9 +145,9 @@ class _Parser:
                 self.fail(node, "en regel saknar 'key'")
             if key in seen:
                 self.fail(node, f"regeln '{key}' finns redan på rad {seen[key]}")
-            seen[key] = node.get("__line__")
+            seen[key] = line_of(node)
             what = f"regeln '{key}'"
-            unknown = set(node) - {"key", "label", "service_types", "units", "recipients", "copies", "pick", "__line__"}
+            unknown = set(node) - {"key", "label", "service_types", "units", "recipients", "copies", "pick"}
             if unknown:
                 self.fail(node, f"{what} har okända nycklar: {', '.join(sorted(unknown))}")
             service_types = self.keys(node, "service_types", self.directory.service_types, what, "verksamhetstypen")
@@ -163,7 +163,7 @@ class _Parser:
             if pick not in PICKS:
                 self.fail(node, f"{what}: 'pick' ska vara {' eller '.join(PICKS)}, inte '{pick}'")
             rules.append(Rule(key=key, label=str(node.get("label") or key), service_types=service_types, units=units,
-                              recipients=recipients, copies=copies, pick=pick, line=node.get("__line__")))
+                              recipients=recipients, copies=copies, pick=pick, line=line_of(node)))
         concerned = data.get("concerned") or {}
         if not isinstance(concerned, dict):
             self.fail(data, "'concerned' ska vara en mappning")
@@ -307,5 +307,3 @@ def units_without_route(directory: Directory, content_dir) -> list[str]:
                             "rapporterna hamnar i administratörernas kö")
     return warnings
 
-
-register_directory_check(units_without_route)

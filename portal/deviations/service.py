@@ -8,11 +8,12 @@ from flask import current_app, url_for
 from sqlalchemy import func, select
 
 from ..accounts.models import User
-from ..audit import record as audit
+from ..audit import log_event
+from ..directory import current_directory
 from ..directory.loader import Manager
 from ..errors import DomainError
 from ..extensions import db
-from ..formdefs import get_definition, refuse_over_limit
+from ..formdefs import get_definition, keys, refuse_over_limit
 from ..timeutil import utcnow
 from . import inbox, lifecycle
 from .access import matches
@@ -20,6 +21,8 @@ from .models import DeviationEvent, DeviationRecipient, DeviationReport
 from .notifications import notify, prepare, queue
 from .routing import RoutingResult, route
 
+# The fields of forms/deviation_report.yaml copied onto the report (the inbox and the compilation filter on them).
+EVENT_DATE, CONCERNED_UNIT, KIND = keys("deviation_report", "event__event_date", "event__concerned_unit", "event__kind")
 
 class NotAllowed(Exception):
     """The person may not take this action on the report now (a bug in the caller: the views check
@@ -31,7 +34,7 @@ class DeviationError(DomainError):
 
 
 def directory():
-    return current_app.extensions["directory"]
+    return current_directory()
 
 
 def routing_rules():
@@ -46,11 +49,10 @@ def apply_record(report: DeviationReport, record: dict) -> None:
     """Keep the answers and copy the fields the inbox and the compilation filter on."""
     refuse_over_limit(get_definition("deviation_report"), record)
     report.record = record
-    event = record.get("event") or {}
-    report.concerned_unit_key = event.get("concerned_unit") or ""
-    report.kind = event.get("kind") or ""
+    report.concerned_unit_key = CONCERNED_UNIT.of(record) or ""
+    report.kind = KIND.of(record) or ""
     try:
-        report.event_date = dt.date.fromisoformat(event["event_date"]) if event.get("event_date") else None
+        report.event_date = dt.date.fromisoformat(EVENT_DATE.of(record)) if EVENT_DATE.of(record) else None
     except (TypeError, ValueError):
         report.event_date = None
 
@@ -60,7 +62,7 @@ def save_draft(report: DeviationReport | None, user, record: dict, reporter_unit
     """Creates (report None) or changes the reporter's draft; `complete`: saved to be checked and sent."""
     created = report is None
     if created:
-        report = DeviationReport(reporter_id=user.id, status=lifecycle.DRAFT)
+        report = DeviationReport(reporter_id=user.id, status=lifecycle.DeviationStatus.DRAFT)
         db.session.add(report)
     apply_record(report, record)
     report.reporter_unit_key = reporter_unit_key
@@ -68,9 +70,9 @@ def save_draft(report: DeviationReport | None, user, record: dict, reporter_unit
     report.updated_at = utcnow()
     db.session.flush()
     if created:
-        add_event(report, user, "create", to_status=lifecycle.DRAFT, detail="utkast skapat")
-    audit("deviation.create" if created else "deviation.update", case_id=report.case_id,
-          object_type="deviation", object_id=report.id, detail="utkast, komplett" if complete else "utkast")
+        add_event(report, user, "create", to_status=lifecycle.DeviationStatus.DRAFT, detail="utkast skapat")
+    log_event("deviation.create" if created else "deviation.update", case_id=report.case_id,
+              object_type="deviation", object_id=report.id, detail="utkast, komplett" if complete else "utkast")
     return report
 
 
@@ -95,7 +97,7 @@ def add_event(report: DeviationReport, user, action: str, *, from_status: str = 
 
 
 def _audit(action: str, report: DeviationReport, detail: str = "", user=None) -> None:
-    audit(f"deviation.{action}", case_id=report.case_id, object_type="deviation", object_id=report.id,
+    log_event(f"deviation.{action}", case_id=report.case_id, object_type="deviation", object_id=report.id,
           detail=detail, user=user)
 
 
@@ -259,7 +261,7 @@ def assign(report: DeviationReport, user, roles: set[str], handler: User) -> Dev
 
 def route_manually(report: DeviationReport, admin, manager: Manager) -> DeviationEvent:
     """An administrator routes a report from the queue to a manager chosen in the directory."""
-    if report.status == lifecycle.DRAFT or not report.needs_routing:
+    if report.status == lifecycle.DeviationStatus.DRAFT or not report.needs_routing:
         raise NotAllowed("route")
     if all(r.email != manager.email.lower() or r.capacity != "recipient" for r in report.recipients):
         report.recipients.append(_recipient_row(manager, "recipient", "manual"))

@@ -1,38 +1,33 @@
 """Warnings about a valid directory that may still cause trouble.
 
-Other features register checks here (e.g. deviation routing: units without a route)."""
+The checks are named here, "module:function", each check(directory, content_dir) -> a list of
+Swedish warning strings (e.g. deviation routing: units without a route). `portal directory check`
+runs them without starting the app (a broken directory stops the app), so they are not per-app
+hooks; a feature whose package is not installed is skipped."""
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Callable
 
-_checks: list[Callable] = []
-
-
-def register_directory_check(check: Callable) -> None:
-    """check(directory, content_dir) -> list of Swedish warning strings."""
-    if check not in _checks:
-        _checks.append(check)
+CHECKS = (
+    "portal.directory.checks:units_without_managers",
+    "portal.deviations.routing:units_without_route",
+    "portal.plans.checks:process_warnings",
+)
 
 
-def _units_without_managers(directory, content_dir):
+def units_without_managers(directory, content_dir):
     return [f"enheten '{u.key}' ({u.name}) har ingen chef, varken på enheten eller i verksamheten"
             for u in directory.units.values() if not directory.managers_of(u.key)]
 
 
-register_directory_check(_units_without_managers)
-
-
 def directory_warnings(directory, content_dir: Path) -> list[str]:
-    # Import feature modules that add checks, without starting the app.
-    import importlib
-
-    for name in ("portal.deviations.routing", "portal.plans.checks"):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError:
-            pass
     warnings = []
-    for check in _checks:
-        warnings.extend(check(directory, content_dir))
+    for name in CHECKS:
+        module_name, function = name.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        warnings.extend(getattr(module, function)(directory, content_dir))
     return warnings

@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
+from .. import yaml_lines
 from ..content_errors import ContentFileError
+from ..yaml_lines import line_of
 
 FILE_NAME = "directory.yaml"
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -113,6 +114,13 @@ class Directory:
         unit, service = self.units[unit_key], self.service_of(unit_key)
         return f"{unit.name} ({service.name}, {self.authorities[service.authority_key].name})"
 
+    def contact(self, unit_key: str) -> dict[str, str]:
+        """Whom a family asks (e-mails about meetings and plans): the unit's name, e-mail and phone."""
+        unit = self.units.get(unit_key)
+        if unit is None:
+            return {"name": "", "email": "", "phone": ""}
+        return {"name": unit.name, "email": unit.email, "phone": unit.phone}
+
     def managers_of(self, unit_key: str, roles: list[str] | None = None) -> list[Manager]:
         """Managers of the unit and of its service, optionally only those with the given roles."""
         unit = self.units[unit_key]
@@ -148,32 +156,9 @@ class Directory:
         return self.service_type_of(unit_key).sector in PLAN_OWNER_SECTORS
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every mapping as '__line__'."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def read_yaml_with_lines(path: Path):
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DirectoryError(path, None, "filen saknas") from None
-    except UnicodeDecodeError:
-        raise DirectoryError(path, None, "filen är inte sparad som UTF-8") from None
-    try:
-        # _LineLoader is a SafeLoader subclass, so this is a safe load.
-        return yaml.load(text, Loader=_LineLoader)  # nosec B506
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise DirectoryError(path, mark.line + 1 if mark else None, f"felaktig YAML: {exc.problem}") from None
+    """The file's data with line numbers (portal.yaml_lines); a broken file raises DirectoryError."""
+    return yaml_lines.read_yaml_with_lines(path, DirectoryError)
 
 
 def load_directory(content_dir: Path | str) -> Directory:
@@ -191,7 +176,7 @@ class _Parser:
         self.seen_keys: dict[str, int] = {}
 
     def fail(self, node, problem):
-        line = node.get("__line__") if isinstance(node, dict) else None
+        line = line_of(node) if isinstance(node, dict) else None
         raise DirectoryError(self.path, line, problem)
 
     def req(self, node, name, what):
@@ -208,7 +193,7 @@ class _Parser:
             self.fail(node, f"{what}: nyckeln '{value}' får bara innehålla a–z, 0–9 och bindestreck")
         if value in self.seen_keys:
             self.fail(node, f"{what}: nyckeln '{value}' används redan på rad {self.seen_keys[value]}")
-        self.seen_keys[value] = node.get("__line__")
+        self.seen_keys[value] = line_of(node)
         return value
 
     def listof(self, node, name, what):

@@ -8,21 +8,22 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from ..audit.log import register_labels
     from ..cases.panels import register_case_panel
-    from ..directory.loader import load_directory
     from .paths import load_paths
     from .routes import bp
 
     app.register_blueprint(bp)
     # A broken file stops start-up with its file and line, as the directory does.
     app.extensions["escalation.paths"] = load_paths(app.config["PORTAL_CONTENT_DIR"],
-                                                    load_directory(app.config["PORTAL_CONTENT_DIR"]))
-    register_labels({"escalation.refer": "Hänsköt en fråga om ansvaret till nästa nivå",
+                                                    app.extensions["directory"])
+    register_labels(app, {"escalation.refer": "Hänsköt en fråga om ansvaret till nästa nivå",
                      "escalation.decide": "Registrerade beslutet i en fråga om ansvaret",
                      "escalation.minutes_share": "Delade minnesanteckningarna med nivån frågan hänskjutits till",
                      "escalation.minutes_view": "Läste minnesanteckningar som delats med nivån"})
-    register_case_panel(45, "escalation/_panel.html", _panel)
+    register_case_panel(app, 45, "escalation/_panel.html", _panel)
+    # local: as above, loaded when the app is built
     from ..plans.meetings import on_notes_shared
     from .service import minutes_audience, share_minutes
 
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
 
 def _panel(case, user):
     """The panel on the case page, for staff, when the case's routine has levels for disagreement."""
+    # local: the package imports none of its modules at the top (portal.models imports its models through it)
     from ..plans.panels import source_url
     from . import service
     from .forms import DecisionForm, ReferForm

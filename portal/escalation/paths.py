@@ -13,6 +13,7 @@ from pathlib import Path
 from ..content_errors import ContentFileError
 from ..directory.loader import Directory, DirectoryError, read_yaml_with_lines
 from ..plans.process import Source   # the same (guideline, heading, quoted text) a process step cites
+from ..yaml_lines import line_of
 
 FILE_NAME = "escalation.yaml"
 
@@ -40,14 +41,12 @@ def load_paths(content_dir: Path | str, directory: Directory) -> dict[str, tuple
         raise ContentFileError(path, exc.line, exc.problem) from None
 
     def fail(node, problem):
-        raise ContentFileError(path, node.get("__line__") if isinstance(node, dict) else None, problem)
+        raise ContentFileError(path, line_of(node), problem)
 
     if not isinstance(data, dict) or not isinstance(data.get("processes"), dict):
         raise ContentFileError(path, 1, "filen ska ha nyckeln 'processes' med nivåer per arbetssätt")
     result: dict[str, tuple[Level, ...]] = {}
     for process_key, nodes in data["processes"].items():
-        if process_key == "__line__":
-            continue
         if not isinstance(nodes, list) or not nodes:
             fail(data["processes"], f"arbetssättet '{process_key}' ska ha en lista med nivåer")
         levels, seen = [], set()
@@ -72,7 +71,7 @@ def load_paths(content_dir: Path | str, directory: Directory) -> dict[str, tuple
                 if not services:
                     fail(node, f"nivån '{key}': minutes kräver services (vilka som får anteckningarna)")
             levels.append(Level(key, name, str(node.get("level") or ""), tuple(services), _source(src),
-                                node.get("__line__"), _source(minutes["source"]) if minutes is not None else None))
+                                line_of(node), _source(minutes["source"]) if minutes is not None else None))
         result[str(process_key)] = tuple(levels)
     return result
 

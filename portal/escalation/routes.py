@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..audit import record_and_commit
+from ..audit import log_event_and_commit
 from ..cases.access import load_case
+from ..plans.meetings import KIND_LABELS, meeting_word
 from ..web.guards import guard_blueprint, staff_required
 from ..web.loaders import loader
 from ..web.tx import saving
@@ -62,8 +63,9 @@ def decide(case, referral):
 def minutes(meeting, case, level):
     """Minutes shared with a member of the level a case was referred to: those minutes and nothing
     else of the case (need-to-know; 404 for anyone else)."""
+    # local: plans is an optional feature; escalation reads its meeting words only on this page
     from ..plans.meetings import KIND_LABELS, meeting_word
 
-    record_and_commit("escalation.minutes_view", case=case, object_type="meeting", object_id=meeting.id)
+    log_event_and_commit("escalation.minutes_view", case=case, object_type="meeting", object_id=meeting.id)
     return render_template("escalation/minutes.html", meeting=meeting, case=case, level=level,
                            word=meeting_word(case), kind_labels=KIND_LABELS)

@@ -4,11 +4,15 @@ from __future__ import annotations
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from ..audit import record
+from ..audit import log_event
+from ..cases.models import Case
+from ..directory import current_directory
 from ..errors import DomainError
 from ..extensions import db
 from ..notify import queue_email
 from ..plans import service as plans
+from ..plans.meetings import meeting_word
+from ..plans.models import Meeting
 from ..timeutil import utcnow
 from .models import MinutesShare, Referral
 from .paths import Level, contacts, next_level
@@ -59,10 +63,10 @@ def refer(case, process_key: str, question: str, user) -> tuple[Referral, Level,
                         referred_by_id=user.id)
     db.session.add(referral)
     db.session.flush()
-    record("escalation.refer", case=case, object_type="referral", object_id=referral.id, detail=level.name)
+    log_event("escalation.refer", case=case, object_type="referral", object_id=referral.id, detail=level.name)
     link = url_for("cases.view", ref=case.ref, _external=True) + "#oenighet"
     told = 0
-    for manager in contacts(current_app.extensions["directory"], level):
+    for manager in contacts(current_directory(), level):
         queue_email(manager.email, "escalation/email/referred", {"level": level, "ref": case.ref, "link": link},
                     kind="escalation.refer", case_id=case.id, dedupe_key=f"referral:{referral.id}:{manager.email}")
         told += 1
@@ -73,7 +77,7 @@ def decide(case, referral: Referral, decision: str, resolved: bool, user) -> Non
     referral.decision, referral.resolved = decision, resolved
     referral.decided_by_id, referral.decided_at = user.id, utcnow()
     level = level_of(referral.process_key, referral.level_key)
-    record("escalation.decide", case=case, object_type="referral", object_id=referral.id,
+    log_event("escalation.decide", case=case, object_type="referral", object_id=referral.id,
            detail=f"{level.name if level else referral.level_key}: {'löst' if resolved else 'inte löst'}")
 
 
@@ -82,8 +86,6 @@ def share_minutes(case, meeting) -> int:
     routine says minutes go to all its members (content/escalation.yaml `minutes`), each member may
     read these minutes (a MinutesShare) and is told by e-mail without personal data; members who
     took part were told as participants. Returns how many were told."""
-    from ..plans.meetings import meeting_word
-
     told_as_participants = {p.email.lower() for p in meeting.participants if p.is_professional and p.email}
     shared = {s.email.lower() for s in db.session.scalars(select(MinutesShare).where(
         MinutesShare.meeting_id == meeting.id))}
@@ -108,7 +110,7 @@ def share_minutes(case, meeting) -> int:
                         dedupe_key=f"minutes:{meeting.id}:{address}:{meeting.notes_shared_at:%Y%m%d%H%M%S}")
             told += 1
         if members:
-            record("escalation.minutes_share", case=case, object_type="meeting", object_id=meeting.id,
+            log_event("escalation.minutes_share", case=case, object_type="meeting", object_id=meeting.id,
                    detail=f"{level.name}: {len(members)}")
     return told
 
@@ -129,9 +131,6 @@ def minutes_audience(case) -> str | None:
 def shared_minutes(meeting_id: int, user):
     """(meeting, case, level) when these minutes were shared with the user as a member of a level
     (by the e-mail address the directory gives them), else None: only those minutes."""
-    from ..cases.models import Case
-    from ..plans.models import Meeting
-
     share = next((s for s in db.session.scalars(select(MinutesShare).where(MinutesShare.meeting_id == meeting_id))
                   if s.email.lower() == (user.email or "").lower()), None)
     if share is None:

@@ -8,6 +8,7 @@ from flask import current_app
 
 from ..content_errors import ContentFileError
 from ..directory.loader import DirectoryError, read_yaml_with_lines
+from ..yaml_lines import line_of
 
 FIELD_TYPES = {
     "text", "textarea", "date", "choice", "multichoice", "select", "unit", "boolean",
@@ -36,6 +37,13 @@ class FieldDef:
     width: int | None = None
     rows: int = 5
     pdf: bool = True                # shown in PDFs and summaries
+    # Cross-field rules, evaluated by the form machinery (portal/formdefs/wtf.py). required_if:
+    # (a field of the same section, a value): required when that field equals the value (a
+    # multichoice: has it among its choices). min_choices: a multichoice needs that many (when any).
+    required_if: tuple[str, object] | None = None
+    min_choices: int = 0
+    min_choices_error: str = ""
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class SectionDef:
     max_entries: int = 20
     item_label: str = ""
     add_label: str = ""
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class FormDefinition:
     sections: tuple[SectionDef, ...]
     path: Path = field(compare=False, default=None)
     extra: dict = field(compare=False, default_factory=dict)
+    line: int | None = field(default=None, compare=False)
 
     def section(self, key: str) -> SectionDef:
         for s in self.sections:
@@ -122,10 +132,15 @@ def refuse_over_limit(definition: FormDefinition, record: dict) -> None:
 
 
 def check_all(forms_dir: Path) -> list[str]:
+    """Every definition in forms_dir: its own rules and the fields the code declares it reads
+    (portal/formdefs/contract.py)."""
+    # local: contract imports definition at the top (FieldKey reads FormDefinition)
+    from .contract import check_declared
+
     errors = []
     for path in sorted(Path(forms_dir).glob("*.yaml")):
         try:
-            load_definition(path)
+            check_declared(load_definition(path))
         except FormDefinitionError as exc:
             errors.append(str(exc))
     return errors
@@ -136,7 +151,7 @@ class _Parser:
         self.path = path
 
     def fail(self, node, problem):
-        raise FormDefinitionError(self.path, node.get("__line__") if isinstance(node, dict) else None, problem)
+        raise FormDefinitionError(self.path, line_of(node), problem)
 
     def req(self, node, key, what):
         if not isinstance(node, dict) or node.get(key) in (None, ""):
@@ -158,9 +173,10 @@ class _Parser:
             sections.append(section)
         for fnode in data.get("area_fields") or []:  # the fields of each area of a plan (portal/plans/definitions.py)
             self.field(fnode, "area_fields")
-        extra = {k: v for k, v in data.items() if k not in {"key", "title", "source", "intro", "sections", "__line__"}}
+        extra = {k: v for k, v in data.items() if k not in {"key", "title", "source", "intro", "sections"}}
         return FormDefinition(key, self.req(data, "title", "formuläret"), str(data.get("source") or ""),
-                              str(data.get("intro") or ""), tuple(sections), self.path, _strip_lines(extra))
+                              str(data.get("intro") or ""), tuple(sections), self.path, _strip_lines(extra),
+                              data.get("__line__"))
 
     def section(self, node) -> SectionDef:
         key = self.req(node, "key", "ett avsnitt")
@@ -171,6 +187,10 @@ class _Parser:
                 self.fail(fnode, f"fältet '{f.key}' finns redan i avsnittet '{key}'")
             seen.add(f.key)
             fields.append(f)
+        for fnode, f in zip(node["fields"], fields):
+            if f.required_if and f.required_if[0] not in seen:
+                self.fail(fnode, f"required_if i fältet '{f.key}' nämner fältet '{f.required_if[0]}', "
+                                 f"som inte finns i avsnittet '{key}'")
         repeat = node.get("repeat") or {}
         if repeat and not isinstance(repeat, dict):
             self.fail(node, f"'repeat' i avsnittet '{key}' ska vara en mappning (min, max, item_label)")
@@ -179,7 +199,7 @@ class _Parser:
             fields=tuple(fields), repeat=bool(repeat), min_entries=int(repeat.get("min", 0)) if repeat else 0,
             max_entries=int(repeat.get("max", 20)) if repeat else 1,
             item_label=str(repeat.get("item_label", "")) if repeat else "",
-            add_label=str(repeat.get("add_label", "")) if repeat else "",
+            add_label=str(repeat.get("add_label", "")) if repeat else "", line=node.get("__line__"),
         )
 
     def field(self, node, section_key) -> FieldDef:
@@ -196,18 +216,30 @@ class _Parser:
             self.fail(node, f"fältet '{key}' saknar 'max_length' (varje fritextfält ska ha en längsta längd i tecken)")
         if max_length is not None and (type(max_length) is not int or max_length < 1):
             self.fail(node, f"'max_length' i fältet '{key}' ska vara ett heltal större än 0")
+        required_if = node.get("required_if")
+        if required_if is not None:
+            if not isinstance(required_if, dict) or not required_if.get("field") or "equals" not in required_if:
+                self.fail(node, f"required_if i fältet '{key}' ska vara {{field: fält, equals: värde}}")
+            required_if = (str(required_if["field"]), required_if["equals"])
+        min_choices = node.get("min_choices", 0)
+        if min_choices and (ftype != "multichoice" or type(min_choices) is not int or min_choices < 1):
+            self.fail(node, f"min_choices i fältet '{key}' ska vara ett heltal större än 0 "
+                            "(och finns bara för typen multichoice)")
         return FieldDef(
             key=key, type=ftype, label=self.req(node, "label", f"fältet '{key}'"), help=str(node.get("help") or ""),
             required=bool(node.get("required", False)), max_length=max_length, choices=choices,
             choices_from=str(node.get("choices_from") or ("unit" if ftype == "unit" else "")),
             error=str(node.get("error") or ""), not_future=bool(node.get("not_future", False)),
             width=node.get("width"), rows=int(node.get("rows", 5)), pdf=bool(node.get("pdf", True)),
+            required_if=required_if, min_choices=min_choices,
+            min_choices_error=str(node.get("min_choices_error") or ""),
+            line=node.get("__line__"),
         )
 
 
 def _strip_lines(value):
     if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+        return {k: _strip_lines(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_strip_lines(v) for v in value]
     return value

@@ -8,10 +8,12 @@ from flask import request
 from wtforms import (BooleanField, EmailField, FieldList, FormField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, TelField, TextAreaField)
 from wtforms import Form as BaseForm
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation,
+                                ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..formkit import DateField, MaxLength, PersonalNumber, PortalForm, render_without_maxlength, strip_filter
+from ..templating import swedish_date
 from ..timeutil import today_local
 from .definition import FREE_TEXT, FieldDef, FormDefinition
 
@@ -63,10 +65,44 @@ def _not_future(form, field):
         raise ValidationError(f"{field.label.text} kan inte vara ett datum i framtiden")
 
 
-def _field(fd: FieldDef, draft: bool, choices: dict):
+def _empty(value) -> bool:
+    return value in (None, "", [], False)
+
+
+def _required_if(fd: FieldDef, other_name: str, low: str):
+    """The field is required when the field `other_name` (same section) equals the value, or,
+    when several can be chosen, has it among its choices."""
+    wanted = fd.required_if[1]
+    message = fd.error or f"Fyll i {low}"
+
+    def check(form, field):
+        value = form[other_name].data
+        if isinstance(wanted, bool):
+            applies = bool(value) == wanted
+        elif isinstance(value, (list, tuple)):
+            applies = str(wanted) in {str(v) for v in value}
+        else:
+            applies = value is not None and str(value) == str(wanted)
+        if applies and _empty(field.data):
+            raise StopValidation(message)
+    return check
+
+
+def _min_choices(fd: FieldDef, low: str):
+    message = fd.min_choices_error or f"Välj minst {fd.min_choices} alternativ för {low}"
+
+    def check(form, field):
+        if field.data and len(field.data) < fd.min_choices and not field.errors:
+            raise ValidationError(message)
+    return check
+
+
+def _field(fd: FieldDef, draft: bool, choices: dict, sibling=lambda key: key):
     label = fd.label
     low = label[0].lower() + label[1:] if label else label
     validators = []
+    if fd.required_if and not draft:
+        validators.append(_required_if(fd, sibling(fd.required_if[0]), low))  # before Optional, which stops the chain
     if fd.required and not draft:
         if fd.type in ("choice", "select", "unit"):
             validators.append(InputRequired(fd.error or f"Välj {low}"))
@@ -109,6 +145,8 @@ def _field(fd: FieldDef, draft: bool, choices: dict):
     opts = list(fd.choices) if not fd.choices_from else list(choices.get(fd.choices_from, []))
     check = _choice_check(f"Välj ett av alternativen för {low}")
     validators.append(check)
+    if fd.min_choices and not draft:
+        validators.append(_min_choices(fd, low))
     if t == "choice":
         return RadioField(label, choices=opts, validate_choice=False, **kw)
     if t == "multichoice":
@@ -118,8 +156,11 @@ def _field(fd: FieldDef, draft: bool, choices: dict):
 
 
 def build_form(definition: FormDefinition, *, record: dict | None = None, draft: bool = False,
-               choices: dict | None = None, formdata=None, base=PortalForm, prefix: str = ""):
-    """A form instance for the definition. On POST the submitted data wins; otherwise `record`."""
+               choices: dict | None = None, formdata=None, base=PortalForm, prefix: str = "",
+               base_fields_last: bool = False):
+    """A form instance for the definition. On POST the submitted data wins; otherwise `record`.
+    base_fields_last: the base class's own fields come after the definition's (the page shows them
+    below it), so that the error summary lists the errors in the page's order."""
     choices = choices or {}
     attrs = {}
     for section in definition.sections:
@@ -131,8 +172,13 @@ def build_form(definition: FormDefinition, *, record: dict | None = None, draft:
                                              max_entries=section.max_entries, label=section.title, validators=validators)
         else:
             for fd in section.fields:
-                attrs[f"{section.key}__{fd.key}"] = _field(fd, draft, choices)
+                attrs[f"{section.key}__{fd.key}"] = _field(fd, draft, choices,
+                                                           sibling=lambda k, s=section.key: f"{s}__{k}")
     cls = type(f"{definition.key}_form", (base,), attrs)
+    if base_fields_last:
+        unbound = [(name, getattr(cls, name)) for name in dir(cls)
+                   if not name.startswith("_") and hasattr(getattr(cls, name), "_formfield")]
+        cls._unbound_fields = sorted(unbound, key=lambda f: (f[0] not in attrs, f[1].creation_counter, f[0]))
     data = _record_to_data(definition, record or {})
     kwargs = {"data": data, "prefix": prefix}
     if formdata is not None:
@@ -207,7 +253,11 @@ def _record_to_data(definition: FormDefinition, record: dict) -> dict:
 
 
 def handle_repeat_buttons(form) -> bool:
-    """Applies an "add entry" / "remove entry" click. True when the POST was such a click."""
+    """Applies an "add entry" / "remove entry" click. True when the POST was such a click.
+
+    form.focus_id names the entry the page shows with focus (the macros add autofocus to it): the
+    new one after "Lägg till …", the one before the removed one after "Ta bort …", so that the
+    keyboard and screen reader user continues where they clicked, not at the top of the page."""
     action = request.form.get(ACTION, "") if request.method == "POST" else ""
     if not action:
         return False
@@ -216,6 +266,7 @@ def handle_repeat_buttons(form) -> bool:
         field = form[parts[1]]
         if len(field.entries) < (field.max_entries or 100):
             field.append_entry()
+        form.focus_id = field.entries[-1].id if field.entries else ""
         return True
     if parts[0] == "remove" and len(parts) == 3 and parts[1] in form:
         field = form[parts[1]]
@@ -224,6 +275,7 @@ def handle_repeat_buttons(form) -> bool:
         except ValueError:
             return True
         field.entries = [e for i, e in enumerate(field.entries) if i != index]
+        form.focus_id = field.entries[max(min(index, len(field.entries)) - 1, 0)].id if field.entries else ""
         return True
     return True
 
@@ -263,8 +315,6 @@ def display_value(fd: FieldDef, value, labels: dict | None = None) -> str:
     if fd.type == "boolean":
         return "Ja" if value else "Nej"
     if fd.type == "date":
-        from ..templating import swedish_date
-
         try:
             return swedish_date(dt.date.fromisoformat(value) if isinstance(value, str) else value)
         except ValueError:

@@ -20,6 +20,7 @@ def content_group():
               help="Innehållsmappen (standard: PORTAL_CONTENT_DIR).")
 def content_check(content_dir):
     """Kontrollera innehållet: front matter, länkar, ankare, källor och dubbletter."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from ..config import ROOT
     from .checks import check_content
 
@@ -41,6 +42,7 @@ def content_check(content_dir):
 @with_appcontext
 def freeze_command(directory, without_pdf):
     """Exportera riktlinjer, roller, ordlista och sökning som statiska filer till DIRECTORY."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from flask import current_app
 
     from .freeze import FreezeError, freeze
@@ -62,6 +64,7 @@ def guidance_group():
 def prerender_command():
     """Skapa alla riktlinjers PDF:er i förväg för den aktuella versionen av innehållet (kör efter
     varje ändring av innehållet, innan portalen startas om)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from flask import current_app
 
     from .pdfcache import cache_file, prerender

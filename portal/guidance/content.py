@@ -1,32 +1,27 @@
-"""The published guidance: guidelines (Markdown with YAML front matter), glossary, roles and
-the green card checklist, read from the content folder. Pure: no request, no database.
+"""Parsing the published guidance: guidelines (Markdown with YAML front matter), glossary, roles
+and the green card checklist, read from the content folder. Pure: no request, no database.
+Building the search index and keeping the content per app is store.py's.
 
-    content = load_content(Path("content"))      # raises ContentError naming file and line
+    report = Report(root); content = parse_all(root, report)     # problems collected in report
     content.guidelines["norrbus-riktlinjer"].html
 
 A broken file (bad YAML, bad front matter, a missing or mistyped key, a duplicate key or slug)
 raises ContentError, so the portal refuses to start, like the organisation directory.
 Cross references (links, anchors, role and glossary sources) are checked by checks.py
 (`portal content check`).
-
-ContentStore keeps the parsed content in app.extensions["guidance"]; it is parsed once, and
-re-read when a file changes on disk only with PORTAL_DEV_RELOAD_CONTENT or app.debug."""
+"""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import yaml
-
+from ..yaml_lines import YamlSyntaxError, line_of, load_yaml
 from .markdown_ext import GlossaryMatcher, Section, render
 from .text import initial, normalise_space, sort_key
 
-log = logging.getLogger("portal.guidance")
 
 GUIDELINES_DIR = "guidelines"
 GLOSSARY_FILE = "glossary.yaml"
@@ -105,92 +100,27 @@ class Report:
         return [p for p in self.problems if p.warning]
 
 
-# --- YAML with line numbers -------------------------------------------------------------
-
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """SafeLoader that remembers the line of every mapping and key, and rejects duplicate keys."""
-
-    duplicate_keys: list[tuple[str, int]]
-
-    def construct_mapping(self, node, deep=False):
-        lines: dict[str, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in lines:
-                self.duplicate_keys.append((str(key), key_node.start_mark.line + 1))
-            lines[key] = key_node.start_mark.line + 1
-        mapping = LineDict(super().construct_mapping(node, deep=deep))
-        mapping.line = node.start_mark.line + 1
-        mapping.key_lines = lines
-        return mapping
-
-
-class LineDict(dict):
-    line: int = 0
-    key_lines: dict[str, int]
-
-    def line_of(self, key: str) -> int:
-        return getattr(self, "key_lines", {}).get(key, self.line)
-
-
-def _construct_map(loader: _LineLoader, node):
-    data = LineDict()
-    data.line = node.start_mark.line + 1
-    data.key_lines = {}
-    yield data
-    value = loader.construct_mapping(node)
-    data.update(value)
-    data.key_lines = value.key_lines
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-
+# --- YAML with line numbers (portal.yaml_lines) ------------------------------------------
 
 def _load_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Any:
-    loader = _LineLoader(text)
-    loader.duplicate_keys = []
     try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 + line_offset if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        report.error(path, line, f"ogiltig YAML: {problem}")
+        data, duplicates = load_yaml(text, line_offset)
+    except YamlSyntaxError as exc:
+        report.error(path, exc.line, f"ogiltig YAML: {exc.problem}")
         return None
-    finally:
-        loader.dispose()
-    for key, line in loader.duplicate_keys:
-        report.error(path, line + line_offset, f"nyckeln '{key}' finns två gånger")
-    if line_offset and isinstance(data, LineDict):
-        _shift_lines(data, line_offset)
+    for key, line in duplicates:
+        report.error(path, line, f"nyckeln '{key}' finns två gånger")
     return data
-
-
-def _shift_lines(value, offset: int) -> None:
-    if isinstance(value, LineDict):
-        value.line += offset
-        value.key_lines = {k: v + offset for k, v in value.key_lines.items()}
-        for v in value.values():
-            _shift_lines(v, offset)
-    elif isinstance(value, list):
-        for v in value:
-            _shift_lines(v, offset)
-
-
-def _line(value, key: str | None = None) -> int | None:
-    if isinstance(value, LineDict):
-        return value.line_of(key) if key else value.line
-    return None
 
 
 def _text(report: Report, path: Path, entry: dict, key: str, what: str, required: bool = True) -> str | None:
     value = entry.get(key)
     if value is None:
         if required:
-            report.error(path, _line(entry), f"{what}: nyckeln '{key}' saknas")
+            report.error(path, line_of(entry), f"{what}: nyckeln '{key}' saknas")
         return None
     if not isinstance(value, str) or not value.strip():
-        report.error(path, _line(entry, key), f"{what}: '{key}' ska vara en text som inte är tom")
+        report.error(path, line_of(entry, key), f"{what}: '{key}' ska vara en text som inte är tom")
         return None
     return value.strip()
 
@@ -200,7 +130,7 @@ def _text_list(report: Report, path: Path, entry: dict, key: str, what: str) -> 
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        report.error(path, _line(entry, key), f"{what}: '{key}' ska vara en lista med texter")
+        report.error(path, line_of(entry, key), f"{what}: '{key}' ska vara en lista med texter")
         return []
     return [v.strip() for v in value]
 
@@ -208,7 +138,7 @@ def _text_list(report: Report, path: Path, entry: dict, key: str, what: str) -> 
 def _unknown_keys(report: Report, path: Path, entry: dict, allowed: set[str], what: str) -> None:
     for key in entry:
         if key not in allowed:
-            report.error(path, _line(entry, key), f"{what}: okänd nyckel '{key}' (tillåtna: {', '.join(sorted(allowed))})")
+            report.error(path, line_of(entry, key), f"{what}: okänd nyckel '{key}' (tillåtna: {', '.join(sorted(allowed))})")
 
 
 # --- Model ------------------------------------------------------------------------------
@@ -417,7 +347,7 @@ def parse_guideline(path: Path, report: Report) -> Guideline | None:
         return None
     for key, (kind, expected) in FRONT_MATTER.items():
         if key not in meta:
-            report.error(path, _line(meta) or 2, f"front matter: nyckeln '{key}' saknas ({expected})")
+            report.error(path, line_of(meta) or 2, f"front matter: nyckeln '{key}' saknas ({expected})")
             continue
         value = meta[key]
         ok = isinstance(value, kind) and not isinstance(value, bool)
@@ -426,7 +356,7 @@ def parse_guideline(path: Path, report: Report) -> Guideline | None:
         if kind is list:
             ok = ok and bool(value) and all(isinstance(v, str) and v.strip() for v in value)
         if not ok:
-            report.error(path, _line(meta, key), f"front matter: '{key}' ska vara {expected}, inte {value!r}")
+            report.error(path, line_of(meta, key), f"front matter: '{key}' ska vara {expected}, inte {value!r}")
     _unknown_keys(report, path, meta, set(FRONT_MATTER), "front matter")
     if len(report.errors) > before:
         return None
@@ -448,7 +378,7 @@ def parse_glossary(path: Path, report: Report) -> list[Term]:
     if data is None:
         return []
     if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
-        report.error(path, _line(data) or 1, "ordlistan ska ha nyckeln 'terms' med en lista med begrepp")
+        report.error(path, line_of(data) or 1, "ordlistan ska ha nyckeln 'terms' med en lista med begrepp")
         return []
     terms: list[Term] = []
     seen_slugs: dict[str, int] = {}
@@ -469,21 +399,21 @@ def parse_glossary(path: Path, report: Report) -> list[Term]:
         scope = tuple(_text_list(report, path, entry, "guidelines", what))
         basis = entry.get("basis", "explained")
         if basis not in ("defined", "explained"):
-            report.error(path, _line(entry, "basis"), f"{what}: basis ska vara defined eller explained, inte '{basis}'")
+            report.error(path, line_of(entry, "basis"), f"{what}: basis ska vara defined eller explained, inte '{basis}'")
         if slug and not SLUG_RE.match(slug):
-            report.error(path, _line(entry, "slug"), f"{what}: slug '{slug}' får bara ha små bokstäver a–z, siffror och bindestreck")
+            report.error(path, line_of(entry, "slug"), f"{what}: slug '{slug}' får bara ha små bokstäver a–z, siffror och bindestreck")
         if slug and slug in seen_slugs:
-            report.error(path, _line(entry, "slug"), f"{what}: slug '{slug}' används redan på rad {seen_slugs[slug]}")
+            report.error(path, line_of(entry, "slug"), f"{what}: slug '{slug}' används redan på rad {seen_slugs[slug]}")
         if len(report.errors) > before:
             continue
-        seen_slugs[slug] = _line(entry, "slug")
+        seen_slugs[slug] = line_of(entry, "slug")
         unique_aliases = []
         for a in aliases:
             if a.casefold() != term.casefold() and a not in unique_aliases:
                 unique_aliases.append(a)
         terms.append(Term(term=term, slug=slug, definition=definition, source=source,
-                          abbreviation_of=abbreviation, aliases=unique_aliases, line=_line(entry) or 0,
-                          source_line=_line(entry, "source") or 0, guidelines=scope, basis=basis))
+                          abbreviation_of=abbreviation, aliases=unique_aliases, line=line_of(entry) or 0,
+                          source_line=line_of(entry, "source") or 0, guidelines=scope, basis=basis))
     # On any one page a word explains only one term: one sense for every page, and further senses
     # each for pages of their own.
     owner: dict[str, list[Term]] = {}
@@ -504,14 +434,14 @@ def parse_glossary(path: Path, report: Report) -> list[Term]:
 def _source_ref(report: Report, path: Path, entry: dict, what: str) -> SourceRef | None:
     source = entry.get("source")
     if not isinstance(source, dict):
-        report.error(path, _line(entry, "source") if "source" in entry else _line(entry),
+        report.error(path, line_of(entry, "source") if "source" in entry else line_of(entry),
                      f"{what}: 'source' ska ha guideline och heading")
         return None
     guideline = _text(report, path, source, "guideline", what)
     heading = _text(report, path, source, "heading", what)
     if not guideline or not heading:
         return None
-    return SourceRef(guideline=guideline, heading=heading, line=_line(source))
+    return SourceRef(guideline=guideline, heading=heading, line=line_of(source))
 
 
 def parse_roles(path: Path, report: Report) -> dict[str, list[RoleEntry]]:
@@ -530,7 +460,7 @@ def parse_roles(path: Path, report: Report) -> dict[str, list[RoleEntry]]:
     for group in ROLE_GROUPS:
         entries = data.get(group)
         if not isinstance(entries, list):
-            report.error(path, _line(data, group) if group in data else 1, f"'{group}' saknas eller är inte en lista")
+            report.error(path, line_of(data, group) if group in data else 1, f"'{group}' saknas eller är inte en lista")
             continue
         levels = group == "collaboration_levels"
         allowed = {"key", "name", "source"} | (
@@ -547,11 +477,11 @@ def parse_roles(path: Path, report: Report) -> dict[str, list[RoleEntry]]:
             text = _text(report, path, entry, "description" if levels else "text", what)
             source = _source_ref(report, path, entry, what)
             if key and not SLUG_RE.match(key):
-                report.error(path, _line(entry, "key"), f"{what}: nyckeln får bara ha små bokstäver a–z, siffror och bindestreck")
+                report.error(path, line_of(entry, "key"), f"{what}: nyckeln får bara ha små bokstäver a–z, siffror och bindestreck")
             if key and key in seen:
-                report.error(path, _line(entry, "key"), f"{what}: nyckeln '{key}' används redan på rad {seen[key]}")
+                report.error(path, line_of(entry, "key"), f"{what}: nyckeln '{key}' används redan på rad {seen[key]}")
             role = RoleEntry(group=group, key=key or "", name=name or "", text=text or "", source=source,
-                             line=_line(entry) or 0)
+                             line=line_of(entry) or 0)
             if levels:
                 role.scope = _text(report, path, entry, "scope", what) or ""
                 role.members = _text_list(report, path, entry, "members", what)
@@ -560,7 +490,7 @@ def parse_roles(path: Path, report: Report) -> dict[str, list[RoleEntry]]:
                 role.meeting_frequency = _text(report, path, entry, "meeting_frequency", what, required=False) or ""
             if len(report.errors) > before:
                 continue
-            seen[key] = _line(entry, "key")
+            seen[key] = line_of(entry, "key")
             roles[group].append(role)
     return roles
 
@@ -577,7 +507,7 @@ def parse_checklist(path: Path, report: Report) -> Checklist | None:
     title = _text(report, path, data, "title", "checklistan")
     source = _text(report, path, data, "source", "checklistan")
     if not isinstance(data.get("sections"), list) or not data["sections"]:
-        report.error(path, _line(data, "sections") if "sections" in data else 1, "checklistan: 'sections' ska vara en lista med avsnitt")
+        report.error(path, line_of(data, "sections") if "sections" in data else 1, "checklistan: 'sections' ska vara en lista med avsnitt")
         return None
     sections: list[ChecklistSection] = []
     keys: dict[str, int] = {}
@@ -591,7 +521,7 @@ def parse_checklist(path: Path, report: Report) -> Checklist | None:
         stitle = _text(report, path, sec, "title", what)
         items: list[ChecklistItem] = []
         if not isinstance(sec.get("items"), list) or not sec["items"]:
-            report.error(path, _line(sec), f"{what}: 'items' ska vara en lista med punkter")
+            report.error(path, line_of(sec), f"{what}: 'items' ska vara en lista med punkter")
         else:
             for item in sec["items"]:
                 if not isinstance(item, dict):
@@ -602,21 +532,21 @@ def parse_checklist(path: Path, report: Report) -> Checklist | None:
                 ikey = _text(report, path, item, "key", iwhat)
                 itext = _text(report, path, item, "text", iwhat)
                 if ikey and not SLUG_RE.match(ikey):
-                    report.error(path, _line(item, "key"), f"{iwhat}: nyckeln får bara ha små bokstäver a–z, siffror och bindestreck")
+                    report.error(path, line_of(item, "key"), f"{iwhat}: nyckeln får bara ha små bokstäver a–z, siffror och bindestreck")
                 if ikey and ikey in keys:
-                    report.error(path, _line(item, "key"), f"{iwhat}: nyckeln '{ikey}' används redan på rad {keys[ikey]}")
+                    report.error(path, line_of(item, "key"), f"{iwhat}: nyckeln '{ikey}' används redan på rad {keys[ikey]}")
                 if ikey and itext:
-                    keys.setdefault(ikey, _line(item, "key"))
-                    items.append(ChecklistItem(key=ikey, text=itext, line=_line(item) or 0))
+                    keys.setdefault(ikey, line_of(item, "key"))
+                    items.append(ChecklistItem(key=ikey, text=itext, line=line_of(item) or 0))
         if skey and skey in keys:
-            report.error(path, _line(sec, "key"), f"{what}: nyckeln '{skey}' används redan på rad {keys[skey]}")
+            report.error(path, line_of(sec, "key"), f"{what}: nyckeln '{skey}' används redan på rad {keys[skey]}")
         if skey:
-            keys.setdefault(skey, _line(sec, "key"))
+            keys.setdefault(skey, line_of(sec, "key"))
         sections.append(ChecklistSection(key=skey or "", title=stitle or "", items=items))
     if len(report.errors) > before:
         return None
     return Checklist(key=path.stem, title=title, source=source, sections=sections, path=path,
-                     line_of_source=_line(data, "source"))
+                     line_of_source=line_of(data, "source"))
 
 
 def content_files(root: Path) -> list[Path]:
@@ -674,69 +604,3 @@ def glossary_matcher(glossary: list[Term], guideline_slug: str) -> GlossaryMatch
     general = [(phrase, t.slug) for t in glossary if not t.guidelines for phrase in t.phrases()
                if normalise_space(phrase).casefold() not in taken]
     return GlossaryMatcher(own + general)
-
-
-def load_content(root: Path) -> Content:
-    """Parse and index the content; raises ContentError on the first broken file."""
-    from .search import build_index
-
-    report = Report(Path(root))
-    content = parse_all(Path(root), report)
-    if report.errors:
-        raise ContentError(report.errors)
-    content.search = build_index(content)
-    return content
-
-
-# Parsed content shared by every app in the process (tests build many apps on the same files).
-_shared: dict[str, Content] = {}
-_shared_lock = threading.Lock()
-
-
-def load_cached(root: Path) -> Content:
-    key = str(Path(root).resolve())
-    with _shared_lock:
-        cached = _shared.get(key)
-        if cached is not None and cached.fingerprint == fingerprint(Path(root)):
-            return cached
-        content = load_content(Path(root))
-        _shared.pop(key, None)
-        _shared[key] = content
-        while len(_shared) > 8:        # a handful of content folders per process (tests use copies)
-            _shared.pop(next(iter(_shared)))
-        return content
-
-
-class ContentStore:
-    """app.extensions["guidance"]: the current content; re-read on change only when `reload`."""
-
-    def __init__(self, root: Path, reload: bool | Callable[[], bool] = False):
-        self.root = Path(root)
-        self._reload = reload
-        self._lock = threading.Lock()
-        self.error: ContentError | None = None
-        self._failed: tuple | None = None
-        self.content = load_cached(self.root)
-
-    @property
-    def reloading(self) -> bool:
-        return bool(self._reload() if callable(self._reload) else self._reload)
-
-    def get(self) -> Content:
-        if not self.reloading:
-            return self.content
-        stamp = fingerprint(self.root)
-        if stamp != self.content.fingerprint and stamp != self._failed:
-            with self._lock:
-                if fingerprint(self.root) != self.content.fingerprint:
-                    try:
-                        self.content = load_cached(self.root)
-                        self.error = None
-                        log.info("Content re-read from %s", self.root)
-                    except ContentError as exc:
-                        # Keep serving the last good content; the pages never fail on a bad edit.
-                        if self.error is None or str(self.error) != str(exc):
-                            log.warning("Content not re-read: %s", exc)
-                        self.error = exc
-                        self._failed = stamp
-        return self.content

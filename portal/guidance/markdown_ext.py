@@ -21,10 +21,11 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 
+import markdown
 from markdown import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .text import normalise_space
+from .text import normalise_space, slugify
 
 HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
 SEARCH_HEADINGS = {"h2", "h3", "h4"}
@@ -366,10 +367,6 @@ class PortalMarkdown(Extension):
 
 
 def render(source: str, *, glossary: GlossaryMatcher | None = None, heading_links: bool = True) -> RenderResult:
-    import markdown
-
-    from .text import slugify
-
     md = markdown.Markdown(
         extensions=[
             "tables", "attr_list", "def_list", "abbr", "sane_lists",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..pdf import render_pdf
 from .content import Content
 
 FOLDER = "guideline-pdfs"
@@ -30,8 +31,6 @@ def cache_file(content: Content, slug: str) -> Path:
 
 
 def render(content: Content, slug: str) -> bytes:
-    from ..pdf import render_pdf
-
     g = content.guidelines[slug]
     base = current_app.config["PORTAL_BASE_URL"]
     # Links in a PDF must work outside the portal: make portal paths absolute.

@@ -7,12 +7,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..audit import record
+from ..audit import log_event
 from ..caching import content_last_modified, public_page
+from ..cases.access import get_case_or_404
 from ..extensions import db
+from ..pdf import pdf_response
 from ..timeutil import utcnow
 from ..web.guards import staff_required
 from . import checklist as checklist_rules
+from . import pdfcache
 from .content import GREEN_CARD, ROLE_GROUPS, Content
 from .forms import build_form, submitted_keys
 from .models import ChecklistTick
@@ -83,9 +86,6 @@ def guideline(slug: str):
 @bp.route("/riktlinjer/<slug>.pdf")
 @public_page(content_last_modified)
 def guideline_pdf(slug: str):
-    from ..pdf import pdf_response
-    from . import pdfcache
-
     content = current_content()
     if slug not in content.guidelines:
         abort(404)
@@ -160,8 +160,6 @@ def checklist_panel(case, user):
 @bp.route("/arenden/<ref>/checklista", methods=["GET", "POST"])
 @staff_required
 def checklist_update(ref: str):
-    from ..cases.access import get_case_or_404
-
     case = get_case_or_404(ref, current_user)
     target = url_for("cases.view", ref=case.ref) + "#checklista"
     if request.method == "GET":
@@ -183,7 +181,7 @@ def checklist_update(ref: str):
                                      user_id=current_user.id))
     if changes:
         case.updated_at = utcnow()
-        record("checklist.update", case=case, object_type="checklist", object_id=checklist.key,
+        log_event("checklist.update", case=case, object_type="checklist", object_id=checklist.key,
                detail="punkter: " + ", ".join(f"{k}={'ja' if v else 'nej'}" for k, v in changes.items()))
         db.session.commit()
         flash(f"Checklistan är sparad ({len(changes)} {'ändring' if len(changes) == 1 else 'ändringar'}).", "success")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from .content import ROLE_GROUPS
 from .text import fold, normalise_space, tokens, words
 
 HEADING_WEIGHT = 3.0
@@ -54,6 +55,8 @@ class SearchDoc:
     text: str                  # body shown in snippets
     match_heading: str = ""    # heading plus aliases, used for matching
     lengths: tuple[int, int] = (0, 0)
+    names: list[str] = field(default_factory=list)  # what it is called (a term, its abbreviation, aliases)
+    name_keys: frozenset = frozenset()               # the names as query keys (name_key)
 
 
 @dataclass
@@ -87,6 +90,12 @@ def query_words(query: str) -> tuple[list[str], list[str]]:
     return kept[:MAX_QUERY_WORDS], [w for w in found if w in STOP_WORDS]
 
 
+def name_key(text: str) -> str:
+    """A name or query as its searched words: "BUP", "bup" and "Bup " are one key."""
+    wanted, _ = query_words(text)
+    return " ".join(wanted)
+
+
 def match_weight(word: str, token: str) -> float:
     if token == word:
         return EXACT
@@ -108,6 +117,7 @@ class SearchIndex:
             h = Counter(words(doc.match_heading or doc.heading))
             b = Counter(words(doc.text))
             doc.lengths = (sum(h.values()), sum(b.values()))
+            doc.name_keys = frozenset(name_key(n) for n in (doc.names or [doc.heading]))
             heading_total += doc.lengths[0]
             body_total += doc.lengths[1]
             for token in set(h) | set(b):
@@ -191,7 +201,10 @@ class SearchIndex:
             result.all_words = False
             candidates = set().union(*(set(s) for s in per_word))
         result.total = len(candidates)
-        ranked = sorted(candidates, key=lambda d: (-sum(s.get(d, 0.0) for s in per_word), d))[:limit]
+        # What the query names exactly (a term, an abbreviation, a heading) comes first, then by score.
+        asked = " ".join(wanted)
+        ranked = sorted(candidates, key=lambda d: (asked not in self.docs[d].name_keys,
+                                                   -sum(s.get(d, 0.0) for s in per_word), d))[:limit]
         cache: dict = {}
         for d in ranked:
             doc = self.docs[d]
@@ -210,7 +223,8 @@ class SearchIndex:
             "kinds": KIND_LABELS,
             "avg": list(self.avg),
             "docs": [{"u": url_for_doc(d.url) if url_for_doc else d.url, "t": d.title, "h": d.heading,
-                      "p": d.path, "k": d.kind, "x": d.text, "l": list(d.lengths)} for d in self.docs],
+                      "p": d.path, "k": d.kind, "x": d.text, "l": list(d.lengths), "n": sorted(d.name_keys)}
+                     for d in self.docs],
             "postings": {t: [list(p) for p in self.postings[t]] for t in self.vocabulary},
         }
 
@@ -259,7 +273,7 @@ def highlight(text: str, wanted: list[str], cache: dict | None = None) -> Markup
     """The whole text, escaped, with matching words in <mark>."""
     toks, marks, _ = _marked_spans(text, wanted, cache)
     if not toks:
-        return Markup(escape(text))
+        return Markup(html.escape(text))
     body = _render(text, toks, marks, 0, len(toks))
     return Markup(html.escape(text[:toks[0][1]]) + str(body) + html.escape(text[toks[-1][2]:]))
 
@@ -298,8 +312,6 @@ def build_index(content) -> SearchIndex:
             docs.append(SearchDoc(kind="guideline", url=url, title=g.title, heading=s.heading or g.title,
                                   path=s.path[:-1] if s.heading else [], text=s.text))
     for group, entries in content.roles.items():
-        from .content import ROLE_GROUPS
-
         for r in entries:
             parts = [r.text]
             if r.meeting_frequency:
@@ -316,7 +328,8 @@ def build_index(content) -> SearchIndex:
     for t in content.glossary:
         heading = f"{t.term} ({t.abbreviation_of})" if t.abbreviation_of else t.term
         docs.append(SearchDoc(kind="term", url=f"/ordlista/#{t.slug}", title="Ordlista", heading=heading, path=[],
-                              text=t.definition, match_heading=" ".join([heading] + t.aliases)))
+                              text=t.definition, match_heading=" ".join([heading] + t.aliases),
+                              names=[t.term, heading] + ([t.abbreviation_of] if t.abbreviation_of else []) + t.aliases))
     return SearchIndex(docs)
 
 

@@ -37,6 +37,7 @@ _ADDRESS = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
 
 
 def init_app(app: Flask) -> None:
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from . import cli
     from .routes import bp
 
@@ -49,14 +50,15 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.outbox)
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from ..audit.log import register_labels
     from ..cases.panels import register_case_panel
     from .delivery import case_panel
 
-    register_labels({"outbox.retry": "Skickade ett e-postmeddelande igen"})
-    register_case_panel(5, "notify/_case_panel.html", case_panel)
-    add_nav("notify.outbox", "Utskick", lambda u: u.is_authenticated and u.is_admin)
-    add_nav("notify.dev_mailbox", "Utvecklingsbrevlåda",
+    register_labels(app, {"outbox.retry": "Skickade ett e-postmeddelande igen"})
+    register_case_panel(app, 5, "notify/_case_panel.html", case_panel)
+    add_nav(app, "notify.outbox", "Utskick", lambda u: u.is_authenticated and u.is_admin)
+    add_nav(app, "notify.dev_mailbox", "Utvecklingsbrevlåda",
             lambda u: u.is_authenticated and u.is_admin and current_app.config.get("PORTAL_DEV_MAILBOX"))
 
 
@@ -115,7 +117,8 @@ def queue_email(to: str, template: str = "", context: dict | None = None, *, kin
     index on the key still refuses a duplicate.
     Raises ValueError for a bad address and PersonalDataInEmail when the rendered message
     looks like it contains a personal identity number."""
-    from .models import OutboxMessage
+    # local: the package imports none of its modules at the top (portal.models imports its models through it)
+    from .models import MessageStatus, OutboxMessage
 
     to = (to or "").strip()
     if not _ADDRESS.match(to) or len(to) > 254:
@@ -153,7 +156,7 @@ def queue_email(to: str, template: str = "", context: dict | None = None, *, kin
         attachments=stored, case_id=case_id, dedupe_key=dedupe_key,
         message_id=f"<outbox.{secrets.token_hex(12)}@{_mail_domain()}>",
         # Whole seconds: MySQL DATETIME has none, and a rounded-up time would not be due yet.
-        status="waiting", attempts=0, next_attempt_at=utcnow().replace(microsecond=0), last_error="",
+        status=MessageStatus.WAITING, attempts=0, next_attempt_at=utcnow().replace(microsecond=0), last_error="",
     )
     db.session.add(message)
     return message

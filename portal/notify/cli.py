@@ -5,6 +5,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..worker_loop import until_signalled
+
 
 @click.group()
 def outbox():
@@ -23,6 +25,7 @@ def _check_transport() -> None:
 @with_appcontext
 def run(loop: bool, interval: float | None):
     """Skicka de utskick som väntar (en gång, eller i en slinga med --loop)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .worker import deliver_due, run_loop
 
     _check_transport()
@@ -33,8 +36,6 @@ def run(loop: bool, interval: float | None):
                    f"Misslyckades: {result.failed}.")
         return
 
-    from ..worker_loop import until_signalled
-
     click.echo(f"Utskicksarbetaren skickar e-post {where}. Avsluta med Ctrl+C.")
     until_signalled(lambda stop: run_loop(stop, interval))
     click.echo("Utskicksarbetaren har stoppats.")
@@ -44,13 +45,14 @@ def run(loop: bool, interval: float | None):
 @with_appcontext
 def status():
     """Visa hur många utskick som väntar, har skickats och har misslyckats."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from sqlalchemy import func, select
 
     from ..extensions import db
-    from .models import STATUS_LABELS, OutboxMessage
+    from .models import MessageStatus, OutboxMessage
 
     counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-    for key, label in STATUS_LABELS.items():
+    for key, label in MessageStatus.labels().items():
         click.echo(f"{label}: {counts.get(key, 0)}")
 
 
@@ -59,6 +61,7 @@ def status():
 @with_appcontext
 def send_test(to_addr: str):
     """Lägg ett provmeddelande i kön (kontrollera e-postinställningarna med `portal outbox run`)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from ..extensions import db
     from . import queue_email
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..timeutil import local, utcnow
-from .models import FAILED, SENDING, SENT, WAITING, OutboxMessage
+from .models import MessageStatus, OutboxMessage
 
 KIND_LABELS = {
     "consent.link": "Länk till samtycke",
@@ -56,15 +56,15 @@ class Delivery:
 
     @property
     def failed(self) -> bool:
-        return self.status == FAILED
+        return self.status == MessageStatus.FAILED
 
     @property
     def arrived(self) -> bool:
-        return self.status == SENT
+        return self.status == MessageStatus.SENT
 
     @property
     def needs_attention(self) -> bool:
-        return self.status in (FAILED, "retrying")
+        return self.status in (MessageStatus.FAILED, "retrying")
 
 
 def _code(last_error: str) -> int | None:
@@ -93,19 +93,19 @@ def reason_for(last_error: str) -> tuple[str, bool]:
 
 
 def delivery_of(row: OutboxMessage) -> Delivery:
-    reason, address = reason_for(row.last_error) if row.status != SENT else ("", False)
-    if row.status == SENT:
-        status, label, when = SENT, "Skickat", local(row.sent_at)
-    elif row.status == FAILED:
-        status, label, when = FAILED, "Kom inte fram", None
+    reason, address = reason_for(row.last_error) if row.status != MessageStatus.SENT else ("", False)
+    if row.status == MessageStatus.SENT:
+        status, label, when = MessageStatus.SENT, "Skickat", local(row.sent_at)
+    elif row.status == MessageStatus.FAILED:
+        status, label, when = MessageStatus.FAILED, "Kom inte fram", None
         if not address and not _code(row.last_error) and row.attempts:
             reason = f"{reason} Portalen gav upp efter {row.attempts} försök."
-    elif row.status == SENDING:
-        status, label, when = SENDING, "Skickas just nu", None
+    elif row.status == MessageStatus.SENDING:
+        status, label, when = MessageStatus.SENDING, "Skickas just nu", None
     elif row.attempts:
         status, label, when = "retrying", "Väntar på nytt försök", local(row.next_attempt_at)
     else:
-        status, label, when = WAITING, "Väntar på att skickas", None
+        status, label, when = MessageStatus.WAITING, "Väntar på att skickas", None
     return Delivery(row.id, row.kind, row.to_addr, status, label, reason.strip(), when, address)
 
 
@@ -129,10 +129,10 @@ def _problems_statement(limit: int):
     later = aliased(OutboxMessage)
     made_good = exists().where(later.case_id == case_id, later.kind == OutboxMessage.kind,
                                later.to_addr == OutboxMessage.to_addr, later.id > OutboxMessage.id,
-                               later.status == SENT)
+                               later.status == MessageStatus.SENT)
     return (select(OutboxMessage).where(OutboxMessage.case_id == case_id,
-                                        (OutboxMessage.status == FAILED)
-                                        | ((OutboxMessage.status == WAITING) & (OutboxMessage.attempts > 0)),
+                                        (OutboxMessage.status == MessageStatus.FAILED)
+                                        | ((OutboxMessage.status == MessageStatus.WAITING) & (OutboxMessage.attempts > 0)),
                                         ~made_good)
             .order_by(OutboxMessage.id.desc()).limit(limit))
 
@@ -146,13 +146,13 @@ def case_problems(case_id: int, limit: int = 50) -> list[Delivery]:
 
 def requeue(message_id: int, case_id: int | None = None) -> bool:
     """A failed message goes back into the queue (sent within a round). False when it had not failed."""
-    condition = [OutboxMessage.id == message_id, OutboxMessage.status == FAILED]
+    condition = [OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.FAILED]
     if case_id is not None:
         condition.append(OutboxMessage.case_id == case_id)
     result = db.session.execute(
         update(OutboxMessage).where(*condition)
-        .values(status=WAITING, attempts=0, next_attempt_at=utcnow().replace(microsecond=0), claimed_by=None,
-                claimed_at=None)
+        .values(status=MessageStatus.WAITING, attempts=0, next_attempt_at=utcnow().replace(microsecond=0),
+                claimed_by=None, claimed_at=None)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 

@@ -6,11 +6,18 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..enums import LabelledStrEnum
 from ..extensions import db
 from ..timeutil import utcnow
 
-WAITING, SENDING, SENT, FAILED = "waiting", "sending", "sent", "failed"
-STATUS_LABELS = {WAITING: "Väntar", SENDING: "Skickas", SENT: "Skickat", FAILED: "Misslyckades"}
+
+class MessageStatus(LabelledStrEnum):
+    """An outbox message's status."""
+    WAITING = "waiting", "Väntar"
+    SENDING = "sending", "Skickas"
+    SENT = "sent", "Skickat"
+    FAILED = "failed", "Misslyckades"
+
 
 # How a sent message left the portal.
 TRANSPORT_SMTP, TRANSPORT_LOCAL = "smtp", "local"
@@ -37,7 +44,7 @@ class OutboxMessage(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(191), unique=True)
     # Stable per message, so that receivers can drop a duplicate after a reclaimed send.
     message_id: Mapped[str] = mapped_column(String(191), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default=WAITING, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=MessageStatus.WAITING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     last_error: Mapped[str] = mapped_column(String(200), default="")
@@ -48,4 +55,4 @@ class OutboxMessage(db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return MessageStatus.label_of(self.status)

@@ -12,6 +12,7 @@ from base64 import b64decode
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from ..audit import log_event
 from ..cases.access import load_case
 from ..extensions import db
 from ..formkit import PortalForm
@@ -19,7 +20,7 @@ from ..timeutil import utcnow
 from ..web.guards import admin_required, staff_required
 from ..web.tx import saving
 from .delivery import requeue
-from .models import FAILED, SENDING, SENT, TRANSPORT_LOCAL, WAITING, OutboxMessage
+from .models import TRANSPORT_LOCAL, MessageStatus, OutboxMessage
 from .worker import build_message
 
 bp = Blueprint("notify", __name__, template_folder="templates")
@@ -42,9 +43,11 @@ def outbox():
 
     since = utcnow() - dt.timedelta(days=1)
     sent_last_day = db.session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == SENT, OutboxMessage.sent_at >= since)
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.SENT, OutboxMessage.sent_at >= since)
     )
-    return render_template("notify/outbox.html", failed=rows(FAILED), pending=rows(WAITING, SENDING),
+    return render_template("notify/outbox.html", failed=rows(MessageStatus.FAILED),
+                           pending=rows(MessageStatus.WAITING, MessageStatus.SENDING),
                            sent_last_day=sent_last_day, form=RetryForm(),
                            max_attempts=current_app.config["PORTAL_OUTBOX_MAX_ATTEMPTS"])
 
@@ -70,8 +73,6 @@ def retry(message_id: int):
 @load_case
 def case_retry(case, message_id: int):
     """"Skicka igen" where the work happens: a failed message of a case the user can see."""
-    from ..audit import record
-
     if not RetryForm().validate_on_submit():
         abort(400)
     row = db.session.get(OutboxMessage, message_id)
@@ -81,7 +82,7 @@ def case_retry(case, message_id: int):
     with saving():
         requeued = requeue(message_id, case.id)
         if requeued:
-            record("outbox.retry", case=case, object_type="outbox_message", object_id=message_id,
+            log_event("outbox.retry", case=case, object_type="outbox_message", object_id=message_id,
                    detail=f"typ: {row.kind}")
     if requeued:
         flash("Meddelandet ligger i kön igen och skickas inom kort. Sidan visar om det kommer fram.", "success")
@@ -102,7 +103,7 @@ def _dev_mailbox_only() -> None:
 
 def _local_message(message_id: int) -> OutboxMessage:
     row = db.session.get(OutboxMessage, message_id)
-    if row is None or row.status != SENT or row.transport != TRANSPORT_LOCAL:
+    if row is None or row.status != MessageStatus.SENT or row.transport != TRANSPORT_LOCAL:
         abort(404)
     return row
 
@@ -112,11 +113,13 @@ def _local_message(message_id: int) -> OutboxMessage:
 def dev_mailbox():
     _dev_mailbox_only()
     messages = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == SENT, OutboxMessage.transport == TRANSPORT_LOCAL)
+        select(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.SENT, OutboxMessage.transport == TRANSPORT_LOCAL)
         .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc()).limit(PAGE_SIZE)
     ).all()
     waiting = db.session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_((WAITING, SENDING))))
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.status.in_((MessageStatus.WAITING, MessageStatus.SENDING))))
     return render_template("notify/dev_mailbox.html", messages=messages, waiting=waiting)
 
 

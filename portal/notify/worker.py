@@ -29,7 +29,7 @@ from sqlalchemy import and_, or_, select, update
 from ..extensions import db
 from ..timeutil import utcnow
 from ..worker_loop import run_rounds
-from .models import FAILED, SENDING, SENT, TRANSPORT_LOCAL, TRANSPORT_SMTP, WAITING, OutboxMessage
+from .models import TRANSPORT_LOCAL, TRANSPORT_SMTP, MessageStatus, OutboxMessage
 
 log = logging.getLogger("portal.notify")
 
@@ -177,8 +177,8 @@ def describe_error(exc: BaseException) -> tuple[str, bool]:
 
 def _due_condition(now: dt.datetime, stale_before: dt.datetime):
     return or_(
-        and_(OutboxMessage.status == WAITING, OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_at < stale_before),
+        and_(OutboxMessage.status == MessageStatus.WAITING, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == MessageStatus.SENDING, OutboxMessage.claimed_at < stale_before),
     )
 
 
@@ -186,7 +186,7 @@ def _claim(message_id: int, worker_id: str, now: dt.datetime, stale_before: dt.d
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, _due_condition(now, stale_before))
-        .values(status=SENDING, claimed_by=worker_id, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .values(status=MessageStatus.SENDING, claimed_by=worker_id, claimed_at=now, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -196,7 +196,7 @@ def _claim(message_id: int, worker_id: str, now: dt.datetime, stale_before: dt.d
 def _finish(message_id: int, worker_id: str, **values) -> bool:
     result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == SENDING,
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.SENDING,
                OutboxMessage.claimed_by == worker_id)
         .values(**values)
         .execution_options(synchronize_session=False)
@@ -248,18 +248,18 @@ def deliver_due(*, now: dt.datetime | None = None, worker_id: str | None = None,
                 db.session.rollback()
                 error, permanent = describe_error(exc)
                 if permanent or attempts >= max_attempts:
-                    _finish(message_id, worker_id, status=FAILED, last_error=error)
+                    _finish(message_id, worker_id, status=MessageStatus.FAILED, last_error=error)
                     result.failed += 1
                     log.warning("outbox %s kind=%s failed after %s attempts: %s", message_id, kind, attempts, error)
                 else:
-                    _finish(message_id, worker_id, status=WAITING, last_error=error,
+                    _finish(message_id, worker_id, status=MessageStatus.WAITING, last_error=error,
                             next_attempt_at=now + backoff(attempts))
                     result.deferred += 1
                     log.info("outbox %s kind=%s deferred (attempt %s): %s", message_id, kind, attempts, error)
                 if isinstance(exc, ConnectionProblem):
                     break  # the server is away: leave the rest for the next round
                 continue
-            _finish(message_id, worker_id, status=SENT, sent_at=utcnow(), last_error="",
+            _finish(message_id, worker_id, status=MessageStatus.SENT, sent_at=utcnow(), last_error="",
                     transport=TRANSPORT_LOCAL if local else TRANSPORT_SMTP)
             result.sent += 1
             log.info("outbox %s kind=%s sent (%s)", message_id, kind, "local mailbox" if local else "smtp")
@@ -275,7 +275,7 @@ def clear_old_content(days: int, now: dt.datetime | None = None) -> int:
     before = (now or utcnow()) - dt.timedelta(days=days)
     result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == SENT, OutboxMessage.sent_at < before, OutboxMessage.to_addr != "")
+        .where(OutboxMessage.status == MessageStatus.SENT, OutboxMessage.sent_at < before, OutboxMessage.to_addr != "")
         .values(to_addr="", body_text="", body_html="", attachments=[])
         .execution_options(synchronize_session=False)
     )

@@ -25,6 +25,7 @@ AUDIT_LABELS = {
 
 
 def init_app(app: Flask) -> None:
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from ..audit.log import register_labels
     from ..consent.identity import register_provider, register_provider_filter
     from . import service
@@ -36,21 +37,19 @@ def init_app(app: Flask) -> None:
 
     path = app.config.get("PORTAL_IDENTITY_FILE") or os.environ.get("PORTAL_IDENTITY_FILE") \
         or os.path.join(app.config["PORTAL_CONTENT_DIR"], "identity.yaml")
-    from ..directory.loader import load_directory
-
-    # Unit keys of the group mapping must exist (create_app loads the directory after the features).
-    unit_keys = set(load_directory(app.config["PORTAL_CONTENT_DIR"]).units) if os.path.exists(path) else None
+    # Unit keys of the group mapping must exist (directory.init_app has loaded the directory).
+    unit_keys = set(app.extensions["directory"].units) if os.path.exists(path) else None
     config = load_identity_config(path, unit_keys=unit_keys)
     app.extensions["identity"] = config
     service.register_clients(app, config)
     citizen = [p.key for p in config.of_kind("citizen")]
     if citizen:
         for key in citizen:
-            register_provider(OidcCitizenProvider(key))
+            register_provider(app, OidcCitizenProvider(key))
         names = [n.strip() for n in str(app.config.get("PORTAL_CONSENT_IDENTITY_PROVIDERS", "")).split(",") if n.strip()]
         app.config["PORTAL_CONSENT_IDENTITY_PROVIDERS"] = ",".join(citizen + [n for n in names if n not in citizen])
-    register_provider_filter(require_eid_filter)
-    register_labels(AUDIT_LABELS)
+    register_provider_filter(app, require_eid_filter)
+    register_labels(app, AUDIT_LABELS)
     app.jinja_env.filters["acr_label"] = acr_label
     app.register_blueprint(bp)
     app.cli.add_command(identity_cli)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, current_app, render_template, session, url_for
+from flask import abort, render_template, session, url_for
 
 from ..consent.identity import Verified
 from ..consent.models import CHILD
+from ..directory import current_directory
 from . import rules
 from .service import OidcFailure, identity_config, provider, start
 
@@ -92,7 +93,7 @@ def require_eid_filter(link, providers: list) -> list:
     if not config.require_eid_for:
         return providers
     try:
-        authority = current_app.extensions["directory"].authority_of(link.signer.consent.contact_unit_key).key
+        authority = current_directory().authority_of(link.signer.consent.contact_unit_key).key
     except KeyError:
         return providers
     if authority not in config.require_eid_for:

@@ -27,6 +27,7 @@ def check_cmd():
 
 
 def _user(email: str):
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from sqlalchemy import select
 
     from ..accounts.models import User
@@ -44,6 +45,7 @@ def _user(email: str):
 @with_appcontext
 def links_cmd(email):
     """Visa vilka leverantörer ett konto är kopplat till."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from sqlalchemy import select
 
     from ..extensions import db
@@ -64,9 +66,10 @@ def links_cmd(email):
 @with_appcontext
 def unlink_cmd(email, provider):
     """Ta bort kopplingen så att nästa inloggning matchar kontot på e-postadressen igen."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from sqlalchemy import select
 
-    from ..audit import record
+    from ..audit import log_event
     from ..extensions import db
     from .models import AccountIdentity
 
@@ -77,7 +80,7 @@ def unlink_cmd(email, provider):
         click.echo("Kontot är inte kopplat till den leverantören.", err=True)
         sys.exit(2)
     db.session.delete(row)
-    record("account.sso_unlinked", object_type="user", object_id=user.id, actor="cli",
+    log_event("account.sso_unlinked", object_type="user", object_id=user.id, actor="cli",
            detail=f"leverantör: {provider}")
     db.session.commit()
     click.echo("Kopplingen är borttagen.")

@@ -5,10 +5,9 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user
 
 from ..accounts.routes import _safe_next
-from ..audit import record
-from ..consent import service as consent_service
+from ..audit import log_event
+from ..consent import api as consent_api
 from ..consent.models import LINK_SIGN, LINK_WITHDRAW
-from ..consent.tokens import find_link
 from ..extensions import db, limiter
 from .citizen import RESULT, check_signer, failed_page
 from .service import OidcFailure, end_session_url, finish, provider, sign_in, staff_account, start
@@ -50,16 +49,15 @@ def callback(key: str):
 
 def _citizen(p, flow: dict, claims: dict):
     token = str(flow.get("token") or "")
-    link = find_link(token, kinds=(LINK_SIGN, LINK_WITHDRAW))   # the consent's own links, never a plan link
-    if link is None or consent_service.link_state(link) != consent_service.LINK_OK:
-        db.session.commit()  # a lazy expiry, if any
+    link = consent_api.find_link(token, kinds=(LINK_SIGN, LINK_WITHDRAW))   # the consent's own links, never a plan link
+    if link is None or consent_api.link_state(link) != consent_api.LINK_OK:
         raise OidcFailure("Länken till samtycket fungerar inte längre. Kontakta personen som skickade den.", 404)
     back = url_for("consent.signer_home", token=token)
     try:
         result = check_signer(p, link.signer, claims)
     except OidcFailure as exc:
-        record("consent.eid_refused", case_id=link.signer.consent.case_id, object_type="consent_signer",
-               object_id=link.signer.id, actor=consent_service.signer_actor(link.signer), detail=f"leverantör: {p.key}")
+        log_event("consent.eid_refused", case_id=link.signer.consent.case_id, object_type="consent_signer",
+                  object_id=link.signer.id, actor=consent_api.signer_actor(link.signer), detail=f"leverantör: {p.key}")
         db.session.commit()
         return failed_page(str(exc), back, exc.status)
     result["link_id"] = link.id

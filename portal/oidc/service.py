@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..accounts.service import set_units
-from ..audit import record
+from ..audit import log_event
 from ..extensions import db
 from ..timeutil import utcnow
 from . import rules
@@ -165,13 +165,13 @@ def staff_account(p: ProviderConfig, claims: dict) -> User:
                               + ". Kontakta portalens administratör.", 403)
         link = AccountIdentity(user_id=user.id, provider=p.key, subject=subject)
         db.session.add(link)
-        record("account.sso_linked", user=user, object_type="user", object_id=user.id, detail=f"leverantör: {p.key}")
+        log_event("account.sso_linked", user=user, object_type="user", object_id=user.id, detail=f"leverantör: {p.key}")
     if user is None or not user.active:
         raise OidcFailure("Kontot är avstängt. Kontakta portalens administratör.", 403)
     units = rules.units_from_groups(p, claims)
     if units is not None and units != user.unit_keys:
         set_units(user, sorted(units))
-        record("account.sso_units", user=user, object_type="user", object_id=user.id, detail=f"{len(units)} enheter")
+        log_event("account.sso_units", user=user, object_type="user", object_id=user.id, detail=f"{len(units)} enheter")
     link.last_login_at = utcnow()
     return user
 
@@ -182,7 +182,7 @@ def sign_in(p: ProviderConfig, user: User) -> None:
     session.permanent = True
     session[LOGIN_KEY] = p.key
     user.last_login_at = utcnow()
-    record("account.sso_login", user=user, object_type="user", object_id=user.id, detail=f"leverantör: {p.key}")
+    log_event("account.sso_login", user=user, object_type="user", object_id=user.id, detail=f"leverantör: {p.key}")
 
 
 def end_session_url(key: str) -> str | None:

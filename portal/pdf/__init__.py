@@ -123,6 +123,7 @@ def render_pdf_html(template: str, *, title: str, lang: str = "sv", **context) -
 
 def static_fetcher():
     """WeasyPrint reads the portal's static files and nothing else (portal/pdf/fetcher.py)."""
+    # local: WeasyPrint (the fetcher uses it) loads with the first PDF, not with the app
     from .fetcher import StaticFilesOnly
 
     return StaticFilesOnly(STATIC)
@@ -139,6 +140,7 @@ def _stylesheet_and_fonts():
     @font-face, so the configuration holds only the system fonts and does not grow."""
     global _weasy
     if _weasy is None:
+        # local: WeasyPrint loads only when it is used (a slow import, not needed to serve most pages)
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
@@ -151,6 +153,7 @@ def render_pdf(template: str, *, title: str, lang: str = "sv", seconds: float | 
                max_chars: int | None = None, **context) -> bytes:
     """`seconds` and `max_chars` replace PORTAL_PDF_SECONDS and PORTAL_PDF_MAX_CHARS (a background
     worker, where nobody waits for the answer, has a larger budget)."""
+    # local: WeasyPrint loads only when it is used (a slow import, not needed to serve most pages)
     from weasyprint import HTML
 
     html = render_pdf_html(template, title=title, lang=lang, **context)

@@ -37,12 +37,13 @@ AUDIT_LABELS = {
 
 
 def init_app(app: Flask) -> None:
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from ..audit.log import register_labels
     from ..cases.access import register_access_provider
     from ..cases.panels import register_case_panel
     from ..main.start_sections import register_start_section
     from ..demo import register_demo_seed
-    from . import checks, cli, consent_gate, demo, panels, service  # noqa: F401  (checks registers itself)
+    from . import cli, consent_gate, demo, meetings, panels, service
     from .family import bp as family_bp
     from .routes import bp
 
@@ -53,14 +54,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(family_bp)
     app.extensions["cases.age_rule"] = service.age_rule
     app.cli.add_command(cli.plans)
-    register_labels(AUDIT_LABELS)
-    register_demo_seed(demo.seed)
-    register_case_panel(-10, "plans/_next_step.html", panels.next_step_panel)
-    register_case_panel(40, "plans/_case_panel.html", panels.case_panel)
-    register_start_section(20, "plans/_start_section.html", panels.start_section)
-    if not getattr(service, "_access_registered", False):
-        register_access_provider(service.cases_for_units, service.units_for_case)
-        service._access_registered = True
-    with app.app_context():
-        if not getattr(service, "_listener_registered", False):
-            service._listener_registered = consent_gate.register_withdrawal_listener(service.on_consent_withdrawn)
+    register_labels(app, AUDIT_LABELS)
+    register_demo_seed(app, demo.seed)
+    register_case_panel(app, -10, "plans/_next_step.html", panels.next_step_panel)
+    register_case_panel(app, 40, "plans/_case_panel.html", panels.case_panel)
+    register_start_section(app, 20, "plans/_start_section.html", panels.start_section)
+    register_access_provider(app, service.cases_for_units, service.units_for_case)
+    consent_gate.register_withdrawal_listener(app, meetings.on_consent_withdrawn)

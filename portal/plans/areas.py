@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..content_errors import ContentFileError
 from ..directory.loader import DirectoryError, read_yaml_with_lines
+from ..yaml_lines import line_of
 
 FILE_NAME = "plan_areas.yaml"
 
@@ -40,15 +41,15 @@ def load_plan_areas(content_dir: Path | str) -> PlanAreas | None:
     areas = []
     for node in data["areas"]:
         if not isinstance(node, dict) or not node.get("key") or not node.get("title"):
-            raise ContentFileError(path, node.get("__line__") if isinstance(node, dict) else None,
+            raise ContentFileError(path, line_of(node),
                                    "varje område ska ha key och title")
         areas.append({k: str(v) for k, v in node.items() if k in ("key", "title", "help")})
     source = " ".join(str(data.get("source") or "").split())
     if not source:
-        raise ContentFileError(path, data.get("__line__"), "source saknas: skriv var områdenas namn kommer ifrån")
+        raise ContentFileError(path, line_of(data), "source saknas: skriv var områdenas namn kommer ifrån")
     confirmed = data.get("confirmed", False)
     if not isinstance(confirmed, bool):
-        raise ContentFileError(path, data.get("__line__"), "confirmed ska vara true eller false")
+        raise ContentFileError(path, line_of(data), "confirmed ska vara true eller false")
     return PlanAreas(areas, source, confirmed, str(data.get("confirmed_by") or ""), path)
 
 

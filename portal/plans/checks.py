@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..directory.checks import register_directory_check
 from .process import ProcessError, load_processes
 
 
@@ -34,5 +33,3 @@ def process_warnings(_directory, content_dir) -> list[str]:
                                 f"i {path.name}")
     return warnings
 
-
-register_directory_check(process_warnings)

@@ -19,6 +19,7 @@ def remind(day):
     """Skicka påminnelser om försenade steg och steg som snart ska vara gjorda.
 
     Samma steg ger högst en påminnelse per dag, hur många gånger kommandot än körs."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .reminders import send_reminders
 
     try:

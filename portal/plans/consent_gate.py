@@ -6,35 +6,27 @@ be chosen in a plan or invited to a meeting: the gate fails closed."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import logging
 from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from .. import FEATURES
+from ..consent import api
+from ..consent.models import Consent, ConsentStatus
+from ..extensions import db
+from ..timeutil import local, today_local
 
 log = logging.getLogger("portal.plans")
 
 
-def _api():
-    if "portal.consent" not in _features() or importlib.util.find_spec("portal.consent.api") is None:
-        return None
-    from ..consent import api
-
-    return api
-
-
-def _features() -> list[str]:
-    from .. import FEATURES
-
-    return FEATURES
-
-
 def available() -> bool:
-    return _api() is not None
+    return "portal.consent" in FEATURES
 
 
 def covered_units(case, on: dt.date | None = None) -> dict[str, dt.date]:
-    """unit_key -> the last day a VALID consent covers it (empty without the consent feature)."""
-    api = _api()
-    if api is None:
+    """unit_key -> the last day a ConsentStatus.VALID consent covers it (empty without the consent feature)."""
+    if not available():
         return {}
     return api.covered_units(case, on=on)
 
@@ -42,15 +34,10 @@ def covered_units(case, on: dt.date | None = None) -> dict[str, dt.date]:
 def consent_given_on(case) -> dt.date | None:
     """The day the case's first consent that is valid now became valid (the process step
     "consent" counts from it), or None."""
-    if _api() is None:
+    if not available():
         return None
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from ..consent.models import VALID, Consent
-    from ..timeutil import local
-
-    valid_at = db.session.scalar(select(Consent.valid_at).where(Consent.case_id == case.id, Consent.status == VALID,
+    valid_at = db.session.scalar(select(Consent.valid_at).where(Consent.case_id == case.id, Consent.status == ConsentStatus.VALID,
+                                                                Consent.valid_until >= today_local(),
                                                                 Consent.valid_at.is_not(None))
                                  .order_by(Consent.valid_at))
     return local(valid_at).date() if valid_at is not None else None
@@ -63,16 +50,14 @@ class Withdrawal:
 
 
 def withdrawals(case) -> list[Withdrawal]:
-    api = _api()
-    if api is None:
+    if not available():
         return []
     return [Withdrawal(w.withdrawn_on, tuple(w.unit_keys)) for w in api.withdrawn_consents(case)]
 
 
-def register_withdrawal_listener(fn) -> bool:
-    api = _api()
-    if api is None:
+def register_withdrawal_listener(app, fn) -> bool:
+    if not available():
         log.info("the consent feature is not installed: no withdrawal listener, no unit is covered")
         return False
-    api.register_withdrawal_listener(fn)
+    api.register_withdrawal_listener(app, fn)
     return True

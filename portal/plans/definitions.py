@@ -12,17 +12,16 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from ..formdefs import FormDefinition, FormDefinitionError, SectionDef, get_definition
+from ..formdefs import FormDefinition, FormDefinitionError, SectionDef, get_definition, keys
+from ..formdefs.contract import check_declared
 from ..formdefs.definition import _Parser
 from .areas import FILE_NAME as AREAS_FILE
 from .areas import load_plan_areas
 
 PLAN_KINDS = ("sip", "barnets_plan")
-REQUIRED = {
-    "interventions": ("what", "unit", "contact", "cost"),
-    "roles": ("coordinator", "plan_owner", "lead_service"),
-    "followup": ("date",),
-}
+# What every plan form must have (the plan pages, approvals and deadlines read them).
+keys(PLAN_KINDS, "interventions__what", "interventions__unit", "interventions__contact", "interventions__cost",
+     "roles__coordinator", "roles__plan_owner", "roles__lead_service", "followup__date")
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def plan_definition(kind: str) -> FormDefinition:
     if cached is not None:
         return cached
     expanded = expand_areas(with_region_areas(base))
-    check_plan_definition(expanded)
+    check_declared(expanded)
     base.extra["_expanded"] = expanded
     return expanded
 
@@ -89,19 +88,6 @@ def expand_areas(definition: FormDefinition) -> FormDefinition:
     position = next((i + 1 for i, s in enumerate(sections) if s.key == after), len(sections))
     sections[position:position] = area_sections
     return dataclasses.replace(definition, sections=tuple(sections))
-
-
-def check_plan_definition(definition: FormDefinition) -> None:
-    for section_key, field_keys in REQUIRED.items():
-        try:
-            section = definition.section(section_key)
-        except KeyError:
-            raise FormDefinitionError(definition.path, None, f"planen saknar avsnittet '{section_key}'") from None
-        present = {f.key for f in section.fields}
-        missing = [k for k in field_keys if k not in present]
-        if missing:
-            raise FormDefinitionError(definition.path, None,
-                                      f"avsnittet '{section_key}' saknar fälten {', '.join(missing)}")
 
 
 def field_label(definition: FormDefinition, section_key: str, field_key: str) -> str:

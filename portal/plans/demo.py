@@ -9,8 +9,10 @@ import datetime as dt
 from ..timeutil import today_local, utcnow
 from . import working_days as wd
 from .meetings import to_utc
-from .models import (APPROVED, DRAFT, CaseProcess, FollowUp, Meeting, MeetingParticipant, Plan, PlanApproval,
-                     PlanVersion, StepRecord)
+from ..extensions import db
+from .models import (CaseProcess, FollowUp, Meeting, MeetingParticipant, Plan, PlanApproval, PlanVersion, StepRecord,
+                     VersionStatus)
+from .service import sync_plan_units
 
 TEACHER = "anna.larare@arjeplog.example"
 SOCIAL = "samir.socialsekreterare@arjeplog.example"
@@ -50,8 +52,6 @@ def _approve(version: PlanVersion, case, at: dt.datetime, teacher) -> None:
 
 
 def seed(case, users) -> None:
-    from ..extensions import db
-
     teacher, social = users.get(TEACHER), users.get(SOCIAL)
     if teacher is None or social is None:
         return
@@ -67,9 +67,9 @@ def seed(case, users) -> None:
 
     plan = Plan(case_id=case.id, kind="sip", process_key="norrbus", created_by_id=teacher.id)
     first_followup = wd.add_working_days(meeting_day, 10)
-    v1 = PlanVersion(number=1, status=DRAFT, created_by_id=teacher.id, updated_by_id=teacher.id,
+    v1 = PlanVersion(number=1, status=VersionStatus.DRAFT, created_by_id=teacher.id, updated_by_id=teacher.id,
                      content=_sip(teacher, social, meeting_day, first_followup, "Två gånger i veckan"))
-    v2 = PlanVersion(number=2, status=DRAFT, created_by_id=social.id, updated_by_id=social.id,
+    v2 = PlanVersion(number=2, status=VersionStatus.DRAFT, created_by_id=social.id, updated_by_id=social.id,
                      content=_sip(teacher, social, first_followup, today + dt.timedelta(days=40), "Tre gånger i veckan"))
     v2.content["interventions"].append(
         {"what": "Samtal med skolkurator", "unit": "solbackens-skola", "contact": f"solbackens-skola:{teacher.id}",
@@ -80,14 +80,15 @@ def seed(case, users) -> None:
     db.session.flush()
     _approve(v1, case, utcnow() - dt.timedelta(days=20), teacher)
     _approve(v2, case, utcnow() - dt.timedelta(days=1), teacher)
-    v1.status, v1.approved_at = APPROVED, utcnow() - dt.timedelta(days=20)
-    v2.status, v2.approved_at = APPROVED, utcnow() - dt.timedelta(days=1)
+    v1.status, v1.approved_at = VersionStatus.APPROVED, utcnow() - dt.timedelta(days=20)
+    v2.status, v2.approved_at = VersionStatus.APPROVED, utcnow() - dt.timedelta(days=1)
     db.session.flush()
     db.session.add(FollowUp(plan_id=plan.id, from_version_id=v1.id, to_version_id=v2.id, held_on=first_followup,
                             deviations="none", created_by_id=social.id))
 
     draft = Plan(case_id=case.id, kind="barnets_plan", process_key="kronobarn", created_by_id=teacher.id)
-    draft.versions = [PlanVersion(number=1, status=DRAFT, created_by_id=teacher.id, updated_by_id=teacher.id, content={
+    draft.versions = [PlanVersion(number=1, status=VersionStatus.DRAFT, created_by_id=teacher.id,
+                                  updated_by_id=teacher.id, content={
         "background": {"info": "Har nyligen börjat i en ny klass.", "established_on": None},
         "area_halsa": {"child_words": "Jag är trött på eftermiddagarna.", "needs": "", "priority": True},
     })]
@@ -105,6 +106,4 @@ def seed(case, users) -> None:
                            email=social.email, purpose="Föräldrastödet", is_secretary=True),
     ] + [MeetingParticipant(kind="guardian", guardian_id=g.id, name=g.name, email=g.email) for g in case.guardians]
     db.session.add(meeting)
-    from .service import sync_plan_units
-
     sync_plan_units(case)  # the demo consent (portal/consent/demo.py) covers the SIP's units: they get access

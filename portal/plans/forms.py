@@ -9,6 +9,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..formkit import DateField, NoPersonalNumber, PortalForm, strip_filter
 from ..notify.calendar import web_link
+from ..timeutil import STOCKHOLM, today_local
+from .meetings import CHILD_PARTICIPATION
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
@@ -43,8 +45,6 @@ class StepForm(PortalForm):
                        filters=[strip_filter], description="Frivilligt. Skriv inga uppgifter om barnet här.")
 
     def validate_done_on(self, field):
-        from ..timeutil import today_local
-
         if field.data and field.data > today_local():
             raise ValidationError("Datum kan inte vara i framtiden")
 
@@ -85,8 +85,6 @@ class MeetingForm(PortalForm):
         self.booked_start = booked_start
 
     def validate_day(self, field):
-        from ..timeutil import STOCKHOLM
-
         if field.data is None:
             return
         when = dt.datetime.combine(field.data, parse_clock(self.start.data) or dt.time(23, 59))
@@ -96,8 +94,6 @@ class MeetingForm(PortalForm):
             raise ValidationError("Ett möte kan inte bokas bakåt i tiden. Välj en dag och tid som inte har varit än")
 
     def validate_child_participation(self, field):
-        from .meetings import CHILD_PARTICIPATION
-
         if field.data not in {k for k, _ in CHILD_PARTICIPATION}:
             raise ValidationError("Välj ett av alternativen för hur barnet är med")
 
@@ -123,8 +119,8 @@ class ParticipantForm(PortalForm):
     who = SelectField("Vem ska vara med?", validators=[InputRequired("Välj vem som ska vara med")], validate_choice=False)
     purpose = TextAreaField("Syftet med att hen är med", filters=[strip_filter],
                             validators=[Optional(), Length(max=500, message="Syftet får vara högst 500 tecken")],
-                            description="Varför ska just den här professionen vara med? Vad förväntas hen bidra med? "
-                                        "Behövs inte för barnet och vårdnadshavarna.")
+                            description="Behövs för personal: varför ska just den här professionen vara med? Vad "
+                                        "förväntas hen bidra med? Behövs inte för barnet och vårdnadshavarna.")
 
     def validate_who(self, field):
         if field.data not in {v for v, _ in self.who.choices if v}:

@@ -5,18 +5,23 @@ E-mails carry no personal data: the meeting's time, place and a link to log in."
 from __future__ import annotations
 
 import datetime as dt
+from email.utils import parseaddr
 
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from ..audit import record
+from ..audit import log_event
 from ..cases.models import Case
+from ..directory import current_directory
 from ..extensions import db
+from ..formdefs import build_form, get_definition, keys, refuse_over_limit
 from ..notify import contains_personal_number, meeting_ics, queue_email
 from ..notify.calendar import web_link
+from ..notify.delivery import deliveries_by_prefix
 from ..timeutil import STOCKHOLM, local, today_local, utcnow
 from . import rules
-from .models import Meeting, MeetingParticipant, PlanError
+from .consent_gate import withdrawals
+from .models import Meeting, MeetingParticipant, MeetingStatus, PlanError
 from .people import person
 from .process import due_date
 from .service import (case_process, case_schedule, covered, done_map, ensure_process, process_of, record_step,
@@ -32,6 +37,9 @@ CHILD_PARTICIPATION = [
 KIND_LABELS = {"staff": "Personal", "unit": "Enhet", "guardian": "Vårdnadshavare", "child": "Barnet eller den unge",
                "guest": "Utan konto"}
 GUEST_FORM = "meeting_guest"   # forms/meeting_guest.yaml
+GUEST, GUEST_NAME, GUEST_ROLE, GUEST_ROLE_OTHER, GUEST_EMAIL, GUEST_PHONE, FAMILY_AGREED = keys(
+    GUEST_FORM, "guest", "guest__name", "guest__role", "guest__role_other", "guest__email", "guest__phone",
+    "guest__family_agreed")
 NO_CONSENT_FOR_GUESTS = ("Ett giltigt samtycke behövs innan du kan bjuda in någon utan konto. "
                          "Familjen bestämmer vem som får vara med på mötet.")
 
@@ -70,7 +78,9 @@ def date_warnings(case: Case, day: dt.date, meeting: Meeting | None = None) -> l
 
 def meeting_warnings(case: Case, meeting: Meeting) -> list[str]:
     """date_warnings for a planned meeting; none for one held or cancelled."""
-    return date_warnings(case, local(meeting.starts_at).date(), meeting) if meeting.status == "planned" else []
+    if meeting.status != MeetingStatus.PLANNED:
+        return []
+    return date_warnings(case, local(meeting.starts_at).date(), meeting)
 
 
 def participant_problem(case: Case, participant: MeetingParticipant) -> str | None:
@@ -79,7 +89,7 @@ def participant_problem(case: Case, participant: MeetingParticipant) -> str | No
         return NO_CONSENT_FOR_GUESTS
     if participant.kind in ("staff", "unit"):
         if participant.unit_key not in covered(case):
-            return rules.not_covered_message(current_app.extensions["directory"], participant.unit_key)
+            return rules.not_covered_message(current_directory(), participant.unit_key)
         if not participant.purpose.strip():
             return "Skriv syftet med att den här professionen är med på mötet"
     return None
@@ -92,7 +102,7 @@ def create_meeting(case: Case, values: dict, user) -> Meeting:
     update_fields(meeting, values)
     db.session.add(meeting)
     db.session.flush()
-    record("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
+    log_event("meeting.create", case=case, object_type="meeting", object_id=meeting.id)
     return meeting
 
 
@@ -133,7 +143,7 @@ def add_participant(case: Case, meeting: Meeting, who: str, purpose: str, user) 
     meeting.participants.append(p)
     db.session.flush()
     sync_plan_units(case)
-    record("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id, detail=f"typ: {kind}")
+    log_event("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id, detail=f"typ: {kind}")
     return p
 
 
@@ -141,8 +151,13 @@ def save_notes(case: Case, meeting: Meeting, notes: str, share: bool, user) -> i
     """Saves the minutes; with `share`, tells the participants (returns how many, else None)."""
     if notes != meeting.notes:
         meeting.notes = notes
-        record("meeting.notes", case=case, object_type="meeting", object_id=meeting.id)
+        log_event("meeting.notes", case=case, object_type="meeting", object_id=meeting.id)
     return share_notes(case, meeting, user) if share else None
+
+
+def role_choices(meeting: Meeting) -> list[tuple[str, str]]:
+    """Who may chair or take the minutes: the professionals, never the child, a guardian or a guest."""
+    return [(str(p.id), p.name) for p in meeting.participants if p.kind not in rules.FAMILY_KINDS | {"guest"}]
 
 
 def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, case: Case | None = None) -> dict[str, str]:
@@ -150,7 +165,7 @@ def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, 
     chair, secretary = by_id.get(chair_id), by_id.get(secretary_id)
     errors = rules.check_meeting_roles(chair.kind if chair else None, secretary.kind if secretary else None)
     if case is not None:
-        d = current_app.extensions["directory"]
+        d = current_directory()
         for key, p in (("chair", chair), ("secretary", secretary)):
             if p is not None and key not in errors and lost_access(case, p):
                 errors[key] = rules.not_covered_message(d, p.unit_key)
@@ -160,7 +175,7 @@ def set_roles(meeting: Meeting, chair_id: int | None, secretary_id: int | None, 
         p.is_chair = p is chair
         p.is_secretary = p is secretary
     if case is not None:
-        record("meeting.roles", case=case, object_type="meeting", object_id=meeting.id)
+        log_event("meeting.roles", case=case, object_type="meeting", object_id=meeting.id)
     return {}
 
 
@@ -168,8 +183,6 @@ def _organizer(meeting: Meeting) -> tuple[str, str]:
     user = meeting.created_by
     if user is not None:
         return _mailable(user.name), user.email
-    from email.utils import parseaddr
-
     name, address = parseaddr(current_app.config["PORTAL_MAIL_FROM"])
     return name or "Samverkansportalen", address
 
@@ -207,16 +220,33 @@ def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingPartici
     A guest has no account: their file names the unit's contact instead of a link to sign in."""
     word = meeting_word(case)
     recipients = [(_mailable(recipient.name), recipient.email)] if recipient.email else []
-    if recipient.kind == "guest":
-        description = f"{word}. Frågor eller förhinder: kontakta {_guest_contact(case, meeting)}."
-    else:
-        description = (f"{word} i Samverkansportalen. Logga in för att läsa syfte, dagordning och deltagare: "
-                       f"{_link(case, meeting)}")
     return meeting_ics(
         uid=meeting.uid, sequence=meeting.sequence, method=method,
         start=aware(meeting.starts_at), end=aware(meeting.ends_at), summary=word, location=_location(meeting),
         url=_digital_link(meeting) or None, organizer=_organizer(meeting), attendees=recipients,
-        description=description)
+        description=_ics_description(case, meeting, recipient, word))
+
+
+def _family_contact(case: Case) -> dict[str, str]:
+    """Whom the family asks about the meeting: the case's unit (name, phone, e-mail)."""
+    return current_app.extensions["directory"].contact(case.unit_key)
+
+
+def _ics_description(case: Case, meeting: Meeting, recipient: MeetingParticipant, word: str) -> str:
+    """Staff are sent to the portal; a guest and the family have no account there and get whom to ask."""
+    if recipient.kind == "guest":
+        return f"{word}. Frågor eller förhinder: kontakta {_guest_contact(case, meeting)}."
+    if recipient.kind in ("staff", "unit"):
+        return (f"{word} i Samverkansportalen. Logga in för att läsa syfte, dagordning och deltagare: "
+                f"{_link(case, meeting)}")
+    contact = _family_contact(case)
+    ways = ", ".join(part for part in (contact["phone"] and f"telefon {contact['phone']}",
+                                       contact["email"] and f"e-post {contact['email']}") if part)
+    who = _organizer(meeting)[0]
+    text = f"{word}. Har du frågor om mötet eller kan du inte komma? Kontakta {who or contact['name']}"
+    if contact["name"] and ways:
+        text += f" eller {contact['name']}, {ways}"
+    return text + "."
 
 
 def _guest_contact(case: Case, meeting: Meeting) -> str:
@@ -239,6 +269,7 @@ def _context(case: Case, meeting: Meeting, participant: MeetingParticipant) -> d
         "organizer": _organizer(meeting)[0] if participant.kind in ("guardian", "child", "guest") else "",
         "professional": participant.kind in ("staff", "unit"),
         "contact": _guest_contact(case, meeting) if participant.kind == "guest" else "",
+        "family_contact": _family_contact(case) if participant.kind in ("guardian", "child") else None,
     }
 
 
@@ -256,7 +287,7 @@ def _send(case: Case, meeting: Meeting, participant: MeetingParticipant, method:
 def send_invitations(case: Case, meeting: Meeting, user) -> tuple[int, list[str]]:
     """Invites everyone not yet invited to this version of the meeting. (sent, problems)."""
     problems = [m for p in meeting.participants if (m := participant_problem(case, p))]
-    if meeting.status != "planned":
+    if meeting.status != MeetingStatus.PLANNED:
         problems.append("Mötet är inställt eller redan hållet")
     if not meeting.participants:
         problems.append("Lägg till deltagare innan du skickar kallelsen")
@@ -276,7 +307,7 @@ def send_invitations(case: Case, meeting: Meeting, user) -> tuple[int, list[str]
         local_day = local(meeting.invited_at).date()
         record_step(case, "invitation", local_day, user=user, label="Kallelsen skickades i portalen", automatic=True)
     sync_plan_units(case)
-    record("meeting.invite", case=case, object_type="meeting", object_id=meeting.id, detail=f"skickade: {sent}")
+    log_event("meeting.invite", case=case, object_type="meeting", object_id=meeting.id, detail=f"skickade: {sent}")
     return sent, []
 
 
@@ -284,7 +315,7 @@ def reschedule(case: Case, meeting: Meeting, changed_fields: list[str], user) ->
     """After a change of time, place or link: SEQUENCE goes up and the invited get an update."""
     if not changed_fields:
         return 0
-    record("meeting.update", case=case, object_type="meeting", object_id=meeting.id,
+    log_event("meeting.update", case=case, object_type="meeting", object_id=meeting.id,
            detail="fält: " + ", ".join(changed_fields))
     if meeting.invited_at is None or not {"starts_at", "ends_at", "place", "digital_link"} & set(changed_fields):
         return 0
@@ -300,9 +331,9 @@ def reschedule(case: Case, meeting: Meeting, changed_fields: list[str], user) ->
 
 
 def cancel(case: Case, meeting: Meeting, user) -> int:
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         return 0
-    meeting.status = "cancelled"
+    meeting.status = MeetingStatus.CANCELLED
     sent = 0
     if meeting.invited_at is not None:
         meeting.sequence += 1
@@ -312,7 +343,7 @@ def cancel(case: Case, meeting: Meeting, user) -> int:
             if _send(case, meeting, p, "CANCEL", "plans/email/meeting_cancelled", "meeting.cancel") is not None:
                 sent += 1
             p.invited_sequence = meeting.sequence
-    record("meeting.cancel", case=case, object_type="meeting", object_id=meeting.id, detail=f"avbokningar: {sent}")
+    log_event("meeting.cancel", case=case, object_type="meeting", object_id=meeting.id, detail=f"avbokningar: {sent}")
     return sent
 
 
@@ -320,7 +351,7 @@ def remove_participant(case: Case, meeting: Meeting, participant: MeetingPartici
                        consent_ended: bool = False) -> None:
     """Someone already invited gets a cancellation of their own (consent_ended: because their
     unit is no longer covered by a consent; the e-mail says so, without a link they cannot open)."""
-    if participant.invited_sequence is not None and meeting.status == "planned":
+    if participant.invited_sequence is not None and meeting.status == MeetingStatus.PLANNED:
         meeting.sequence += 1
         _send(case, meeting, participant, "CANCEL", "plans/email/meeting_cancelled", "meeting.cancel",
               extra={"consent_ended": True, "link": ""} if consent_ended and participant.is_professional else None)
@@ -330,7 +361,7 @@ def remove_participant(case: Case, meeting: Meeting, participant: MeetingPartici
     meeting.participants.remove(participant)
     db.session.flush()
     sync_plan_units(case)
-    record("meeting.participant_remove", case=case, object_type="meeting", object_id=meeting.id,
+    log_event("meeting.participant_remove", case=case, object_type="meeting", object_id=meeting.id,
            detail="samtycket gäller inte längre" if consent_ended else "")
 
 
@@ -350,7 +381,7 @@ def remove_uncovered_participants(case: Case) -> int:
     ok = covered(case)
     removed = 0
     for meeting in db.session.scalars(select(Meeting).where(Meeting.case_id == case.id,
-                                                            Meeting.status == "planned")).all():
+                                                            Meeting.status == MeetingStatus.PLANNED)).all():
         for participant in [p for p in meeting.participants if lost_access(case, p, ok)]:
             remove_participant(case, meeting, participant, None, consent_ended=True)
             removed += 1
@@ -359,8 +390,6 @@ def remove_uncovered_participants(case: Case) -> int:
 
 def participant_deliveries(meeting: Meeting) -> dict[int, object]:
     """{participant id: Delivery of the latest invitation, update or cancellation sent to them}."""
-    from ..notify.delivery import deliveries_by_prefix
-
     latest: dict[int, object] = {}
     for key, delivery in deliveries_by_prefix(f"meeting:{meeting.id}:").items():
         parts = key.split(":")
@@ -373,8 +402,6 @@ def participant_deliveries(meeting: Meeting) -> dict[int, object]:
 
 def withdrawal_notices(case: Case, meeting: Meeting) -> list[tuple[dt.date, list[str]]]:
     """[(withdrawn on, [units no longer covered])] for withdrawals since the meeting was planned."""
-    from .consent_gate import withdrawals
-
     ok = covered(case)
     since = local(meeting.created_at).date()
     return [(w.withdrawn_on, [u for u in w.unit_keys if u not in ok and u != case.unit_key])
@@ -385,7 +412,7 @@ def report_absence(case: Case, meeting: Meeting, participant: MeetingParticipant
     participant.absent = True
     participant.absence_reported_at = utcnow()
     participant.absence_note = note[:500]
-    record("meeting.absence", case=case, object_type="meeting", object_id=meeting.id, detail="förhinder anmält")
+    log_event("meeting.absence", case=case, object_type="meeting", object_id=meeting.id, detail="förhinder anmält")
     organizer = meeting.created_by
     if organizer is not None and organizer.email and (user is None or organizer.id != user.id):
         queue_email(organizer.email, "plans/email/absence", {"link": _link(case, meeting), "word": meeting_word(case)},
@@ -394,9 +421,9 @@ def report_absence(case: Case, meeting: Meeting, participant: MeetingParticipant
 
 
 def mark_held(case: Case, meeting: Meeting, user) -> None:
-    meeting.status = "held"
+    meeting.status = MeetingStatus.HELD
     record_step(case, "meeting", local(meeting.starts_at).date(), user=user, label="Mötet hölls", automatic=True)
-    record("meeting.held", case=case, object_type="meeting", object_id=meeting.id)
+    log_event("meeting.held", case=case, object_type="meeting", object_id=meeting.id)
 
 
 def on_notes_shared(app, listener, audience=None) -> None:
@@ -421,50 +448,53 @@ def share_notes(case: Case, meeting: Meeting, user) -> int:
                         kind="meeting.notes", case_id=case.id,
                         dedupe_key=f"meeting.notes:{meeting.id}:{p.id}:{meeting.notes_shared_at:%Y%m%d%H%M%S}")
             sent += 1
-    record("meeting.notes_share", case=case, object_type="meeting", object_id=meeting.id, detail=f"mottagare: {sent}")
+    log_event("meeting.notes_share", case=case, object_type="meeting", object_id=meeting.id, detail=f"mottagare: {sent}")
     for listener in current_app.extensions.get("plans.notes_shared", []):
         sent += listener(case, meeting)
     return sent
 
 
+def on_consent_withdrawn(consent) -> None:
+    """Withdrawal listener: the units no longer covered lose their plan access at once, and
+    their staff leave the case's planned meetings with a calendar cancellation."""
+    case = db.session.get(Case, consent.case_id)
+    if case is not None:
+        remove_uncovered_participants(case)
+        sync_plan_units(case)
 # --- guests: participants without an account (forms/meeting_guest.yaml) ---------------------------
 
 def guest_form(**kwargs):
-    from ..formdefs import build_form, get_definition
-
     return build_form(get_definition(GUEST_FORM), **kwargs)
 
 
 def guest_errors(case: Case, meeting: Meeting, form) -> dict[str, str]:
-    """What the form's own validation cannot know: a valid consent of the case (the family decides
-    who takes part; the staff member also confirms that they agreed to this person), the role when
-    "annan" is chosen, and an address already among the participants. {field name: message}."""
+    """What the form's own validation cannot know (the role when "annan" is chosen is the YAML's
+    required_if): a valid consent of the case (the family decides who takes part; the staff member
+    also confirms that they agreed to this person), and an address already among the participants.
+    {field name: message}."""
     errors = {}
     if not covered(case):
-        errors["guest__family_agreed"] = NO_CONSENT_FOR_GUESTS
-    if form["guest__role"].data == "annan" and not form["guest__role_other"].data:
-        errors["guest__role_other"] = "Skriv vilken roll personen har"
-    address = (form["guest__email"].data or "").lower()
+        errors[FAMILY_AGREED.name] = NO_CONSENT_FOR_GUESTS
+    address = (form[GUEST_EMAIL.name].data or "").lower()
     if address and any(p.email.lower() == address for p in meeting.participants):
-        errors["guest__email"] = "Den här e-postadressen finns redan bland deltagarna"
+        errors[GUEST_EMAIL.name] = "Den här e-postadressen finns redan bland deltagarna"
     return errors
 
 
 def add_guest(case: Case, meeting: Meeting, form, user) -> MeetingParticipant:
     """Adds a guest from a validated form (guest_errors empty). The invitation goes with the next
     "Skicka kallelsen", as for everyone else."""
-    from ..formdefs import get_definition, refuse_over_limit
-
     definition = get_definition(GUEST_FORM)
     data = form.to_record()
     refuse_over_limit(definition, data)
-    guest = data["guest"]
-    roles = dict(next(f.choices for f in definition.section("guest").fields if f.key == "role"))
-    role = guest["role_other"] if guest["role"] == "annan" else roles.get(guest["role"], "")
-    participant = MeetingParticipant(kind="guest", name=guest["name"], email=guest["email"], phone=guest["phone"] or "",
-                                     guest_role=role, family_agreed_by_id=user.id)
+    guest = GUEST.of(data)
+    roles = dict(GUEST_ROLE.field_def(definition).choices)
+    chosen = guest[GUEST_ROLE.key]
+    role = guest[GUEST_ROLE_OTHER.key] if chosen == "annan" else roles.get(chosen, "")
+    participant = MeetingParticipant(kind="guest", name=guest[GUEST_NAME.key], email=guest[GUEST_EMAIL.key],
+                                     phone=guest[GUEST_PHONE.key] or "", guest_role=role, family_agreed_by_id=user.id)
     meeting.participants.append(participant)
     db.session.flush()
-    record("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id,
+    log_event("meeting.participant_add", case=case, object_type="meeting", object_id=meeting.id,
            detail="typ: guest, familjen har sagt ja")
     return participant

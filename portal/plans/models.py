@@ -11,11 +11,24 @@ from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, e
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import DomainError
+from ..enums import LabelledStrEnum
 from ..extensions import db
 from ..timeutil import utcnow
 
-DRAFT, PROPOSED, APPROVED = "draft", "proposed", "approved"
-VERSION_STATUS_LABELS = {DRAFT: "Utkast", PROPOSED: "Väntar på godkännande", APPROVED: "Godkänd"}
+
+class VersionStatus(LabelledStrEnum):
+    """A plan version's status."""
+    DRAFT = "draft", "Utkast"
+    PROPOSED = "proposed", "Väntar på godkännande"
+    APPROVED = "approved", "Godkänd"
+
+
+class MeetingStatus(LabelledStrEnum):
+    PLANNED = "planned", "Planerat"
+    HELD = "held", "Hållet"
+    CANCELLED = "cancelled", "Inställt"
+
+
 PLAN_KIND_LABELS = {"sip": "Samordnad individuell plan (SIP)", "barnets_plan": "Barnets plan"}
 
 
@@ -92,7 +105,7 @@ class Plan(db.Model):
 
     @property
     def current_approved(self) -> PlanVersion | None:
-        approved = [v for v in self.versions if v.status == APPROVED]
+        approved = [v for v in self.versions if v.status == VersionStatus.APPROVED]
         return approved[-1] if approved else None
 
     def version(self, number: int) -> PlanVersion | None:
@@ -111,7 +124,7 @@ class PlanVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column()
-    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    status: Mapped[str] = mapped_column(String(20), default=VersionStatus.DRAFT)
     content: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -126,21 +139,21 @@ class PlanVersion(db.Model):
 
     @property
     def status_label(self) -> str:
-        return VERSION_STATUS_LABELS.get(self.status, self.status)
+        return VersionStatus.label_of(self.status)
 
     @property
     def is_approved(self) -> bool:
-        return self.status == APPROVED
+        return self.status == VersionStatus.APPROVED
 
     @property
     def editable(self) -> bool:
-        return self.status in (DRAFT, PROPOSED)
+        return self.status in (VersionStatus.DRAFT, VersionStatus.PROPOSED)
 
 
 def _was_approved(target) -> bool:
     history = inspect(target).attrs.status.history
     before = list(history.unchanged) + list(history.deleted)
-    return APPROVED in before
+    return VersionStatus.APPROVED in before
 
 
 @event.listens_for(PlanVersion, "before_update")
@@ -254,7 +267,7 @@ class Meeting(db.Model):
     child_voice_by: Mapped[str] = mapped_column(String(200), default="")
     agenda: Mapped[str] = mapped_column(Text, default="")
     lead_time_agreed: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(20), default="planned")  # planned | held | cancelled
+    status: Mapped[str] = mapped_column(String(20), default=MeetingStatus.PLANNED)
     uid: Mapped[str] = mapped_column(String(191), unique=True, default=new_uid)
     sequence: Mapped[int] = mapped_column(default=0)
     invited_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -1,17 +1,21 @@
 """The case panel (process, steps, plans, meetings) and the start-page section (steps due)."""
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, url_for
 from sqlalchemy import select
 
 from ..cases.access import visible_cases_query
-from ..cases.models import Case
+from ..cases.models import Case, CaseStatus
+from ..directory import current_directory
 from ..extensions import db
+from ..guidance.routes import current_content
 from ..timeutil import local, today_local
-from .forms import ConfirmForm
-from .models import CaseProcess, Meeting
-from .process import next_step
 from . import service
+from . import service
+from .forms import ConfirmForm
+from . import service
+from .models import CaseProcess, Meeting, MeetingStatus
+from .process import StepStatus, next_step
 
 START_LIMIT = 200
 
@@ -20,11 +24,7 @@ def source_url(source) -> str | None:
     """The guideline page (and heading) a step's rule comes from, when the guidance feature is installed."""
     if not source.guideline or "guidance.guideline" not in current_app.view_functions:
         return None
-    from flask import url_for
-
     try:
-        from ..guidance.routes import current_content
-
         guideline = current_content().guidelines.get(source.guideline)
     except Exception:  # the guidance content is not loadable: show the heading as text
         return None
@@ -53,7 +53,7 @@ def case_panel(case, user) -> dict:
         "flagged": [s for s in states if s.flagged], "plans": plans, "meetings": meetings,
         "local": local, "confirm": ConfirmForm(), "processes": service.processes(),
         "consent_available": service.consent_gate.available(), "covered": service.covered(case),
-        "directory": current_app.extensions["directory"], "source_url": source_url,
+        "directory": current_directory(), "source_url": source_url,
         "late_meetings": _late_meetings(meetings, states),
         "consent_reopened": service.consent_reopened_on(case) if process is not None else None,
         "plan_uncovered": {p.id: service.uncovered_plan_units(case, p) for p in plans if p.is_open},
@@ -71,16 +71,17 @@ def next_step_panel(case, user) -> dict:
 def _late_meetings(meetings, states) -> dict[int, object]:
     """{meeting id: the meeting step's state} for planned meetings after the step's deadline."""
     state = next((s for s in states if s.step.key == "meeting"), None)
-    if state is None or state.status == "done" or state.due is None:
+    if state is None or state.status == StepStatus.DONE or state.due is None:
         return {}
-    return {m.id: state for m in meetings if m.status == "planned" and local(m.starts_at).date() > state.due}
+    return {m.id: state for m in meetings
+            if m.status == MeetingStatus.PLANNED and local(m.starts_at).date() > state.due}
 
 
 def start_section(user) -> dict | None:
     """Mina ärenden: steps that are overdue or soon due in the open cases the user can see."""
     if not user.works_with_cases:
         return None
-    query = (visible_cases_query(user).where(Case.status == "open")
+    query = (visible_cases_query(user).where(Case.status == CaseStatus.OPEN)
              .where(Case.id.in_(select(CaseProcess.case_id))).order_by(Case.id).limit(START_LIMIT))
     today = today_local()
     items = []
@@ -89,5 +90,5 @@ def start_section(user) -> dict | None:
         for state in states:
             if state.flagged:
                 items.append((case, state))
-    items.sort(key=lambda cs: (cs[1].status != "overdue", cs[1].due))
+    items.sort(key=lambda cs: (cs[1].status != StepStatus.OVERDUE, cs[1].due))
     return {"entries": items, "today": today}

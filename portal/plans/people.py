@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..accounts.models import User, UserUnit
+from ..directory import current_directory
 from ..extensions import db
 
 
@@ -28,11 +28,11 @@ class Person:
 
     @property
     def unit_label(self) -> str:
-        return current_app.extensions["directory"].unit_label(self.unit_key)
+        return current_directory().unit_label(self.unit_key)
 
     @property
     def unit_name(self) -> str:
-        d = current_app.extensions["directory"]
+        d = current_directory()
         return d.units[self.unit_key].name if self.unit_key in d.units else self.unit_key
 
     @property

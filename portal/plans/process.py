@@ -7,7 +7,7 @@ relative to another step (N working days or N weeks after it), relative to a pla
     processes = load_processes(content_dir)              # {key: Process}
     states = schedule(processes["norrbus"], done={"consent": StepDone(date(2026, 12, 21))},
                       planned={}, today=date(2026, 12, 22))
-    [s.status for s in states]   # "done", "overdue", "soon", "pending", "waiting", "open"
+    [s.status for s in states]   # StepStatus: done, overdue, soon, pending, waiting, open
 """
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..directory.loader import DirectoryError, read_yaml_with_lines
+from ..enums import LabelledStrEnum
+from ..templating import swedish_date
+from ..yaml_lines import line_of
 from . import working_days as wd
 
 FOLDER = "processes"
@@ -115,7 +118,7 @@ def load_process(path: Path) -> Process:
     data = read_yaml_with_lines(path)
 
     def fail(node, problem):
-        raise ProcessError(path, node.get("__line__") if isinstance(node, dict) else None, problem)
+        raise ProcessError(path, line_of(node), problem)
 
     def text(node, key, what, required=True):
         value = node.get(key) if isinstance(node, dict) else None
@@ -213,10 +216,20 @@ class StepDone:
     note: str = ""
 
 
+class StepStatus(LabelledStrEnum):
+    """Where a process step stands today (computed, never stored)."""
+    DONE = "done", "Klart"
+    OVERDUE = "overdue", "Försenat"
+    SOON = "soon", "Snart dags"
+    PENDING = "pending", "Planerat"
+    WAITING = "waiting", "Väntar på tidigare steg"
+    OPEN = "open", "Ingen tidsgräns"
+
+
 @dataclass(frozen=True)
 class StepState:
     step: Step
-    status: str                  # done | overdue | soon | pending | waiting | open
+    status: StepStatus
     due: dt.date | None = None
     done: StepDone | None = None
     explanation: str = ""        # how the deadline was counted, in Swedish
@@ -224,26 +237,14 @@ class StepState:
 
     @property
     def flagged(self) -> bool:
-        return self.status in ("overdue", "soon")
+        return self.status in (StepStatus.OVERDUE, StepStatus.SOON)
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-
-STATUS_LABELS = {
-    "done": "Klart",
-    "overdue": "Försenat",
-    "soon": "Snart dags",
-    "pending": "Planerat",
-    "waiting": "Väntar på tidigare steg",
-    "open": "Ingen tidsgräns",
-}
+        return self.status.label
 
 
 def _sv(day: dt.date) -> str:
-    from ..templating import swedish_date
-
     return swedish_date(day, with_weekday=True)
 
 
@@ -255,8 +256,6 @@ def _skipped_text(start: dt.date, end: dt.date) -> str:
     skipped = [(d, r) for d, r in wd.skipped_days(start, end) if r not in ("lördag", "söndag")]
     if not skipped:
         return ""
-    from ..templating import swedish_date
-
     return " Räknas inte som arbetsdagar: " + ", ".join(f"{r} {swedish_date(d)}" for d, r in skipped) + "."
 
 
@@ -320,19 +319,19 @@ def schedule(process: Process, done: dict[str, StepDone], planned: dict[str, dt.
         record = done.get(step.key)
         if record is not None:
             late = wd.working_days_between(due, record.on) if due and record.on > due else 0
-            states.append(StepState(step, "done", due, record, why, late))
+            states.append(StepState(step, StepStatus.DONE, due, record, why, late))
             continue
         if due is None:
             waiting = step.deadline is not None and bool(step.deadline.after) and step.deadline.after not in done \
                 and not (acute and step.deadline.acute)
-            states.append(StepState(step, "waiting" if waiting else "open", None, None, why))
+            states.append(StepState(step, StepStatus.WAITING if waiting else StepStatus.OPEN, None, None, why))
             continue
         if today > due:
-            states.append(StepState(step, "overdue", due, None, why, wd.working_days_between(due, today)))
+            states.append(StepState(step, StepStatus.OVERDUE, due, None, why, wd.working_days_between(due, today)))
         elif wd.working_days_between(today, due) <= process.soon_working_days:
-            states.append(StepState(step, "soon", due, None, why))
+            states.append(StepState(step, StepStatus.SOON, due, None, why))
         else:
-            states.append(StepState(step, "pending", due, None, why))
+            states.append(StepState(step, StepStatus.PENDING, due, None, why))
     return states
 
 
@@ -350,5 +349,5 @@ class NextStep:
 
 def next_step(states: list[StepState]) -> NextStep:
     """The first open step of a schedule (with its deadline and who does it) and the overdue steps."""
-    open_steps = [s for s in states if s.status != "done"]
-    return NextStep(open_steps[0] if open_steps else None, tuple(s for s in open_steps if s.status == "overdue"))
+    open_steps = [s for s in states if s.status != StepStatus.DONE]
+    return NextStep(open_steps[0] if open_steps else None, tuple(s for s in open_steps if s.status == StepStatus.OVERDUE))

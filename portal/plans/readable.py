@@ -6,15 +6,32 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import current_app
-
+from ..directory import current_directory
+from ..formdefs import keys
 from ..timeutil import local
-from .definitions import areas_of, plan_definition
+from .definitions import PLAN_KINDS, areas_of, plan_definition
 from .models import Plan, PlanVersion
 from .people import Person, person
 from .service import followup_of, with_current_contacts
 
 SCHEMA = "samverkansportalen.plan/1"
+
+# The fields a reader sees (each plan kind has some of its own; absent ones read as empty).
+(INTERVENTIONS, WHAT, UNIT, CONTACT, PERFORMER, START, FREQUENCY, DURATION, COST, FOLLOWS_UP, OTHERS, NO_FURTHER,
+ NO_FURTHER_UNIT, REASONING, CHILD_VIEW, GUARDIAN_VIEW, LEAD_SERVICE, OVERALL_AUTHORITY, COORDINATOR, PLAN_OWNER,
+ FOLLOWUP_DATE, FOLLOWUP_TIME, FOLLOWUP_PLACE) = keys(
+    PLAN_KINDS, "interventions", "interventions__what", "interventions__unit", "interventions__contact",
+    "interventions__performer", "interventions__start", "interventions__frequency", "interventions__duration",
+    "interventions__cost", "interventions__followup", "others__measures", "no_further", "no_further__unit",
+    "no_further__reasoning", "family__child", "family__guardians", "roles__lead_service", "roles__overall_authority",
+    "roles__coordinator", "roles__plan_owner", "followup__date", "followup__time", "followup__place")
+PRIORITY, CONVENER, SIP_ESTABLISHED_ON, NEEDS, STRENGTHS = keys(
+    "sip", "interventions__priority", "followup__convener", "plan__established_on", "needs__needs", "needs__strengths")
+(AREA, VIEWS, VIEW_AREA, VIEW_WHO, VIEW_TEXT, CHILD_WELFARE_LEAD, BACKGROUND, ESTABLISHED_ON, AREA_CHILD_WORDS,
+ AREA_NEEDS, AREA_PRIORITY) = keys(
+    "barnets_plan", "interventions__area", "views", "views__area", "views__who", "views__text",
+    "roles__child_welfare_lead", "background__info", "background__established_on", "area_fields__child_words",
+    "area_fields__needs", "area_fields__priority")
 
 
 def _date(value) -> dt.date | None:
@@ -106,7 +123,7 @@ class ReadablePlan:
 
 def readable(plan: Plan, version: PlanVersion) -> ReadablePlan:
     definition = plan_definition(plan.kind)
-    d = current_app.extensions["directory"]
+    d = current_directory()
     content, replaced = with_current_contacts(plan, version.content or {})
     area_titles = {a.key: a.title for a in areas_of(definition)}
     labels = {f"{s.key}.{f.key}": f.label for s in definition.sections for f in s.fields}
@@ -115,50 +132,49 @@ def readable(plan: Plan, version: PlanVersion) -> ReadablePlan:
         return d.units[key].name if key in d.units else (d.unit_label(key) if key else "")
 
     interventions = []
-    for e in content.get("interventions") or []:
-        unit = e.get("unit") or ""
+    for e in INTERVENTIONS.of(content) or []:
+        unit = e.get(UNIT.key) or ""
         service = d.service_of(unit) if unit in d.units else None
-        cost = e.get("cost") or ""
+        cost = e.get(COST.key) or ""
+        area = e.get(AREA.key) or ""
         interventions.append(Intervention(
-            area_key=e.get("area") or "", area_title=area_titles.get(e.get("area") or "", ""), what=e.get("what") or "",
+            area_key=area, area_title=area_titles.get(area, ""), what=e.get(WHAT.key) or "",
             unit_key=unit, unit_name=unit_name(unit), service_key=service.key if service else "",
             service_name=service.name if service else "",
             authority_name=d.authorities[service.authority_key].name if service else "",
-            contact=person(e.get("contact")), performer=e.get("performer") or "", start=_date(e.get("start")),
-            frequency=e.get("frequency") or "", duration=e.get("duration") or "", cost_key=cost,
-            cost_name=d.authorities[cost].name if cost in d.authorities else cost, followup=e.get("followup") or "",
-            priority=bool(e.get("priority"))))
+            contact=person(e.get(CONTACT.key)), performer=e.get(PERFORMER.key) or "", start=_date(e.get(START.key)),
+            frequency=e.get(FREQUENCY.key) or "", duration=e.get(DURATION.key) or "", cost_key=cost,
+            cost_name=d.authorities[cost].name if cost in d.authorities else cost,
+            followup=e.get(FOLLOWS_UP.key) or "", priority=bool(e.get(PRIORITY.key))))
     areas = []
     for a in areas_of(definition):
         values = content.get(f"area_{a.key}") or {}
-        areas.append(Area(a.key, a.title, values.get("child_words") or "", values.get("needs") or "",
-                          bool(values.get("priority")),
-                          [(v.get("who") or "", v.get("text") or "") for v in content.get("views") or []
-                           if v.get("area") == a.key],
+        areas.append(Area(a.key, a.title, values.get(AREA_CHILD_WORDS.key) or "", values.get(AREA_NEEDS.key) or "",
+                          bool(values.get(AREA_PRIORITY.key)),
+                          [(v.get(VIEW_WHO.key) or "", v.get(VIEW_TEXT.key) or "") for v in VIEWS.of(content) or []
+                           if v.get(VIEW_AREA.key) == a.key],
                           [i for i in interventions if i.area_key == a.key]))
-    roles = content.get("roles") or {}
-    followup = content.get("followup") or {}
-    family = content.get("family") or {}
-    lead = roles.get("lead_service") or ""
-    overall = roles.get("overall_authority") or ""
+    lead = LEAD_SERVICE.of(content) or ""
+    overall = OVERALL_AUTHORITY.of(content) or ""
     return ReadablePlan(
         plan=plan, version=version, title=definition.title, kind=plan.kind,
-        established_on=_date((content.get("plan") or content.get("background") or {}).get("established_on")),
-        background=(content.get("background") or {}).get("info") or "",
-        needs=(content.get("needs") or {}).get("needs") or "",
-        strengths=(content.get("needs") or {}).get("strengths") or "",
-        others=(content.get("others") or {}).get("measures") or "",
-        no_further=[(d.unit_label(e.get("unit")) if e.get("unit") in d.units else (e.get("unit") or ""),
-                     e.get("reasoning") or "") for e in content.get("no_further") or []],
-        child_view=family.get("child") or "",
-        guardian_view=family.get("guardians") or "",
+        established_on=_date(SIP_ESTABLISHED_ON.of(content) or ESTABLISHED_ON.of(content)),
+        background=BACKGROUND.of(content) or "",
+        needs=NEEDS.of(content) or "",
+        strengths=STRENGTHS.of(content) or "",
+        others=OTHERS.of(content) or "",
+        no_further=[(d.unit_label(e.get(NO_FURTHER_UNIT.key)) if e.get(NO_FURTHER_UNIT.key) in d.units
+                     else (e.get(NO_FURTHER_UNIT.key) or ""), e.get(REASONING.key) or "")
+                    for e in NO_FURTHER.of(content) or []],
+        child_view=CHILD_VIEW.of(content) or "",
+        guardian_view=GUARDIAN_VIEW.of(content) or "",
         areas=areas, interventions=interventions,
-        coordinator=person(roles.get("coordinator")), plan_owner=person(roles.get("plan_owner")),
-        child_welfare_lead=person(roles.get("child_welfare_lead")), convener=person(followup.get("convener")),
+        coordinator=person(COORDINATOR.of(content)), plan_owner=person(PLAN_OWNER.of(content)),
+        child_welfare_lead=person(CHILD_WELFARE_LEAD.of(content)), convener=person(CONVENER.of(content)),
         lead_service_key=lead, lead_service=d.services[lead].name if lead in d.services else lead,
         overall_authority=d.authorities[overall].name if overall in d.authorities else overall,
-        followup_date=_date(followup.get("date")), followup_time=followup.get("time") or "",
-        followup_place=followup.get("place") or "", replaced_contacts=replaced, labels=labels)
+        followup_date=_date(FOLLOWUP_DATE.of(content)), followup_time=FOLLOWUP_TIME.of(content) or "",
+        followup_place=FOLLOWUP_PLACE.of(content) or "", replaced_contacts=replaced, labels=labels)
 
 
 # --- JSON export for journal systems ----------------------------------------------------------------
@@ -166,7 +182,7 @@ def readable(plan: Plan, version: PlanVersion) -> ReadablePlan:
 def _person_json(p: Person | None):
     if p is None:
         return None
-    d = current_app.extensions["directory"]
+    d = current_directory()
     return {"name": p.name, "email": p.email, "unit": p.unit_key,
             "unit_name": d.units[p.unit_key].name if p.unit_key in d.units else p.unit_key}
 

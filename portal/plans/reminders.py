@@ -10,15 +10,19 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..audit import record
-from ..cases.models import Case
+from ..audit import log_event
+from ..cases.models import Case, CaseStatus
 from ..extensions import db
+from ..formdefs import keys
 from ..notify import queue_email
 from ..notify.models import OutboxMessage
 from ..timeutil import today_local
 from .models import CaseProcess
 from .people import person
 from . import service
+from .definitions import PLAN_KINDS
+
+COORDINATOR, = keys(PLAN_KINDS, "roles__coordinator")
 
 
 @dataclass
@@ -33,7 +37,7 @@ def recipient(case: Case):
     for plan in reversed(service.plans_of(case)):
         for version in reversed(plan.versions):
             content, _ = service.with_current_contacts(plan, version.content or {})
-            coordinator = person((content.get("roles") or {}).get("coordinator"))
+            coordinator = person(COORDINATOR.of(content))
             if coordinator is not None and coordinator.active:
                 return coordinator.name, coordinator.email
     opener = db.session.get(User, case.opened_by_id)
@@ -46,7 +50,7 @@ def send_reminders(today: dt.date | None = None) -> Result:
     today = today or today_local()
     result = Result()
     cases = db.session.scalars(select(Case).join(CaseProcess, CaseProcess.case_id == Case.id)
-                               .where(Case.status == "open").order_by(Case.id)).all()
+                               .where(Case.status == CaseStatus.OPEN).order_by(Case.id)).all()
     with current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"]):
         for case in cases:
             _, states = service.case_schedule(case, today)
@@ -65,7 +69,7 @@ def send_reminders(today: dt.date | None = None) -> Result:
                     continue
                 queue_email(to[1], "plans/email/reminder", {"state": state, "link": link, "today": today},
                             kind="plans.reminder", case_id=case.id, dedupe_key=key)
-                record("plan.reminder", case=case, object_type="step", object_id=state.step.key, actor="system",
+                log_event("plan.reminder", case=case, object_type="step", object_id=state.step.key, actor="system",
                        detail=state.status)
                 result.queued += 1
             db.session.commit()

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from ..audit import record_and_commit
+from ..audit import log_event_and_commit
 from ..cases.access import load_case
 from ..extensions import db
 from ..formdefs import handle_repeat_buttons, limit_errors
@@ -24,7 +24,7 @@ from .definitions import plan_definition
 from .diff import diff_records
 from .forms import (AbsenceForm, ConfirmForm, ContactChangeForm, FamilyApprovalForm, FollowUpForm, MeetingForm,
                     NotesForm, ParticipantForm, ProcessForm, RolesForm, StepForm, parse_clock)
-from .models import APPROVED, PROPOSED, Meeting
+from .models import Meeting, VersionStatus
 from .people import person, staff_at_units
 from .readable import export_json, readable
 
@@ -117,16 +117,16 @@ def plan_latest(case, plan):
 
 
 def _editor_context(case, plan, version, form, extra_errors=()):
-    record_ = form.to_record()
+    record = form.to_record()
     process = service.process_of(case)
     applies = process.applies if process else (lambda rule: False)
     return {
         "case": case, "plan": plan, "version": version, "form": form, "extra_errors": list(extra_errors),
         # Each routine's own plan rules only (content/processes/*.yaml, plan_rules).
-        "lead": service.lead_suggestion(record_) if applies("lead_service") else None,
-        "priority_warning": (service.rules.priority_warning(service.priority_count(plan, record_))
+        "lead": service.lead_suggestion(record) if applies("lead_service") else None,
+        "priority_warning": (service.rules.priority_warning(service.priority_count(plan, record))
                              if applies("priorities") else None),
-        "coordinator_advice": service.coordinator_advice(case, record_) if applies("social_services_coordinates") else None,
+        "coordinator_advice": service.coordinator_advice(case, record) if applies("social_services_coordinates") else None,
         "covered": service.covered(case), "directory": service.directory(),
         "consent_available": service.consent_gate.available(),
         "definition": form.definition,
@@ -174,17 +174,17 @@ def edit(case, plan, version):
             flash("Utkastet är sparat." if changed else "Inget nytt att spara.", "success")
         elif "submit" in request.form:
             ok = form.validate()
-            record_ = service.apply_defaults(form.to_record())
-            errors = service.rule_errors(case, plan, record_)
+            record = service.apply_defaults(form.to_record())
+            errors = service.rule_errors(case, plan, record)
             if ok and not errors:
                 with saving():
-                    service.save_content(case, version, record_, current_user, detail="sparat för godkännande")
+                    service.save_content(case, version, record, current_user, detail="sparat för godkännande")
                     service.propose(case, version, current_user)
                 flash("Planen är sparad och skickad för godkännande till familjen och de verksamheter som deltar.", "success")
                 return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
             # Keep what was typed: save it as the draft, then show the errors.
             with saving():
-                service.save_content(case, version, record_, current_user, detail="utkast med fel")
+                service.save_content(case, version, record, current_user, detail="utkast med fel")
             service.attach_errors(form, errors)
             extra_errors = _entry_errors_to_summary(form)
             status = 400
@@ -196,7 +196,7 @@ def edit(case, plan, version):
             return redirect(url_for("plans.edit", ref=case.ref, plan_id=plan.id, number=version.number))
     else:
         form = service.build_plan_form(case, plan, version)
-        record_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id, detail="redigering")
+        log_event_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id, detail="redigering")
     service.narrow_choices(form, case)
     return render_template("plans/edit.html", **_editor_context(case, plan, version, form, extra_errors)), status
 
@@ -206,12 +206,12 @@ def edit(case, plan, version):
 @load_plan
 @load_version
 def view(case, plan, version):
-    record_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id)
+    log_event_and_commit("plan.view", case=case, object_type="plan_version", object_id=version.id)
     my_units = [a.unit_key for a in version.approvals
                 if a.party == "unit" and not a.done and a.unit_key in current_user.unit_keys]
     family_waiting = [a for a in version.approvals if a.party != "unit" and not a.done]
     family_form = None
-    if version.status == PROPOSED and family_waiting:
+    if version.status == VersionStatus.PROPOSED and family_waiting:
         family_form = FamilyApprovalForm()
         family_form.approval.choices = [("", "Välj")] + [(str(a.id), _family_label(a)) for a in family_waiting]
         family_form.signed_on.process(None, today_local())
@@ -240,7 +240,7 @@ def approve(case, plan, version):
     if not saved:
         return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
     flash("Planen är godkänd för " + service.directory().unit_label(unit_key) + "."
-          + (" Alla har godkänt – versionen är nu låst." if version.status == APPROVED else ""), "success")
+          + (" Alla har godkänt – versionen är nu låst." if version.status == VersionStatus.APPROVED else ""), "success")
     return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=version.number))
 
 
@@ -280,7 +280,7 @@ def plan_pdf_args(case, plan, version) -> tuple[str, dict]:
 def pdf(case, plan, version):
     template, context = plan_pdf_args(case, plan, version)
     data = render_pdf(template, **context)
-    record_and_commit("plan.print", case=case, object_type="plan_version", object_id=version.id, detail="pdf")
+    log_event_and_commit("plan.print", case=case, object_type="plan_version", object_id=version.id, detail="pdf")
     return pdf_response(data, f"plan-{case.ref}-v{version.number}.pdf")
 
 
@@ -290,7 +290,7 @@ def pdf(case, plan, version):
 @load_version
 def export(case, plan, version):
     data = export_json(case, plan, version)
-    record_and_commit("plan.export", case=case, object_type="plan_version", object_id=version.id, detail="json")
+    log_event_and_commit("plan.export", case=case, object_type="plan_version", object_id=version.id, detail="json")
     response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="plan-{case.ref}-v{version.number}.json"'
     return response
@@ -306,7 +306,7 @@ def history(case, plan):
     for previous, current in zip(plan.versions, plan.versions[1:]):
         steps.append((previous, current, diff_records(definition, previous.content or {}, current.content or {}, show),
                       service.followup_of(current)))
-    record_and_commit("plan.view", case=case, object_type="plan", object_id=plan.id, detail="historik")
+    log_event_and_commit("plan.view", case=case, object_type="plan", object_id=plan.id, detail="historik")
     return render_template("plans/history.html", case=case, plan=plan, steps=list(reversed(steps)))
 
 
@@ -315,7 +315,7 @@ def history(case, plan):
 @load_plan
 def followup(case, plan):
     last = plan.latest
-    if last is None or last.status != APPROVED:
+    if last is None or last.status != VersionStatus.APPROVED:
         flash("En uppföljning startar från en godkänd version. Den senaste versionen är inte godkänd än.", "info")
         return redirect(url_for("plans.view", ref=case.ref, plan_id=plan.id, number=last.number if last else 1))
     form = FollowUpForm()
@@ -455,7 +455,7 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
     guest_form = guest_form or meeting_service.guest_form(formdata=MultiDict())
     participant_form.who.choices = _participant_choices(case, meeting)
     roles_form = roles_form or RolesForm(formdata=None)
-    pros = [(str(p.id), p.name) for p in meeting.participants]
+    pros = meeting_service.role_choices(meeting)
     roles_form.chair.choices = [("", "Välj")] + pros
     roles_form.secretary.choices = [("", "Välj")] + pros
     if roles_form.chair.data is None and meeting.chair:
@@ -481,7 +481,7 @@ def _meeting_page(case, meeting, participant_form=None, roles_form=None, absence
 @load_case
 @load_meeting
 def meeting_view(case, meeting):
-    record_and_commit("meeting.view", case=case, object_type="meeting", object_id=meeting.id)
+    log_event_and_commit("meeting.view", case=case, object_type="meeting", object_id=meeting.id)
     return _meeting_page(case, meeting)
 
 
@@ -540,7 +540,7 @@ def participant_remove(case, meeting, participant):
 @load_meeting
 def meeting_roles(case, meeting):
     form = RolesForm()
-    pros = [(str(p.id), p.name) for p in meeting.participants]
+    pros = meeting_service.role_choices(meeting)
     form.chair.choices = form.secretary.choices = [("", "Välj")] + pros
     if form.validate_on_submit():
         with saving(form):  # set_roles changes nothing when it answers with errors

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..directory.loader import PLAN_OWNER_SECTORS, SECTORS, Directory
+from ..templating import swedish_date
+from .process import StepStatus
+from .working_days import non_working_reason
 
 PRIORITY_LIMIT = 3
 FAMILY_KINDS = {"child", "guardian"}
@@ -182,16 +185,13 @@ def meeting_date_warnings(day, meeting_state=None, process_name: str = "", invit
     None); and an invitation step counted back from the meeting (`invitation`: (step, due,
     explanation) or None) whose last day is before `today`. Each names the deadline, how it was
     counted and the rule it comes from."""
-    from ..templating import swedish_date
-    from .working_days import non_working_reason
-
     warnings = []
     reason = non_working_reason(day)
     if reason:
         warnings.append(f"{swedish_date(day, with_weekday=True).capitalize()} är {reason}, som inte är en arbetsdag. "
                         "Kontrollera att alla kan komma, eller välj en annan dag.")
     state = meeting_state
-    if state is not None and state.status != "done" and state.due is not None and day > state.due:
+    if state is not None and state.status != StepStatus.DONE and state.due is not None and day > state.due:
         warnings.append(f"Mötet ligger efter tidsgränsen: {state.step.label} senast "
                         f"{swedish_date(state.due, with_weekday=True)}. {state.explanation}"
                         + _rule_text(process_name, state.step.source))

@@ -9,26 +9,36 @@ import logging
 from flask import current_app, url_for
 from sqlalchemy import delete, select
 
-from ..audit import record
+from ..audit import log_event
 from ..cases.models import Case, Guardian
+from ..directory import current_directory
 from ..extensions import db
-from ..formdefs import build_form, refuse_over_limit
+from ..formdefs import build_form, keys, refuse_over_limit
 from ..formdefs.wtf import display_value as formdefs_display
+from ..notify import queue_email
+from ..notify.delivery import deliveries_by_prefix
 from ..timeutil import local, today_local, utcnow
 from . import consent_gate, rules
-from .definitions import areas_of, plan_definition
-from .models import (APPROVED, DRAFT, PROPOSED, CaseProcess, ContactChange, FollowUp, Meeting, Plan, PlanApproval,
-                     PlanError, PlanUnit, PlanVersion, PlanVersionLocked, StepRecord)
+from .definitions import PLAN_KINDS, areas_of, plan_definition
+from .family_links import send_links
+from .models import (CaseProcess, ContactChange, FollowUp, Meeting, MeetingStatus, Plan, PlanApproval, PlanError,
+                     PlanUnit, PlanVersion, PlanVersionLocked, StepRecord, VersionStatus)
 from .people import Person, parse_value, person, staff_at_units, unit_of
 from .process import Process, StepDone, load_processes, schedule
 
 log = logging.getLogger("portal.plans")
 
-PERSON_FIELDS = {"roles": ("coordinator", "plan_owner", "child_welfare_lead"), "followup": ("convener",)}
+INTERVENTIONS, UNIT, CONTACT, COST, ROLES, COORDINATOR, PLAN_OWNER, FOLLOWUP_DATE = keys(
+    PLAN_KINDS, "interventions", "interventions__unit", "interventions__contact", "interventions__cost", "roles",
+    "roles__coordinator", "roles__plan_owner", "followup__date")
+PRIORITY, CONVENER = keys("sip", "interventions__priority", "followup__convener")
+CHILD_WELFARE_LEAD, AREA_PRIORITY = keys("barnets_plan", "roles__child_welfare_lead", "area_fields__priority")
+# The fields that name a person (read when present: each plan kind has some of them).
+PERSON_FIELDS = (COORDINATOR, PLAN_OWNER, CHILD_WELFARE_LEAD, CONVENER)
 
 
 def directory():
-    return current_app.extensions["directory"]
+    return current_directory()
 
 
 # --- processes ------------------------------------------------------------------------------------
@@ -89,10 +99,10 @@ def set_process(case: Case, key: str, acute: bool, user) -> CaseProcess:
     if chosen is None:
         chosen = CaseProcess(case_id=case.id, process_key=key, acute=acute, chosen_by_id=user.id)
         db.session.add(chosen)
-        record("process.choose", case=case, object_type="process", object_id=key, detail=f"akut: {'ja' if acute else 'nej'}")
+        log_event("process.choose", case=case, object_type="process", object_id=key, detail=f"akut: {'ja' if acute else 'nej'}")
     elif (chosen.process_key, chosen.acute) != (key, acute):
         chosen.process_key, chosen.acute, chosen.chosen_by_id, chosen.chosen_at = key, acute, user.id, utcnow()
-        record("process.choose", case=case, object_type="process", object_id=key, detail=f"akut: {'ja' if acute else 'nej'}")
+        log_event("process.choose", case=case, object_type="process", object_id=key, detail=f"akut: {'ja' if acute else 'nej'}")
     return chosen
 
 
@@ -127,7 +137,7 @@ def record_step(case: Case, key: str, on: dt.date, *, user=None, label: str = ""
     existing.automatic = automatic
     existing.recorded_by_id = user.id if user is not None else None
     db.session.flush()
-    record("process.step", case=case, object_type="step", object_id=key, user=user,
+    log_event("process.step", case=case, object_type="step", object_id=key, user=user,
            actor="" if user is not None else "system", detail="automatiskt" if automatic else "registrerat")
     return existing
 
@@ -137,7 +147,7 @@ def remove_step(case: Case, key: str) -> bool:
     if existing is None:
         return False
     db.session.delete(existing)
-    record("process.step_undo", case=case, object_type="step", object_id=key)
+    log_event("process.step_undo", case=case, object_type="step", object_id=key)
     return True
 
 
@@ -183,7 +193,7 @@ def _current_approved_versions(case: Case) -> list[PlanVersion]:
 
 
 def next_meeting(case: Case) -> Meeting | None:
-    return db.session.scalar(select(Meeting).where(Meeting.case_id == case.id, Meeting.status == "planned")
+    return db.session.scalar(select(Meeting).where(Meeting.case_id == case.id, Meeting.status == MeetingStatus.PLANNED)
                              .order_by(Meeting.starts_at))
 
 
@@ -194,7 +204,7 @@ def planned_map(case: Case) -> dict[str, dt.date]:
         planned["meeting"] = local(meeting.starts_at).date()
     dates = []
     for version in _current_approved_versions(case):
-        value = (version.content.get("followup") or {}).get("date")
+        value = FOLLOWUP_DATE.of(version.content)
         if value:
             try:
                 dates.append(dt.date.fromisoformat(value))
@@ -253,10 +263,11 @@ def create_plan(case: Case, user, kind: str | None = None) -> Plan:
         set_process(case, key, False, user)
         process = processes()[key]
     plan = Plan(case_id=case.id, kind=kind, process_key=process.key if process else "", created_by_id=user.id)
-    plan.versions.append(PlanVersion(number=1, status=DRAFT, content={}, created_by_id=user.id, updated_by_id=user.id))
+    plan.versions.append(PlanVersion(number=1, status=VersionStatus.DRAFT, content={}, created_by_id=user.id,
+                                     updated_by_id=user.id))
     db.session.add(plan)
     db.session.flush()
-    record("plan.create", case=case, object_type="plan", object_id=plan.id, detail=f"typ: {kind}")
+    log_event("plan.create", case=case, object_type="plan", object_id=plan.id, detail=f"typ: {kind}")
     return plan
 
 
@@ -357,42 +368,39 @@ def narrow_choices(form, case: Case) -> None:
         field.choices = [("", "Välj")] + options
 
 
-def apply_defaults(record_: dict) -> dict:
+def apply_defaults(record: dict) -> dict:
     """Kostnadsansvaret följer ansvaret: an empty cost field becomes the responsible unit's authority."""
-    for entry in record_.get("interventions") or []:
-        if not entry.get("cost") and entry.get("unit"):
-            entry["cost"] = rules.default_cost_authority(directory(), entry["unit"])
-    return record_
+    for entry in INTERVENTIONS.of(record, []):
+        if not entry.get(COST.key) and entry.get(UNIT.key):
+            entry[COST.key] = rules.default_cost_authority(directory(), entry[UNIT.key])
+    return record
 
 
-def rule_errors(case: Case, plan: Plan, record_: dict) -> list[tuple[str, str]]:
+def rule_errors(case: Case, plan: Plan, record: dict) -> list[tuple[str, str]]:
     """[(form field id, Swedish message)] for the plan rules the form itself cannot check."""
     d = directory()
     ok_units = covered(case)
     errors: list[tuple[str, str]] = []
-    for i, entry in enumerate(record_.get("interventions") or []):
-        unit = entry.get("unit") or ""
+    for i, entry in enumerate(INTERVENTIONS.of(record, [])):
+        unit = entry.get(UNIT.key) or ""
         if unit and unit not in ok_units:
-            errors.append((f"interventions-{i}-unit", rules.not_covered_message(d, unit)))
-        contact = entry.get("contact") or ""
+            errors.append((UNIT.entry_name(i), rules.not_covered_message(d, unit)))
+        contact = entry.get(CONTACT.key) or ""
         contact_unit = unit_of(contact)
         if contact and contact_unit not in ok_units:
-            errors.append((f"interventions-{i}-contact", rules.not_covered_message(d, contact_unit)))
+            errors.append((CONTACT.entry_name(i), rules.not_covered_message(d, contact_unit)))
         elif contact and unit in d.units and contact_unit in d.units and \
                 d.service_of(contact_unit).key != d.service_of(unit).key:
-            errors.append((f"interventions-{i}-contact",
+            errors.append((CONTACT.entry_name(i),
                            f"Kontaktpersonen ska arbeta i den verksamhet som ansvarar för insatsen "
                            f"({d.service_of(unit).name})."))
-    for section, keys in PERSON_FIELDS.items():
-        values = record_.get(section) or {}
-        for key in keys:
-            unit = unit_of(values.get(key))
-            if values.get(key) and unit not in ok_units:
-                errors.append((f"{section}__{key}", rules.not_covered_message(d, unit)))
-    roles = record_.get("roles") or {}
-    for field_key, message in rules.check_roles(d, unit_of(roles.get("coordinator")), unit_of(roles.get("plan_owner")),
+    for field in PERSON_FIELDS:
+        value = field.of(record)
+        if value and unit_of(value) not in ok_units:
+            errors.append((field.name, rules.not_covered_message(d, unit_of(value))))
+    for field_key, message in rules.check_roles(d, unit_of(COORDINATOR.of(record)), unit_of(PLAN_OWNER.of(record)),
                                                 require_coordinator=False).items():
-        errors.append((f"roles__{field_key}", message))
+        errors.append((f"{ROLES.name}__{field_key}", message))
     return errors
 
 
@@ -409,40 +417,40 @@ def attach_errors(form, errors: list[tuple[str, str]]) -> None:
             field.errors = list(field.errors or []) + [message]
 
 
-def priority_count(plan: Plan, record_: dict) -> int:
+def priority_count(plan: Plan, record: dict) -> int:
     if plan.kind == "barnets_plan":
-        return sum(1 for key, value in record_.items() if key.startswith("area_") and (value or {}).get("priority"))
-    return sum(1 for e in record_.get("interventions") or [] if e.get("priority"))
+        return sum(1 for key, value in record.items()
+                   if key.startswith("area_") and (value or {}).get(AREA_PRIORITY.key))
+    return sum(1 for e in INTERVENTIONS.of(record, []) if e.get(PRIORITY.key))
 
 
-def lead_suggestion(record_: dict) -> rules.LeadSuggestion:
-    return rules.suggest_lead_service(directory(), [e.get("unit") for e in record_.get("interventions") or []])
+def lead_suggestion(record: dict) -> rules.LeadSuggestion:
+    return rules.suggest_lead_service(directory(), [e.get(UNIT.key) for e in INTERVENTIONS.of(record, [])])
 
 
-def coordinator_advice(case: Case, record_: dict) -> str | None:
-    roles = record_.get("roles") or {}
-    return rules.social_services_advice(directory(), unit_of(roles.get("coordinator")),
-                                        [e.get("unit") for e in record_.get("interventions") or []],
+def coordinator_advice(case: Case, record: dict) -> str | None:
+    return rules.social_services_advice(directory(), unit_of(COORDINATOR.of(record)),
+                                        [e.get(UNIT.key) for e in INTERVENTIONS.of(record, [])],
                                         placed="placement" in step_records(case))
 
 
-def save_content(case: Case, version: PlanVersion, record_: dict, user, *, detail: str) -> bool:
+def save_content(case: Case, version: PlanVersion, record: dict, user, *, detail: str) -> bool:
     """Saves the version's content (a draft or a proposal being edited). Returns True when it changed.
 
     Editing a proposed version takes it back to a draft and clears the approvals given so far."""
     if not version.editable:
         raise ValueError("only drafts and proposals can be edited")
-    refuse_over_limit(plan_definition(version.plan.kind), record_)  # the editor has refused it (limit_errors)
-    if record_ == (version.content or {}):
+    refuse_over_limit(plan_definition(version.plan.kind), record)  # the editor has refused it (limit_errors)
+    if record == (version.content or {}):
         return False
-    version.content = copy.deepcopy(record_)
+    version.content = copy.deepcopy(record)
     version.updated_at, version.updated_by_id = utcnow(), user.id
-    if version.status == PROPOSED:
-        version.status, version.proposed_at = DRAFT, None
+    if version.status == VersionStatus.PROPOSED:
+        version.status, version.proposed_at = VersionStatus.DRAFT, None
         for approval in list(version.approvals):
             db.session.delete(approval)
         detail += "; godkännanden nollställda"
-    record("plan.update", case=case, object_type="plan_version", object_id=version.id, detail=detail)
+    log_event("plan.update", case=case, object_type="plan_version", object_id=version.id, detail=detail)
     return True
 
 
@@ -466,12 +474,12 @@ def contact_replacements(plan: Plan) -> dict[int, Person]:
     return result
 
 
-def with_current_contacts(plan: Plan, record_: dict) -> tuple[dict, list[dict]]:
+def with_current_contacts(plan: Plan, record: dict) -> tuple[dict, list[dict]]:
     """The record with replaced contact persons applied, and what was replaced (for a note)."""
     mapping = contact_replacements(plan)
     if not mapping:
-        return record_, []
-    result = copy.deepcopy(record_)
+        return record, []
+    result = copy.deepcopy(record)
     replaced = []
 
     def swap(value):
@@ -482,19 +490,17 @@ def with_current_contacts(plan: Plan, record_: dict) -> tuple[dict, list[dict]]:
             return new.value
         return value
 
-    for entry in result.get("interventions") or []:
-        entry["contact"] = swap(entry.get("contact"))
-    for section, keys in PERSON_FIELDS.items():
-        for key in keys:
-            if (result.get(section) or {}).get(key):
-                result[section][key] = swap(result[section][key])
+    for entry in INTERVENTIONS.of(result, []):
+        entry[CONTACT.key] = swap(entry.get(CONTACT.key))
+    for field in PERSON_FIELDS:
+        if field.of(result):
+            result[field.section][field.key] = swap(field.of(result))
     return result, replaced
 
 
-def contacts_in(record_: dict) -> list[str]:
-    values = [e.get("contact") for e in record_.get("interventions") or [] if e.get("contact")]
-    for section, keys in PERSON_FIELDS.items():
-        values += [(record_.get(section) or {}).get(k) for k in keys if (record_.get(section) or {}).get(k)]
+def contacts_in(record: dict) -> list[str]:
+    values = [e.get(CONTACT.key) for e in INTERVENTIONS.of(record, []) if e.get(CONTACT.key)]
+    values += [field.of(record) for field in PERSON_FIELDS if field.of(record)]
     return list(dict.fromkeys(values))
 
 
@@ -510,17 +516,16 @@ def change_contact(case: Case, plan: Plan, old_value: str, new_value: str, user)
         if updated != latest.content:
             latest.content = updated
             latest.updated_at, latest.updated_by_id = utcnow(), user.id
-    record("plan.contact_change", case=case, object_type="plan", object_id=plan.id, detail="kontaktperson bytt")
+    log_event("plan.contact_change", case=case, object_type="plan", object_id=plan.id, detail="kontaktperson bytt")
     sync_plan_units(case)
     return change
 
 
 # --- approvals ------------------------------------------------------------------------------------------
 
-def participating_units(record_: dict) -> list[str]:
-    units = [e.get("unit") for e in record_.get("interventions") or []]
-    roles = record_.get("roles") or {}
-    units += [unit_of(roles.get("coordinator")), unit_of(roles.get("plan_owner"))]
+def participating_units(record: dict) -> list[str]:
+    units = [e.get(UNIT.key) for e in INTERVENTIONS.of(record, [])]
+    units += [unit_of(COORDINATOR.of(record)), unit_of(PLAN_OWNER.of(record))]
     return [u for u in dict.fromkeys(units) if u]
 
 
@@ -538,9 +543,9 @@ def family_approvers(case: Case) -> list[tuple[str, Guardian | None]]:
 
 def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
     """Asks every participating unit and the family to approve the version."""
-    if version.status != DRAFT:
+    if version.status != VersionStatus.DRAFT:
         raise ValueError("only a draft can be proposed")
-    version.status, version.proposed_at = PROPOSED, utcnow()
+    version.status, version.proposed_at = VersionStatus.PROPOSED, utcnow()
     for approval in list(version.approvals):
         db.session.delete(approval)
     db.session.flush()
@@ -554,12 +559,10 @@ def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
         else:
             version.approvals.append(PlanApproval(party=party, name=case.child_name, email=case.email or ""))
     db.session.flush()
-    record("plan.propose", case=case, object_type="plan_version", object_id=version.id,
+    log_event("plan.propose", case=case, object_type="plan_version", object_id=version.id,
            detail=f"godkännanden: {len(version.approvals)}")
     _notify_plan_people(case, version, "plans/email/approval_request", "plan.approval_request",
                         [a.unit_key for a in version.approvals if a.party == "unit"], exclude_user=user)
-    from .family import send_links
-
     send_links(case, version, "plans/email/family_approval_request", "plan.family_link")
     return version.approvals
 
@@ -567,10 +570,10 @@ def propose(case: Case, version: PlanVersion, user) -> list[PlanApproval]:
 def approve_for_unit(case: Case, version: PlanVersion, unit_key: str, user) -> PlanApproval:
     """PlanError when the version is not proposed, the user is not in the unit or nothing waits for it."""
     approval = next((a for a in version.approvals if a.party == "unit" and a.unit_key == unit_key and not a.done), None)
-    if version.status != PROPOSED or unit_key not in user.unit_keys or approval is None:
+    if version.status != VersionStatus.PROPOSED or unit_key not in user.unit_keys or approval is None:
         raise PlanError("Det finns inget godkännande som väntar på din enhet.")
     approval.approved_at, approval.approved_by_id, approval.method = utcnow(), user.id, "inloggad personal"
-    record("plan.approve", case=case, object_type="plan_version", object_id=version.id, unit_key=unit_key,
+    log_event("plan.approve", case=case, object_type="plan_version", object_id=version.id, unit_key=unit_key,
            detail="enhet godkände")
     finish_if_complete(case, version, user)
     return approval
@@ -579,34 +582,32 @@ def approve_for_unit(case: Case, version: PlanVersion, unit_key: str, user) -> P
 def approve_for_family_in_person(case: Case, version: PlanVersion, approval: PlanApproval, on: dt.date, user) -> None:
     """A guardian or the young person signed the plan on paper at the meeting (Bilaga 2: Underskrifter);
     the staff member records it."""
-    if version.status != PROPOSED or approval.version_id != version.id or approval.party == "unit" or approval.done:
+    if (version.status != VersionStatus.PROPOSED or approval.version_id != version.id or approval.party == "unit"
+            or approval.done):
         raise ValueError("nothing to record")
     approval.approved_at = dt.datetime.combine(on, dt.time(12, 0))
     approval.approved_by_id, approval.method = user.id, "underskrift på papper"
-    record("plan.approve", case=case, object_type="plan_version", object_id=version.id,
+    log_event("plan.approve", case=case, object_type="plan_version", object_id=version.id,
            detail=f"{'vårdnadshavare' if approval.party == 'guardian' else 'barnet/den unge'} godkände på papper")
     finish_if_complete(case, version, user)
 
 
 def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
-    if version.status != PROPOSED or not version.approvals or not all(a.done for a in version.approvals):
+    if version.status != VersionStatus.PROPOSED or not version.approvals or not all(a.done for a in version.approvals):
         return False
-    version.status, version.approved_at = APPROVED, utcnow()
+    version.status, version.approved_at = VersionStatus.APPROVED, utcnow()
     db.session.flush()
-    record("plan.approved", case=case, object_type="plan_version", object_id=version.id, user=user,
+    log_event("plan.approved", case=case, object_type="plan_version", object_id=version.id, user=user,
            actor="" if user is not None else "system", detail=f"version {version.number}")
     day = today_local()
     if version.number == 1:
         record_step(case, "plan", day, user=user, label="Planen godkändes", automatic=True)
-    roles = version.content.get("roles") or {}
-    if roles.get("coordinator") and not rules.check_roles(directory(), unit_of(roles.get("coordinator")),
-                                                        unit_of(roles.get("plan_owner"))):
+    coordinator = COORDINATOR.of(version.content)
+    if coordinator and not rules.check_roles(directory(), unit_of(coordinator), unit_of(PLAN_OWNER.of(version.content))):
         record_step(case, "coordinator", day, user=user, label="Utsedd i den godkända planen", automatic=True)
     sync_plan_units(case)
     _notify_plan_people(case, version, "plans/email/plan_approved", "plan.approved",
                         participating_units(version.content or {}))
-    from .family import send_links
-
     send_links(case, version, "plans/email/family_plan_approved", "plan.family_link")
     return True
 
@@ -620,7 +621,8 @@ def plan_people(case: Case, version: PlanVersion, unit_keys) -> list[Person]:
     ok = covered(case)
     content, _ = with_current_contacts(version.plan, version.content or {})
     found: list[Person] = [p for p in (person(v) for v in contacts_in(content)) if p is not None and p.active]
-    meetings = db.session.scalars(select(Meeting).where(Meeting.case_id == case.id, Meeting.status != "cancelled")).all()
+    meetings = db.session.scalars(select(Meeting).where(Meeting.case_id == case.id,
+                                                        Meeting.status != MeetingStatus.CANCELLED)).all()
     found += [Person(m.user_id, m.unit_key, m.name, m.email) for meeting in meetings for m in meeting.participants
               if m.kind == "staff" and m.user_id is not None and m.unit_key and m.email]
     for unit in unit_keys:
@@ -632,8 +634,6 @@ def plan_people(case: Case, version: PlanVersion, unit_keys) -> list[Person]:
 def _notify_plan_people(case: Case, version: PlanVersion, template: str, kind: str, unit_keys,
                         exclude_user=None) -> None:
     """E-mail (no personal data) to plan_people(): a link to the plan, once per person."""
-    from ..notify import queue_email
-
     link = current_app.config["PORTAL_BASE_URL"] + url_for(
         "plans.view", ref=case.ref, plan_id=version.plan_id, number=version.number)
     sent = set()
@@ -650,24 +650,22 @@ def _notify_plan_people(case: Case, version: PlanVersion, template: str, kind: s
 def start_followup(case: Case, plan: Plan, held_on: dt.date, deviations: str, user) -> PlanVersion:
     """Uppföljning: a new draft version from the last approved one (with today's contact persons)."""
     last = plan.latest
-    if last is None or last.status != APPROVED:
+    if last is None or last.status != VersionStatus.APPROVED:
         raise ValueError("a follow-up starts from an approved version")
     content, _ = with_current_contacts(plan, copy.deepcopy(last.content or {}))
-    new = PlanVersion(number=last.number + 1, status=DRAFT, content=content, created_by_id=user.id,
+    new = PlanVersion(number=last.number + 1, status=VersionStatus.DRAFT, content=content, created_by_id=user.id,
                       updated_by_id=user.id)
     plan.versions.append(new)
     db.session.flush()
     db.session.add(FollowUp(plan_id=plan.id, from_version_id=last.id, to_version_id=new.id, held_on=held_on,
                             deviations=deviations, created_by_id=user.id))
-    record("plan.followup", case=case, object_type="plan_version", object_id=new.id,
+    log_event("plan.followup", case=case, object_type="plan_version", object_id=new.id,
            detail=f"version {new.number}; avvikelser: {deviations}")
     return new
 
 
 def version_deliveries(version: PlanVersion) -> list:
     """What became of the e-mails about a version (approval requests, family links, approved)."""
-    from ..notify.delivery import deliveries_by_prefix
-
     found = {}
     for kind in ("plan.approval_request", "plan.approved", "plan.family_link"):
         found.update(deliveries_by_prefix(f"{kind}:{version.id}:"))
@@ -720,17 +718,6 @@ def units_for_case(case: Case) -> set[str]:
     return {u for u in rows if u in ok}
 
 
-def on_consent_withdrawn(consent) -> None:
-    """Withdrawal listener: the units no longer covered lose their plan access at once, and
-    their staff leave the case's planned meetings with a calendar cancellation."""
-    case = db.session.get(Case, consent.case_id)
-    if case is not None:
-        from .meetings import remove_uncovered_participants
-
-        remove_uncovered_participants(case)
-        sync_plan_units(case)
-
-
 def withdrawal_notices(case: Case, plan: Plan) -> list[tuple[dt.date, list[str]]]:
     """[(withdrawn on, [units of the plan no longer covered])] for "Samtycket återkallades …"."""
     ok = covered(case)
@@ -760,7 +747,7 @@ def uncovered_plan_units(case: Case, plan: Plan) -> list[str]:
 
 def delete_draft_plan(case: Case, plan: Plan) -> None:
     kept = PlanError("En plan med en godkänd version sparas och kan inte tas bort.")
-    if any(v.status == APPROVED for v in plan.versions):
+    if any(v.status == VersionStatus.APPROVED for v in plan.versions):
         raise kept
     db.session.execute(delete(PlanApproval).where(PlanApproval.version_id.in_([v.id for v in plan.versions])))
     db.session.delete(plan)
@@ -768,4 +755,4 @@ def delete_draft_plan(case: Case, plan: Plan) -> None:
         db.session.flush()
     except PlanVersionLocked:  # approved meanwhile
         raise kept from None
-    record("plan.delete", case=case, object_type="plan", object_id=plan.id)
+    log_event("plan.delete", case=case, object_type="plan", object_id=plan.id)

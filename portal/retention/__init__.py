@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from ..audit.log import register_labels
     from .cli import retention
 
     app.cli.add_command(retention)
-    register_labels({"retention.run": "Gallring enligt gallringsreglerna"})
+    register_labels(app, {"retention.run": "Gallring enligt gallringsreglerna"})

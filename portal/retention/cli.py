@@ -19,6 +19,7 @@ def retention():
 @with_appcontext
 def run(dry_run: bool):
     """Radera, avidentifiera eller töm det som har passerat sin gallringstid."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .policy import RetentionPolicyError
     from .run import run_retention
 
@@ -26,6 +27,7 @@ def run(dry_run: bool):
         result = run_retention(dry_run=dry_run)
     except RetentionPolicyError as exc:
         raise click.ClickException(f"Gallringsreglerna kan inte läsas: {exc}") from None
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .policy import ACTION_DONE_LABELS
 
     click.echo("Gallring, provkörning (inget ändras):" if dry_run else "Gallring:")

@@ -7,25 +7,30 @@ import datetime as dt
 from sqlalchemy import Table, select, update
 
 from ..extensions import db
+from ..formdefs import keys
 from ..timeutil import today_local
 
 MARK = "_deidentified"
 # The only answers kept: the ones the compilation and the inbox filter on.
-KEPT_ANSWERS = {"event": ("event_date", "concerned_unit", "kind")}
+KEPT_ANSWERS = keys("deviation_report", "event__event_date", "event__concerned_unit", "event__kind")
 
 
 def closed_report_ids(reports: Table, cutoff: dt.datetime, *, include_done: bool) -> list[int]:
+    # local: deviations is an optional feature; its statuses are read only when its rule runs
+    from ..deviations.lifecycle import DeviationStatus
+
     c = reports.c
-    rows = db.session.execute(select(c.id, c.record).where(c.status == "closed", c.closed_at.is_not(None),
+    rows = db.session.execute(select(c.id, c.record).where(c.status == DeviationStatus.CLOSED, c.closed_at.is_not(None),
                                                             c.closed_at < cutoff).order_by(c.id)).all()
     return [row.id for row in rows if include_done or MARK not in (row.record or {})]
 
 
 def kept_record(record: dict, today: dt.date) -> dict:
     kept = {MARK: today.isoformat()}
-    for section, keys in KEPT_ANSWERS.items():
-        values = (record or {}).get(section) or {}
-        kept[section] = {k: values.get(k) for k in keys if k in values}
+    for field in KEPT_ANSWERS:
+        values = kept.setdefault(field.section, {})
+        if field.key in ((record or {}).get(field.section) or {}):
+            values[field.key] = field.of(record)
     return kept
 
 

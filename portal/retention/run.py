@@ -20,8 +20,13 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import Table, and_, delete, func, or_, select, text, update
 
+from ..audit import log_event
+from ..audit.models import AuditEvent, retention_permit
+from ..cases.models import Case, CaseStatus
 from ..extensions import db
+from ..notify.models import MessageStatus, OutboxMessage as M
 from ..timeutil import utcnow
+from .deidentify import closed_report_ids, deidentify_reports
 from .policy import ACTION_LABELS, Policy, Rule, load_policy
 
 log = logging.getLogger("portal.retention")
@@ -80,8 +85,6 @@ def current_policy() -> Policy:
 
 def run_retention(*, now: dt.datetime | None = None, dry_run: bool = False, policy: Policy | None = None) -> RunResult:
     """Apply the policy at `now` (naive UTC; default: now). With dry_run nothing changes."""
-    from ..audit.models import retention_permit
-
     now = now or utcnow()
     policy = policy or current_policy()
     result = RunResult(dry_run=dry_run, at=now, types=[])
@@ -106,9 +109,7 @@ def run_retention(*, now: dt.datetime | None = None, dry_run: bool = False, poli
         log.info("retention %s %s%s: %d%s", rule.record_type, rule.action, " (dry run)" if dry_run else "",
                  outcome.count, "".join(f", {k}={v}" for k, v in sorted(outcome.extra.items())))
     if not dry_run:
-        from ..audit import record
-
-        record("retention.run", object_type="retention", actor="system", user=None, unit_key="",
+        log_event("retention.run", object_type="retention", actor="system", user=None, unit_key="",
                detail=result.summary())
         db.session.commit()
         _compact_sqlite()
@@ -180,9 +181,7 @@ def _chunks(values: list, size: int = CHUNK):
 
 @handler("closed_cases")
 def _closed_cases(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResult) -> int:
-    from ..cases.models import Case
-
-    ids = db.session.scalars(select(Case.id).where(Case.status == "closed", Case.closed_at.is_not(None),
+    ids = db.session.scalars(select(Case.id).where(Case.status == CaseStatus.CLOSED, Case.closed_at.is_not(None),
                                                    Case.closed_at < cutoff).order_by(Case.id)).all()
     if dry_run or not ids:
         return len(ids)
@@ -194,16 +193,20 @@ def _consents(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResul
     consents = _table("consents")
     if consents is None:
         return 0  # the consent feature is not installed
+    # local: consent is an optional feature; its statuses are read only when its rule runs
+    from ..consent.models import ConsentStatus
+
     c = consents.c
     ended = func.coalesce(c.withdrawn_at, c.declined_at, c.expired_at)
     ids = db.session.scalars(select(c.id).where(or_(
         # withdrawn, said no to, or marked expired
-        and_(c.status.in_(("withdrawn", "declined", "expired")), ended.is_not(None), ended < cutoff),
+        and_(c.status.in_((ConsentStatus.WITHDRAWN, ConsentStatus.DECLINED, ConsentStatus.EXPIRED)),
+             ended.is_not(None), ended < cutoff),
         # past its period even if nobody marked it expired (or never signed by everyone)
-        and_(c.status.in_(("valid", "pending", "expired")), c.valid_until.is_not(None),
-             c.valid_until < cutoff.date()),
+        and_(c.status.in_((ConsentStatus.VALID, ConsentStatus.PENDING, ConsentStatus.EXPIRED)),
+             c.valid_until.is_not(None), c.valid_until < cutoff.date()),
         # a draft nobody sent
-        and_(c.status == "draft", c.updated_at < cutoff),
+        and_(c.status == ConsentStatus.DRAFT, c.updated_at < cutoff),
     )).order_by(c.id)).all()
     if dry_run or not ids:
         return len(ids)
@@ -215,8 +218,6 @@ def _deviation_reports(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: 
     reports = _table("deviation_reports")
     if reports is None:
         return 0  # the deviations feature is not installed
-    from .deidentify import closed_report_ids, deidentify_reports
-
     ids = closed_report_ids(reports, cutoff, include_done=rule.action == "delete")
     if dry_run or not ids:
         return len(ids)
@@ -227,10 +228,8 @@ def _deviation_reports(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: 
 
 @handler("outbox")
 def _outbox(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResult) -> int:
-    from ..notify.models import FAILED, SENT, OutboxMessage as M
-
     done_at = func.coalesce(M.sent_at, M.created_at)
-    where = (M.status.in_((SENT, FAILED)), done_at < cutoff, M.to_addr != "")
+    where = (M.status.in_((MessageStatus.SENT, MessageStatus.FAILED)), done_at < cutoff, M.to_addr != "")
     if dry_run:
         return db.session.scalar(select(func.count()).select_from(M).where(*where))
     return db.session.execute(
@@ -240,8 +239,6 @@ def _outbox(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResult)
 
 @handler("audit_log")
 def _audit_log(rule: Rule, cutoff: dt.datetime, dry_run: bool, outcome: TypeResult) -> int:
-    from ..audit.models import AuditEvent
-
     if dry_run:
         return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.at < cutoff))
     return db.session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff)

@@ -7,17 +7,17 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from ..audit.log import register_labels
     from ..cases.panels import register_case_panel
+    from .cli import exports
     from .routes import bp
 
     app.register_blueprint(bp)
-    from .cli import exports
-
     app.cli.add_command(exports)
-    register_labels({"subject_access.report": "Registerutdrag togs fram",
-                     "subject_access.download": "Förberett registerutdrag hämtades"})
-    register_case_panel(90, "subject_access/_panel.html", _panel)
+    register_labels(app, {"subject_access.report": "Registerutdrag togs fram",
+                          "subject_access.download": "Förberett registerutdrag hämtades"})
+    register_case_panel(app, 90, "subject_access/_panel.html", _panel)
 
 
 def _panel(case, user):

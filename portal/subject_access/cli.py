@@ -4,6 +4,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from ..worker_loop import until_signalled
+
 
 @click.group()
 def exports():
@@ -16,6 +18,7 @@ def exports():
 @with_appcontext
 def run(once: bool, interval: float):
     """Skapa väntande registerutdrag (i en slinga tills processen stoppas, eller en gång med --once)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
     from .exports import build_waiting, delete_expired, run_loop
 
     if once:
@@ -23,8 +26,6 @@ def run(once: bool, interval: float):
         removed = delete_expired()
         click.echo(f"Klara utdrag: {ready}. Borttagna efter sista dag: {removed}.")
         return
-    from ..worker_loop import until_signalled
-
     click.echo("Utdragsarbetaren skapar registerutdrag. Avsluta med Ctrl+C.")
     until_signalled(lambda stop: run_loop(stop, interval))
     click.echo("Utdragsarbetaren har stoppats.")

@@ -22,10 +22,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import select
 
+from .. import FEATURES
+from ..accounts.models import User
+from ..audit.log import action_labels
+from ..audit.models import AuditEvent
+from ..directory import current_directory
 from ..extensions import db
+from ..templating import swedish_date, swedish_datetime
 from ..timeutil import local, utcnow
 
 ROLE_LABELS = {"staff": "Personal", "manager": "Chef", "admin": "Administratör"}
@@ -67,8 +72,6 @@ class SubjectAccessReport:
 
 
 def _date(value) -> str:
-    from ..templating import swedish_date, swedish_datetime
-
     if value is None:
         return "–"
     if isinstance(value, dt.datetime):
@@ -77,15 +80,13 @@ def _date(value) -> str:
 
 
 def _features() -> set[str]:
-    from .. import FEATURES
-
     return set(FEATURES)
 
 
 def build_report(case, *, guardian=None, child_signer: bool = False, requester_name: str = "",
                  contact: str = "") -> SubjectAccessReport:
     """The report for `case`, asked by `guardian` (a Guardian of the case) or by the young person."""
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     unit = directory.unit_label
     sections: list[Section] = []
 
@@ -126,8 +127,9 @@ def build_report(case, *, guardian=None, child_signer: bool = False, requester_n
 
 
 def _consents(case, unit, guardian) -> Section:
+    # local: only read when the feature is installed (FEATURES); the report works without it
     from ..consent.models import ROLE_LABELS as SIGNER_ROLES
-    from ..consent.models import SIGNER_STATUS_LABELS, Consent
+    from ..consent.models import Consent, SignerStatus
 
     section = Section("Samtycken")
     consents = db.session.scalars(select(Consent).where(Consent.case_id == case.id).order_by(Consent.id)).all()
@@ -136,7 +138,7 @@ def _consents(case, unit, guardian) -> Section:
         for s in consent.signers:
             mine = guardian is not None and s.guardian_id == guardian.id
             who = f"{s.name} (du)" if mine else SIGNER_ROLES.get(s.role, s.role)
-            signers.append(f"{who}: {SIGNER_STATUS_LABELS.get(s.status, s.status).lower()}")
+            signers.append(f"{who}: {SignerStatus.label_of(s.status).lower()}")
         section.items.append([
             Row("Samtycke", f"Nummer {consent.id}"), Row("Status", consent.status_label),
             Row("Gäller", f"{_date(consent.valid_from)} – {_date(consent.valid_until)}" if consent.valid_from else "–"),
@@ -151,7 +153,8 @@ def _consents(case, unit, guardian) -> Section:
 
 
 def _plans(case) -> list[Section]:
-    from ..plans.models import Meeting, Plan
+    # local: only read when the feature is installed (FEATURES); the report works without it
+    from ..plans.models import Meeting, MeetingStatus, Plan
 
     plans = Section("Planer")
     for plan in db.session.scalars(select(Plan).where(Plan.case_id == case.id).order_by(Plan.id)).all():
@@ -162,16 +165,16 @@ def _plans(case) -> list[Section]:
     plans.note = ("Planen i sin helhet får du som PDF genom länken till planen, eller av samordnaren."
                   if plans.items else "Det finns inga planer i ärendet.")
     meetings = Section("Möten")
-    status = {"planned": "Planerat", "held": "Hållet", "cancelled": "Inställt"}
     for m in db.session.scalars(select(Meeting).where(Meeting.case_id == case.id).order_by(Meeting.starts_at)).all():
         meetings.items.append([Row("Tid", _date(m.starts_at)), Row("Plats", m.place or "–"),
-                               Row("Status", status.get(m.status, m.status))])
+                               Row("Status", MeetingStatus.label_of(m.status))])
     if not meetings.items:
         meetings.note = "Det finns inga möten i ärendet."
     return [plans, meetings]
 
 
 def _checklist(case) -> Section:
+    # local: only read when the feature is installed (FEATURES); the report works without it
     from ..guidance.models import ChecklistTick
 
     ticks = db.session.scalars(select(ChecklistTick).where(ChecklistTick.case_id == case.id)).all()
@@ -179,12 +182,14 @@ def _checklist(case) -> Section:
 
 
 def _deviations(case, unit) -> Section:
+    # local: only read when the feature is installed (FEATURES); the report works without it
+    from ..deviations.lifecycle import DeviationStatus
     from ..deviations.models import DeviationReport
 
     section = Section("Avvikelserapporter kopplade till ärendet",
                       note="En avvikelserapport handlar om hur verksamheterna har följt rutinerna för samverkan.")
     reports = db.session.scalars(select(DeviationReport).where(DeviationReport.case_id == case.id,
-                                                               DeviationReport.status != "draft")
+                                                               DeviationReport.status != DeviationStatus.DRAFT)
                                  .order_by(DeviationReport.id)).all()
     for r in reports:
         section.items.append([Row("Skickad", _date(r.submitted_at)), Row("Gäller", unit(r.concerned_unit_key)),
@@ -196,12 +201,9 @@ def _deviations(case, unit) -> Section:
 
 def readings(case) -> list[Reading]:
     """Every audit event on the case: time, what, unit and role – never the staff member's name."""
-    from ..accounts.models import User
-    from ..audit.log import ACTION_LABELS
-    from ..audit.models import AuditEvent
-
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     signer_roles = _signer_roles(case)
+    labels = action_labels()
     rows = db.session.execute(select(AuditEvent, User.role).outerjoin(User, User.id == AuditEvent.user_id)
                               .where(AuditEvent.case_id == case.id).order_by(AuditEvent.at, AuditEvent.id)).all()
     result: list[Reading] = []
@@ -213,7 +215,7 @@ def readings(case) -> list[Reading]:
             who = signer_roles.get(event.actor, "Vårdnadshavare eller barnet")
         else:
             who = "Systemet"
-        action = ACTION_LABELS.get(event.action, event.action)
+        action = labels.get(event.action, event.action)
         unit = directory.unit_label(event.unit_key) if event.unit_key else "–"
         key = (local(event.at).date(), action, unit, who)
         if key in by_day:
@@ -229,6 +231,7 @@ def _signer_roles(case) -> dict[str, str]:
     """"signer:<id>" -> the signer's role in words, for the consents on the case."""
     if "portal.consent" not in _features():
         return {}
+    # local: only read when the feature is installed (FEATURES); the report works without it
     from ..consent.models import ROLE_LABELS as SIGNER_ROLES
     from ..consent.models import Consent, ConsentSigner
 

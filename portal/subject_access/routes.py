@@ -6,8 +6,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..audit import record_and_commit
+from .. import FEATURES
+from ..audit import log_event_and_commit
 from ..cases.access import load_opening_unit_case
+from ..cases.models import Guardian
+from ..consent import api as consent_api
+from ..consent.models import CHILD, GUARDIAN
 from ..extensions import db, limiter
 from ..pdf import pdf_response
 from ..timeutil import local
@@ -21,8 +25,6 @@ LIMIT = "20 per minute"
 
 
 def _consent_installed() -> bool:
-    from .. import FEATURES
-
     return "portal.consent" in FEATURES
 
 
@@ -30,11 +32,7 @@ def _signer_request(token: str):
     """(signer, guardian, None) for a verified signer who may ask, else (None, None, response)."""
     if not _consent_installed():
         abort(404)
-    from ..cases.models import Guardian
-    from ..consent.models import CHILD, GUARDIAN
-    from ..consent.routes import _verified_link
-
-    link, _verified, response = _verified_link(token)
+    link, _verified, response = consent_api.verified_signer(token)
     if response is not None:
         return None, None, response
     signer = link.signer
@@ -69,19 +67,17 @@ def signer_pdf(token: str):
     signer, guardian, response = _signer_request(token)
     if response is not None:
         return response
-    from ..consent.service import signer_actor
-
     case = signer.consent.case
     report = build_report(case, guardian=guardian, child_signer=guardian is None, requester_name=signer.name,
                           contact=_contact(signer.consent))
-    audit = dict(case=case, object_type="consent_signer", object_id=signer.id, actor=signer_actor(signer), user=None,
-                 unit_key="")
+    audit = dict(case=case, object_type="consent_signer", object_id=signer.id,
+                 actor=consent_api.signer_actor(signer), user=None, unit_key="")
     if not exports.is_large(report):
-        record_and_commit("subject_access.report", detail="via personlig länk", **audit)
+        log_event_and_commit("subject_access.report", detail="via personlig länk", **audit)
         return _pdf(report)
     export = exports.request_export(case, guardian=guardian, requester_name=signer.name,
                                     contact=report.contact, signer_id=signer.id)
-    record_and_commit("subject_access.report", detail="via personlig länk, förbereds", **audit)
+    log_event_and_commit("subject_access.report", detail="via personlig länk, förbereds", **audit)
     return redirect(url_for(".signer_export", token=token, export_id=export.id), code=303)
 
 
@@ -104,10 +100,8 @@ def _signer_export(token: str, export_id: int, download: bool):
         return response
     export = _own_export(export_id, signer.consent.case_id, signer_id=signer.id, ready=download)
     if download:
-        from ..consent.service import signer_actor
-
-        return _download(export, object_type="consent_signer", object_id=signer.id, actor=signer_actor(signer),
-                         user=None, unit_key="")
+        return _download(export, object_type="consent_signer", object_id=signer.id,
+                         actor=consent_api.signer_actor(signer), user=None, unit_key="")
     return _export_page(export, back_url=url_for(".signer_page", token=token),
                         download_url=url_for(".signer_export_pdf", token=token, export_id=export.id),
                         contact=_contact(signer.consent))
@@ -140,7 +134,7 @@ def _export_page(export: SubjectAccessExport, **links):
 
 def _download(export: SubjectAccessExport, **audit):
     data = export.pdf
-    record_and_commit("subject_access.download", case=export.case, **audit)
+    log_event_and_commit("subject_access.download", case=export.case, **audit)
     return pdf_response(data, "registerutdrag.pdf", inline=False)
 
 
@@ -161,8 +155,6 @@ def staff_pdf(case):
     who = request.args.get("for", "")
     guardian = None
     if who != "barnet":
-        from ..cases.models import Guardian
-
         guardian_id = int(who) if who.isdigit() else 0
         guardian = db.session.scalar(select(Guardian).where(Guardian.id == guardian_id, Guardian.case_id == case.id,
                                                             Guardian.has_custody.is_(True)))
@@ -174,12 +166,12 @@ def staff_pdf(case):
                           requester_name=guardian.name if guardian else case.child_name,
                           contact=unit.email if unit is not None else "")
     if not exports.is_large(report):
-        record_and_commit("subject_access.report", case=case, object_type="case", object_id=case.id,
+        log_event_and_commit("subject_access.report", case=case, object_type="case", object_id=case.id,
                           detail="utskrivet av chef")
         return _pdf(report)
     export = exports.request_export(case, guardian=guardian, requester_name=report.requester,
                                     contact=report.contact, user_id=current_user.id)
-    record_and_commit("subject_access.report", case=case, object_type="case", object_id=case.id,
+    log_event_and_commit("subject_access.report", case=case, object_type="case", object_id=case.id,
                       detail="utskrivet av chef, förbereds")
     return redirect(url_for(".staff_export", ref=case.ref, export_id=export.id), code=303)
 

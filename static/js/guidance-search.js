@@ -110,7 +110,10 @@
       return sum;
     };
     result.total = candidates.length;
-    candidates.sort(function (a, b) { return (total(b) - total(a)) || (a - b); });
+    // What the query names exactly (a term, an abbreviation, a heading) comes first, then by score.
+    var asked = q.words.join(" "), docs = this.index.docs;
+    var named = function (doc) { return (docs[doc].n || []).indexOf(asked) >= 0 ? 0 : 1; };
+    candidates.sort(function (a, b) { return (named(a) - named(b)) || (total(b) - total(a)) || (a - b); });
     result.hits = candidates.slice(0, 50).map(function (doc) {
       return { doc: self.index.docs[doc], score: total(doc) };
     });

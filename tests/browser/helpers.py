@@ -2,7 +2,7 @@
 
     from tests.browser.helpers import login_as, run_axe, assert_no_violations
 
-run_axe(page) runs axe-core (bundled with axe-playwright-python) against the WCAG 2.0/2.1 A and
+run_axe(page) runs axe-core (bundled with axe-playwright-python) against the WCAG 2.0/2.1/2.2 A and
 AA rules. Violations fail the test; "incomplete" results (things axe could not decide, such as
 contrast over a background image) are printed and collected for the end-of-run summary, for a
 person to review."""
@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PDF_CSS = ROOT / "static" / "css" / "pdf.css"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_TIMEOUT_MS = 60_000
 
 # Every incomplete axe result of the run: printed in the terminal summary (see conftest.py).
@@ -88,7 +88,7 @@ def run_axe(page, label: str | None = None, context=None) -> AxeReport:
 
 def assert_no_violations(page, label: str | None = None) -> AxeReport:
     report = run_axe(page, label)
-    assert not report.violations, "axe-core found WCAG 2.1 A/AA violations:\n" + report.summary()
+    assert not report.violations, "axe-core found WCAG 2.2 A/AA violations:\n" + report.summary()
     return report
 
 

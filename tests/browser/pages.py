@@ -249,7 +249,7 @@ def _deviation_pdf_sample(template: str):
 
         if template == "deviations/report_pdf.html":
             return routes.report_pdf_context(_demo_deviation(draft=False), {"line_manager"})
-        return routes.summary_pdf_context(_demo_deviation(draft=False).submitted_at.year)
+        return routes.compilation_pdf_context(_demo_deviation(draft=False).submitted_at.year)
     return sample
 
 
@@ -260,17 +260,17 @@ ENDPOINT_PARAMETERS.update({
 })
 EXCLUDED.update({
     "deviations.pdf": "A PDF (its template's HTML is checked through PDF_TEMPLATES)",
-    "deviations.summary_pdf": "A PDF (its template's HTML is checked through PDF_TEMPLATES)",
-    "deviations.summary_csv": "A CSV file for Excel, not a page",
+    "deviations.compilation_pdf": "A PDF (its template's HTML is checked through PDF_TEMPLATES)",
+    "deviations.compilation_csv": "A CSV file for Excel, not a page",
 })
 PDF_TEMPLATES.update({
     "deviations/report_pdf.html": _deviation_pdf_sample("deviations/report_pdf.html"),
-    "deviations/summary_pdf.html": _deviation_pdf_sample("deviations/summary_pdf.html"),
+    "deviations/compilation_pdf.html": _deviation_pdf_sample("deviations/compilation_pdf.html"),
 })
 VARIANTS.update({
     "deviations.inbox": ["?dagar=1", "?dagar=7&sida=2"],
     # a year without reports: the compilation says so instead of drawing empty charts
-    "deviations.summary": [f"?ar={__import__('portal.timeutil', fromlist=['today_local']).today_local().year - 3}"],
+    "deviations.compilation": [f"?ar={__import__('portal.timeutil', fromlist=['today_local']).today_local().year - 3}"],
 })
 
 

@@ -1,4 +1,4 @@
-"""Every page of the portal passes axe-core's WCAG 2.1 A/AA rules in Chromium, for every role that
+"""Every page of the portal passes axe-core's WCAG 2.2 A/AA rules in Chromium, for every role that
 can see it, and so does every form in its error state (submitted empty).
 
 Pages are found from app.url_map (see pages.py), so a new route is checked as soon as it lands,
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.support.markup import markup_problems
 
 from .helpers import (check_html_document, fillable_post_forms, format_results, is_sandboxed, run_axe, screenshot,
                       shows_page, submit_form_empty)
@@ -49,6 +51,9 @@ def test_page_and_its_forms_in_error_state_pass_axe(portal_server, role_pages, b
         if report.violations:
             screenshot(page, f"axe-fail-{label}")
             failures.append(format_results(report.label, report.violations))
+        invalid = markup_problems(response.text())   # the served HTML, with CSRF on
+        if invalid:
+            failures.append(f"  invalid HTML – {label}:\n" + "\n".join(f"      • {p}" for p in invalid))
 
     for role in ROLES:
         page = role_pages(role)
@@ -82,7 +87,7 @@ def test_page_and_its_forms_in_error_state_pass_axe(portal_server, role_pages, b
         expect(summary, f"{label}: focus did not move to the error summary").to_be_focused()
         check(page, label, response)
     if failures:
-        pytest.fail("axe-core found WCAG 2.1 A/AA violations:\n" + "\n".join(failures), pytrace=False)
+        pytest.fail("axe-core found WCAG 2.2 A/AA violations (or invalid HTML):\n" + "\n".join(failures), pytrace=False)
 
 
 def test_error_pages_pass_axe(role_pages):
@@ -96,7 +101,7 @@ def test_error_pages_pass_axe(role_pages):
     failures.append(run_axe(staff, "403 page as staff"))
     problems = [format_results(r.label, r.violations) for r in failures if r.violations]
     if problems:
-        pytest.fail("axe-core found WCAG 2.1 A/AA violations:\n" + "\n".join(problems), pytrace=False)
+        pytest.fail("axe-core found WCAG 2.2 A/AA violations (or invalid HTML):\n" + "\n".join(problems), pytrace=False)
 
 
 def test_a_new_route_without_resolver_or_exclusion_is_reported(app_factory):

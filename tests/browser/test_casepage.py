@@ -85,7 +85,7 @@ def case_with_followup_draft(app) -> str:
     from portal.accounts.models import User
     from portal.cases.models import Case, Guardian
     from portal.extensions import db
-    from portal.plans.models import APPROVED, DRAFT, FollowUp, Plan, PlanVersion
+    from portal.plans.models import FollowUp, Plan, PlanVersion, VersionStatus
     from portal.timeutil import today_local, utcnow
 
     from .pages import ROLES
@@ -98,13 +98,13 @@ def case_with_followup_draft(app) -> str:
         db.session.add(case)
         db.session.flush()
         plan = Plan(case_id=case.id, kind="sip", process_key="norrbus", created_by_id=teacher.id)
-        first = PlanVersion(number=1, status=DRAFT, content={}, created_by_id=teacher.id, updated_by_id=teacher.id)
+        first = PlanVersion(number=1, status=VersionStatus.DRAFT, content={}, created_by_id=teacher.id, updated_by_id=teacher.id)
         plan.versions = [first]
         db.session.add(plan)
         db.session.flush()
-        first.status, first.approved_at = APPROVED, utcnow() - dt.timedelta(days=2)
+        first.status, first.approved_at = VersionStatus.APPROVED, utcnow() - dt.timedelta(days=2)
         db.session.flush()
-        second = PlanVersion(number=2, status=DRAFT, content={}, created_by_id=teacher.id, updated_by_id=teacher.id)
+        second = PlanVersion(number=2, status=VersionStatus.DRAFT, content={}, created_by_id=teacher.id, updated_by_id=teacher.id)
         plan.versions.append(second)
         db.session.flush()
         db.session.add(FollowUp(plan_id=plan.id, from_version_id=first.id, to_version_id=second.id,

@@ -24,8 +24,9 @@ def test_a_staff_member_files_a_deviation_report_with_the_keyboard_only(keyboard
     kb.tab_to_link("Rapportera en avvikelse")
     kb.press("Enter", navigates=True)
     expect(page.locator("h1")).to_have_text("Rapportera en avvikelse")
-    # Anna works at one unit: it is already chosen.
-    expect(page.locator("#reporter_unit")).to_have_value("solbackens-skola")
+    # Anna works at one unit: it is already chosen, shown as text, not asked.
+    expect(page.locator("#reporter_unit")).to_contain_text("Solbackens skola (F–9)")
+    expect(page.locator("input[name=reporter_unit]")).to_have_value("solbackens-skola")
 
     kb.tab_to_field("event__event_date-day")
     kb.type("3")

@@ -81,6 +81,7 @@ def test_staff_fills_in_a_plan_with_two_interventions_with_the_keyboard_only(por
     response = kb.press("Enter", navigates=True)
     assert response.status == 200
     expect(page.get_by_role("status").filter(has_text="Utkastet är sparat")).to_have_count(1)
+    kb.expect_focus_on("#interventions-1")   # the new row, not the top of the page
     expect(page.locator("#interventions-0-what")).to_have_value("Lästräning med speciallärare")
     kb.tab_to_field("interventions-1-what")
     kb.type("Föräldrastöd")

@@ -37,7 +37,7 @@ def test_in_person_signing_locks_the_device_until_the_staff_password(portal_serv
     app = portal_server.app
     with app.app_context():
         consent = consent_data.send_new_consent(second_in_person=True)
-        ref, consent_id = consent.case.ref, consent.id
+        ref, consent_id, number = consent.case.ref, consent.id, consent.number
         signer = consent.signers[1]
         signer_id, name = signer.id, signer.name
     page = new_context().new_page()
@@ -80,7 +80,7 @@ def test_in_person_signing_locks_the_device_until_the_staff_password(portal_serv
 
     page.get_by_label("Ditt lösenord (personalen)").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Lås upp").click()
-    expect(h1).to_have_text(f"Samtycke {consent_id}")
+    expect(h1).to_have_text(f"Samtycke {number}")
     expect(page.get_by_role("navigation", name="Huvudmeny")).to_be_visible()
     page.goto("/arenden/")
     expect(h1).not_to_have_text("Underskrift på plats pågår")

@@ -44,7 +44,7 @@ def people(make_user):
 def cases(app, people):
     """110 SKOLA cases (a fifth closed; few distinct times, so that ties need the id), 15
     ELEVHALSA cases and the granted and not-granted cases of other units. {name: id}."""
-    from portal.consent.models import DRAFT, VALID, WITHDRAWN, Consent, ConsentUnit
+    from portal.consent.models import Consent, ConsentStatus, ConsentUnit
     from portal.plans.models import PlanUnit
 
     rng = random.Random(7)
@@ -63,7 +63,7 @@ def cases(app, people):
             made[name] = c.id
             return c.id
 
-        def consent(case_id, units, status=VALID, until=soon):
+        def consent(case_id, units, status=ConsentStatus.VALID, until=soon):
             db.session.add(Consent(case_id=case_id, status=status, valid_until=until, created_by_id=anna,
                                    units=[ConsentUnit(unit_key=u, position=i) for i, u in enumerate(units)]))
 
@@ -83,8 +83,9 @@ def cases(app, people):
         # An own case that a consent also names: in the list once.
         consent(case("Egen med samtycke", SKOLA), (SKOLA, IFO))
         case("Polisens ärende", POLIS)
-        consent(case("Återkallat samtycke", IFO), (SKOLA,), status=WITHDRAWN)
-        consent(case("Utkast till samtycke", SKOLA), (IFO,), status=DRAFT)  # own case; the draft gives IFO nothing
+        consent(case("Återkallat samtycke", IFO), (SKOLA,), status=ConsentStatus.WITHDRAWN)
+        # own case; the draft gives IFO nothing
+        consent(case("Utkast till samtycke", SKOLA), (IFO,), status=ConsentStatus.DRAFT)
         consent(case("Utgånget samtycke", IFO), (SKOLA,), until=yesterday)
         db.session.add(PlanUnit(case_id=case("Utgången plan", BUP), unit_key=SKOLA, valid_until=yesterday))
         db.session.add(PlanUnit(case_id=case("Plan utan slutdatum", BUP), unit_key=SKOLA, valid_until=None))
@@ -202,14 +203,14 @@ def test_every_page_is_the_same_from_either_end_of_the_list(app, people, cases, 
 
 
 def test_a_grant_that_ends_leaves_the_list_and_the_total_at_once(app, client, people, cases):
-    from portal.consent.models import WITHDRAWN, Consent
+    from portal.consent.models import Consent, ConsentStatus
 
     login(client, "anna@skola.example")
     assert "Samtycke avslutat" in _listed(client, "?status=closed")[0]
     closed_total = int(_listed(client, "?status=closed")[1][2])
     with app.app_context():
         consent = db.session.scalar(select(Consent).where(Consent.case_id == cases["Samtycke avslutat"]))
-        consent.status = WITHDRAWN
+        consent.status = ConsentStatus.WITHDRAWN
         db.session.commit()
     listed, shown = _listed(client, "?status=closed")
     assert "Samtycke avslutat" not in listed and int(shown[2]) == closed_total - 1
@@ -218,10 +219,10 @@ def test_a_grant_that_ends_leaves_the_list_and_the_total_at_once(app, client, pe
 
 @pytest.mark.parametrize("keep", ["consent", "plans", "none"])
 def test_with_one_provider_or_none_the_parts_still_are_the_visible_set(app, people, cases, monkeypatch, keep):
-    from portal.cases import access
 
-    providers = [p for p in access._case_providers if keep in p.__module__]
-    monkeypatch.setattr(access, "_case_providers", providers)
+    hooks = app.extensions["portal"]
+    providers = [pair for pair in hooks["access_providers"] if keep in pair[0].__module__]
+    monkeypatch.setitem(hooks, "access_providers", providers)
     assert len(providers) == (0 if keep == "none" else 1)
     with app.app_context():
         for who in ("anna", "bertil"):

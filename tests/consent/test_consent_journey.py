@@ -142,6 +142,8 @@ def test_two_guardians_and_a_15_year_old_sign_and_the_consent_gates_access(journ
     withdraw_path = link_in(receipt)
     assert withdraw_path != links[GUARDIAN_2]
     later = app.test_client()  # another day, another browser
+    opening = main_text(later.get(withdraw_path).get_data(as_text=True))  # who signed is not asked to sign
+    assert "Du har skrivit under" in opening and "återkalla det" in opening and "skriva under" not in opening
     verify_by_code(app, sink, later, withdraw_path)
     page = later.get(withdraw_path).get_data(as_text=True)
     assert "Återkalla samtycket" in page

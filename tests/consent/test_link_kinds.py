@@ -48,7 +48,7 @@ def links(app, make_user, make_case):
     guardian's signer, the three links: to sign, to withdraw (from the receipt) and the plan link."""
     from portal.consent.models import ConsentSigner
     from portal.extensions import db
-    from portal.plans import family
+    from portal.plans import family_links
 
     staff_id = make_user("anna.larare@skola.example", units=("solbackens-skola",), name="Anna Lärarsson")
     make_user("britt.bup@region.example", units=("bup-pite-alvdal",), name="Britt Bupsson")
@@ -69,7 +69,7 @@ def links(app, make_user, make_case):
     with app.app_context():
         signer = db.session.scalar(select(ConsentSigner).where(ConsentSigner.consent_id == consent_id,
                                                                ConsentSigner.email == VERA))
-        plan = family.issue_link(signer)
+        plan = family_links.issue_link(signer)
         db.session.commit()
     response = staff.post(f"/arenden/{ref}/planer/ny", data={})
     plan_id = int(re.search(r"/planer/(\d+)/", response.headers["Location"]).group(1))

@@ -95,7 +95,7 @@ def test_the_counts_per_status_come_from_the_same_rows(app, many):
     for status in lifecycle.SUBMITTED_STATUSES:
         n = sum(1 for s, _ in want.values() if s == status)
         assert n == many["by_status"][status]
-        assert f'<tr><th scope="row">{lifecycle.STATUS_LABELS[status]}</th><td>{n}</td></tr>' in stats
+        assert f'<tr><th scope="row">{lifecycle.DeviationStatus.labels()[status]}</th><td>{n}</td></tr>' in stats
     assert f'<tr><th scope="row">Totalt</th><td>{len(want)}</td></tr>' in stats
     # what waits for her: the start page's figure; the list shows the newest twenty of them
     waiting = sum(1 for s, roles in want.values() if lifecycle.waits_for(s, roles))

@@ -50,7 +50,7 @@ def test_the_form_shows_the_reporter_their_units_and_the_definition(app, people)
     html = client.get("/avvikelser/ny").get_data(as_text=True)
     assert "<h1>Rapportera en avvikelse</h1>" in html
     assert "Anna Lärarsson" in html  # the reporter's name comes from the account
-    assert '<option selected value="solbackens-skola">' in html  # the only own unit is chosen
+    assert '<input type="hidden" name="reporter_unit" value="solbackens-skola">' in html  # the only own unit: shown, not asked
     for label in ("Datum för händelsen", "Verksamhet som avvikelsen gäller", "Vilken rutin följdes inte?",
                   "Initialer, ålder eller annan beskrivning", "Förslag till åtgärder", "Koppla till ett ärende"):
         assert label in html

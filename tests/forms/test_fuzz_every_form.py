@@ -51,7 +51,7 @@ def _more_state(app, world, clients) -> dict[str, list[str]]:
     from portal.consent.models import ConsentSigner
     from portal.deviations.models import DeviationReport
     from portal.extensions import db
-    from portal.notify.models import FAILED, OutboxMessage
+    from portal.notify.models import MessageStatus, OutboxMessage
     from tests.support.consent import ask_for_consent, request_data
     from tests.support.deviations import report_form
     from tests.support.plans import date_fields, intervention, new_plan
@@ -146,7 +146,7 @@ def _more_state(app, world, clients) -> dict[str, list[str]]:
         db.session.get(User, world.users["other"]).locked_until = dt.datetime.now(dt.timezone.utc).replace(
             tzinfo=None) + dt.timedelta(hours=1)
         message = db.session.scalars(select(OutboxMessage)).first()
-        message.status = FAILED
+        message.status = MessageStatus.FAILED
         db.session.commit()
     return pages
 

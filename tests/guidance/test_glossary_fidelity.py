@@ -8,7 +8,8 @@ import re
 import pytest
 
 from portal.config import ROOT
-from portal.guidance.content import glossary_matcher, load_content
+from portal.guidance.content import glossary_matcher
+from portal.guidance.store import load_content
 from tests.helpers import SEEDS
 
 # content/guidelines/<slug>.md -> the seed it is published from

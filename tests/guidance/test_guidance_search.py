@@ -9,7 +9,7 @@ import pytest
 
 @pytest.fixture(scope="module")
 def index():
-    from portal.guidance.content import load_content
+    from portal.guidance.store import load_content
     from tests.helpers import ROOT
 
     return load_content(Path(ROOT / "content")).search

@@ -12,7 +12,7 @@ TEACHER = "anna.larare@arjeplog.example"
 
 def test_every_approved_demo_plan_rests_on_a_signed_consent_that_covers_its_units(app):
     from portal.cases.models import Case
-    from portal.consent.models import VALID, Consent
+    from portal.consent.models import Consent, ConsentStatus
     from portal.extensions import db
     from portal.notify.models import OutboxMessage
     from portal.plans import service
@@ -29,7 +29,7 @@ def test_every_approved_demo_plan_rests_on_a_signed_consent_that_covers_its_unit
                 units = service.participating_units(version.content)
                 assert units
                 consents = db.session.scalars(select(Consent).where(Consent.case_id == case.id,
-                                                                    Consent.status == VALID)).all()
+                                                                    Consent.status == ConsentStatus.VALID)).all()
                 signed = [c for c in consents if c.signers and all(s.signed_at is not None for s in c.signers)]
                 assert signed, f"no signed consent on demo case {case.ref}"
                 assert all(any(u in c.unit_keys for c in signed) for u in units), (units, [c.unit_keys for c in signed])

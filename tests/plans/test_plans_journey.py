@@ -103,6 +103,12 @@ def test_invitations_updates_and_cancellation_carry_a_calendar_file(journey):
     staff_mail = mails_to(sink, "samir.soc@kommun.example")[0]
     assert f"http://portal.test{meeting}" in text_of(staff_mail)
     assert "http://portal.test/arenden" not in text_of(mails_to(sink, GUARDIAN_1)[0])  # no staff link for the family
+    # The family has no account: their e-mail and calendar event say whom to ask (the case's unit), not "Logga in".
+    family_mail = mails_to(sink, GUARDIAN_1)[0]
+    assert "Frågor? Kontakta Solbackens skola (F–9), e-post solbacken@arjeplog.example." in text_of(family_mail)
+    family_event = str(event_of(ics_of(family_mail))["DESCRIPTION"])
+    assert "Logga in" not in family_event and "solbacken@arjeplog.example" in family_event
+    assert "Logga in" in str(event_of(ics_of(staff_mail))["DESCRIPTION"])
     assert "Vårdnadshavare" not in ics_of(mails_to(sink, "samir.soc@kommun.example")[0]).to_ical().decode()
     # The invitation step of the process is recorded.
     assert "Kallelsen skickades i portalen" in anna.get(f"/arenden/{ref}").get_data(as_text=True)
@@ -155,6 +161,8 @@ def test_the_family_approves_their_plan_with_a_personal_link_and_a_one_time_code
     for mail in sink.messages:
         no_personal_data(mail)
     links = {a: link_in_plan(mails_to(sink, a)[0]) for a in (GUARDIAN_1, GUARDIAN_2)}
+    assert "Frågor? Kontakta Solbackens skola (F–9), e-post solbacken@arjeplog.example." in text_of(
+        mails_to(sink, GUARDIAN_1)[0])
 
     # Before the code, nothing about the child is shown.
     family = app.test_client()

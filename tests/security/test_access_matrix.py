@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.markup import markup_problems
 from tests.support.security import CHILD_NAME, CHILD_NUMBER, ROLES, client_for
 
 LOGIN, OK = "login", "ok"
@@ -172,9 +173,9 @@ MATRIX: dict[str, dict] = {
     "deviations.view": {"GET": REPORT},
     "deviations.pdf": {"GET": REPORT},
     "deviations.act": {"POST": roles(REPORT, own=OK, manager=OK)},
-    "deviations.summary": {"GET": SUMMARY},
-    "deviations.summary_csv": {"GET": SUMMARY},
-    "deviations.summary_pdf": {"GET": SUMMARY},
+    "deviations.compilation": {"GET": SUMMARY},
+    "deviations.compilation_csv": {"GET": SUMMARY},
+    "deviations.compilation_pdf": {"GET": SUMMARY},
     "deviations.unrouted": {"GET": ADMIN},
     "deviations.route_manually": {"POST": ADMIN_POST},
     # --- registerutdrag ---
@@ -290,6 +291,8 @@ def test_access_matrix(world_app, role):
         if not _verdict(response, expected):
             where = response.headers.get("Location", "")
             wrong.append(f"{method} {url} ({endpoint}): {response.status_code} {where}, expected {expected}")
+        if response.mimetype == "text/html":  # every page and error state is valid HTML
+            wrong += [f"{method} {url} ({endpoint}): {p}" for p in markup_problems(response.get_data(as_text=True))]
         if role not in SEES_THE_CHILD and (role, endpoint) not in DEV_MAILBOX and response.mimetype in ("text/html", "text/plain", "application/json", "text/csv"):
             body = response.get_data(as_text=True)
             for secret in (CHILD_NAME, CHILD_NUMBER, "vera@familj.example"):

@@ -234,13 +234,15 @@ def test_the_scan_finds_a_plain_comparison():
 def test_no_secret_is_compared_with_plain_equality(app):
     import portal.accounts.passwords
     import portal.accounts.service
+    import portal.consent.api
     import portal.consent.otp
     import portal.consent.routes
     import portal.consent.service
     import portal.consent.tokens
     import portal.plans.family
+    import portal.plans.family_links
 
     modules = [portal.consent.tokens, portal.consent.service, portal.consent.otp, portal.consent.routes,
-               portal.plans.family, portal.accounts.service, portal.accounts.passwords]
+               portal.consent.api, portal.plans.family, portal.plans.family_links, portal.accounts.service, portal.accounts.passwords]
     found = [hit for m in modules for hit in _plain_comparisons_of_secrets(m)]
     assert not found, found

@@ -194,3 +194,15 @@ def staff_client(app, email=STAFF):
     client = app.test_client()
     login(client, email)
     return client
+
+
+def consent_sent_by_e_mail(app_factory, make_user, make_case, smtp_sink, *, age: int = 15):
+    """(app, staff client, case ref, consent id, guardian 1's personal link path): a consent asked
+    for by e-mail, its three messages delivered to the SMTP sink."""
+    app = app_factory(**smtp_sink.config())
+    smtp_sink.start()
+    people = setup_people(app, make_user, make_case, age=age)
+    staff = staff_client(app)
+    consent_id = ask_for_consent(staff, people.ref)
+    deliver(app, smtp_sink, expect=3)
+    return app, staff, people.ref, consent_id, link_in(mails_to(smtp_sink, "vh1@familj.example")[-1])

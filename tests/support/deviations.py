@@ -117,7 +117,7 @@ def inbox_differences(app) -> tuple[set, set]:
 
     from portal.accounts.models import User
     from portal.deviations.access import roles_on
-    from portal.deviations.lifecycle import CLOSED, waits_for
+    from portal.deviations.lifecycle import DeviationStatus, waits_for
     from portal.deviations.models import DeviationReport, InboxEntry
     from portal.extensions import db
 
@@ -129,7 +129,7 @@ def inbox_differences(app) -> tuple[set, set]:
                 roles = roles_on(user, report) - {"reporter"}
                 if roles and not report.is_draft:
                     want.add((user.id, report.id, report.status, report.submitted_at,
-                              waits_for(report.status, roles), report.status != CLOSED))
+                              waits_for(report.status, roles), report.status != DeviationStatus.CLOSED))
         have = {(e.user_id, e.report_id, e.status, e.submitted_at, e.waiting, e.is_open)
                 for e in db.session.scalars(select(InboxEntry))}
         db.session.remove()

@@ -99,13 +99,13 @@ def _outbox_message(app, world: World) -> None:
         # A message of the case that the mail server refused ("Skicka igen" on the case's pages).
         from sqlalchemy import update
 
-        from portal.notify.models import FAILED, OutboxMessage
+        from portal.notify.models import MessageStatus, OutboxMessage
 
         failed = queue_email(to="fel.adress@familj.example", template="notify/email/test", context={}, kind="consent.link",
                              case_id=world.case_id)
         db.session.flush()
         db.session.execute(update(OutboxMessage).where(OutboxMessage.id == failed.id)
-                           .values(status=FAILED, attempts=1, last_error="SMTPRecipientsRefused 550"))
+                           .values(status=MessageStatus.FAILED, attempts=1, last_error="SMTPRecipientsRefused 550"))
         db.session.commit()
         world.values["case_message_id"] = failed.id
     world.values["message_id"] = world.message_id
@@ -319,11 +319,11 @@ def _plans(app, world: World) -> None:
     world.values.update(plan_id=plan_id, number=1, meeting_id=meeting_id, participant_id=participant_id, key="consent")
     if _feature("portal.consent") and "consent_a" in world.extra:
         from portal.consent.models import ConsentSigner
-        from portal.plans import family
+        from portal.plans import family_links
 
         with app.app_context():
             signer = db.session.get(ConsentSigner, world.values["signer_id"])
-            plan_token = family.issue_link(signer)
+            plan_token = family_links.issue_link(signer)
             db.session.commit()
         world.values["plan_token"] = plan_token
 
