@@ -79,6 +79,11 @@ def from_environment(instance_path: Path) -> dict:
         # The PDF budget (portal/pdf, docs/pdf.md): characters of HTML, and seconds of rendering.
         "PORTAL_PDF_MAX_CHARS": int(env("PORTAL_PDF_MAX_CHARS", "500000")),
         "PORTAL_PDF_SECONDS": float(env("PORTAL_PDF_SECONDS", "20")),
+        # Registerutdrag with this many rows or more are prepared by `portal exports run` (issue 32),
+        # with its own, larger budget; the PDF is kept this many days for the person who asked.
+        "PORTAL_EXPORT_INLINE_ROWS": int(env("PORTAL_EXPORT_INLINE_ROWS", "200")),
+        "PORTAL_EXPORT_PDF_SECONDS": float(env("PORTAL_EXPORT_PDF_SECONDS", "300")),
+        "PORTAL_EXPORT_KEEP_DAYS": int(env("PORTAL_EXPORT_KEEP_DAYS", "7")),
         "PREFERRED_URL_SCHEME": "https" if base_url.startswith("https://") else "http",
     }
 

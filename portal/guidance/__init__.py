@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from ..audit.log import register_labels
     from ..cases.panels import register_case_panel
-    from .cli import freeze_command
+    from .cli import freeze_command, guidance_group
     from .routes import bp, checklist_panel
 
     # Content is configuration: a broken file stops start-up with the file and line.
@@ -25,3 +25,4 @@ def init_app(app: Flask) -> None:
     register_case_panel(app, 30, "guidance/_checklist_panel.html", checklist_panel)
     register_labels(app, {"checklist.update": "Ändrade checklistan (gröna kortet)"})
     app.cli.add_command(freeze_command)
+    app.cli.add_command(guidance_group)

@@ -52,3 +52,24 @@ def freeze_command(directory, without_pdf):
     except FreezeError as exc:
         raise click.ClickException(f"Exporten avbröts: {exc}") from None
     click.echo(f"{len(written)} filer skrevs till {directory}. Öppna {Path(directory) / 'index.html'}.")
+
+
+@click.group("guidance")
+def guidance_group():
+    """Riktlinjerna i portalen."""
+
+
+@guidance_group.command("prerender")
+@with_appcontext
+def prerender_command():
+    """Skapa alla riktlinjers PDF:er i förväg för den aktuella versionen av innehållet (kör efter
+    varje ändring av innehållet, innan portalen startas om)."""
+    # local: a command loads what it needs when it runs, so every `portal` command starts fast
+    from flask import current_app
+
+    from .pdfcache import cache_file, prerender
+
+    content = current_app.extensions["guidance"].get()
+    written = prerender(content)
+    folder = cache_file(content, "x").parent
+    click.echo(f"{len(written)} PDF:er skapades i {folder}.")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 import threading
 from typing import Callable
 
@@ -12,10 +11,11 @@ from ..audit import log_event
 from ..caching import content_last_modified, public_page
 from ..cases.access import get_case_or_404
 from ..extensions import db
-from ..pdf import pdf_response, render_pdf
+from ..pdf import pdf_response
 from ..timeutil import utcnow
 from ..web.guards import staff_required
 from . import checklist as checklist_rules
+from . import pdfcache
 from .content import GREEN_CARD, ROLE_GROUPS, Content
 from .forms import build_form, submitted_keys
 from .models import ChecklistTick
@@ -87,25 +87,20 @@ def guideline(slug: str):
 @public_page(content_last_modified)
 def guideline_pdf(slug: str):
     content = current_content()
-    g = content.guidelines.get(slug)
-    if g is None:
+    if slug not in content.guidelines:
         abort(404)
-    base = current_app.config["PORTAL_BASE_URL"]
     # Rendered once per content version and kept with it (1.5–5 s each), whoever asks and whatever
-    # the query string: the same for every visitor, like the pages' bodies (shared_page).
+    # the query string: the same for every visitor, like the pages' bodies (shared_page). Prepared
+    # ahead by `portal guidance prerender` into the instance folder, read from there first (issue 32).
     # The content may be shared by several apps in one process (tests): the PDF budget is part of the key.
-    cache_key = ("pdf", slug, base, current_app.config.get("PORTAL_PDF_MAX_CHARS"),
+    cache_key = ("pdf", slug, current_app.config["PORTAL_BASE_URL"], current_app.config.get("PORTAL_PDF_MAX_CHARS"),
                  current_app.config.get("PORTAL_PDF_SECONDS"))
     data = content.rendered.get(cache_key)
     if data is None:
         with _pdf_lock:  # one render per PDF, even when many ask at once (threaded servers)
             data = content.rendered.get(cache_key)
             if data is None:
-                # Links in a PDF must work outside the portal: make portal paths absolute.
-                body = re.sub(r'href="/', f'href="{base}/', g.pdf_html)
-                terms = [content.term(s) for s in g.terms if content.term(s)]
-                data = content.rendered[cache_key] = render_pdf(
-                    "guidance/guideline_pdf.html", title=g.title, g=g, body=body, terms=terms, base_url=base)
+                data = content.rendered[cache_key] = pdfcache.read(content, slug) or pdfcache.render(content, slug)
     response = pdf_response(data, f"{slug}.pdf")
     # Published guidance holds no personal data: it may be cached like any public document.
     response.headers["Cache-Control"] = "public, max-age=300"

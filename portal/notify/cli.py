@@ -1,12 +1,11 @@
 """`portal outbox ...`: the delivery worker."""
 from __future__ import annotations
 
-import signal
-import threading
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+
+from ..worker_loop import until_signalled
 
 
 @click.group()
@@ -37,18 +36,8 @@ def run(loop: bool, interval: float | None):
                    f"Misslyckades: {result.failed}.")
         return
 
-    stop = threading.Event()
-
-    def _stop(_signum, _frame):
-        stop.set()
-
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo(f"Utskicksarbetaren skickar e-post {where}. Avsluta med Ctrl+C.")
-    try:
-        run_loop(stop, interval)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    until_signalled(lambda stop: run_loop(stop, interval))
     click.echo("Utskicksarbetaren har stoppats.")
 
 

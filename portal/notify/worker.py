@@ -28,6 +28,7 @@ from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
 from ..timeutil import utcnow
+from ..worker_loop import run_rounds
 from .models import TRANSPORT_LOCAL, TRANSPORT_SMTP, MessageStatus, OutboxMessage
 
 log = logging.getLogger("portal.notify")
@@ -289,16 +290,13 @@ def run_loop(stop: threading.Event, interval: float | None = None) -> None:
     keep_days = current_app.config["PORTAL_OUTBOX_KEEP_DAYS"]
     last_cleared = None
     log.info("outbox worker %s started", worker_id)
-    while not stop.is_set():
-        try:
-            deliver_due(worker_id=worker_id, stop=stop)
-            if last_cleared is None or utcnow() - last_cleared > dt.timedelta(hours=1):
-                clear_old_content(keep_days)
-                last_cleared = utcnow()
-        except Exception as exc:  # noqa: BLE001 - keep the worker alive; the next round retries
-            log.error("outbox round failed: %s", type(exc).__name__)
-            db.session.rollback()
-        finally:
-            db.session.remove()
-        stop.wait(interval)
+
+    def one_round():
+        nonlocal last_cleared
+        deliver_due(worker_id=worker_id, stop=stop)
+        if last_cleared is None or utcnow() - last_cleared > dt.timedelta(hours=1):
+            clear_old_content(keep_days)
+            last_cleared = utcnow()
+
+    run_rounds(stop, interval, one_round, log, "outbox")
     log.info("outbox worker %s stopped", worker_id)

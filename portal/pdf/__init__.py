@@ -149,19 +149,22 @@ def _stylesheet_and_fonts():
     return _weasy
 
 
-def render_pdf(template: str, *, title: str, lang: str = "sv", **context) -> bytes:
+def render_pdf(template: str, *, title: str, lang: str = "sv", seconds: float | None = None,
+               max_chars: int | None = None, **context) -> bytes:
+    """`seconds` and `max_chars` replace PORTAL_PDF_SECONDS and PORTAL_PDF_MAX_CHARS (a background
+    worker, where nobody waits for the answer, has a larger budget)."""
     # local: WeasyPrint loads only when it is used (a slow import, not needed to serve most pages)
     from weasyprint import HTML
 
     html = render_pdf_html(template, title=title, lang=lang, **context)
-    limit = current_app.config["PORTAL_PDF_MAX_CHARS"]
+    limit = max_chars or current_app.config["PORTAL_PDF_MAX_CHARS"]
     if len(html) > limit:
         log.warning("PDF %s not rendered: %d characters of HTML, the limit is %d", template, len(html), limit)
         raise PdfBudgetExceeded(TOO_LARGE, retry=False)
     RENDERS[template] += 1
     # One PDF at a time per process: the kept font configuration (Pango's font map) is not made
     # for use from two threads at once (the threaded development server, the browser tests).
-    with _render_lock, _TimeBudget(current_app.config["PORTAL_PDF_SECONDS"], template, len(html)):
+    with _render_lock, _TimeBudget(seconds or current_app.config["PORTAL_PDF_SECONDS"], template, len(html)):
         stylesheet, fonts = _stylesheet_and_fonts()
         document = HTML(string=html, base_url=str(STATIC), url_fetcher=static_fetcher()).render(
             stylesheets=[stylesheet], font_config=fonts)

@@ -2,7 +2,8 @@
 case unit's manager on the case."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from .. import FEATURES
@@ -12,14 +13,15 @@ from ..cases.models import Guardian
 from ..consent import api as consent_api
 from ..consent.models import CHILD, GUARDIAN
 from ..extensions import db, limiter
-from ..pdf import pdf_response, render_pdf
+from ..pdf import pdf_response
 from ..timeutil import local
 from ..web.guards import manager_required
+from . import exports
+from .models import READY, SubjectAccessExport
 from .report import build_report
 
 bp = Blueprint("subject_access", __name__, template_folder="templates")
 LIMIT = "20 per minute"
-TITLE = "Registerutdrag"
 
 
 def _consent_installed() -> bool:
@@ -68,14 +70,71 @@ def signer_pdf(token: str):
     case = signer.consent.case
     report = build_report(case, guardian=guardian, child_signer=guardian is None, requester_name=signer.name,
                           contact=_contact(signer.consent))
-    log_event_and_commit("subject_access.report", case=case, object_type="consent_signer", object_id=signer.id,
-                      actor=consent_api.signer_actor(signer), user=None, unit_key="", detail="via personlig länk")
-    return _pdf(report)
+    audit = dict(case=case, object_type="consent_signer", object_id=signer.id,
+                 actor=consent_api.signer_actor(signer), user=None, unit_key="")
+    if not exports.is_large(report):
+        log_event_and_commit("subject_access.report", detail="via personlig länk", **audit)
+        return _pdf(report)
+    export = exports.request_export(case, guardian=guardian, requester_name=signer.name,
+                                    contact=report.contact, signer_id=signer.id)
+    log_event_and_commit("subject_access.report", detail="via personlig länk, förbereds", **audit)
+    return redirect(url_for(".signer_export", token=token, export_id=export.id), code=303)
+
+
+@bp.route("/samtycke/s/<token>/registerutdrag/<int:export_id>")
+@limiter.limit(LIMIT)
+def signer_export(token: str, export_id: int):
+    return _signer_export(token, export_id, download=False)
+
+
+@bp.route("/samtycke/s/<token>/registerutdrag/<int:export_id>.pdf")
+@limiter.limit(LIMIT)
+def signer_export_pdf(token: str, export_id: int):
+    return _signer_export(token, export_id, download=True)
+
+
+def _signer_export(token: str, export_id: int, download: bool):
+    """The signer's own prepared export: the page, or (.pdf) the download when it is ready."""
+    signer, _guardian, response = _signer_request(token)
+    if response is not None:
+        return response
+    export = _own_export(export_id, signer.consent.case_id, signer_id=signer.id, ready=download)
+    if download:
+        return _download(export, object_type="consent_signer", object_id=signer.id,
+                         actor=consent_api.signer_actor(signer), user=None, unit_key="")
+    return _export_page(export, back_url=url_for(".signer_page", token=token),
+                        download_url=url_for(".signer_export_pdf", token=token, export_id=export.id),
+                        contact=_contact(signer.consent))
 
 
 def _pdf(report):
-    data = render_pdf("subject_access/report_pdf.html", title=TITLE, report=report,
-                      created=local(report.created_at))
+    return pdf_response(exports.render(report), "registerutdrag.pdf", inline=False)
+
+
+# --- Prepared ahead (issue 32): only the one who asked may see and download it ------------------------
+
+def _own_export(export_id: int, case_id: int, *, user_id: int | None = None, signer_id: int | None = None,
+                ready: bool = False) -> SubjectAccessExport:
+    """The export if it is this case's and was asked for by this user (or this signer), else 404."""
+    export = db.session.get(SubjectAccessExport, export_id)
+    mine = export is not None and export.case_id == case_id and (
+        export.requested_by_id == user_id if user_id is not None else export.signer_id == signer_id)
+    if not mine or (ready and (export.status != READY or export.pdf is None)):
+        abort(404)
+    return export
+
+
+def _export_page(export: SubjectAccessExport, **links):
+    response = current_app.make_response(render_template(
+        "subject_access/export.html", export=export, expires=local(export.expires_at),
+        keep_days=current_app.config["PORTAL_EXPORT_KEEP_DAYS"], **links))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _download(export: SubjectAccessExport, **audit):
+    data = export.pdf
+    log_event_and_commit("subject_access.download", case=export.case, **audit)
     return pdf_response(data, "registerutdrag.pdf", inline=False)
 
 
@@ -106,6 +165,30 @@ def staff_pdf(case):
     report = build_report(case, guardian=guardian, child_signer=guardian is None,
                           requester_name=guardian.name if guardian else case.child_name,
                           contact=unit.email if unit is not None else "")
+    if not exports.is_large(report):
+        log_event_and_commit("subject_access.report", case=case, object_type="case", object_id=case.id,
+                          detail="utskrivet av chef")
+        return _pdf(report)
+    export = exports.request_export(case, guardian=guardian, requester_name=report.requester,
+                                    contact=report.contact, user_id=current_user.id)
     log_event_and_commit("subject_access.report", case=case, object_type="case", object_id=case.id,
-                      detail="utskrivet av chef")
-    return _pdf(report)
+                      detail="utskrivet av chef, förbereds")
+    return redirect(url_for(".staff_export", ref=case.ref, export_id=export.id), code=303)
+
+
+@bp.route("/arenden/<ref>/registerutdrag/<int:export_id>")
+@manager_required
+@load_opening_unit_case
+def staff_export(case, export_id: int):
+    export = _own_export(export_id, case.id, user_id=current_user.id)
+    return _export_page(export, back_url=url_for(".staff_page", ref=case.ref),
+                        download_url=url_for(".staff_export_pdf", ref=case.ref, export_id=export.id),
+                        contact="")
+
+
+@bp.route("/arenden/<ref>/registerutdrag/<int:export_id>.pdf")
+@manager_required
+@load_opening_unit_case
+def staff_export_pdf(case, export_id: int):
+    export = _own_export(export_id, case.id, user_id=current_user.id, ready=True)
+    return _download(export, object_type="case", object_id=case.id)

@@ -391,6 +391,32 @@ EXCLUDED.update({
 PDF_TEMPLATES["subject_access/report_pdf.html"] = _subject_access_sample
 
 
+def _prepared_export_id() -> int:
+    """A registerutdrag of the demo case waiting for the worker, asked for by the manager (issue 32)."""
+    import datetime as dt
+
+    from portal.extensions import db
+    from portal.subject_access.models import SubjectAccessExport
+    from portal.timeutil import utcnow
+
+    export = db.session.scalar(select(SubjectAccessExport).order_by(SubjectAccessExport.id))
+    if export is None:
+        export = SubjectAccessExport(case_id=_demo_case().id, requested_by_id=_user_id(ROLES["manager"]),
+                                     expires_at=utcnow() + dt.timedelta(days=7))
+        db.session.add(export)
+        db.session.commit()
+    return export.id
+
+
+ENDPOINT_PARAMETERS[("subject_access.staff_export", "export_id")] = _prepared_export_id
+EXCLUDED.update({
+    "subject_access.staff_export_pdf": "A stored PDF (its HTML is checked through PDF_TEMPLATES)",
+    "subject_access.signer_export": "Needs a signer verified with a one-time code in the session; the page is "
+                                    "checked in tests/cases/test_subject_access_exports.py",
+    "subject_access.signer_export_pdf": "A stored PDF behind the signer's verified link",
+})
+
+
 EXCLUDED.update({
     "oidc.login": "A redirect to an organisation's OpenID provider (none in the demo configuration); the journeys "
                   "through a real provider, with axe on the portal's pages, are in test_oidc_journeys.py",

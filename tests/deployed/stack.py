@@ -2,6 +2,7 @@
 
     MariaDB (tests/support/mariadb_server.py)   Redis (Debian redis-server, no persistence)
     SMTP (aiosmtpd, tests/support/smtp_server.py) <- the outbox worker (`python -m portal outbox run --loop`)
+    the registerutdrag worker (`python -m portal exports run`); guideline PDFs by `portal guidance prerender`
     two gunicorn instances, two workers each, one PORTAL_SECRET_KEY, PORTAL_TRUSTED_PROXIES=1
     nginx terminating TLS (a certificate made here with openssl) with both instances as one upstream,
     reading the project's own deploy/nginx/portal-*.conf snippets unchanged.
@@ -246,7 +247,8 @@ class Stack:
             self.smtp.start()
             self._mark("MariaDB, Redis, SMTP")
             self._portal("db", "upgrade")
-            self._mark("migrations")
+            self._portal("guidance", "prerender")   # the guideline PDFs, before any instance serves
+            self._mark("migrations, guideline PDFs")
             # The worker and both instances import the app while the demo data goes in.
             self._start_worker(wait=False)
             apps = [self.start_app(name, wait=False) for name in ("app1", "app2")]
@@ -296,6 +298,9 @@ class Stack:
         process = Process("outbox", [PYTHON, "-m", "portal", "outbox", "run", "--loop"], self.logs / "outbox.log",
                           env=self.env())
         self.processes["outbox"] = process.start()
+        # The registerutdrag worker (issue 32) beside it; stopped with the rest.
+        self.processes["exports"] = Process("exports", [PYTHON, "-m", "portal", "exports", "run"],
+                                            self.logs / "exports.log", env=self.env()).start()
         if wait:
             self._wait_for_worker()
 

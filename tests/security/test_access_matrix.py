@@ -183,6 +183,10 @@ MATRIX: dict[str, dict] = {
     "subject_access.signer_pdf": {"GET": LINK_VERIFIED},
     "subject_access.staff_page": {"GET": MANAGERS},
     "subject_access.staff_pdf": {"GET": MANAGERS},
+    "subject_access.signer_export": {"GET": LINK_VERIFIED},
+    "subject_access.signer_export_pdf": {"GET": LINK_VERIFIED},
+    "subject_access.staff_export": {"GET": MANAGERS},
+    "subject_access.staff_export_pdf": {"GET": MANAGERS},
     # OpenID Connect: no provider is configured in the demo content (the journeys through a real
     # provider are in tests/browser/test_oidc_journeys.py).
     "oidc.login": {"GET": same(404)},
@@ -195,6 +199,10 @@ QUERY: dict[str, dict] = {"subject_access.staff_pdf": {"for": "barnet"}}
 # URL values per endpoint where the default by name (World.values) is not the right object.
 URL_VALUES: dict[str, dict] = {
     "deviations.view": {"ref": "report_ref"}, "deviations.act": {"ref": "report_ref"},
+    "subject_access.staff_export": {"export_id": "staff_export_id"},
+    "subject_access.staff_export_pdf": {"export_id": "staff_export_id"},
+    "subject_access.signer_export": {"export_id": "signer_export_id"},
+    "subject_access.signer_export_pdf": {"export_id": "signer_export_id"},
     "deviations.pdf": {"ref": "report_ref"}, "deviations.edit": {"ref": "draft_ref"},
     "deviations.review": {"ref": "draft_ref"}, "deviations.route_manually": {"ref": "report_ref"},
     "plans_family.home": {"token": "plan_token"}, "plans_family.approve": {"token": "plan_token"},

@@ -265,6 +265,31 @@ def _consents(app, world: World) -> None:
 
 
 @builder
+def _subject_access_exports(app, world: World) -> None:
+    """A prepared registerutdrag (ready) asked for by the case unit's manager, and one by the
+    guardian role's signer (issue 32: only the one who asked may read it)."""
+    if not _feature("portal.subject_access"):
+        return
+    import datetime as _dt
+
+    from portal.extensions import db
+    from portal.subject_access.models import READY, SubjectAccessExport
+    from portal.timeutil import utcnow
+
+    with app.app_context():
+        made = {}
+        for key, who in (("staff_export_id", {"requested_by_id": world.users["manager"]}),
+                         ("signer_export_id", {"signer_id": world.values.get("signer_id")})):
+            export = SubjectAccessExport(case_id=world.case_id, status=READY, pdf=b"%PDF-1.7\n%%EOF\n",
+                                         ready_at=utcnow(), expires_at=utcnow() + _dt.timedelta(days=7), **who)
+            db.session.add(export)
+            db.session.flush()
+            made[key] = export.id
+        db.session.commit()
+    world.values.update(made)
+
+
+@builder
 def _plans(app, world: World) -> None:
     """A plan (version 1, a draft), a meeting with a guardian taking part, and the family's plan link."""
     if not _feature("portal.plans"):
