@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from ..content_errors import ContentFileError
+from ..yaml_lines import read_yaml_with_lines
 
 FILE_NAME = "accessibility.yaml"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -36,8 +37,8 @@ def load_statement(content_dir: Path | str) -> StatementFacts | None:
     if not path.exists():
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
+        data = read_yaml_with_lines(path) or {}
+    except ContentFileError as exc:   # the one YAML loader: the line and the problem in Swedish
         raise AccessibilityStatementError(path, f"inte giltig YAML ({exc})") from None
     if not isinstance(data, dict):
         raise AccessibilityStatementError(path, "filen ska innehålla nycklar och värden")

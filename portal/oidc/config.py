@@ -11,9 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ..content_errors import ContentFileError
+from ..yaml_lines import read_yaml_with_lines
 
 KINDS = ("staff", "citizen")
 LEVELS = ("low", "substantial", "high")
@@ -70,10 +69,7 @@ def load_identity_config(path: Path | str, environ=None, unit_keys=None) -> Iden
     path = Path(path)
     if not path.exists():
         return IdentityConfig()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise IdentityConfigError(path, None, f"filen går inte att läsa som YAML: {exc}") from None
+    data = read_yaml_with_lines(path, IdentityConfigError) or {}   # the file, line and problem on an error
 
     def fail(problem: str):
         raise IdentityConfigError(path, None, problem)

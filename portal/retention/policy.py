@@ -8,9 +8,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from ..content_errors import ContentFileError
+from ..yaml_lines import LineDict, YamlSyntaxError, load_yaml
 
 FILE_NAME = "retention.yaml"
 
@@ -77,41 +77,40 @@ def load_policy(content_dir: Path | str) -> Policy:
     except FileNotFoundError:
         raise RetentionPolicyError(path, None, "filen saknas") from None
     try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RetentionPolicyError(path, mark.line + 1 if mark else None, "filen är inte giltig YAML") from None
-    if root is None or not isinstance(root, yaml.MappingNode):
+        root, duplicates = load_yaml(text)   # the one YAML loader, with the line of every key
+    except YamlSyntaxError as exc:
+        raise RetentionPolicyError(path, exc.line, "filen är inte giltig YAML") from None
+    if not isinstance(root, LineDict):
         raise RetentionPolicyError(path, None, "filen ska innehålla en post per slag av uppgift")
+    for key, line in duplicates:
+        raise RetentionPolicyError(path, line, f"'{key}' finns två gånger")
     rules: dict[str, Rule] = {}
-    for key_node, value_node in root.value:
-        key, line = key_node.value, key_node.start_mark.line + 1
+    for key, value in root.items():
+        key, line = str(key), root.line_of(key)
         if key not in RECORD_TYPES:
             known = ", ".join(RECORD_TYPES)
             raise RetentionPolicyError(path, line, f"okänt slag av uppgift '{key}' (kända: {known})")
-        if key in rules:
-            raise RetentionPolicyError(path, line, f"'{key}' finns två gånger")
-        rules[key] = _rule(path, key, value_node)
+        rules[key] = _rule(path, key, value, line)
     missing = [k for k in RECORD_TYPES if k not in rules]
     if missing:
         raise RetentionPolicyError(path, None, "gallringstid saknas för: " + ", ".join(missing))
     return Policy(rules)
 
 
-def _rule(path: Path, key: str, node) -> Rule:
-    line = node.start_mark.line + 1
-    if not isinstance(node, yaml.MappingNode):
-        raise RetentionPolicyError(path, line, f"'{key}' ska ha keep_years eller keep_days och action")
+def _rule(path: Path, key: str, node, key_line: int) -> Rule:
+    if not isinstance(node, LineDict):
+        raise RetentionPolicyError(path, key_line, f"'{key}' ska ha keep_years eller keep_days och action")
+    line = node.line
     values = {}
-    for k, v in node.value:
-        if k.value not in ("keep_years", "keep_days", "action"):
-            raise RetentionPolicyError(path, k.start_mark.line + 1, f"okänd inställning '{k.value}' under '{key}'")
-        values[k.value] = (v.value, v.start_mark.line + 1)
+    for k, v in node.items():
+        if k not in ("keep_years", "keep_days", "action"):
+            raise RetentionPolicyError(path, node.line_of(k), f"okänd inställning '{k}' under '{key}'")
+        values[k] = (v, node.line_of(k))
     if ("keep_years" in values) == ("keep_days" in values):
         raise RetentionPolicyError(path, line, f"'{key}' ska ha antingen keep_years eller keep_days")
     name = "keep_years" if "keep_years" in values else "keep_days"
     raw, value_line = values[name]
-    if not str(raw).isdigit() or int(raw) < 1:
+    if isinstance(raw, bool) or not str(raw).isdigit() or int(raw) < 1:
         raise RetentionPolicyError(path, value_line, f"{name} under '{key}' ska vara ett heltal större än noll")
     allowed = RECORD_TYPES[key][1]
     action, action_line = values.get("action", (None, line))
