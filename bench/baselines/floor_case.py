@@ -15,7 +15,8 @@ from floor_frame import STAMP, db_connection, make_app, now, page, signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from portal.guidance.content import GREEN_CARD, load_content  # noqa: E402  (the data: the checklist's items)
+from portal.guidance.content import GREEN_CARD  # noqa: E402
+from portal.guidance.store import load_content  # noqa: E402  (the data: the checklist's items)
 
 app = make_app(__name__)
 CHECKLIST = load_content(ROOT / "content").checklists[GREEN_CARD]

@@ -10,7 +10,7 @@ from floor_frame import make_app, page, signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from portal.guidance.content import load_content  # noqa: E402  (the data: the index, not the portal's views)
+from portal.guidance.store import load_content  # noqa: E402  (the data: the index, not the portal's views)
 
 app = make_app(__name__)
 INDEX = load_content(ROOT / "content").search
