@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from ..directory import current_directory
 from ..extensions import db, limiter
 from ..timeutil import utcnow
 from ..web.guards import admin_required, manager_required
@@ -14,7 +15,6 @@ from ..web.tx import saving
 from . import sessions
 from .forms import ChangePasswordForm, EndOtherSessionsForm, LoginForm, UserForm
 from .models import ROLES, User
-from .passwords import verify_password
 from .service import (AccountError, authenticate, change_own_password, create_user, deactivate, log_out_other_devices,
                       set_password, set_units)
 from .visibility import ADD_UNIT, CREATE, PASSWORD_SET, UNLOCK, announce, members
@@ -97,7 +97,7 @@ def end_other_sessions():
 
 
 def _account_page(form: ChangePasswordForm, end_form: EndOtherSessionsForm) -> str:
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     units = [directory.unit_label(k) for k in sorted(current_user.unit_keys)]
     return render_template("accounts/account.html", form=form, end_form=end_form, units=units,
                            live_sessions=sessions.live_sessions(current_user.id), this_session=sessions.current_id())
@@ -109,12 +109,12 @@ def _account_page(form: ChangePasswordForm, end_form: EndOtherSessionsForm) -> s
 @admin_required
 def admin_users():
     users = db.session.scalars(select(User).order_by(User.name)).all()
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     return render_template("accounts/admin_users.html", users=users, roles=ROLES, directory=directory, now=utcnow())
 
 
 def _user_form(user: User | None) -> UserForm:
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     form = UserForm(obj=user) if user else UserForm()
     form.units.choices = directory.unit_choices()
     if request.method == "GET" and user:
@@ -190,6 +190,6 @@ def admin_user_unlock(user: User):
 @manager_required
 def unit_members():
     """A manager sees the accounts in each of their units and when (and by whom) each was added."""
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     units = [(key, directory.unit_label(key), members(key)) for key in sorted(current_user.unit_keys)]
     return render_template("accounts/unit_members.html", units=units, roles=ROLES, now=utcnow())

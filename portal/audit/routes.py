@@ -1,10 +1,11 @@
 """Managers read the audit log of their units' cases."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from ..directory import current_directory
 from ..accounts.models import User
 from ..cases.access import load_opening_unit_case
 from ..cases.models import Case
@@ -45,7 +46,7 @@ def index():
     rows, more = _rows(_base().where(mine), page)
     log_event_and_commit("audit.view", object_type="audit", detail=f"sida {page}")
     return render_template("audit/index.html", rows=rows, more=more, page=page, total=total, labels=action_labels(),
-                           directory=current_app.extensions["directory"], case=None)
+                           directory=current_directory(), case=None)
 
 
 @bp.route("/arende/<ref>")
@@ -56,4 +57,4 @@ def case_log(case):
     rows, more = _rows(_base().where(AuditEvent.case_id == case.id), page)
     log_event_and_commit("audit.view", case=case, object_type="audit", detail=f"sida {page}")
     return render_template("audit/index.html", rows=rows, more=more, page=page, total=None, labels=action_labels(),
-                           directory=current_app.extensions["directory"], case=case)
+                           directory=current_directory(), case=case)

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from ..directory import current_directory
 from ..audit import log_event, log_event_and_commit
 from ..database import casefold
 from ..extensions import db
@@ -49,7 +50,7 @@ def index():
     total = visible.count()
     pages = paginate_from_either_end(visible.ordered, total=total)
     found = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(pages.items)))} if pages.items else {}
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     return render_template("cases/index.html", cases=[found[i] for i in pages.items if i in found], pages=pages,
                            status=status, q=q, directory=directory)
 
@@ -69,7 +70,7 @@ def case_search(q: str):
 
 def _case_form(case=None) -> CaseForm:
     form = CaseForm(obj=case)
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     form.unit_key.choices = [("", "Välj enhet")] + directory.unit_choices(current_user.unit_keys)
     return form
 
@@ -109,7 +110,7 @@ def open_case_in_unit(personal_number: str, unit_key: str) -> Case | None:
 @bp.route("/<ref>")
 @load_case
 def view(case):
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     today = today_local()
     page = render_template(
         "cases/view.html", case=case, directory=directory, age=case.age_on(today),
@@ -126,7 +127,7 @@ def view(case):
 @load_case
 def edit(case):
     form = _case_form(case)
-    form.unit_key.choices = [(case.unit_key, current_app.extensions["directory"].unit_label(case.unit_key))]
+    form.unit_key.choices = [(case.unit_key, current_directory().unit_label(case.unit_key))]
     form.unit_key.data = case.unit_key
     if form.validate_on_submit():
         changed = _changed(case, form, CASE_FIELDS)
@@ -166,7 +167,7 @@ def close(case):
 @load_case
 def print_view(case):
     log_event_and_commit("case.print", case=case, object_type="case", object_id=case.id)
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     return render_template("cases/print.html", case=case, directory=directory, age=case.age_on(today_local()),
                            printed_at=local(utcnow()))
 

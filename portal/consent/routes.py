@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..directory import current_directory
 from ..audit import log_event, log_event_and_commit
 from ..cases.access import load_case
 from ..extensions import db, limiter
@@ -21,7 +22,7 @@ from . import rules, service
 from .forms import (ConfirmForm, DeclineForm, InPersonIdentityForm, SignForm, StaffWithdrawForm, WithdrawForm,
                     request_form, signer_fields, signer_plan, validate_request)
 from .identity import InPersonProvider, Verified, assurance_label, get_provider, provider_label, providers_for
-from .models import (CHILD, EVENT_LABELS, GUARDIAN, LINK_SIGN, LINK_WITHDRAW, ROLE_LABELS, Consent, ConsentSigner,
+from .models import (CHILD, EVENT_LABELS, GUARDIAN, LINK_WITHDRAW, ROLE_LABELS, Consent, ConsentSigner,
                      ConsentStatus, SignerStatus)
 from . import kiosk
 from .api import accept_verification, signer_link as _link_or_page, verified_for as _verified_for
@@ -45,7 +46,7 @@ def start():
 
 def _signer_context(signer: ConsentSigner) -> dict:
     consent = signer.consent
-    d = current_app.extensions["directory"]
+    d = current_directory()
     return {"signer": signer, "consent": consent, "young": signer.audience == "child",
             "unit_name": d.units[consent.contact_unit_key].name if consent.contact_unit_key in d.units else "",
             "consent_html": render_html(signer.text)}
@@ -191,7 +192,7 @@ load_signer = loader("signer_id", "signer", lambda signer_id, consent: next(
 
 
 def _labels():
-    d = current_app.extensions["directory"]
+    d = current_directory()
     return {"unit": d.unit_label, "own_unit": d.unit_label}
 
 
@@ -370,7 +371,7 @@ def receipt(case, consent):
 def receipt_context(consent: Consent, for_signer: ConsentSigner | None = None) -> dict:
     """Keyword arguments for render_pdf("consent/receipt_pdf.html", **...), title included.
     for_signer: the signer's own copy (the other signers by role only, no staff names)."""
-    d = current_app.extensions["directory"]
+    d = current_directory()
     texts, seen = [], set()
     for s in consent.signers:
         if for_signer is not None and s.id != for_signer.id:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import abort
 from flask_login import current_user
 from sqlalchemy import and_, false, func, or_, select, union_all
 

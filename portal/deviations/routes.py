@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
+from ..directory import current_directory
 from ..accounts.models import User
 from ..audit import log_event_and_commit
 from ..cases.access import can_view, visible_cases_query
@@ -75,7 +76,7 @@ TEMPLATE_GLOBALS = {"deviation_event_label": event_label, "deviation_role_names"
 
 
 def _directory():
-    return current_app.extensions["directory"]
+    return current_directory()
 
 
 def _labels():

@@ -63,9 +63,6 @@ def decide(case, referral):
 def minutes(meeting, case, level):
     """Minutes shared with a member of the level a case was referred to: those minutes and nothing
     else of the case (need-to-know; 404 for anyone else)."""
-    # local: plans is an optional feature; escalation reads its meeting words only on this page
-    from ..plans.meetings import KIND_LABELS, meeting_word
-
     log_event_and_commit("escalation.minutes_view", case=case, object_type="meeting", object_id=meeting.id)
     return render_template("escalation/minutes.html", meeting=meeting, case=case, level=level,
                            word=meeting_word(case), kind_labels=KIND_LABELS)

@@ -94,7 +94,7 @@ def share_minutes(case, meeting) -> int:
         level = level_of(referral.process_key, referral.level_key)
         if level is None or level.minutes is None:
             continue
-        members = [m for m in contacts(current_app.extensions["directory"], level) if m.email.lower() not in seen]
+        members = [m for m in contacts(current_directory(), level) if m.email.lower() not in seen]
         for member in members:
             address = member.email.lower()
             seen.add(address)

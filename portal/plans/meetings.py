@@ -123,7 +123,7 @@ def add_participant(case: Case, meeting: Meeting, who: str, purpose: str, user) 
     """Adds `who` ("staff:<person>", "unit:<key>", "guardian:<id>" or "child:", the participant form's
     choices); raises PlanError (field "who") when that person may not take part."""
     kind, _, rest = who.partition(":")
-    d = current_app.extensions["directory"]
+    d = current_directory()
     p = MeetingParticipant(kind=kind, purpose=purpose)
     if kind == "staff":
         found = person(rest)
@@ -229,7 +229,7 @@ def ics_for(case: Case, meeting: Meeting, method: str, recipient: MeetingPartici
 
 def _family_contact(case: Case) -> dict[str, str]:
     """Whom the family asks about the meeting: the case's unit (name, phone, e-mail)."""
-    return current_app.extensions["directory"].contact(case.unit_key)
+    return current_directory().contact(case.unit_key)
 
 
 def _ics_description(case: Case, meeting: Meeting, recipient: MeetingParticipant, word: str) -> str:
@@ -253,7 +253,7 @@ def _guest_contact(case: Case, meeting: Meeting) -> str:
     """Who a guest asks about the meeting: the organizer and the case's unit (name, e-mail,
     phone from the directory). Nothing about the child."""
     name, address = _organizer(meeting)
-    unit = current_app.extensions["directory"].units.get(case.unit_key)
+    unit = current_directory().units.get(case.unit_key)
     parts = [f"{name} ({address})" if name else address]
     if unit is not None:
         parts.append(", ".join(x for x in (unit.name, unit.email, f"telefon {unit.phone}" if unit.phone else "") if x))

@@ -11,9 +11,7 @@ from ..extensions import db
 from ..guidance.routes import current_content
 from ..timeutil import local, today_local
 from . import service
-from . import service
 from .forms import ConfirmForm
-from . import service
 from .models import CaseProcess, Meeting, MeetingStatus
 from .process import StepStatus, next_step
 

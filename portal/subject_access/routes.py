@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import FEATURES
+from ..directory import current_directory
 from ..audit import log_event_and_commit
 from ..cases.access import load_opening_unit_case
 from ..cases.models import Guardian
@@ -160,7 +161,7 @@ def staff_pdf(case):
                                                             Guardian.has_custody.is_(True)))
         if guardian is None:
             abort(404)
-    directory = current_app.extensions["directory"]
+    directory = current_directory()
     unit = directory.units.get(case.unit_key)
     report = build_report(case, guardian=guardian, child_signer=guardian is None,
                           requester_name=guardian.name if guardian else case.child_name,
