@@ -348,7 +348,11 @@ class Stack:
 
     def wait_until_both_serve(self, timeout: float = 30) -> None:
         """Until nginx sends requests to both instances again: after a failed connection it leaves an
-        instance out for fail_timeout (10 s), also when the instance is already back."""
+        instance out for fail_timeout (10 s), also when the instance is already back. An instance a
+        failed test left stopped is started again first, so one failure does not fail the next test."""
+        for name in ("app1", "app2"):
+            if not self.processes[name].alive():
+                self.start_app(name)
         seen = {name: len(self.served_by(name)) for name in ("app1", "app2")}
         deadline = time.monotonic() + timeout
         context = ssl._create_unverified_context()

@@ -123,7 +123,10 @@ def cosign(page, ref: str) -> None:
 def plan_pdf_text(page) -> str:
     page.goto("/arenden/")
     page.get_by_role("link", name="Elsa Exempeldotter").click()
-    page.get_by_role("link", name=re.compile(r"Samordnad individuell plan \(SIP\), version")).click()
+    # The approved plan is linked as "Gällande plan: version N av Samordnad individuell plan (SIP)",
+    # a plan not yet approved as "Samordnad individuell plan (SIP), version N".
+    page.get_by_role("link", name=re.compile(
+        r"^(version \d+ av Samordnad individuell plan \(SIP\)|Samordnad individuell plan \(SIP\), version \d+)$")).first.click()
     pdf_link = page.locator("a[href$='.pdf']").first
     expect(pdf_link).to_be_visible()
     response = page.request.get(pdf_link.get_attribute("href"))
