@@ -6,32 +6,30 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from ..directory import current_directory
-from ..audit import log_event, log_event_and_commit
+from ..audit import log_event_and_commit
 from ..database import casefold
 from ..extensions import db
 from ..paging import paginate_from_either_end
 from ..timeutil import local, today_local, utcnow
 from ..web.guards import guard_blueprint, staff_required
 from ..web.loaders import loader
+from ..web.tx import saving
+from . import service
 from .access import VisibleCases, load_case
-from .contact import address_changed
 from .forms import CaseForm, ConfirmForm, GuardianForm
 from .models import Case, CaseStatus, Guardian
 from .panels import panels_for
+from .service import CASE_FIELDS, GUARDIAN_FIELDS, open_case_in_unit
 
 bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/arenden")
-
-CASE_FIELDS = ("child_name", "personal_number", "address", "phone", "email")
-GUARDIAN_FIELDS = ("name", "personal_number", "address", "phone", "email")
-
 
 guard_blueprint(bp, staff_required)
 load_guardian = loader("guardian_id", "guardian", lambda guardian_id, case: db.session.scalar(
     select(Guardian).where(Guardian.id == guardian_id, Guardian.case_id == case.id)), needs=("case",))
 
 
-def _changed(obj, form, fields) -> list[str]:
-    return [f for f in fields if (getattr(obj, f) or "") != (getattr(form, f).data or "")]
+def _values(form, fields) -> dict:
+    return {f: getattr(form, f).data for f in fields}
 
 
 @bp.route("/")
@@ -81,30 +79,18 @@ def new():
     if not current_user.unit_keys:
         flash("Ditt konto hör inte till någon enhet. Kontakta administratören innan du öppnar ett ärende.", "error")
     if form.validate_on_submit():
-        if form.unit_key.data not in current_user.unit_keys:
-            form.unit_key.errors.append("Välj en av dina egna enheter")
-        elif (existing := open_case_in_unit(form.personal_number.data, form.unit_key.data)) is not None:
+        own_unit = form.unit_key.data in current_user.unit_keys
+        if own_unit and (existing := open_case_in_unit(form.personal_number.data, form.unit_key.data)) is not None:
             # One child, one case per unit: lead to it (the unit is the user's own, so nothing is revealed).
             flash("Det finns redan ett öppet ärende för barnet på enheten. Här är det – inget nytt ärende "
                   "har skapats.", "info")
             return redirect(url_for("cases.view", ref=existing.ref))
-        else:
-            case = Case(unit_key=form.unit_key.data, opened_by_id=current_user.id)
-            for f in CASE_FIELDS:
-                setattr(case, f, getattr(form, f).data or "")
-            db.session.add(case)
-            db.session.flush()
-            log_event("case.create", case=case, object_type="case", object_id=case.id, unit_key=case.unit_key)
-            db.session.commit()
+        with saving(form) as saved:
+            case = service.open_case(_values(form, CASE_FIELDS), form.unit_key.data, current_user)
+        if saved:
             flash("Ärendet är öppnat. Lägg till vårdnadshavare.", "success")
             return redirect(url_for("cases.view", ref=case.ref))
     return render_template("cases/case_form.html", form=form, case=None), (400 if form.errors else 200)
-
-
-def open_case_in_unit(personal_number: str, unit_key: str) -> Case | None:
-    """The open case of the child (the formatted personal number) opened by the unit, if any."""
-    return db.session.scalar(select(Case).where(Case.personal_number == personal_number, Case.unit_key == unit_key,
-                                                Case.status == CaseStatus.OPEN).order_by(Case.id).limit(1))
 
 
 @bp.route("/<ref>")
@@ -130,17 +116,11 @@ def edit(case):
     form.unit_key.choices = [(case.unit_key, current_directory().unit_label(case.unit_key))]
     form.unit_key.data = case.unit_key
     if form.validate_on_submit():
-        changed = _changed(case, form, CASE_FIELDS)
-        if "email" in changed:
-            address_changed(case, old=case.email, new=form.email.data, object_type="case", object_id=case.id,
-                            action="case.email_change")
-        for f in changed:
-            setattr(case, f, getattr(form, f).data or "")
-        if changed:
-            log_event("case.update", case=case, object_type="case", object_id=case.id, detail="fält: " + ", ".join(changed))
-        db.session.commit()
-        flash("Uppgifterna är sparade.", "success")
-        return redirect(url_for("cases.view", ref=case.ref))
+        with saving(form) as saved:
+            service.update_case(case, _values(form, CASE_FIELDS))
+        if saved:
+            flash("Uppgifterna är sparade.", "success")
+            return redirect(url_for("cases.view", ref=case.ref))
     if request.method == "GET":
         log_event_and_commit("case.view", case=case, object_type="case", object_id=case.id, detail="redigering")
     return render_template("cases/case_form.html", form=form, case=case), (400 if form.errors else 200)
@@ -151,15 +131,11 @@ def edit(case):
 def close(case):
     form = ConfirmForm()
     if form.validate_on_submit():
-        if case.is_open:
-            case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
-            log_event("case.close", case=case, object_type="case", object_id=case.id)
-            flash("Ärendet är avslutat. Det finns kvar och kan öppnas igen.", "success")
-        else:
-            case.status, case.closed_at = CaseStatus.OPEN, None
-            log_event("case.reopen", case=case, object_type="case", object_id=case.id)
-            flash("Ärendet är öppnat igen.", "success")
-        db.session.commit()
+        with saving(flash_other=True) as saved:
+            now_open = service.toggle_open(case)
+        if saved:
+            flash("Ärendet är öppnat igen." if now_open else "Ärendet är avslutat. Det finns kvar och kan öppnas igen.",
+                  "success")
     return redirect(url_for("cases.view", ref=case.ref))
 
 
@@ -184,16 +160,11 @@ def _guardian_form(guardian=None) -> GuardianForm:
 def guardian_new(case):
     form = _guardian_form()
     if form.validate_on_submit():
-        guardian = Guardian(case=case, has_custody=form.has_custody.data == "ja")
-        for f in GUARDIAN_FIELDS:
-            setattr(guardian, f, getattr(form, f).data or "")
-        db.session.add(guardian)
-        db.session.flush()
-        case.updated_at = utcnow()
-        log_event("guardian.create", case=case, object_type="guardian", object_id=guardian.id)
-        db.session.commit()
-        flash("Vårdnadshavaren är tillagd.", "success")
-        return redirect(url_for("cases.view", ref=case.ref) + "#vardnadshavare")
+        with saving(form) as saved:
+            service.add_guardian(case, _values(form, GUARDIAN_FIELDS), has_custody=form.has_custody.data == "ja")
+        if saved:
+            flash("Vårdnadshavaren är tillagd.", "success")
+            return redirect(url_for("cases.view", ref=case.ref) + "#vardnadshavare")
     return render_template("cases/guardian_form.html", form=form, case=case, guardian=None), (400 if form.errors else 200)
 
 
@@ -203,21 +174,10 @@ def guardian_new(case):
 def guardian_edit(case, guardian):
     form = _guardian_form(guardian)
     if form.validate_on_submit():
-        changed = _changed(guardian, form, GUARDIAN_FIELDS)
-        if "email" in changed:
-            address_changed(case, old=guardian.email, new=form.email.data, object_type="guardian",
-                            object_id=guardian.id, action="guardian.email_change")
-        for f in changed:
-            setattr(guardian, f, getattr(form, f).data or "")
-        custody = form.has_custody.data == "ja"
-        if custody != guardian.has_custody:
-            guardian.has_custody = custody
-            changed.append("has_custody")
-        if changed:
-            case.updated_at = utcnow()
-            log_event("guardian.update", case=case, object_type="guardian", object_id=guardian.id,
-                   detail="fält: " + ", ".join(changed))
-        db.session.commit()
-        flash("Vårdnadshavarens uppgifter är sparade.", "success")
-        return redirect(url_for("cases.view", ref=case.ref) + "#vardnadshavare")
+        with saving(form) as saved:
+            service.update_guardian(case, guardian, _values(form, GUARDIAN_FIELDS),
+                                    has_custody=form.has_custody.data == "ja")
+        if saved:
+            flash("Vårdnadshavarens uppgifter är sparade.", "success")
+            return redirect(url_for("cases.view", ref=case.ref) + "#vardnadshavare")
     return render_template("cases/guardian_form.html", form=form, case=case, guardian=guardian), (400 if form.errors else 200)

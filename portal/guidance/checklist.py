@@ -1,4 +1,4 @@
-"""The green card checklist in a case: current state and changes (pure rules + queries).
+"""The green card checklist in a case: current state and changes (pure rules, queries and the one write).
 
 History is append-only: each change of an item is a ChecklistTick row. The current state of an
 item is its latest row (by time, then id); an item without rows is not ticked."""
@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ..audit import log_event
 from ..extensions import db
+from ..timeutil import utcnow
 from .models import ChecklistTick
 
 
@@ -61,3 +63,15 @@ def states(checklist, ticks) -> list[tuple[object, list[ItemState]]]:
             items.append(ItemState(key=item.key, text=item.text, ticked=bool(tick and tick.ticked), tick=tick))
         result.append((section, items))
     return result
+
+
+def record_changes(case, checklist_key: str, changes: dict[str, bool], user) -> None:
+    """Append one row per changed item and audit the change (in the caller's transaction)."""
+    if not changes:
+        return
+    for key, ticked in changes.items():
+        db.session.add(ChecklistTick(case_id=case.id, checklist_key=checklist_key, item_key=key, ticked=ticked,
+                                     user_id=user.id))
+    case.updated_at = utcnow()
+    log_event("checklist.update", case=case, object_type="checklist", object_id=checklist_key,
+              detail="punkter: " + ", ".join(f"{k}={'ja' if v else 'nej'}" for k, v in changes.items()))

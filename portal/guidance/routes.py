@@ -7,18 +7,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..audit import log_event
 from ..caching import content_last_modified, public_page
-from ..cases.access import get_case_or_404
-from ..extensions import db
+from ..cases.access import load_case
 from ..pdf import pdf_response
-from ..timeutil import utcnow
 from ..web.guards import staff_required
+from ..web.tx import saving
 from . import checklist as checklist_rules
 from . import pdfcache
 from .content import GREEN_CARD, ROLE_GROUPS, Content
 from .forms import build_form, submitted_keys
-from .models import ChecklistTick
 from .search import KIND_LABELS, MAX_QUERY_LENGTH
 
 bp = Blueprint("guidance", __name__, template_folder="templates")
@@ -159,16 +156,15 @@ def checklist_panel(case, user):
 
 @bp.route("/arenden/<ref>/checklista", methods=["GET", "POST"])
 @staff_required
-def checklist_update(ref: str):
-    case = get_case_or_404(ref, current_user)
+@load_case
+def checklist_update(case):
     target = url_for("cases.view", ref=case.ref) + "#checklista"
     if request.method == "GET":
         return redirect(target)
     checklist = current_content().checklists.get(GREEN_CARD)
     if checklist is None or not case.is_open:
         abort(404)
-    ticks = checklist_rules.history(case.id, checklist.key)
-    item_states = checklist_rules.states(checklist, ticks)
+    item_states = checklist_rules.states(checklist, checklist_rules.history(case.id, checklist.key))
     form = build_form(checklist, item_states, formdata=request.form)
     if not form.validate():
         flash("Checklistan kunde inte sparas. Ladda om sidan och försök igen.", "error")
@@ -176,15 +172,11 @@ def checklist_update(ref: str):
     current = {s.key: s.ticked for _, items in item_states for s in items}
     shown = set((form.shown.data or "").split())
     changes = checklist_rules.changes_to_apply(shown, submitted_keys(form, item_states), current, set(current))
-    for key, ticked in changes.items():
-        db.session.add(ChecklistTick(case_id=case.id, checklist_key=checklist.key, item_key=key, ticked=ticked,
-                                     user_id=current_user.id))
-    if changes:
-        case.updated_at = utcnow()
-        log_event("checklist.update", case=case, object_type="checklist", object_id=checklist.key,
-               detail="punkter: " + ", ".join(f"{k}={'ja' if v else 'nej'}" for k, v in changes.items()))
-        db.session.commit()
-        flash(f"Checklistan är sparad ({len(changes)} {'ändring' if len(changes) == 1 else 'ändringar'}).", "success")
-    else:
+    if not changes:
         flash("Inget ändrades i checklistan.", "info")
+        return redirect(target)
+    with saving(flash_other=True) as saved:
+        checklist_rules.record_changes(case, checklist.key, changes, current_user)
+    if saved:
+        flash(f"Checklistan är sparad ({len(changes)} {'ändring' if len(changes) == 1 else 'ändringar'}).", "success")
     return redirect(target)
