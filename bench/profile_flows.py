@@ -4,6 +4,7 @@ a pyinstrument profile of one flow (issue 32); beside each flow its hand-written
 
     .venv/bin/python bench/profile_flows.py                 (every flow: median and p95)
     .venv/bin/python bench/profile_flows.py --profile case  (and pyinstrument's tree for that flow)
+    .venv/bin/python bench/profile_flows.py --by-package    (each flow's own time per library, beside its floor)
 
 The flows are those of bench/load.py's rows: the signed-in guideline page, the signed-in search,
 the case page with its panels, the managers' inbox and a report submission (form + signature)."""
@@ -109,11 +110,60 @@ def timed(fn, n: int) -> list[float]:
     return support.timed(fn, n, clock=time.process_time, warm=max(3, n // 10))
 
 
+PACKAGES = (("sqlalchemy", "SQLAlchemy (ORM and Core)"), ("sqlite3", "SQLite itself"), ("jinja2", "Jinja"),
+            ("markupsafe", "Jinja"), ("wtforms", "WTForms"), ("flask_wtf", "WTForms"), ("flask_login", "Flask-Login"),
+            ("flask_limiter", "Flask-Limiter"), ("limits", "Flask-Limiter"), ("itsdangerous", "Flask and Werkzeug"),
+            ("werkzeug", "Flask and Werkzeug"), ("flask", "Flask and Werkzeug"), ("/portal/", "the portal's own code"),
+            (".html", "the portal's templates"))
+
+
+def _package(filename: str, function: str = "") -> str:
+    if "sqlite3." in function:
+        return "SQLite itself"
+    if filename.startswith("<") or filename == "~":
+        return "Python built-ins"
+    for marker, name in PACKAGES:
+        if f"/{marker}/" in filename or f"/{marker}." in filename or (marker.startswith((".", "/")) and marker in filename):
+            if marker == "/portal/" and filename.endswith(".html"):
+                return "the portal's templates"
+            return name
+    return "other (Python's library)"
+
+
+def by_package(name: str, fn, floor_fn, n: int) -> str:
+    """Each flow's CPU time split by the library that spends it (cProfile's own time, scaled to the
+    median measured without the profiler): what the hand-written floor leaves out, in figures."""
+    import cProfile
+    import pstats
+
+    median = statistics.median(timed(fn, n))
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(n):
+        fn()
+    profile.disable()
+    stats = pstats.Stats(profile).stats
+    spent: dict[str, float] = {}
+    for (filename, _, function), (_, _, own, _, _) in stats.items():
+        if "bench/" in filename or "werkzeug/test.py" in filename or "flask/testing.py" in filename:
+            continue    # the test client's side of the request
+        package = _package(filename, function)
+        spent[package] = spent.get(package, 0.0) + own
+    total = sum(spent.values())
+    lines = [f"{name}: {median * 1000:.2f} ms a request in process"
+             + (f"; its floor {statistics.median(timed(floor_fn, n)) * 1000:.2f} ms" if floor_fn else "")]
+    for package, own in sorted(spent.items(), key=lambda kv: -kv[1]):
+        lines.append(f"    {package:28s} {own / total * 100:5.1f} %   ~{own / total * median * 1000:5.2f} ms")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--only", default="", help="comma-separated flows")
     parser.add_argument("--profile", default="", help="a flow to profile with pyinstrument")
+    parser.add_argument("--by-package", action="store_true",
+                        help="split each flow's time by the library it is spent in (cProfile's own time)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     app, case_ref = setup(folder)
@@ -130,6 +180,9 @@ def main(argv=None) -> int:
             base = statistics.median(timed(floor[name], args.requests)) * 1000
             line += f"   floor {base:6.2f} ms: the portal {base / median:.2f} x the floor's rate"
         print(line, flush=True)
+    if args.by_package:
+        for name in wanted:
+            print(by_package(name, every[name], floor.get(name), args.requests), flush=True)
     if args.profile:
         from pyinstrument import Profiler
 

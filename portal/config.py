@@ -39,7 +39,9 @@ def from_environment(instance_path: Path) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A server (MariaDB) may close an idle connection, so it is pinged when taken from the pool;
+        # a SQLite file cannot go away, and the ping was one more statement on every request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "PORTAL_CONTENT_DIR": Path(env("PORTAL_CONTENT_DIR", str(ROOT / "content"))),
         "PORTAL_FORMS_DIR": Path(env("PORTAL_FORMS_DIR", str(ROOT / "forms"))),
         "PORTAL_BASE_URL": base_url,
@@ -70,6 +72,9 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         # The cookie lives no longer than the server-side session may.
         "PERMANENT_SESSION_LIFETIME": int(env("PORTAL_SESSION_LIFETIME_HOURS", "10")) * 3600,
+        # The idle timeout is the server's (accounts/sessions.py), so the cookie is not signed and sent
+        # again on every answer: it is set when the session changes and expires with the lifetime.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         # Flask-WTF's strict check wants a Referer on every HTTPS post; the portal's own
         # same-origin check (security.same_origin_problem) reads Origin and Sec-Fetch-Site instead,
