@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_login import current_user
-from sqlalchemy import and_, false, func, or_, select, union_all
+from sqlalchemy import and_, bindparam, false, func, or_, select, union_all
 
 from ..directory import current_directory
 from ..extensions import db
@@ -152,6 +152,13 @@ _LISTED = (DeviationReport.id, DeviationReport.ref, DeviationReport.status, Devi
            DeviationReport.submitted_at)
 _MATCHED = (DeviationRecipient.report_id, DeviationRecipient.capacity, DeviationRecipient.email,
             DeviationRecipient.unit_key, DeviationRecipient.service_key)
+# Built once, the ids and the e-mail bound per call (issue 32: building them was a tenth of the inbox).
+# lower(): the same test (e-mails are stored in lower case), written so that the database looks the
+# rows up by report id and not through the e-mail index (every row the account ever had).
+_LISTED_BY_ID = select(*_LISTED).where(DeviationReport.id.in_(bindparam("ids", expanding=True)))
+_MATCHED_BY_REPORT = (select(*_MATCHED).where(DeviationRecipient.report_id.in_(bindparam("ids", expanding=True)),
+                                              func.lower(DeviationRecipient.email) == bindparam("email"))
+                      .order_by(DeviationRecipient.id))
 
 
 @dataclass(frozen=True)
@@ -190,14 +197,9 @@ def load_reports(ids, email: str) -> list[ListedReport]:
     ids = list(ids)
     if not ids:
         return []
-    wanted = set(ids)
-    found = {row.id: ListedReport(*row) for row in db.session.execute(select(*_LISTED).where(
-        DeviationReport.id.in_(wanted)))}
-    # lower(): the same test (e-mails are stored in lower case), written so that the database looks
-    # the rows up by report id and not through the e-mail index (every row the account ever had).
-    for row in db.session.execute(select(*_MATCHED).where(DeviationRecipient.report_id.in_(wanted),
-                                                         func.lower(DeviationRecipient.email) == (email or "").lower())
-                                  .order_by(DeviationRecipient.id)):
+    wanted = sorted(set(ids))
+    found = {row.id: ListedReport(*row) for row in db.session.execute(_LISTED_BY_ID, {"ids": wanted})}
+    for row in db.session.execute(_MATCHED_BY_REPORT, {"ids": wanted, "email": (email or "").lower()}):
         found[row.report_id].recipients.append(row)
     return [found[i] for i in ids if i in found]
 

@@ -21,11 +21,12 @@ How they stay right, without a caller having to remember:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from itertools import chain
 
 from flask import has_app_context
-from sqlalchemy import and_, case, delete, event, func, insert, inspect, or_, select
+from sqlalchemy import and_, bindparam, case, delete, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import User, UserUnit
@@ -53,14 +54,17 @@ class InboxSummary:
         return sum(self.counts.values())
 
 
+_E = InboxEntry
+# The reading statements are built once, the account and times bound per call (issue 32).
+_SUMMARY = (select(_E.status, func.count(), func.sum(case((_E.waiting, 1), else_=0)),
+                   func.sum(case((and_(_E.is_open, _E.submitted_at < bindparam("old_before")), 1), else_=0)))
+            .where(_E.user_id == bindparam("user_id")).group_by(_E.status))
+
+
 def summary(user, old_before: dt.datetime) -> InboxSummary:
     """The inbox's figures in one GROUP BY over the account's entries."""
-    E = InboxEntry
-    old = and_(E.is_open, E.submitted_at < old_before)
-    query = (select(E.status, func.count(), func.sum(case((E.waiting, 1), else_=0)), func.sum(case((old, 1), else_=0)))
-             .where(E.user_id == user.id).group_by(E.status))
     result = InboxSummary({s: 0 for s in SUBMITTED_STATUSES}, 0, 0)
-    for status, n, waiting, old_open in db.session.execute(query):
+    for status, n, waiting, old_open in db.session.execute(_SUMMARY, {"user_id": user.id, "old_before": old_before}):
         result.counts[status] = result.counts.get(status, 0) + n
         result.waiting += int(waiting or 0)
         result.old_open += int(old_open or 0)
@@ -68,25 +72,31 @@ def summary(user, old_before: dt.datetime) -> InboxSummary:
 
 
 def _newest(query):
-    return query.order_by(InboxEntry.submitted_at.desc(), InboxEntry.report_id.desc())
+    return query.order_by(_E.submitted_at.desc(), _E.report_id.desc())
 
 
 def report_ids(user):
     """SELECT of the ids of the account's inbox reports, newest first (to paginate)."""
-    return _newest(select(InboxEntry.report_id).where(InboxEntry.user_id == user.id))
+    return _newest(select(_E.report_id).where(_E.user_id == user.id))
+
+
+@functools.cache
+def _short_list(kind: str, limit: int):
+    mine = _E.user_id == bindparam("user_id")
+    if kind == "waiting":
+        return _newest(select(_E.report_id).where(mine, _E.waiting.is_(True))).limit(limit)
+    return _newest(select(_E.report_id).where(mine, _E.is_open.is_(True), _E.submitted_at < bindparam("old_before"))
+                   ).limit(limit)
 
 
 def waiting_ids(user, limit: int) -> list[int]:
     """The newest ``limit`` reports that wait for this account."""
-    return list(db.session.scalars(_newest(select(InboxEntry.report_id).where(
-        InboxEntry.user_id == user.id, InboxEntry.waiting.is_(True))).limit(limit)))
+    return list(db.session.scalars(_short_list("waiting", limit), {"user_id": user.id}))
 
 
 def old_open_ids(user, old_before: dt.datetime, limit: int) -> list[int]:
     """The newest ``limit`` open reports submitted before ``old_before``."""
-    return list(db.session.scalars(_newest(select(InboxEntry.report_id).where(
-        InboxEntry.user_id == user.id, InboxEntry.is_open.is_(True), InboxEntry.submitted_at < old_before))
-        .limit(limit)))
+    return list(db.session.scalars(_short_list("old", limit), {"user_id": user.id, "old_before": old_before}))
 
 
 def waiting_count(user) -> int:
