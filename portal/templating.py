@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .hooks import hook_list
 from .timeutil import local
+from .widgets import choice_input
 
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
           "september", "oktober", "november", "december"]
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["sv_date"] = swedish_date
     app.jinja_env.filters["sv_datetime"] = swedish_datetime
     app.jinja_env.filters["local_dt"] = local
+    app.jinja_env.globals["choice_input"] = choice_input
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
