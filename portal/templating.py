@@ -35,6 +35,12 @@ def add_nav(app, endpoint: str, label: str, visible=lambda user: True) -> None:
     hook_list(app, "nav").append((endpoint, label, visible))
 
 
+def add_template_enums(app, *enums) -> None:
+    """Status enums a feature's templates compare by name (MeetingStatus.PLANNED), never by the
+    stored string ("planned"): a renamed or mistyped status then fails loudly, not silently."""
+    app.jinja_env.globals.update({enum.__name__: enum for enum in enums})
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["sv_date"] = swedish_date
     app.jinja_env.filters["sv_datetime"] = swedish_datetime

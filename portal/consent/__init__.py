@@ -86,6 +86,8 @@ def init_app(app: Flask) -> None:
     from ..demo import register_demo_seed
     from . import access, cli, demo
     from .identity import InPersonProvider, register_provider
+    from ..templating import add_template_enums
+    from .models import ConsentStatus, SignerStatus
     from .otp import EmailOtpProvider
     from .panel import panel_context
     from .routes import bp
@@ -94,6 +96,7 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(name, int(os.environ.get(name, default)))
     app.config.setdefault("PORTAL_CONSENT_IDENTITY_PROVIDERS", os.environ.get("PORTAL_CONSENT_IDENTITY_PROVIDERS", "email_otp"))
 
+    add_template_enums(app, ConsentStatus, SignerStatus)
     register_provider(app, EmailOtpProvider())
     register_provider(app, InPersonProvider())
     app.register_blueprint(bp)

@@ -62,6 +62,7 @@ from flask import current_app, redirect, render_template, session, url_for
 from sqlalchemy import select
 
 from ..extensions import db
+from ..memo import remembered
 from ..timeutil import local, today_local
 from ..web.tx import saving
 from .identity import Verified, providers_for
@@ -78,13 +79,18 @@ __all__ = ["covered_units", "consent_status_for_units", "withdrawn_consents", "r
            "signer_actor", "Verified"]
 
 
-def _consents(case, statuses=None) -> list[Consent]:
+def _consents(case, statuses=None) -> tuple[Consent, ...]:
+    # Read once per transaction for the case page's panels (portal/memo.py).
+    return remembered(("consents", case.id, tuple(statuses or ())), (Consent,), lambda: _read_consents(case, statuses))
+
+
+def _read_consents(case, statuses) -> tuple[Consent, ...]:
     query = select(Consent).where(Consent.case_id == case.id)
     if statuses:
         query = query.where(Consent.status.in_(statuses))
     consents = db.session.scalars(query.order_by(Consent.id)).all()
     # the stored status may still say pending/valid for a consent past its end (derived: expired)
-    return [c for c in consents if not statuses or c.status in statuses]
+    return tuple(c for c in consents if not statuses or c.status in statuses)
 
 
 def covered_units(case, on: dt.date | None = None) -> dict[str, dt.date]:

@@ -28,7 +28,7 @@ from flask import Flask, current_app, render_template
 from sqlalchemy import select
 
 from ..extensions import db
-from ..templating import add_nav
+from ..templating import add_nav, add_template_enums
 from ..timeutil import utcnow
 from .calendar import meeting_ics  # noqa: F401  (public API)
 from .guard import PersonalDataInEmail, check_no_personal_number, contains_personal_number  # noqa: F401
@@ -39,8 +39,10 @@ _ADDRESS = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
 def init_app(app: Flask) -> None:
     # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from . import cli
+    from .models import MessageStatus
     from .routes import bp
 
+    add_template_enums(app, MessageStatus)
     env = os.environ.get
     app.config.setdefault("PORTAL_OUTBOX_MAX_ATTEMPTS", int(env("PORTAL_OUTBOX_MAX_ATTEMPTS", "10")))
     app.config.setdefault("PORTAL_OUTBOX_STALE_MINUTES", int(env("PORTAL_OUTBOX_STALE_MINUTES", "10")))

@@ -44,7 +44,10 @@ def init_app(app: Flask) -> None:
     from ..main.start_sections import register_start_section
     from ..demo import register_demo_seed
     from . import cli, consent_gate, demo, meetings, panels, service
+    from ..templating import add_template_enums
     from .family import bp as family_bp
+    from .models import MeetingStatus, VersionStatus
+    from .process import StepStatus
     from .routes import bp
 
     import os
@@ -52,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PORTAL_DEFAULT_PROCESS", os.environ.get("PORTAL_DEFAULT_PROCESS", "norrbus"))
     app.register_blueprint(bp)
     app.register_blueprint(family_bp)
+    add_template_enums(app, MeetingStatus, VersionStatus, StepStatus)
     app.extensions["cases.age_rule"] = service.age_rule
     app.cli.add_command(cli.plans)
     register_labels(app, AUDIT_LABELS)

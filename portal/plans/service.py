@@ -7,8 +7,7 @@ import datetime as dt
 import logging
 
 from flask import current_app, url_for
-from sqlalchemy import delete, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select
 
 from ..audit import log_event
 from ..cases.models import Case, Guardian
@@ -16,6 +15,7 @@ from ..directory import current_directory
 from ..extensions import db
 from ..formdefs import build_form, keys, refuse_over_limit
 from ..formdefs.wtf import display_value as formdefs_display
+from ..memo import remembered
 from ..notify import queue_email
 from ..notify.delivery import deliveries_by_prefix
 from ..timeutil import local, today_local, utcnow
@@ -82,28 +82,10 @@ def _unit_process_key(unit_key: str | None) -> str:
     return wanted if wanted in available else next(iter(available))
 
 
-_PROCESSES = "plans_case_processes"   # db.session.info: case id -> its CaseProcess, found this transaction
-
-
 def case_process(case: Case) -> CaseProcess | None:
-    """The case's chosen process. A case page asks three times (the plan panel, its schedule and the
-    escalation panel), so the answer is kept in the session until the next flush, commit or
-    rollback; a process added since and not yet flushed is found among the session's new objects
-    (issue 32)."""
-    known = db.session.info.setdefault(_PROCESSES, {})
-    if case.id in known:
-        chosen = known[case.id]
-        if chosen is not None or not any(isinstance(o, CaseProcess) and o.case_id == case.id for o in db.session.new):
-            return chosen
-    chosen = known[case.id] = db.session.scalar(select(CaseProcess).where(CaseProcess.case_id == case.id))
-    return chosen
-
-
-@event.listens_for(Session, "after_flush")
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_processes(session, *args) -> None:
-    session.info.pop(_PROCESSES, None)
+    """The case's chosen process; asked three times by a case page, read once (portal/memo.py)."""
+    return remembered(("case_process", case.id), (CaseProcess,),
+                      lambda: db.session.scalar(select(CaseProcess).where(CaseProcess.case_id == case.id)))
 
 
 def process_of(case: Case) -> Process | None:

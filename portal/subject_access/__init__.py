@@ -10,11 +10,14 @@ def init_app(app: Flask) -> None:
     # local: loaded when the app is built; importing the package stays light (portal.models imports its models)
     from ..audit.log import register_labels
     from ..cases.panels import register_case_panel
+    from ..templating import add_template_enums
     from .cli import exports
+    from .models import ExportStatus
     from .routes import bp
 
     app.register_blueprint(bp)
     app.cli.add_command(exports)
+    add_template_enums(app, ExportStatus)
     register_labels(app, {"subject_access.report": "Registerutdrag togs fram",
                           "subject_access.download": "Förberett registerutdrag hämtades"})
     register_case_panel(app, 90, "subject_access/_panel.html", _panel)

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..pdf import PdfBudgetExceeded, render_pdf
 from ..timeutil import local, utcnow
 from ..worker_loop import run_rounds
-from .models import BUILDING, FAILED, READY, WAITING, SubjectAccessExport
+from .models import ExportStatus, SubjectAccessExport
 from .report import SubjectAccessReport, build_report
 
 log = logging.getLogger("portal.subject_access")
@@ -48,12 +48,12 @@ def request_export(case, *, guardian, requester_name: str, contact: str, user_id
                    else SubjectAccessExport.guardian_id.is_(None))
     existing = db.session.scalar(select(SubjectAccessExport).where(
         SubjectAccessExport.case_id == case.id, mine, same_person, SubjectAccessExport.expires_at > now,
-        SubjectAccessExport.status.in_([WAITING, BUILDING])).order_by(SubjectAccessExport.id.desc()).limit(1))
+        SubjectAccessExport.status.in_([ExportStatus.WAITING, ExportStatus.BUILDING])).order_by(SubjectAccessExport.id.desc()).limit(1))
     if existing is not None:
         return existing
     export = SubjectAccessExport(
         case_id=case.id, guardian_id=guardian.id if guardian is not None else None, requested_by_id=user_id,
-        signer_id=signer_id, requester_name=requester_name, contact=contact, status=WAITING, requested_at=now,
+        signer_id=signer_id, requester_name=requester_name, contact=contact, status=ExportStatus.WAITING, requested_at=now,
         expires_at=now + dt.timedelta(days=current_app.config["PORTAL_EXPORT_KEEP_DAYS"]))
     db.session.add(export)
     db.session.flush()
@@ -66,9 +66,9 @@ def _claim(export_id: int, now: dt.datetime, stale_before: dt.datetime) -> bool:
     result = db.session.execute(
         update(SubjectAccessExport)
         .where(SubjectAccessExport.id == export_id,
-               or_(SubjectAccessExport.status == WAITING,
-                   (SubjectAccessExport.status == BUILDING) & (SubjectAccessExport.started_at < stale_before)))
-        .values(status=BUILDING, started_at=now))
+               or_(SubjectAccessExport.status == ExportStatus.WAITING,
+                   (SubjectAccessExport.status == ExportStatus.BUILDING) & (SubjectAccessExport.started_at < stale_before)))
+        .values(status=ExportStatus.BUILDING, started_at=now))
     db.session.commit()
     return result.rowcount == 1
 
@@ -79,8 +79,8 @@ def build_waiting(*, now: dt.datetime | None = None, limit: int = 20, stop: thre
     seconds = current_app.config["PORTAL_EXPORT_PDF_SECONDS"]
     stale_before = now - dt.timedelta(seconds=2 * seconds)
     ids = db.session.scalars(select(SubjectAccessExport.id).where(
-        or_(SubjectAccessExport.status == WAITING,
-            (SubjectAccessExport.status == BUILDING) & (SubjectAccessExport.started_at < stale_before)),
+        or_(SubjectAccessExport.status == ExportStatus.WAITING,
+            (SubjectAccessExport.status == ExportStatus.BUILDING) & (SubjectAccessExport.started_at < stale_before)),
         SubjectAccessExport.expires_at > now).order_by(SubjectAccessExport.id).limit(limit)).all()
     ready = 0
     for export_id in ids:
@@ -95,13 +95,13 @@ def build_waiting(*, now: dt.datetime | None = None, limit: int = 20, stop: thre
             # The worker's budget: nobody waits on it. The character cap grows with it.
             export.pdf = render(report, seconds=seconds,
                                 max_chars=current_app.config["PORTAL_PDF_MAX_CHARS"] * 20)
-            export.status, export.ready_at = READY, utcnow()
+            export.status, export.ready_at = ExportStatus.READY, utcnow()
             ready += 1
         except PdfBudgetExceeded:
             log.warning("subject access export %s over the worker's PDF budget", export_id)
             db.session.rollback()
             export = db.session.get(SubjectAccessExport, export_id)
-            export.status = FAILED
+            export.status = ExportStatus.FAILED
         db.session.commit()
     return ready
 

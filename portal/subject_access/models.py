@@ -7,10 +7,15 @@ import datetime as dt
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..enums import LabelledStrEnum
 from ..extensions import db
 from ..timeutil import utcnow
 
-WAITING, BUILDING, READY, FAILED = "waiting", "building", "ready", "failed"
+class ExportStatus(LabelledStrEnum):
+    WAITING = "waiting", "Väntar på att tas fram"
+    BUILDING = "building", "Tas fram"
+    READY = "ready", "Klart att hämta"
+    FAILED = "failed", "Kunde inte tas fram"
 
 
 class SubjectAccessExport(db.Model):
@@ -28,7 +33,7 @@ class SubjectAccessExport(db.Model):
     signer_id: Mapped[int | None] = mapped_column()
     requester_name: Mapped[str] = mapped_column(String(200), default="")
     contact: Mapped[str] = mapped_column(String(300), default="")
-    status: Mapped[str] = mapped_column(String(20), default=WAITING, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ExportStatus.WAITING, index=True)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column()

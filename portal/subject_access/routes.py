@@ -18,7 +18,7 @@ from ..pdf import pdf_response
 from ..timeutil import local
 from ..web.guards import manager_required
 from . import exports
-from .models import READY, SubjectAccessExport
+from .models import ExportStatus, SubjectAccessExport
 from .report import build_report
 
 bp = Blueprint("subject_access", __name__, template_folder="templates")
@@ -120,7 +120,7 @@ def _own_export(export_id: int, case_id: int, *, user_id: int | None = None, sig
     export = db.session.get(SubjectAccessExport, export_id)
     mine = export is not None and export.case_id == case_id and (
         export.requested_by_id == user_id if user_id is not None else export.signer_id == signer_id)
-    if not mine or (ready and (export.status != READY or export.pdf is None)):
+    if not mine or (ready and (export.status != ExportStatus.READY or export.pdf is None)):
         abort(404)
     return export
 

@@ -273,14 +273,14 @@ def _subject_access_exports(app, world: World) -> None:
     import datetime as _dt
 
     from portal.extensions import db
-    from portal.subject_access.models import READY, SubjectAccessExport
+    from portal.subject_access.models import ExportStatus, SubjectAccessExport
     from portal.timeutil import utcnow
 
     with app.app_context():
         made = {}
         for key, who in (("staff_export_id", {"requested_by_id": world.users["manager"]}),
                          ("signer_export_id", {"signer_id": world.values.get("signer_id")})):
-            export = SubjectAccessExport(case_id=world.case_id, status=READY, pdf=b"%PDF-1.7\n%%EOF\n",
+            export = SubjectAccessExport(case_id=world.case_id, status=ExportStatus.READY, pdf=b"%PDF-1.7\n%%EOF\n",
                                          ready_at=utcnow(), expires_at=utcnow() + _dt.timedelta(days=7), **who)
             db.session.add(export)
             db.session.flush()
