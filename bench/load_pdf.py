@@ -207,9 +207,10 @@ def run(ctx, results) -> None:
                  f"{ratio(ms['portal'], ms['kept']):.2f} x bare kept "
                  "(the request: session, access, the plan from the database, template, audit)"),
     )
-    results.target("4 plan PDF", "plan PDF (4 pages) <= 1.2 x bare WeasyPrint, same HTML and options, both served "
+    # The same document on every side: the page counts agree (the plan's length is the demo's, not fixed here).
+    results.target("4 plan PDF", "plan PDF <= 1.2 x bare WeasyPrint, same HTML and options, both served "
                                  "by one gunicorn worker",
                    f"{ratio(ms['portal'], ms['served']):.2f} x ({ms['portal']:.0f} vs {ms['served']:.0f} ms; "
                    f"against the render in the benchmark's process {ratio(ms['portal'], ms['same']):.2f} x); pages: "
                    + ", ".join(f"{k} {v}" for k, v in counts.items()),
-                   ratio(ms['portal'], ms['served']) <= 1.2 and all(v == 3 for v in counts.values()))
+                   ratio(ms['portal'], ms['served']) <= 1.2 and len(set(counts.values())) == 1)

@@ -129,7 +129,28 @@ def search():
     content = current_content()
     query = (request.args.get("q") or "").strip()[:MAX_QUERY_LENGTH]
     result = content.search.search(query) if query else None
-    return render_template("guidance/search.html", query=query, result=result, kinds=KIND_LABELS, content=content)
+    return render_template("guidance/search.html", query=query, content=content,
+                           results_html=_results_html(query, result, asked=request.args.get("q") is not None))
+
+
+RENDERED_SPELLINGS = 4   # ways of typing one query whose results' HTML is kept with the result
+
+
+def _results_html(query: str, result, *, asked: bool) -> Markup:
+    """The results part of the search page. It is the same for every reader, so it is kept with
+    the (cached) search result and not rendered again for every signed-in request (issue 32)."""
+    if current_app.config.get("PORTAL_STATIC_EXPORT", False):
+        return Markup("")
+    if result is None:
+        return Markup(render_template("guidance/_search_results.html", result=None, asked=asked, query=query))
+    key = (query, request.script_root)
+    html = result.rendered.get(key)
+    if html is None:
+        html = Markup(render_template("guidance/_search_results.html", result=result, asked=asked, query=query,
+                                      kinds=KIND_LABELS))
+        if len(result.rendered) < RENDERED_SPELLINGS:
+            result.rendered[key] = html
+    return html
 
 
 # --- The green card checklist on the case page ------------------------------------------

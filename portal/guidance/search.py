@@ -75,6 +75,9 @@ class SearchResult:
     all_words: bool = True       # False: no document had every word; hits have some of them
     total: int = 0               # matching documents, of which the best `limit` are in hits
     ignored: list[str] = field(default_factory=list)
+    # The results' HTML as the search page shows them (guidance/routes.py), kept with the result:
+    # the same for every reader. A few spellings of the query at most (the page shows it as typed).
+    rendered: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def query_words(query: str) -> tuple[list[str], list[str]]:

@@ -28,6 +28,14 @@ def test_statement_is_public_and_has_what_the_law_asks_for(client):
     assert "uppdaterades senast den 23 november 2026" in html
 
 
+def test_the_time_limits_named_are_the_portals_own(app_factory):
+    """2.2.1: the statement names the idle timeout and the lifetime the sessions really have."""
+    app = app_factory(PORTAL_SESSION_IDLE_MINUTES=45, PORTAL_SESSION_LIFETIME_HOURS=9)
+    html = app.test_client().get("/tillganglighet").get_data(as_text=True)
+    assert "portalen på 45 minuter loggas du ut, och 9 timmar efter inloggningen loggas du alltid ut" in html
+    assert "åtta timmar loggas du ut" not in html
+
+
 def test_every_page_links_to_the_statement_in_the_footer(client):
     for path in ("/", "/logga-in", "/personuppgifter"):
         html = client.get(path).get_data(as_text=True)
