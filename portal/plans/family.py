@@ -10,18 +10,19 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from ..audit import log_event
+from ..audit import log_event, log_event_and_commit
 from ..consent import api as consent_api
 from ..consent.forms import ConfirmForm as SendCodeForm
 from ..extensions import db, limiter
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local, utcnow
+from ..web.tx import saving
 from . import consent_gate
 from .family_links import LINK_KIND
 from .forms import ConfirmForm
 from .models import Plan, PlanApproval, PlanVersion, VersionStatus
 from .readable import readable
-from .service import directory, finish_if_complete, plans_of
+from .service import directory, plans_of, record_family_approval
 
 FAMILY_LIMIT = "60 per minute"
 CODE_LIMIT = "10 per minute;40 per hour"
@@ -92,9 +93,10 @@ def home(token: str):
     case = signer.consent.case
     items = [(plan, version, readable(plan, version), _my_approval(version, signer), waiting_for(version))
              for plan, version in _current(case)]
-    for plan, version, *_ in items:
-        log_event("plan.family_view", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer))
-    db.session.commit()
+    with saving():
+        for plan, version, *_ in items:
+            log_event("plan.family_view", case=case, object_type="plan_version", object_id=version.id,
+                      actor=_actor(signer))
     return render_template("plans/family/home.html", token=token, items=items, confirm=ConfirmForm(),
                            young=signer.role == "child")
 
@@ -140,12 +142,10 @@ def approve(token: str, plan_id: int, number: int):
     if approval is None:
         flash("Planen väntar inte på ditt godkännande.", "info")
         return redirect(url_for("plans_family.home", token=token))
-    approval.approved_at, approval.method = utcnow(), "personlig länk och engångskod"
-    log_event("plan.approve", case=case, object_type="plan_version", object_id=version.id, actor=_actor(signer),
-           detail=f"{'vårdnadshavare' if approval.party == 'guardian' else 'barnet/den unge'} godkände med personlig länk")
-    finish_if_complete(case, version)
-    db.session.commit()
-    flash("Tack! Du har godkänt planen.", "success")
+    with saving(flash_other=True) as saved:
+        record_family_approval(case, version, approval, _actor(signer))
+    if saved:
+        flash("Tack! Du har godkänt planen.", "success")
     return redirect(url_for("plans_family.home", token=token))
 
 
@@ -161,7 +161,6 @@ def pdf(token: str, plan_id: int, number: int):
     r = readable(plan, version)
     data = render_pdf("plans/plan_pdf.html", title=f"{r.title} – version {version.number}", case=case, r=r,
                       printed_at=local(utcnow()))
-    log_event("plan.print", case=case, object_type="plan_version", object_id=version.id, actor=_actor(link.signer),
-           detail="pdf via personlig länk")
-    db.session.commit()
+    log_event_and_commit("plan.print", case=case, object_type="plan_version", object_id=version.id,
+                         actor=_actor(link.signer), detail="pdf via personlig länk")
     return pdf_response(data, f"plan-v{version.number}.pdf")

@@ -595,6 +595,14 @@ def approve_for_family_in_person(case: Case, version: PlanVersion, approval: Pla
     finish_if_complete(case, version, user)
 
 
+def record_family_approval(case: Case, version: PlanVersion, approval: PlanApproval, actor: str) -> None:
+    """A guardian's or the young person's own approval, by personal link and one-time code."""
+    approval.approved_at, approval.method = utcnow(), "personlig länk och engångskod"
+    log_event("plan.approve", case=case, object_type="plan_version", object_id=version.id, actor=actor,
+              detail=f"{'vårdnadshavare' if approval.party == 'guardian' else 'barnet/den unge'} godkände med personlig länk")
+    finish_if_complete(case, version)
+
+
 def finish_if_complete(case: Case, version: PlanVersion, user=None) -> bool:
     if version.status != VersionStatus.PROPOSED or not version.approvals or not all(a.done for a in version.approvals):
         return False
