@@ -114,23 +114,23 @@ def timed(fn, n: int) -> list[float]:
     return support.timed(fn, n, clock=time.process_time, warm=max(3, n // 10))
 
 
-PACKAGES = (("sqlalchemy", "SQLAlchemy (ORM and Core)"), ("sqlite3", "SQLite itself"), ("jinja2", "Jinja"),
-            ("markupsafe", "Jinja"), ("wtforms", "WTForms"), ("flask_wtf", "WTForms"), ("flask_login", "Flask-Login"),
-            ("flask_limiter", "Flask-Limiter"), ("limits", "Flask-Limiter"), ("itsdangerous", "Flask and Werkzeug"),
-            ("werkzeug", "Flask and Werkzeug"), ("flask", "Flask and Werkzeug"), ("/portal/", "the portal's own code"),
-            (".html", "the portal's templates"))
+LIBRARIES = {"sqlalchemy": "SQLAlchemy (ORM and Core)", "jinja2": "Jinja", "markupsafe": "Jinja",
+             "wtforms": "WTForms", "flask_wtf": "WTForms", "flask_login": "Flask-Login",
+             "flask_limiter": "Flask-Limiter", "limits": "Flask-Limiter", "flask": "Flask and Werkzeug",
+             "werkzeug": "Flask and Werkzeug", "itsdangerous": "Flask and Werkzeug"}
 
 
 def _package(filename: str, function: str = "") -> str:
+    """Which part of the stack a profiled function belongs to."""
     if "sqlite3." in function:
         return "SQLite itself"
     if filename.startswith("<") or filename == "~":
         return "Python built-ins"
-    for marker, name in PACKAGES:
-        if f"/{marker}/" in filename or f"/{marker}." in filename or (marker.startswith((".", "/")) and marker in filename):
-            if marker == "/portal/" and filename.endswith(".html"):
-                return "the portal's templates"
-            return name
+    if "/site-packages/" in filename:
+        top = filename.split("/site-packages/", 1)[1].split("/", 1)[0].split(".", 1)[0]
+        return LIBRARIES.get(top, "other (Python's library)")
+    if "/portal/" in filename:
+        return "the portal's templates" if filename.endswith(".html") else "the portal's own code"
     return "other (Python's library)"
 
 

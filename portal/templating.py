@@ -49,24 +49,24 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    built: dict[tuple, str] = {}
+    built: dict[tuple, str | None] = {}
 
-    def frame_url(endpoint: str, **values) -> str:
+    def frame_url(endpoint: str, **values) -> str | None:
         """url_for for the links of every page's frame (menu, stylesheets, footer), built once per
         process: the portal sets no URL defaults, so the answer depends only on the arguments and
-        the path the portal is mounted under (issue 32: 20 url_for calls were 15 % of a page)."""
+        the path the portal is mounted under (issue 32: 20 url_for calls were 15 % of a page).
+        None for an endpoint this app does not have (a feature that is not installed)."""
         key = (request.script_root, endpoint, *sorted(values.items()))
-        url = built.get(key)
-        if url is None:
-            url = built[key] = url_for(endpoint, **values)
-        return url
+        if key not in built:
+            built[key] = url_for(endpoint, **values) if endpoint in app.view_functions else None
+        return built[key]
 
     @app.context_processor
     def _globals():
         def nav_items():
             user = current_user._get_current_object()
-            return [(frame_url(endpoint), label, endpoint) for endpoint, label, visible in hook_list(app, "nav")
-                    if endpoint in app.view_functions and visible(user)]
+            return [(url, label, endpoint) for endpoint, label, visible in hook_list(app, "nav")
+                    if visible(user) and (url := frame_url(endpoint))]
 
-        return {"nav_items": nav_items, "frame_url": frame_url, "frame_endpoints": app.view_functions,
+        return {"nav_items": nav_items, "frame_url": frame_url,
                 "portal_name": "Samverkansportalen"}

@@ -21,12 +21,11 @@ How they stay right, without a caller having to remember:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from itertools import chain
 
 from flask import has_app_context
-from sqlalchemy import and_, bindparam, case, delete, event, func, insert, inspect, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, delete, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import User, UserUnit
@@ -80,23 +79,21 @@ def report_ids(user):
     return _newest(select(_E.report_id).where(_E.user_id == user.id))
 
 
-@functools.cache
-def _short_list(kind: str, limit: int):
-    mine = _E.user_id == bindparam("user_id")
-    if kind == "waiting":
-        return _newest(select(_E.report_id).where(mine, _E.waiting.is_(True))).limit(limit)
-    return _newest(select(_E.report_id).where(mine, _E.is_open.is_(True), _E.submitted_at < bindparam("old_before"))
-                   ).limit(limit)
+_MINE = _E.user_id == bindparam("user_id")
+_LIMIT = bindparam("limit", type_=Integer, literal_execute=True)
+_WAITING = _newest(select(_E.report_id).where(_MINE, _E.waiting.is_(True))).limit(_LIMIT)
+_OLD_OPEN = _newest(select(_E.report_id).where(_MINE, _E.is_open.is_(True),
+                                               _E.submitted_at < bindparam("old_before"))).limit(_LIMIT)
 
 
 def waiting_ids(user, limit: int) -> list[int]:
     """The newest ``limit`` reports that wait for this account."""
-    return list(db.session.scalars(_short_list("waiting", limit), {"user_id": user.id}))
+    return list(db.session.scalars(_WAITING, {"user_id": user.id, "limit": limit}))
 
 
 def old_open_ids(user, old_before: dt.datetime, limit: int) -> list[int]:
     """The newest ``limit`` open reports submitted before ``old_before``."""
-    return list(db.session.scalars(_short_list("old", limit), {"user_id": user.id, "old_before": old_before}))
+    return list(db.session.scalars(_OLD_OPEN, {"user_id": user.id, "old_before": old_before, "limit": limit}))
 
 
 def waiting_count(user) -> int:

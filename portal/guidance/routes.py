@@ -139,8 +139,6 @@ RENDERED_SPELLINGS = 4   # ways of typing one query whose results' HTML is kept 
 def _results_html(query: str, result, *, asked: bool) -> Markup:
     """The results part of the search page. It is the same for every reader, so it is kept with
     the (cached) search result and not rendered again for every signed-in request (issue 32)."""
-    if current_app.config.get("PORTAL_STATIC_EXPORT", False):
-        return Markup("")
     if result is None:
         return Markup(render_template("guidance/_search_results.html", result=None, asked=asked, query=query))
     key = (query, request.script_root)

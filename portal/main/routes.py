@@ -20,16 +20,6 @@ WAYS_IN = [
 ]
 
 
-@bp.app_context_processor
-def _helpers():
-    def endpoint_url(endpoint: str, **values):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, **values)
-        return None
-
-    return {"endpoint_url": endpoint_url}
-
-
 @bp.route("/")
 def index():
     ways = [(url_for(e) if e in current_app.view_functions else None, h, t, w) for e, h, t, w, for_user in WAYS_IN
