@@ -74,3 +74,25 @@ class ManualRouteForm(PortalForm):
     manager = SelectField("Mottagare", validate_choice=False,
                           description="Chefen som ska ta emot rapporten och skriva under den som närmaste chef.",
                           validators=[InputRequired("Välj en chef som ska ta emot rapporten")])
+
+
+MAX_OPEN_DAYS = 3650
+
+
+def _whole_days(form, field):
+    text = (field.data or "").strip()
+    if not (text.isdigit() and 1 <= int(text) <= MAX_OPEN_DAYS):
+        raise ValidationError(f"Skriv antalet dagar med siffror, från 1 till {MAX_OPEN_DAYS}, till exempel 30")
+
+
+class InboxDaysForm(PortalForm):
+    """The inbox's "open reports older than" filter: a GET form that changes nothing (no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    dagar = StringField("Visa öppna rapporter äldre än (dagar)", validators=[Optional(), _whole_days])
+
+    def days(self, default: int) -> int:
+        """The number asked for, or ``default`` when none or a wrong one was given."""
+        return int(self.dagar.data.strip()) if self.dagar.data and not self.dagar.errors else default

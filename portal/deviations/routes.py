@@ -29,7 +29,7 @@ from . import lifecycle, service
 from . import inbox as inbox_entries
 from .access import load_report, load_reports, matches, with_roles
 from .compilation import ReportFacts, bar_geometry, compile_year, csv_rows
-from .forms import (AssignForm, DraftReportFormBase, ManualRouteForm, ReportFormBase, SignForm, action_form_class,
+from .forms import (AssignForm, DraftReportFormBase, InboxDaysForm, ManualRouteForm, ReportFormBase, SignForm, action_form_class,
                     no_personal_number)
 from ..pdf import pdf_response, render_pdf
 from .lifecycle import DeviationStatus
@@ -431,11 +431,12 @@ def pdf(report, roles):
 @bp.route("/inkorg")
 @staff_required
 def inbox():
-    try:
-        days = int(request.args.get("dagar", OPEN_DAYS_DEFAULT))
-    except ValueError:
-        days = OPEN_DAYS_DEFAULT
-    days = min(max(days, 1), 3650)
+    days_form = InboxDaysForm(formdata=request.args)
+    if "dagar" in request.args:
+        days_form.validate()
+    else:
+        days_form.dagar.data = str(OPEN_DAYS_DEFAULT)
+    days = days_form.days(OPEN_DAYS_DEFAULT)
     user = current_user
     old_before = utcnow() - dt.timedelta(days=days)
     summary = inbox_entries.summary(user, old_before)
@@ -454,7 +455,8 @@ def inbox():
                            waiting=waiting, waiting_total=summary.waiting, counts=summary.counts, days=days,
                            old_open=old_open, old_open_total=summary.old_open, short_list=SHORT_LIST,
                            days_arg=None if days == OPEN_DAYS_DEFAULT else days,
-                           labels=DeviationStatus.labels(), directory=_directory())
+                           labels=DeviationStatus.labels(), directory=_directory(),
+                           days_form=days_form)   # a wrong filter is told on the page, which is still the inbox
 
 
 # --- The yearly compilation -----------------------------------------------------------------

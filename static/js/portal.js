@@ -5,7 +5,14 @@
   // Move focus to the error summary after a failed submit, so screen readers hear it first.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector("[data-error-summary]");
-    if (summary) { summary.focus(); }
+    if (summary) {
+      summary.focus();
+      // A form whose action has a #fragment: the browser scrolls there after this and drops the
+      // focus, so the summary takes it back (and the reader sees it) once the page has loaded.
+      if (window.location.hash) {
+        window.addEventListener("load", function () { summary.focus(); summary.scrollIntoView(); });
+      }
+    }
 
     // Error-summary links focus the field itself (also the first input of a fieldset).
     document.querySelectorAll(".error-summary a[href^='#']").forEach(function (link) {

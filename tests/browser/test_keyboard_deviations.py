@@ -129,3 +129,23 @@ def test_a_manager_co_signs_a_deviation_report_with_the_keyboard_only(keyboard_u
     kb.screenshot("cosigned")
     assert_no_violations(page, "a co-signed deviation report")
     kb.assert_tab_reaches_footer()
+
+
+def test_a_wrong_number_of_days_in_the_inbox_filter_takes_the_keyboard_to_the_error(keyboard_user):
+    """The filter's form sends the reader to #gamla; with an error the summary still gets the focus
+    and shows (the browser's jump to the fragment would otherwise leave the focus nowhere)."""
+    kb = keyboard_user(role="manager", name="manager-inbox-days")
+    page = kb.page
+    page.goto("/inkorg")
+    kb.tab_to_field("dagar")
+    page.keyboard.press("Control+A")
+    kb.type("tre")
+    kb.press("Enter", navigates=True)
+    kb.expect_error_summary_focused()
+    expect(page.locator("[data-error-summary]")).to_be_in_viewport()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Skriv antalet dagar med siffror")
+    link = kb.tab()
+    assert link["tag"] == "a", link
+    kb.press("Enter")
+    kb.expect_focus_on("#dagar")
+    expect(page.locator("#dagar"), "what was typed was lost").to_have_value("tre")

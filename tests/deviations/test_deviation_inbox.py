@@ -141,3 +141,27 @@ def test_the_concerned_party_sees_a_report_only_once_the_copy_was_sent(app, many
     assert before and after
     refs = set(all_pages(client_for(app, RUT)))
     assert not refs & before and after <= refs
+
+
+@pytest.mark.parametrize("typed", ["abc", "0", "-5", "99999", "1e3"])
+def test_a_wrong_number_of_days_is_told_next_to_the_field_and_kept(app, people, typed):
+    """The "older than N days" filter: a wrong value gets a Swedish message next to the field and in
+    the error summary, keeps what was typed, and the page still shows the inbox with 30 days."""
+    client = client_for(app, RUT)
+    response = client.get("/inkorg", query_string={"dagar": typed})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200                                # the inbox, with the filter's error
+    message = "Skriv antalet dagar med siffror, från 1 till 3650, till exempel 30"
+    assert html.count(message) == 2                                   # next to the field and in the summary
+    assert 'class="error-summary"' in html and 'href="#dagar"' in html
+    assert re.search(r'<input[^>]*id="dagar"[^>]*value="' + re.escape(typed) + '"', html)
+    assert "skickades för mer än 30 dagar sedan" in html
+
+
+def test_a_right_number_of_days_is_used_and_the_default_is_shown(app, people):
+    client = client_for(app, RUT)
+    page = client.get("/inkorg").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="dagar"[^>]*value="30"', page) and "error-summary" not in page
+    response = client.get("/inkorg?dagar=7")
+    assert response.status_code == 200
+    assert "skickades för mer än 7 dagar sedan" in response.get_data(as_text=True)
