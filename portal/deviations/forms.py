@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ..formkit import PortalForm, strip_filter
 from .lifecycle import ACTIONS
@@ -79,10 +79,13 @@ class ManualRouteForm(PortalForm):
 MAX_OPEN_DAYS = 3650
 
 
-def _whole_days(form, field):
-    text = (field.data or "").strip()
-    if not (text.isdigit() and 1 <= int(text) <= MAX_OPEN_DAYS):
-        raise ValidationError(f"Skriv antalet dagar med siffror, från 1 till {MAX_OPEN_DAYS}, till exempel 30")
+_DAYS_MESSAGE = f"Skriv antalet dagar med siffror, från 1 till {MAX_OPEN_DAYS}, till exempel 30"
+
+
+def _days_in_range(form, field):
+    # The Regexp before it has already bounded the text to at most four digits.
+    if not field.errors and not 1 <= int(field.data.strip()) <= MAX_OPEN_DAYS:
+        raise ValidationError(_DAYS_MESSAGE)
 
 
 class InboxDaysForm(PortalForm):
@@ -91,7 +94,9 @@ class InboxDaysForm(PortalForm):
     class Meta:
         csrf = False
 
-    dagar = StringField("Visa öppna rapporter äldre än (dagar)", validators=[Optional(), _whole_days])
+    dagar = StringField("Visa öppna rapporter äldre än (dagar)",
+                        validators=[Optional(), Regexp(r"^\s*[0-9]{1,4}\s*$", message=_DAYS_MESSAGE),
+                                    _days_in_range])
 
     def days(self, default: int) -> int:
         """The number asked for, or ``default`` when none or a wrong one was given."""
