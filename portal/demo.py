@@ -1,6 +1,9 @@
 """Demo data modelled on Arjeplog (Norrbus), with staff in Norrbotten and Kronoberg. Every person is fictional."""
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from .accounts.models import User
@@ -10,7 +13,10 @@ from .deviations.demo import seed_deviation_demo
 from .directory import current_directory
 from .extensions import db
 from .hooks import hook_list
+from .plans import working_days as wd
+from .plans.meetings import to_utc
 from .plans.service import processes
+from .timeutil import today_local
 
 # The published demo password, for demo data only.
 DEMO_PASSWORD = "Demo-Samverkan-2026"  # nosec B105
@@ -29,8 +35,26 @@ DEMO_STAFF = [
 ]
 MARKER_EMAIL = DEMO_STAFF[0][0]
 
+
+@dataclass(frozen=True)
+class DemoStory:
+    """The demo case's days, in the order they happened (local dates): opened on ``opened``,
+    the consent signed in person on ``consent``, the network meeting on ``meeting``. Every feature's
+    demo data is dated from these, so no step, consent or approval comes before the case."""
+    opened: dt.date
+    consent: dt.date
+    meeting: dt.date
+
+    @classmethod
+    def ending(cls, today: dt.date) -> "DemoStory":
+        consent = wd.add_working_days(today, -25)
+        return cls(opened=wd.add_working_days(consent, -3), consent=consent,
+                   meeting=wd.add_working_days(consent, 8))
+
+
 def register_demo_seed(app, fn) -> None:
-    """A feature's demo data: fn(case, users) with users {email: User}, called before the commit."""
+    """A feature's demo data: fn(case, users, story) with users {email: User} and the case's
+    DemoStory, called before the commit."""
     hook_list(app, "demo_seeds").append(fn)
 
 
@@ -59,7 +83,8 @@ def seed_demo() -> bool:
         users[email] = create_user(email, name, DEMO_PASSWORD, role, units)
     db.session.flush()
     teacher = users["anna.larare@arjeplog.example"]
-    case = Case(child_name="Elsa Exempeldotter", personal_number="20120415-2381",
+    story = DemoStory.ending(today_local())
+    case = Case(opened_at=to_utc(story.opened, dt.time(9, 0)), child_name="Elsa Exempeldotter", personal_number="20120415-2381",
                 address="Storgatan 1, 930 90 Arjeplog", unit_key="solbackens-skola", opened_by_id=teacher.id)
     case.guardians = [
         Guardian(name="Maria Exempeldotter", email="maria.exempel@familj.example", phone="070-000 00 01", has_custody=True),
@@ -68,7 +93,7 @@ def seed_demo() -> bool:
     db.session.add(case)
     db.session.flush()
     for seed in hook_list(None, "demo_seeds"):
-        seed(case, users)
+        seed(case, users, story)
     seed_deviation_demo(users)
     db.session.commit()
     return True

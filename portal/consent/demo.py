@@ -1,14 +1,17 @@
 """Demo consent (fictional): the demo case's guardians signed a consent in person for the school
 and IFO, the units of the case's SIP (portal/plans/demo.py), so that the approved plan rests on a
-valid consent. Made with the consent's own service functions (texts, chain), so it is dated the
-day the demo is seeded. The demo queues no e-mail: the receipts signing queues are taken out of the
-outbox again."""
+valid consent. Made with the consent's own service functions (texts, chain), with the clock set to
+the story's consent day (portal/demo.DemoStory), so it is signed before the meeting and the plan.
+The demo queues no e-mail: the receipts signing queues are taken out of the outbox again."""
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import delete
 
 from ..extensions import db
 from ..notify.models import OutboxMessage
+from ..timeutil import clock_at
 from . import service
 from .identity import InPersonProvider
 
@@ -16,10 +19,17 @@ TEACHER = "anna.larare@arjeplog.example"
 UNITS = ("solbackens-skola", "ifo-barn-och-familj")
 
 
-def seed(case, users) -> None:
+def seed(case, users, story) -> None:
     teacher = users.get(TEACHER)
     if teacher is None:
         return
+    with clock_at(dt.datetime.combine(story.consent, dt.time(8, 0))):  # 09.00 or 10.00 in Sweden
+        _signed_in_person(case, teacher)
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.case_id == case.id,
+                                                   OutboxMessage.kind.like("consent.%")))
+
+
+def _signed_in_person(case, teacher) -> None:
     record = {"purpose": {"purposes": ["plan_support", "coordinated_plan"], "purpose_text": ""},
               "units": {"units": list(UNITS)},
               "information": {"categories": ["school", "interventions"], "categories_text": ""},
@@ -35,5 +45,4 @@ def seed(case, users) -> None:
     for signer in consent.signers:
         service.mark_verified(signer, verified)
         service.sign(signer, verified, signer.name, signer.text_sha256)
-    db.session.execute(delete(OutboxMessage).where(OutboxMessage.case_id == case.id,
-                                                   OutboxMessage.kind.like("consent.%")))
+    db.session.flush()

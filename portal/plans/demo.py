@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..timeutil import today_local, utcnow
+from ..timeutil import clock_at, today_local, utcnow
 from . import working_days as wd
 from .meetings import to_utc
 from ..extensions import db
@@ -42,49 +42,67 @@ def _sip(teacher, social, established: dt.date, followup: dt.date, frequency: st
     }
 
 
-def _approve(version: PlanVersion, case, at: dt.datetime, teacher) -> None:
-    for unit in ("solbackens-skola", "ifo-barn-och-familj"):
-        version.approvals.append(PlanApproval(party="unit", unit_key=unit, name=unit, approved_at=at,
-                                              approved_by_id=teacher.id, method="underskrift på papper"))
-    for g in case.guardians:
-        version.approvals.append(PlanApproval(party="guardian", guardian_id=g.id, name=g.name, email=g.email,
-                                              approved_at=at, approved_by_id=teacher.id, method="underskrift på papper"))
+def _approved(version: PlanVersion, case, day: dt.date, teacher) -> None:
+    """Every party's approval, recorded as signatures on paper, at 11 o'clock on ``day``."""
+    with _on(day, 11):
+        at = utcnow().replace(microsecond=0)
+        for unit in ("solbackens-skola", "ifo-barn-och-familj"):
+            version.approvals.append(PlanApproval(party="unit", unit_key=unit, name=unit, approved_at=at,
+                                                  approved_by_id=teacher.id, method="underskrift på papper"))
+        for g in case.guardians:
+            version.approvals.append(PlanApproval(party="guardian", guardian_id=g.id, name=g.name, email=g.email,
+                                                  approved_at=at, approved_by_id=teacher.id,
+                                                  method="underskrift på papper"))
+        version.status, version.approved_at = VersionStatus.APPROVED, at
+        db.session.flush()
 
 
-def seed(case, users) -> None:
+def _on(day: dt.date, hour: int):
+    """The clock set to ``hour`` o'clock (local) on ``day``: rows flushed inside are dated then."""
+    return clock_at(to_utc(day, dt.time(hour, 0)))
+
+
+def seed(case, users, story) -> None:
     teacher, social = users.get(TEACHER), users.get(SOCIAL)
     if teacher is None or social is None:
         return
     today = today_local()
-    consent_day = wd.add_working_days(today, -25)
-    meeting_day = wd.add_working_days(consent_day, 8)
-    db.session.add(CaseProcess(case_id=case.id, process_key="norrbus", chosen_by_id=teacher.id))
-    for key, day in (("initiative", wd.add_working_days(consent_day, -3)), ("manager_decision", wd.add_working_days(consent_day, -2)),
+    consent_day, meeting_day = story.consent, story.meeting
+    with _on(story.opened, 10):
+        db.session.add(CaseProcess(case_id=case.id, process_key="norrbus", chosen_by_id=teacher.id))
+        db.session.flush()
+    for key, day in (("initiative", story.opened), ("manager_decision", wd.add_working_days(story.opened, 1)),
                      ("consent", consent_day), ("invitation", wd.add_working_days(consent_day, 3)),
                      ("meeting", meeting_day), ("plan", meeting_day), ("coordinator", meeting_day)):
-        db.session.add(StepRecord(case_id=case.id, step_key=key, done_on=day, done_by_id=teacher.id,
-                                  recorded_by_id=teacher.id))
+        with _on(day, 16):
+            db.session.add(StepRecord(case_id=case.id, step_key=key, done_on=day, done_by_id=teacher.id,
+                                      recorded_by_id=teacher.id))
+            db.session.flush()
 
-    plan = Plan(case_id=case.id, kind="sip", process_key="norrbus", created_by_id=teacher.id)
     first_followup = wd.add_working_days(meeting_day, 10)
-    v1 = PlanVersion(number=1, status=VersionStatus.DRAFT, created_by_id=teacher.id, updated_by_id=teacher.id,
-                     content=_sip(teacher, social, meeting_day, first_followup, "Två gånger i veckan"))
-    v2 = PlanVersion(number=2, status=VersionStatus.DRAFT, created_by_id=social.id, updated_by_id=social.id,
-                     content=_sip(teacher, social, first_followup, today + dt.timedelta(days=40), "Tre gånger i veckan"))
-    v2.content["interventions"].append(
-        {"what": "Samtal med skolkurator", "unit": "solbackens-skola", "contact": f"solbackens-skola:{teacher.id}",
-         "performer": "Skolkurator", "start": None, "frequency": "En gång i veckan", "duration": "Sex veckor",
-         "cost": "arjeplogs-kommun", "followup": "", "priority": False})
-    plan.versions = [v1, v2]
-    db.session.add(plan)
-    db.session.flush()
-    _approve(v1, case, utcnow() - dt.timedelta(days=20), teacher)
-    _approve(v2, case, utcnow() - dt.timedelta(days=1), teacher)
-    v1.status, v1.approved_at = VersionStatus.APPROVED, utcnow() - dt.timedelta(days=20)
-    v2.status, v2.approved_at = VersionStatus.APPROVED, utcnow() - dt.timedelta(days=1)
-    db.session.flush()
-    db.session.add(FollowUp(plan_id=plan.id, from_version_id=v1.id, to_version_id=v2.id, held_on=first_followup,
-                            deviations="none", created_by_id=social.id))
+    with _on(meeting_day, 15):
+        plan = Plan(case_id=case.id, kind="sip", process_key="norrbus", created_by_id=teacher.id)
+        v1 = PlanVersion(number=1, status=VersionStatus.DRAFT, created_by_id=teacher.id, updated_by_id=teacher.id,
+                         content=_sip(teacher, social, meeting_day, first_followup, "Två gånger i veckan"))
+        plan.versions = [v1]
+        db.session.add(plan)
+        db.session.flush()
+    _approved(v1, case, wd.add_working_days(meeting_day, 2), teacher)
+
+    with _on(first_followup, 15):
+        v2 = PlanVersion(number=2, status=VersionStatus.DRAFT, created_by_id=social.id, updated_by_id=social.id,
+                         content=_sip(teacher, social, first_followup, today + dt.timedelta(days=40),
+                                      "Tre gånger i veckan"))
+        v2.content["interventions"].append(
+            {"what": "Samtal med skolkurator", "unit": "solbackens-skola", "contact": f"solbackens-skola:{teacher.id}",
+             "performer": "Skolkurator", "start": None, "frequency": "En gång i veckan", "duration": "Sex veckor",
+             "cost": "arjeplogs-kommun", "followup": "", "priority": False})
+        plan.versions.append(v2)
+        db.session.flush()
+        db.session.add(FollowUp(plan_id=plan.id, from_version_id=v1.id, to_version_id=v2.id, held_on=first_followup,
+                                deviations="none", created_by_id=social.id))
+        db.session.flush()
+    _approved(v2, case, wd.add_working_days(today, -1), teacher)
 
     draft = Plan(case_id=case.id, kind="barnets_plan", process_key="kronobarn", created_by_id=teacher.id)
     draft.versions = [PlanVersion(number=1, status=VersionStatus.DRAFT, created_by_id=teacher.id,
