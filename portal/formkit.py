@@ -3,6 +3,7 @@ and validators used by every feature's forms."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from flask_wtf import FlaskForm
 from wtforms import Field
@@ -23,6 +24,13 @@ def render_without_maxlength(meta, field, render_kw):
     return DefaultMeta.render_field(meta, field, {**render_kw, "maxlength": False})
 
 
+@functools.cache
+def _swedish_messages():
+    """WTForms' Swedish catalogue, found once: every form built asks for it (gettext looks for the
+    files on disk and copies the catalogue each time it is asked)."""
+    return get_translations(PortalForm.Meta.locales)
+
+
 class PortalForm(FlaskForm):
     """Base for every form: CSRF from Flask-WTF, WTForms' own Swedish messages as fallback."""
 
@@ -31,7 +39,7 @@ class PortalForm(FlaskForm):
         render_field = render_without_maxlength
 
         def get_translations(self, form):  # WTForms' bundled Swedish translations
-            return get_translations(self.locales)
+            return _swedish_messages()
 
 
 class DateField(Field):
