@@ -61,7 +61,8 @@ def seed_demo_cmd():
     if seed_demo():
         click.echo("Demodata är inläst.")
     else:
-        click.echo("Demodata finns redan.")
+        click.echo("Demodata finns redan (den lästes in tidigare och ändras inte). För att få dagens demodata: "
+                   "börja med en tom databas, med SQLite genom att ta bort instance/portal.sqlite3.")
 
 
 @click.command("demo-logins")
