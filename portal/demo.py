@@ -14,9 +14,8 @@ from .directory import current_directory
 from .extensions import db
 from .hooks import hook_list
 from .plans import working_days as wd
-from .plans.meetings import to_utc
 from .plans.service import processes
-from .timeutil import today_local
+from .timeutil import to_utc, today_local
 
 # The published demo password, for demo data only.
 DEMO_PASSWORD = "Demo-Samverkan-2026"  # nosec B105
@@ -84,8 +83,9 @@ def seed_demo() -> bool:
     db.session.flush()
     teacher = users["anna.larare@arjeplog.example"]
     story = DemoStory.ending(today_local())
-    case = Case(opened_at=to_utc(story.opened, dt.time(9, 0)), child_name="Elsa Exempeldotter", personal_number="20120415-2381",
-                address="Storgatan 1, 930 90 Arjeplog", unit_key="solbackens-skola", opened_by_id=teacher.id)
+    case = Case(child_name="Elsa Exempeldotter", personal_number="20120415-2381",
+                address="Storgatan 1, 930 90 Arjeplog", unit_key="solbackens-skola", opened_by_id=teacher.id,
+                opened_at=to_utc(story.opened, dt.time(9)))
     case.guardians = [
         Guardian(name="Maria Exempeldotter", email="maria.exempel@familj.example", phone="070-000 00 01", has_custody=True),
         Guardian(name="Jonas Exempelsson", email="jonas.exempel@familj.example", phone="070-000 00 02", has_custody=True),

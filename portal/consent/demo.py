@@ -23,7 +23,7 @@ def seed(case, users, story) -> None:
     teacher = users.get(TEACHER)
     if teacher is None:
         return
-    with clock_at(dt.datetime.combine(story.consent, dt.time(8, 0))):  # 09.00 or 10.00 in Sweden
+    with clock_at(story.consent, dt.time(9)):
         _signed_in_person(case, teacher)
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.case_id == case.id,
                                                    OutboxMessage.kind.like("consent.%")))

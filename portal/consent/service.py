@@ -20,7 +20,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..formdefs import get_definition, keys, refuse_over_limit
 from ..hooks import hook_list
-from ..timeutil import STOCKHOLM, local, today_local, utcnow
+from ..timeutil import local, to_utc, today_local, utcnow
 from . import rules
 from .chain import GENESIS, canonical_json, entry_fields, entry_hash, first_break, sha256_text
 from .identity import Verified
@@ -504,8 +504,7 @@ def issue_sign_link(signer: ConsentSigner, *, actor: str, event: str = "sent") -
 
 def end_of_day_utc(day: dt.date) -> dt.datetime:
     """The end of a local (Swedish) date, as naive UTC."""
-    nxt = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=STOCKHOLM)
-    return nxt.astimezone(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=1)
+    return to_utc(day + dt.timedelta(days=1), dt.time(0, 0)) - dt.timedelta(seconds=1)
 
 
 def resend(signer: ConsentSigner, user) -> None:

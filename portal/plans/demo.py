@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..timeutil import clock_at, today_local, utcnow
+from ..timeutil import clock_at, to_utc, today_local, utcnow
 from . import working_days as wd
-from .meetings import to_utc
 from ..extensions import db
 from .models import (CaseProcess, FollowUp, Meeting, MeetingParticipant, Plan, PlanApproval, PlanVersion, StepRecord,
                      VersionStatus)
@@ -44,7 +43,7 @@ def _sip(teacher, social, established: dt.date, followup: dt.date, frequency: st
 
 def _approved(version: PlanVersion, case, day: dt.date, teacher) -> None:
     """Every party's approval, recorded as signatures on paper, at 11 o'clock on ``day``."""
-    with _on(day, 11):
+    with clock_at(day, dt.time(11)):
         at = utcnow().replace(microsecond=0)
         for unit in ("solbackens-skola", "ifo-barn-och-familj"):
             version.approvals.append(PlanApproval(party="unit", unit_key=unit, name=unit, approved_at=at,
@@ -57,30 +56,25 @@ def _approved(version: PlanVersion, case, day: dt.date, teacher) -> None:
         db.session.flush()
 
 
-def _on(day: dt.date, hour: int):
-    """The clock set to ``hour`` o'clock (local) on ``day``: rows flushed inside are dated then."""
-    return clock_at(to_utc(day, dt.time(hour, 0)))
-
-
 def seed(case, users, story) -> None:
     teacher, social = users.get(TEACHER), users.get(SOCIAL)
     if teacher is None or social is None:
         return
     today = today_local()
     consent_day, meeting_day = story.consent, story.meeting
-    with _on(story.opened, 10):
+    with clock_at(story.opened, dt.time(10)):
         db.session.add(CaseProcess(case_id=case.id, process_key="norrbus", chosen_by_id=teacher.id))
         db.session.flush()
     for key, day in (("initiative", story.opened), ("manager_decision", wd.add_working_days(story.opened, 1)),
                      ("consent", consent_day), ("invitation", wd.add_working_days(consent_day, 3)),
                      ("meeting", meeting_day), ("plan", meeting_day), ("coordinator", meeting_day)):
-        with _on(day, 16):
+        with clock_at(day, dt.time(16)):
             db.session.add(StepRecord(case_id=case.id, step_key=key, done_on=day, done_by_id=teacher.id,
                                       recorded_by_id=teacher.id))
             db.session.flush()
 
     first_followup = wd.add_working_days(meeting_day, 10)
-    with _on(meeting_day, 15):
+    with clock_at(meeting_day, dt.time(15)):
         plan = Plan(case_id=case.id, kind="sip", process_key="norrbus", created_by_id=teacher.id)
         v1 = PlanVersion(number=1, status=VersionStatus.DRAFT, created_by_id=teacher.id, updated_by_id=teacher.id,
                          content=_sip(teacher, social, meeting_day, first_followup, "Två gånger i veckan"))
@@ -89,7 +83,7 @@ def seed(case, users, story) -> None:
         db.session.flush()
     _approved(v1, case, wd.add_working_days(meeting_day, 2), teacher)
 
-    with _on(first_followup, 15):
+    with clock_at(first_followup, dt.time(15)):
         v2 = PlanVersion(number=2, status=VersionStatus.DRAFT, created_by_id=social.id, updated_by_id=social.id,
                          content=_sip(teacher, social, first_followup, today + dt.timedelta(days=40),
                                       "Tre gånger i veckan"))

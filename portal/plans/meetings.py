@@ -50,10 +50,6 @@ def meeting_word(case: Case) -> str:
     return "Samverkansmöte" if process is not None and process.key == "kronobarn" else "Nätverksmöte"
 
 
-def to_utc(day: dt.date, clock: dt.time) -> dt.datetime:
-    return dt.datetime.combine(day, clock, tzinfo=STOCKHOLM).astimezone(dt.UTC).replace(tzinfo=None)
-
-
 def aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC).astimezone(STOCKHOLM)
 

@@ -14,7 +14,7 @@ from ..cases.access import load_case
 from ..extensions import db
 from ..formdefs import handle_repeat_buttons, limit_errors
 from ..pdf import pdf_response, render_pdf
-from ..timeutil import local, today_local, utcnow
+from ..timeutil import local, to_utc, today_local, utcnow
 from ..web.guards import guard_blueprint, staff_required
 from ..web.loaders import loader
 from ..web.tx import saving
@@ -386,8 +386,8 @@ def _meeting_form(meeting=None):
 
 def _meeting_values(form) -> dict:
     return {
-        "starts_at": meeting_service.to_utc(form.day.data, parse_clock(form.start.data)),
-        "ends_at": meeting_service.to_utc(form.day.data, parse_clock(form.end.data)),
+        "starts_at": to_utc(form.day.data, parse_clock(form.start.data)),
+        "ends_at": to_utc(form.day.data, parse_clock(form.end.data)),
         "place": form.place.data or "", "digital_link": form.digital_link.data or "", "purpose": form.purpose.data or "",
         "agenda": form.agenda.data or "", "child_participation": form.child_participation.data,
         "child_voice_by": form.child_voice_by.data or "", "lead_time_agreed": bool(form.lead_time_agreed.data),

@@ -336,7 +336,7 @@ def _minutes_shared_with_the_manager() -> None:
     from portal.cases.models import Case
     from portal.escalation.models import MinutesShare, Referral
     from portal.extensions import db
-    from portal.plans.meetings import to_utc
+    from portal.timeutil import to_utc
     from portal.plans.models import Meeting, MeetingParticipant
     from portal.timeutil import today_local
 

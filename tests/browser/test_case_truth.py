@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from .consent_data import request_record
 from .helpers import assert_no_violations
 from .pages import ROLES
-from portal.timeutil import today_local
+from portal.timeutil import to_utc, today_local
 from tests.support.smtp_server import SmtpSink
 
 pytestmark = pytest.mark.browser
@@ -159,7 +159,7 @@ def meeting_with_ifo(app, ref: str) -> int:
         service.set_process(case, "norrbus", False, teacher)
         day = wd_next(today_local() + dt.timedelta(days=7))
         meeting = Meeting(case_id=case.id, created_by_id=teacher.id, purpose="En gemensam bild.",
-                          starts_at=meetings.to_utc(day, dt.time(13)), ends_at=meetings.to_utc(day, dt.time(14)),
+                          starts_at=to_utc(day, dt.time(13)), ends_at=to_utc(day, dt.time(14)),
                           child_participation="on_site")
         for user, unit in ((teacher, "solbackens-skola"), (social, "ifo-barn-och-familj")):
             meeting.participants.append(MeetingParticipant(kind="staff", user_id=user.id, unit_key=unit, name=user.name,

@@ -20,7 +20,7 @@ def _meeting(app, ref) -> int:
 
     from portal.cases.models import Case
     from portal.extensions import db
-    from portal.plans.meetings import to_utc
+    from portal.timeutil import to_utc
     from portal.plans.models import Meeting
 
     with app.app_context():
